@@ -1,0 +1,338 @@
+//! Accounts and sessions: sign-up, sign-in, sign-out, password changes, session lookup with
+//! idle and absolute expiry, and the rate limits in front of them.
+//!
+//! Functions that end sessions return the ended session keys; the caller closes the sockets
+//! that belong to them (see `chat::Hub::close_sessions`), which keeps this module free of chat.
+
+mod error;
+mod password;
+mod token;
+pub mod validate;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::AuthError;
+pub use password::PasswordHasher;
+pub use token::{TOKEN_LEN, new_token, token_key};
+
+use crate::clock::SharedClock;
+use crate::ratelimit::{KeyedLimiter, Rate};
+use crate::store::{SessionKey, SessionRecord, Store, StoreError, User};
+
+/// A session ends after this long without activity.
+pub const IDLE_EXPIRY: Duration = Duration::from_secs(30 * 24 * 3600);
+/// A session ends this long after sign-in, however active.
+pub const ABSOLUTE_EXPIRY: Duration = Duration::from_secs(180 * 24 * 3600);
+/// Activity is written back at most this often per session.
+const TOUCH_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// Settings of the auth layer, taken from the command line.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub open_signup: bool,
+    pub signin_per_account: Rate,
+    pub signin_per_ip: Rate,
+    pub signup_per_ip: Rate,
+    pub max_concurrent_hashes: usize,
+}
+
+/// A signed-in session, as found from its cookie.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub key: SessionKey,
+    pub user: User,
+    pub record: SessionRecord,
+}
+
+/// The result of signing in or up: the account and the token for its new cookie.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub user: User,
+    pub token: String,
+    pub key: SessionKey,
+}
+
+pub struct Auth {
+    store: Arc<Store>,
+    hasher: PasswordHasher,
+    clock: SharedClock,
+    open_signup: bool,
+    signin_per_account: KeyedLimiter<String>,
+    signin_per_ip: KeyedLimiter<IpAddr>,
+    signup_per_ip: KeyedLimiter<IpAddr>,
+}
+
+/// Runs a store call on the blocking pool: redb writes wait for fsync.
+async fn blocking<T: Send + 'static>(
+    store: &Arc<Store>,
+    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, AuthError> {
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|e| AuthError::Internal(format!("store task failed: {e}")))?
+        .map_err(AuthError::from)
+}
+
+fn rate_limited(retry_after: Duration) -> AuthError {
+    AuthError::RateLimited { retry_after }
+}
+
+impl Auth {
+    pub fn new(store: Arc<Store>, clock: SharedClock, settings: &AuthSettings) -> Self {
+        Auth {
+            store,
+            hasher: PasswordHasher::new(settings.max_concurrent_hashes),
+            clock,
+            open_signup: settings.open_signup,
+            signin_per_account: KeyedLimiter::new(settings.signin_per_account),
+            signin_per_ip: KeyedLimiter::new(settings.signin_per_ip),
+            signup_per_ip: KeyedLimiter::new(settings.signup_per_ip),
+        }
+    }
+
+    pub fn open_signup(&self) -> bool {
+        self.open_signup
+    }
+
+    /// Creates an account and signs it in. `ip` is the client's address, for the rate limit.
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        password: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<SignedIn, AuthError> {
+        if !self.open_signup {
+            return Err(AuthError::SignupClosed);
+        }
+        validate::check_username(username).map_err(AuthError::InvalidUsername)?;
+        validate::check_password(password).map_err(AuthError::InvalidPassword)?;
+        if let Some(ip) = ip {
+            self.signup_per_ip
+                .take(&ip, self.clock.now_ms())
+                .map_err(rate_limited)?;
+        }
+        let user = self.create_user(username, password).await?;
+        self.start_session(user).await
+    }
+
+    /// Checks a username and password and starts a new session. Unknown users and wrong
+    /// passwords get the same answer after the same amount of work.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<SignedIn, AuthError> {
+        // Refused before hashing: no work is spent on input that can never match.
+        if validate::check_password(password).is_err() || username.len() > 256 {
+            return Err(AuthError::BadCredentials);
+        }
+        let now = self.clock.now_ms();
+        let account = username.to_ascii_lowercase();
+        if let Some(ip) = ip {
+            self.signin_per_ip.take(&ip, now).map_err(rate_limited)?;
+        }
+        if let Err(wait) = self.signin_per_account.take(&account, now) {
+            if let Some(ip) = ip {
+                self.signin_per_ip.refund(&ip);
+            }
+            return Err(rate_limited(wait));
+        }
+        let name = username.to_owned();
+        let found = blocking(&self.store, move |s| s.find_user(&name)).await?;
+        let (user, hash) = match found {
+            Some(found) => (Some(found.user), Some(found.password_hash)),
+            None => (None, None),
+        };
+        if !self.hasher.verify(password.to_owned(), hash).await? {
+            return Err(AuthError::BadCredentials);
+        }
+        let user = user.ok_or(AuthError::BadCredentials)?;
+        // A successful sign-in does not count against the limits: only guessing does.
+        self.signin_per_account.refund(&account);
+        if let Some(ip) = ip {
+            self.signin_per_ip.refund(&ip);
+        }
+        if user.disabled {
+            return Err(AuthError::AccountDisabled);
+        }
+        self.start_session(user).await
+    }
+
+    /// The live session for a cookie token, if any. Expired sessions are deleted on sight.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>, AuthError> {
+        let Some(key) = token_key(token) else {
+            return Ok(None);
+        };
+        let found = blocking(&self.store, move |s| {
+            let Some(record) = s.session(key)? else {
+                return Ok(None);
+            };
+            Ok(s.user(record.user_id)?.map(|user| (record, user)))
+        })
+        .await?;
+        let Some((record, user)) = found else {
+            return Ok(None);
+        };
+        let now = self.clock.now_ms();
+        if is_expired(&record, now) || user.disabled {
+            blocking(&self.store, move |s| s.delete_session(key)).await?;
+            return Ok(None);
+        }
+        if now.saturating_sub(record.last_seen) >= TOUCH_EVERY.as_millis() as u64 {
+            blocking(&self.store, move |s| s.touch_session(key, now)).await?;
+        }
+        Ok(Some(Session { key, user, record }))
+    }
+
+    /// Ends one session. Returns its key if it existed.
+    pub async fn sign_out(&self, token: &str) -> Result<Option<SessionKey>, AuthError> {
+        let Some(key) = token_key(token) else {
+            return Ok(None);
+        };
+        let removed = blocking(&self.store, move |s| s.delete_session(key)).await?;
+        Ok(removed.map(|_| key))
+    }
+
+    /// Changes the password of a signed-in user and ends their other sessions.
+    pub async fn change_password(
+        &self,
+        session: &Session,
+        current: &str,
+        new: &str,
+    ) -> Result<Vec<SessionKey>, AuthError> {
+        validate::check_password(new).map_err(AuthError::InvalidPassword)?;
+        if validate::check_password(current).is_err() {
+            return Err(AuthError::WrongCurrentPassword);
+        }
+        let name = session.user.username.clone();
+        let found = blocking(&self.store, move |s| s.find_user(&name)).await?;
+        let hash = found.map(|f| f.password_hash);
+        if !self.hasher.verify(current.to_owned(), hash).await? {
+            return Err(AuthError::WrongCurrentPassword);
+        }
+        self.replace_password(session.user.id, new, Some(session.key))
+            .await
+    }
+
+    /// Creates an account without the sign-up switch or rate limits (operator command).
+    pub async fn create_user(&self, username: &str, password: &str) -> Result<User, AuthError> {
+        validate::check_username(username).map_err(AuthError::InvalidUsername)?;
+        validate::check_password(password).map_err(AuthError::InvalidPassword)?;
+        let hash = self.hasher.hash(password.to_owned()).await?;
+        let name = username.to_owned();
+        let now = self.clock.now_ms();
+        blocking(&self.store, move |s| s.create_user(&name, &hash, now))
+            .await
+            .map_err(|e| match e {
+                AuthError::Store(StoreError::UsernameTaken) => AuthError::UsernameTaken,
+                other => other,
+            })
+    }
+
+    /// Sets a new password for `username` and ends all of its sessions (operator command).
+    pub async fn reset_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Vec<SessionKey>, AuthError> {
+        validate::check_password(password).map_err(AuthError::InvalidPassword)?;
+        let user = self.user_named(username).await?;
+        self.replace_password(user.id, password, None).await
+    }
+
+    /// Disables `username` and ends all of its sessions (operator command).
+    pub async fn disable_user(&self, username: &str) -> Result<Vec<SessionKey>, AuthError> {
+        let user = self.user_named(username).await?;
+        blocking(&self.store, move |s| {
+            s.set_disabled(user.id, true)?;
+            s.delete_user_sessions(user.id, None)
+        })
+        .await
+    }
+
+    /// Every account (operator command).
+    pub async fn list_users(&self) -> Result<Vec<User>, AuthError> {
+        blocking(&self.store, |s| s.list_users()).await
+    }
+
+    /// Deletes sessions past their idle or absolute expiry; returns how many.
+    pub async fn sweep_expired_sessions(&self) -> Result<usize, AuthError> {
+        let now = self.clock.now_ms();
+        blocking(&self.store, move |s| {
+            s.delete_sessions_where(|record| is_expired(record, now))
+        })
+        .await
+    }
+
+    async fn user_named(&self, username: &str) -> Result<User, AuthError> {
+        let name = username.to_owned();
+        blocking(&self.store, move |s| s.find_user(&name))
+            .await?
+            .map(|f| f.user)
+            .ok_or(AuthError::NoSuchUser)
+    }
+
+    async fn replace_password(
+        &self,
+        user_id: u64,
+        password: &str,
+        keep: Option<SessionKey>,
+    ) -> Result<Vec<SessionKey>, AuthError> {
+        let hash = self.hasher.hash(password.to_owned()).await?;
+        blocking(&self.store, move |s| {
+            s.set_password_hash(user_id, &hash)?;
+            s.delete_user_sessions(user_id, keep)
+        })
+        .await
+    }
+
+    async fn start_session(&self, user: User) -> Result<SignedIn, AuthError> {
+        let token = new_token();
+        let key = token_key(&token).expect("fresh tokens are well-formed");
+        let now = self.clock.now_ms();
+        let record = SessionRecord {
+            user_id: user.id,
+            created_at: now,
+            last_seen: now,
+        };
+        blocking(&self.store, move |s| s.create_session(key, &record)).await?;
+        Ok(SignedIn { user, token, key })
+    }
+}
+
+fn is_expired(record: &SessionRecord, now_ms: u64) -> bool {
+    now_ms.saturating_sub(record.last_seen) >= IDLE_EXPIRY.as_millis() as u64
+        || now_ms.saturating_sub(record.created_at) >= ABSOLUTE_EXPIRY.as_millis() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(created_at: u64, last_seen: u64) -> SessionRecord {
+        SessionRecord {
+            user_id: 1,
+            created_at,
+            last_seen,
+        }
+    }
+
+    const DAY: u64 = 24 * 3600 * 1000;
+
+    #[test]
+    fn idle_expiry_after_thirty_days_without_activity() {
+        assert!(!is_expired(&record(0, 0), 30 * DAY - 1));
+        assert!(is_expired(&record(0, 0), 30 * DAY));
+        assert!(!is_expired(&record(0, 20 * DAY), 49 * DAY));
+    }
+
+    #[test]
+    fn absolute_expiry_after_one_hundred_eighty_days_however_active() {
+        assert!(!is_expired(&record(0, 179 * DAY), 180 * DAY - 1));
+        assert!(is_expired(&record(0, 180 * DAY), 180 * DAY));
+    }
+}

@@ -1,0 +1,455 @@
+//! One WebSocket, from upgrade to close: reads client frames and answers them, submits sends
+//! to the writer, and drains the socket's outbox onto the wire.
+//!
+//! Everything happens on one task, so a `joined` answer is always written before any live
+//! message of that room, and the outbox never races with the answer it follows.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::{Instant, interval_at, timeout};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+
+use super::hub::{ConnId, Member};
+use super::names::{check_client_id, check_message_text, check_room_name};
+use super::outbox::{Outbox, Outgoing, Work};
+use super::protocol::{
+    ClientFrame, ErrorFrame, history_frame, joined_frame, left_frame, parse_client_frame,
+};
+use super::writer::Pending;
+use super::{Chat, MessageLog};
+use crate::ratelimit::TokenBucket;
+use crate::store::{
+    MessageRange, NewMessage, Page, Room, SessionKey, Store, StoreError, User, room_key,
+};
+
+/// Rooms one socket may be in at once.
+const MAX_ROOMS: usize = 32;
+/// Messages in a `joined` answer without `since`.
+const JOIN_LATEST: usize = 50;
+/// Messages in a `joined` answer with `since`; past this the client pages on with `history`.
+const JOIN_RESUME_MAX: usize = 500;
+const HISTORY_DEFAULT: u32 = 50;
+const HISTORY_MAX: u32 = 200;
+/// A ping is sent this often; a socket silent for `IDLE_LIMIT` is considered dead.
+const PING_EVERY: Duration = Duration::from_secs(30);
+const IDLE_LIMIT: Duration = Duration::from_secs(75);
+/// A client that does not take a frame within this time is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Rate-limited frames in a row after which the client is considered abusive.
+const MAX_STRIKES: u32 = 200;
+
+struct JoinedRoom {
+    key: String,
+    id: u64,
+    name: Arc<str>,
+    /// Highest message id this socket has been given; live copies at or below it are skipped.
+    delivered: u64,
+}
+
+struct Socket<'a> {
+    chat: &'a Chat,
+    member: Member,
+    rooms: Vec<JoinedRoom>,
+    send_bucket: TokenBucket,
+    frame_bucket: TokenBucket,
+    strikes: u32,
+}
+
+enum Flow {
+    Continue,
+    Close(CloseCode, &'static str),
+}
+
+/// Serves one upgraded socket until it closes.
+pub async fn serve_socket<S>(
+    mut ws: WebSocketStream<S>,
+    chat: Arc<Chat>,
+    user: User,
+    session: SessionKey,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let outbox = Arc::new(Outbox::new(chat.settings.queue_bytes));
+    let conn: ConnId = chat.hub.connect(session, Arc::clone(&outbox));
+    let now = chat.clock.now_ms();
+    let mut socket = Socket {
+        chat: &chat,
+        member: Member {
+            conn,
+            user_id: user.id,
+            username: user.username.as_str().into(),
+            outbox,
+        },
+        rooms: Vec::new(),
+        send_bucket: TokenBucket::new(chat.settings.send_rate, now),
+        frame_bucket: TokenBucket::new(chat.settings.frame_rate, now),
+        strikes: 0,
+    };
+
+    let mut ping = interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    let mut last_heard = Instant::now();
+    let close = loop {
+        tokio::select! {
+            () = socket.member.outbox.ready() => {
+                let written = match socket.member.outbox.take() {
+                    Some(Work::Send(items)) => socket.write_queued(&mut ws, items).await,
+                    Some(Work::Close(reason)) => {
+                        break Some((CloseCode::from(reason.code()), reason.text()));
+                    }
+                    None => Ok(()),
+                };
+                if written.is_err() {
+                    break None;
+                }
+            }
+            incoming = ws.next() => {
+                last_heard = Instant::now();
+                let flow = match incoming {
+                    None => break None,
+                    Some(Ok(Message::Text(text))) => {
+                        let (reply, flow) = socket.handle_text(text.as_str()).await;
+                        if let Some(reply) = reply
+                            && send(&mut ws, reply).await.is_err()
+                        {
+                            break None;
+                        }
+                        flow
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        let reply = ErrorFrame::new("bad_request", "Frames must be JSON text, not binary.");
+                        if send(&mut ws, reply.encode()).await.is_err() {
+                            break None;
+                        }
+                        Flow::Continue
+                    }
+                    Some(Ok(Message::Close(_))) => break None,
+                    Some(Ok(_)) => Flow::Continue,
+                    Some(Err(WsError::Capacity(_))) => Flow::Close(CloseCode::Size, "message too big"),
+                    Some(Err(WsError::Utf8(_))) => Flow::Close(CloseCode::Invalid, "invalid UTF-8"),
+                    Some(Err(WsError::Protocol(_))) => Flow::Close(CloseCode::Protocol, "protocol error"),
+                    Some(Err(_)) => break None,
+                };
+                if let Flow::Close(code, reason) = flow {
+                    break Some((code, reason));
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    break Some((CloseCode::Away, "idle"));
+                }
+                if send_message(&mut ws, Message::Ping(Default::default())).await.is_err() {
+                    break None;
+                }
+            }
+        }
+    };
+
+    if let Some((code, reason)) = close {
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
+        let _ = timeout(WRITE_TIMEOUT, ws.close(Some(frame))).await;
+    }
+    for room in &socket.rooms {
+        chat.hub.leave(room.id, conn);
+    }
+    chat.hub.disconnect(session, conn);
+}
+
+async fn send<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+    frame: Utf8Bytes,
+) -> Result<(), ()> {
+    send_message(ws, Message::Text(frame)).await
+}
+
+async fn send_message<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+    message: Message,
+) -> Result<(), ()> {
+    match timeout(WRITE_TIMEOUT, ws.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
+}
+
+/// Runs a store call on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or(Err(StoreError::Unavailable))
+}
+
+fn storage_error(room: &str) -> Option<Utf8Bytes> {
+    Some(
+        ErrorFrame::new(
+            "storage_error",
+            "The server could not read or write its data. Try again.",
+        )
+        .room(room)
+        .encode(),
+    )
+}
+
+impl Socket<'_> {
+    async fn handle_text(&mut self, text: &str) -> (Option<Utf8Bytes>, Flow) {
+        let now = self.chat.clock.now_ms();
+        if self
+            .frame_bucket
+            .take(self.chat.settings.frame_rate, now)
+            .is_err()
+        {
+            self.strikes += 1;
+            if self.strikes > MAX_STRIKES {
+                return (None, Flow::Close(CloseCode::Policy, "too many frames"));
+            }
+            let reply = ErrorFrame::new("rate_limited", "Too many frames; slow down.");
+            return (Some(reply.encode()), Flow::Continue);
+        }
+        self.strikes = 0;
+        let frame = match parse_client_frame(text) {
+            Ok(frame) => frame,
+            Err(reason) => {
+                let reply = ErrorFrame::new("bad_request", format!("Unreadable frame: {reason}."));
+                return (Some(reply.encode()), Flow::Continue);
+            }
+        };
+        let reply = match frame {
+            ClientFrame::Join { room, since } => self.join(&room, since).await,
+            ClientFrame::Leave { room } => self.leave(&room),
+            ClientFrame::Send {
+                room,
+                text,
+                client_id,
+            } => self.send(&room, text, client_id, now).await,
+            ClientFrame::History {
+                room,
+                before,
+                after,
+                limit,
+            } => self.history(&room, before, after, limit).await,
+        };
+        (reply, Flow::Continue)
+    }
+
+    fn joined(&self, room: &str) -> Option<usize> {
+        let key = room_key(room);
+        self.rooms.iter().position(|r| r.key == key)
+    }
+
+    fn not_joined(room: &str) -> Option<Utf8Bytes> {
+        Some(
+            ErrorFrame::new("not_joined", "Join the room first.")
+                .room(room)
+                .encode(),
+        )
+    }
+
+    async fn join(&mut self, raw: &str, since: Option<u64>) -> Option<Utf8Bytes> {
+        let name = match check_room_name(raw) {
+            Ok(name) => name.to_owned(),
+            Err(reason) => return Some(ErrorFrame::new("invalid_room", reason).room(raw).encode()),
+        };
+        let existing = self.joined(&name);
+        if existing.is_none() && self.rooms.len() >= MAX_ROOMS {
+            let reply = ErrorFrame::new("too_many_rooms", "Leave a room before joining another.");
+            return Some(reply.room(name).encode());
+        }
+        let store: Arc<Store> = Arc::clone(&self.chat.store);
+        let now = self.chat.clock.now_ms();
+        let lookup = name.clone();
+        let room: Room = match blocking(move || store.find_or_create_room(&lookup, now)).await {
+            Ok(room) => room,
+            Err(_) => return storage_error(&name),
+        };
+        let room_name: Arc<str> = room.name.as_str().into();
+        // Subscribe before reading history: a message committed meanwhile is either in the
+        // page or queued live (or both, and then skipped by id).
+        let members = self.chat.hub.join(room.id, &room_name, &self.member);
+        let (range, limit) = match since {
+            Some(since) => (MessageRange::After(since), JOIN_RESUME_MAX),
+            None => (MessageRange::Latest, JOIN_LATEST),
+        };
+        let page = match self.read(room.id, range, limit).await {
+            Ok(page) => page,
+            Err(_) => {
+                if existing.is_none() {
+                    self.chat.hub.leave(room.id, self.member.conn);
+                }
+                return storage_error(&name);
+            }
+        };
+        let delivered = match page.messages.last() {
+            Some(last) => last.id,
+            // Nothing new: the client is up to date (a `since` beyond the newest id is capped,
+            // so messages still to come are not skipped).
+            None => since.unwrap_or(0).min(page.last_id),
+        };
+        let joined = JoinedRoom {
+            key: room_key(&room.name),
+            id: room.id,
+            name: Arc::clone(&room_name),
+            delivered,
+        };
+        match existing {
+            Some(index) => self.rooms[index] = joined,
+            None => self.rooms.push(joined),
+        }
+        let store = Arc::clone(&self.chat.store);
+        let (user_id, room_id) = (self.member.user_id, room.id);
+        tokio::task::spawn_blocking(move || store.record_visit(user_id, room_id, now));
+        Some(joined_frame(
+            &room_name,
+            &members,
+            &page.messages,
+            page.more,
+        ))
+    }
+
+    fn leave(&mut self, room: &str) -> Option<Utf8Bytes> {
+        let Some(index) = self.joined(room) else {
+            return Self::not_joined(room);
+        };
+        let left = self.rooms.swap_remove(index);
+        self.chat.hub.leave(left.id, self.member.conn);
+        Some(left_frame(&left.name))
+    }
+
+    async fn send(
+        &mut self,
+        room: &str,
+        text: String,
+        client_id: Option<String>,
+        now: u64,
+    ) -> Option<Utf8Bytes> {
+        let Some(index) = self.joined(room) else {
+            return Self::not_joined(room);
+        };
+        let refuse = |code, message: &str| {
+            Some(
+                ErrorFrame::new(code, message)
+                    .room(room)
+                    .client_id(client_id.clone())
+                    .encode(),
+            )
+        };
+        if let Err(problem) = check_message_text(&text) {
+            return refuse(problem.code(), problem.message());
+        }
+        if let Some(id) = client_id.as_deref()
+            && !check_client_id(id)
+        {
+            return refuse("bad_request", "client_id must be at most 64 characters.");
+        }
+        if let Err(wait) = self.send_bucket.take(self.chat.settings.send_rate, now) {
+            let message = format!("Sending too fast; wait {} ms.", wait.as_millis().max(1));
+            return refuse("rate_limited", &message);
+        }
+        let joined = &self.rooms[index];
+        let pending = Pending {
+            message: NewMessage {
+                room_id: joined.id,
+                user_id: self.member.user_id,
+                user: self.member.username.to_string(),
+                text,
+                client_id: client_id.clone(),
+            },
+            room_name: Arc::clone(&joined.name),
+            sender: Arc::clone(&self.member.outbox),
+        };
+        if self.chat.writer.submit(pending).await.is_err() {
+            return refuse(
+                "unavailable",
+                "The server is shutting down; send again after reconnecting.",
+            );
+        }
+        // The acknowledgement is the message itself, published after it commits.
+        None
+    }
+
+    async fn history(
+        &mut self,
+        room: &str,
+        before: Option<u64>,
+        after: Option<u64>,
+        limit: Option<u32>,
+    ) -> Option<Utf8Bytes> {
+        let Some(index) = self.joined(room) else {
+            return Self::not_joined(room);
+        };
+        let limit = limit.unwrap_or(HISTORY_DEFAULT);
+        if !(1..=HISTORY_MAX).contains(&limit) {
+            let reply = ErrorFrame::new("bad_request", "limit must be between 1 and 200.");
+            return Some(reply.room(room).encode());
+        }
+        let range = match (before, after) {
+            (Some(before), None) => MessageRange::Before(before),
+            (None, Some(after)) => MessageRange::After(after),
+            (None, None) => MessageRange::Latest,
+            (Some(_), Some(_)) => {
+                let reply =
+                    ErrorFrame::new("bad_request", "Give either before or after, not both.");
+                return Some(reply.room(room).encode());
+            }
+        };
+        let (room_id, name) = (self.rooms[index].id, Arc::clone(&self.rooms[index].name));
+        match self.read(room_id, range, limit as usize).await {
+            Ok(page) => Some(history_frame(&name, &page.messages, page.more)),
+            Err(_) => storage_error(&name),
+        }
+    }
+
+    async fn read(
+        &self,
+        room_id: u64,
+        range: MessageRange,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
+        let store = Arc::clone(&self.chat.store);
+        blocking(move || store.read_range(room_id, range, limit)).await
+    }
+
+    /// Writes queued frames, skipping live copies of messages already delivered.
+    async fn write_queued<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        ws: &mut WebSocketStream<S>,
+        items: std::collections::VecDeque<Outgoing>,
+    ) -> Result<(), ()> {
+        let mut wrote = false;
+        for item in items {
+            let frame = match item {
+                Outgoing::Frame(frame) => frame,
+                Outgoing::Message { room_id, id, frame } => {
+                    let Some(room) = self.rooms.iter_mut().find(|r| r.id == room_id) else {
+                        continue;
+                    };
+                    if id <= room.delivered {
+                        continue;
+                    }
+                    room.delivered = id;
+                    frame
+                }
+            };
+            match timeout(WRITE_TIMEOUT, ws.feed(Message::Text(frame))).await {
+                Ok(Ok(())) => wrote = true,
+                _ => return Err(()),
+            }
+        }
+        if wrote {
+            match timeout(WRITE_TIMEOUT, ws.flush()).await {
+                Ok(Ok(())) => {}
+                _ => return Err(()),
+            }
+        }
+        Ok(())
+    }
+}

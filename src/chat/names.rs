@@ -1,0 +1,96 @@
+//! Input rules for rooms and messages (SPEC §8). Lengths count characters, not bytes.
+
+pub const ROOM_NAME_MAX: usize = 64;
+pub const MESSAGE_MAX: usize = 4000;
+pub const CLIENT_ID_MAX: usize = 64;
+
+/// A room name as typed: trimmed, 1–64 characters, no control characters. Returns the trimmed
+/// name.
+pub fn check_room_name(raw: &str) -> Result<&str, &'static str> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err("Room name is empty.");
+    }
+    if name.chars().take(ROOM_NAME_MAX + 1).count() > ROOM_NAME_MAX {
+        return Err("Room name must be at most 64 characters.");
+    }
+    if name.chars().any(char::is_control) {
+        return Err("Room name may not contain control characters.");
+    }
+    Ok(name)
+}
+
+/// Why a message text was refused, with its stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextProblem {
+    Empty,
+    TooLong,
+}
+
+impl TextProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            TextProblem::Empty => "empty_message",
+            TextProblem::TooLong => "too_long",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            TextProblem::Empty => "Message is empty.",
+            TextProblem::TooLong => "Message is longer than 4000 characters.",
+        }
+    }
+}
+
+/// 1–4000 characters, not only white space.
+pub fn check_message_text(text: &str) -> Result<(), TextProblem> {
+    if text.chars().take(MESSAGE_MAX + 1).count() > MESSAGE_MAX {
+        return Err(TextProblem::TooLong);
+    }
+    if text.trim().is_empty() {
+        return Err(TextProblem::Empty);
+    }
+    Ok(())
+}
+
+/// At most 64 characters.
+pub fn check_client_id(client_id: &str) -> bool {
+    client_id.chars().take(CLIENT_ID_MAX + 1).count() <= CLIENT_ID_MAX
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_names_are_trimmed_and_bounded() {
+        assert_eq!(check_room_name("  Lobby "), Ok("Lobby"));
+        assert_eq!(check_room_name("42"), Ok("42"));
+        assert_eq!(check_room_name("café ☕"), Ok("café ☕"));
+        assert!(check_room_name("   ").is_err());
+        assert!(check_room_name("").is_err());
+        assert!(check_room_name("a\u{0}b").is_err());
+        assert!(check_room_name("line\nbreak").is_err());
+        assert!(check_room_name(&"é".repeat(64)).is_ok());
+        assert!(check_room_name(&"é".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn message_texts() {
+        assert_eq!(check_message_text("hi"), Ok(()));
+        assert_eq!(check_message_text(" \n\t "), Err(TextProblem::Empty));
+        assert_eq!(check_message_text(""), Err(TextProblem::Empty));
+        assert_eq!(check_message_text(&"ü".repeat(4000)), Ok(()));
+        assert_eq!(
+            check_message_text(&"ü".repeat(4001)),
+            Err(TextProblem::TooLong)
+        );
+    }
+
+    #[test]
+    fn client_ids() {
+        assert!(check_client_id(&"x".repeat(64)));
+        assert!(!check_client_id(&"x".repeat(65)));
+    }
+}

@@ -1,0 +1,237 @@
+//! The outgoing queue of one socket.
+//!
+//! Publishers (the writer thread, presence changes) push pre-encoded frames without ever
+//! waiting; the socket's own task drains them. The queue is bounded in bytes: when a client
+//! reads too slowly and the queue would overflow, it is emptied and the socket is closed with
+//! 1013, so the client resumes with `since` instead of silently missing messages.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+/// One queued frame.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    /// A chat message of a room, tagged with its id so the socket can skip what it already
+    /// delivered in a `joined` answer.
+    Message {
+        room_id: u64,
+        id: u64,
+        frame: Utf8Bytes,
+    },
+    /// Any other frame (presence, a late error).
+    Frame(Utf8Bytes),
+}
+
+impl Outgoing {
+    fn len(&self) -> usize {
+        match self {
+            Outgoing::Message { frame, .. } | Outgoing::Frame(frame) => frame.len(),
+        }
+    }
+}
+
+/// Why a socket is being closed, with its WebSocket close code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The client fell too far behind (1013, try again later).
+    Overflow,
+    /// The session was signed out or its password changed (4001).
+    SignedOut,
+    /// The server is shutting down (1001, going away).
+    Shutdown,
+}
+
+impl CloseReason {
+    pub fn code(self) -> u16 {
+        match self {
+            CloseReason::Overflow => 1013,
+            CloseReason::SignedOut => 4001,
+            CloseReason::Shutdown => 1001,
+        }
+    }
+
+    pub fn text(self) -> &'static str {
+        match self {
+            CloseReason::Overflow => "too far behind; resume with since",
+            CloseReason::SignedOut => "signed out",
+            CloseReason::Shutdown => "going away",
+        }
+    }
+}
+
+struct State {
+    queue: VecDeque<Outgoing>,
+    bytes: usize,
+    close: Option<CloseReason>,
+}
+
+/// What the socket task should do next.
+pub enum Work {
+    Send(VecDeque<Outgoing>),
+    Close(CloseReason),
+}
+
+pub struct Outbox {
+    state: Mutex<State>,
+    notify: Notify,
+    capacity_bytes: usize,
+}
+
+impl Outbox {
+    pub fn new(capacity_bytes: usize) -> Self {
+        Outbox {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                bytes: 0,
+                close: None,
+            }),
+            notify: Notify::new(),
+            capacity_bytes,
+        }
+    }
+
+    /// Queues a frame. Never blocks; returns false if the socket is closing (now or already).
+    pub fn push(&self, item: Outgoing) -> bool {
+        let mut state = self.lock();
+        if state.close.is_some() {
+            return false;
+        }
+        let len = item.len();
+        if state.bytes + len > self.capacity_bytes {
+            state.queue = VecDeque::new();
+            state.bytes = 0;
+            state.close = Some(CloseReason::Overflow);
+            drop(state);
+            self.notify.notify_one();
+            return false;
+        }
+        state.bytes += len;
+        state.queue.push_back(item);
+        drop(state);
+        self.notify.notify_one();
+        true
+    }
+
+    /// Asks the socket to close. The first reason wins.
+    pub fn close(&self, reason: CloseReason) {
+        let mut state = self.lock();
+        if state.close.is_none() {
+            state.close = Some(reason);
+        }
+        drop(state);
+        self.notify.notify_one();
+    }
+
+    /// Waits until there is something to send or a reason to close. Safe to cancel.
+    pub async fn ready(&self) {
+        loop {
+            let notified = self.notify.notified();
+            {
+                let state = self.lock();
+                if state.close.is_some() || !state.queue.is_empty() {
+                    return;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Takes everything queued; a pending close takes precedence.
+    pub fn take(&self) -> Option<Work> {
+        let mut state = self.lock();
+        if let Some(reason) = state.close {
+            return Some(Work::Close(reason));
+        }
+        if state.queue.is_empty() {
+            return None;
+        }
+        state.bytes = 0;
+        Some(Work::Send(std::mem::take(&mut state.queue)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // No code panics while holding this lock; recover the data if one ever did.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(text: &str) -> Outgoing {
+        Outgoing::Frame(Utf8Bytes::from(text))
+    }
+
+    #[test]
+    fn queues_in_order_and_drains_everything() {
+        let outbox = Outbox::new(1024);
+        assert!(outbox.push(frame("a")));
+        assert!(outbox.push(frame("b")));
+        let Some(Work::Send(items)) = outbox.take() else {
+            panic!("expected frames")
+        };
+        let texts: Vec<_> = items
+            .iter()
+            .map(|i| match i {
+                Outgoing::Frame(f) => f.as_str().to_owned(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(texts, ["a", "b"]);
+        assert!(outbox.take().is_none());
+    }
+
+    #[test]
+    fn overflow_empties_the_queue_and_closes_with_1013() {
+        let outbox = Outbox::new(10);
+        assert!(outbox.push(frame("12345")));
+        assert!(outbox.push(frame("12345")));
+        assert!(!outbox.push(frame("1")));
+        assert!(matches!(
+            outbox.take(),
+            Some(Work::Close(CloseReason::Overflow))
+        ));
+        assert!(
+            !outbox.push(frame("1")),
+            "a closing outbox takes nothing more"
+        );
+        assert_eq!(CloseReason::Overflow.code(), 1013);
+    }
+
+    #[test]
+    fn draining_frees_capacity() {
+        let outbox = Outbox::new(10);
+        assert!(outbox.push(frame("1234567890")));
+        assert!(outbox.take().is_some());
+        assert!(outbox.push(frame("1234567890")));
+    }
+
+    #[test]
+    fn first_close_reason_wins() {
+        let outbox = Outbox::new(10);
+        outbox.close(CloseReason::SignedOut);
+        outbox.close(CloseReason::Shutdown);
+        assert!(matches!(
+            outbox.take(),
+            Some(Work::Close(CloseReason::SignedOut))
+        ));
+    }
+
+    #[tokio::test]
+    async fn ready_wakes_on_push_from_another_thread() {
+        let outbox = std::sync::Arc::new(Outbox::new(100));
+        let pusher = std::sync::Arc::clone(&outbox);
+        let thread = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            pusher.push(frame("x"));
+        });
+        tokio::time::timeout(std::time::Duration::from_secs(5), outbox.ready())
+            .await
+            .expect("woken by the push");
+        thread.join().unwrap();
+    }
+}

@@ -1,0 +1,26 @@
+//! confab: a self-hosted chat server in one binary.
+//!
+//! - [`config`] parses the command line (every flag also from a `CONFAB_*` variable).
+//! - [`server`] wires everything together and runs until shutdown: `server::run(listener,
+//!   config, clock, shutdown)`, which tests call in-process on port 0.
+//! - [`store`] is the one redb file: accounts, sessions, rooms, messages.
+//! - [`auth`] signs people up and in, hashes passwords, keeps sessions and rate limits.
+//! - [`chat`] is live chat. A message goes socket (`chat::connection`) → group-commit writer
+//!   (`chat::writer`, one transaction per batch) → `Hub::publish` (encoded once, queued on
+//!   every subscriber's outbox) → each socket's task writes it out. Nothing is sent before its
+//!   transaction commits.
+//! - [`web`] is HTTP: pages, the JSON API, the WebSocket upgrade, assets, security headers.
+//! - [`admin`] and [`control`] let `confab user …` and `confab backup` act on the same data
+//!   folder, directly or, while the server runs, through its control socket.
+
+pub mod admin;
+pub mod auth;
+pub mod chat;
+pub mod clock;
+pub mod config;
+pub mod control;
+pub mod healthcheck;
+pub mod ratelimit;
+pub mod server;
+pub mod store;
+pub mod web;

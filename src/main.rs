@@ -1,0 +1,93 @@
+//! The `confab` command: parses the command line and hands over to the library.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use confab::config::{Cli, Command, LogFormat, ServeArgs};
+use confab::{admin, clock::SystemClock, healthcheck, server};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("confab: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match command {
+            Command::Serve(args) => serve(args).await,
+            Command::User { action, data } => admin::user_command(action, &data)
+                .await
+                .map(|out| println!("{out}")),
+            Command::Backup { file, data } => admin::backup_command(&file, &data.dir)
+                .await
+                .map(|out| println!("{out}")),
+            Command::Healthcheck { url, listen } => {
+                let url = url.unwrap_or_else(|| healthcheck::default_url(&listen));
+                healthcheck::check(&url)
+                    .await
+                    .map(|()| println!("{url}: healthy"))
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("confab: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(args.log_format);
+    let listener = server::bind(&args.listen).await?;
+    let server = server::Server::start(listener, &args, Arc::new(SystemClock)).await?;
+    let addr = server.local_addr()?;
+    tracing::info!(%addr, data = %args.data.dir.display(), "confab is serving");
+    let shown = if addr.ip().is_unspecified() {
+        format!("http://localhost:{}/", addr.port())
+    } else {
+        format!("http://{addr}/")
+    };
+    println!(
+        "confab is running at {shown} (data in {})",
+        args.data.dir.display()
+    );
+    server.serve(shutdown_signal()).await
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CONFAB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}

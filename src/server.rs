@@ -1,0 +1,188 @@
+//! Start-up and shutdown: opens the store, starts the writer, serves HTTP, and on shutdown
+//! stops accepting, closes every socket with 1001, stores every pending message, and returns.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use poem::listener::TcpAcceptor;
+use tokio::net::TcpListener;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::Auth;
+use crate::chat::{Chat, CloseReason, WriterThread};
+use crate::clock::SharedClock;
+use crate::config::ServeArgs;
+use crate::control::{self, ControlSocket};
+use crate::store::{Store, StoreError};
+use crate::web::{self, AppState};
+
+/// How long in-flight HTTP requests and sockets get to finish at shutdown.
+const GRACE: Duration = Duration::from_secs(10);
+/// How often expired sessions are swept out of the database.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
+/// Opens (creating if needed) the data folder's store, with errors an operator can act on.
+pub fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
+    create_data_dir(data_dir)?;
+    Store::open(data_dir).map_err(|err| match err {
+        StoreError::AlreadyOpen => anyhow::anyhow!(
+            "data folder {} is in use by another confab process; stop it or pass --data DIR",
+            data_dir.display()
+        ),
+        other => anyhow::anyhow!(
+            "cannot open data folder {}: {other}; pass --data DIR",
+            data_dir.display()
+        ),
+    })
+}
+
+/// Creates the data folder if it is missing, readable by its owner only: it holds password
+/// hashes and session keys.
+pub fn create_data_dir(data_dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if data_dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data_dir)
+        .with_context(|| {
+            format!(
+                "cannot create data folder {}; pass --data DIR",
+                data_dir.display()
+            )
+        })
+}
+
+/// Binds the listening socket, with an error an operator can act on.
+pub async fn bind(addr: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}; pass --listen ADDR"))
+}
+
+/// A server that has opened its data folder and is ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    state: Arc<AppState>,
+    writer_thread: WriterThread,
+    control: ControlSocket,
+}
+
+impl Server {
+    /// Opens the store and starts the writer and the control socket. Start-up errors (an
+    /// unusable data folder) surface here, before anything is served.
+    pub async fn start(
+        listener: TcpListener,
+        config: &ServeArgs,
+        clock: SharedClock,
+    ) -> anyhow::Result<Server> {
+        let store = Arc::new(open_store(&config.data.dir)?);
+        let auth = Arc::new(Auth::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            &config.auth_settings(),
+        ));
+        let (chat, writer_thread) = Chat::start(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            config.chat_settings(),
+        );
+        let state = Arc::new(AppState {
+            store,
+            auth,
+            chat: Arc::new(chat),
+            clock,
+            tls: false,
+            sockets: TaskTracker::new(),
+            shutting_down: AtomicBool::new(false),
+        });
+        let control = control::serve(&config.data.dir, Arc::clone(&state))
+            .context("cannot start the control socket")?;
+        Ok(Server {
+            listener,
+            state,
+            writer_thread,
+            control,
+        })
+    }
+
+    /// The address being served.
+    pub fn local_addr(&self) -> anyhow::Result<std::net::SocketAddr> {
+        self.listener
+            .local_addr()
+            .context("listener has no address")
+    }
+
+    /// Serves until `shutdown` resolves; then stops accepting, closes every socket with 1001,
+    /// stores every pending message and returns.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        let Server {
+            listener,
+            state,
+            writer_thread,
+            control,
+        } = self;
+        let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&state)));
+        let acceptor = TcpAcceptor::from_tokio(listener).context("cannot use the listener")?;
+        let stopping = Arc::clone(&state);
+        let served = poem::Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(
+                web::app(Arc::clone(&state)),
+                async move {
+                    shutdown.await;
+                    tracing::info!("shutting down");
+                    stopping.shutting_down.store(true, Ordering::Release);
+                    stopping.chat.hub.close_all(CloseReason::Shutdown);
+                },
+                Some(GRACE),
+            )
+            .await;
+
+        // Sockets have been told to close; wait for them, then flush the writer.
+        state.sockets.close();
+        if tokio::time::timeout(GRACE, state.sockets.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some sockets did not close in time");
+        }
+        state.chat.writer.stop().await;
+        let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+        sweeper.abort();
+        let _ = sweeper.await;
+        control.stop().await;
+        tracing::info!("stopped");
+        served.context("the HTTP server failed")
+    }
+}
+
+/// Starts and serves until `shutdown` resolves: [`Server::start`] then [`Server::serve`].
+pub async fn run(
+    listener: TcpListener,
+    config: ServeArgs,
+    clock: SharedClock,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    Server::start(listener, &config, clock)
+        .await?
+        .serve(shutdown)
+        .await
+}
+
+async fn sweep_sessions(state: Arc<AppState>) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        match state.auth.sweep_expired_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
+            Err(err) => tracing::warn!(error = %err, "sweeping expired sessions failed"),
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Accounts: unique (case-insensitive) usernames, argon2id PHC hashes, a disabled flag.
+
+use redb::{Durability, ReadableTable};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError, next_id, tables};
+
+#[derive(Serialize, Deserialize)]
+struct UserRecord {
+    username: String,
+    password_hash: String,
+    created_at: u64,
+    #[serde(default)]
+    disabled: bool,
+}
+
+/// An account as the rest of confab sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: u64,
+    pub username: String,
+    /// Unix milliseconds.
+    pub created_at: u64,
+    pub disabled: bool,
+}
+
+/// An account together with its password hash, for sign-in only.
+pub struct UserWithHash {
+    pub user: User,
+    pub password_hash: String,
+}
+
+impl UserRecord {
+    fn into_user(self, id: u64) -> UserWithHash {
+        UserWithHash {
+            user: User {
+                id,
+                username: self.username,
+                created_at: self.created_at,
+                disabled: self.disabled,
+            },
+            password_hash: self.password_hash,
+        }
+    }
+}
+
+/// The key that makes `Alice` and `alice` the same account.
+fn username_key(username: &str) -> String {
+    username.to_ascii_lowercase()
+}
+
+impl Store {
+    /// Creates an account; [`StoreError::UsernameTaken`] when the name exists in any case.
+    pub fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        now_ms: u64,
+    ) -> Result<User, StoreError> {
+        self.write(Durability::Immediate, |txn| {
+            let mut names = txn.open_table(tables::USERNAMES)?;
+            let key = username_key(username);
+            if names.get(key.as_str())?.is_some() {
+                return Err(StoreError::UsernameTaken);
+            }
+            let mut users = txn.open_table(tables::USERS)?;
+            let id = next_id(&users)?;
+            let record = UserRecord {
+                username: username.to_owned(),
+                password_hash: password_hash.to_owned(),
+                created_at: now_ms,
+                disabled: false,
+            };
+            users.insert(id, serde_json::to_vec(&record)?.as_slice())?;
+            names.insert(key.as_str(), id)?;
+            Ok(record.into_user(id).user)
+        })
+    }
+
+    /// Looks an account up by name, in any case, with its password hash.
+    pub fn find_user(&self, username: &str) -> Result<Option<UserWithHash>, StoreError> {
+        self.read(|txn| {
+            let names = txn.open_table(tables::USERNAMES)?;
+            let Some(id) = names
+                .get(username_key(username).as_str())?
+                .map(|v| v.value())
+            else {
+                return Ok(None);
+            };
+            let users = txn.open_table(tables::USERS)?;
+            load(&users, id)
+        })
+    }
+
+    /// Looks an account up by id.
+    pub fn user(&self, id: u64) -> Result<Option<User>, StoreError> {
+        self.read(|txn| {
+            let users = txn.open_table(tables::USERS)?;
+            Ok(load(&users, id)?.map(|u| u.user))
+        })
+    }
+
+    /// Every account, oldest first.
+    pub fn list_users(&self) -> Result<Vec<User>, StoreError> {
+        self.read(|txn| {
+            let users = txn.open_table(tables::USERS)?;
+            let mut out = Vec::new();
+            for entry in users.iter()? {
+                let (id, bytes) = entry?;
+                let record: UserRecord = serde_json::from_slice(bytes.value())?;
+                out.push(record.into_user(id.value()).user);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Replaces the password hash of an account.
+    pub fn set_password_hash(&self, user_id: u64, password_hash: &str) -> Result<(), StoreError> {
+        self.update_user(user_id, |record| {
+            record.password_hash = password_hash.to_owned()
+        })
+    }
+
+    /// Disables (or re-enables) an account. A disabled account cannot sign in.
+    pub fn set_disabled(&self, user_id: u64, disabled: bool) -> Result<(), StoreError> {
+        self.update_user(user_id, |record| record.disabled = disabled)
+    }
+
+    fn update_user(
+        &self,
+        user_id: u64,
+        change: impl FnOnce(&mut UserRecord),
+    ) -> Result<(), StoreError> {
+        self.write(Durability::Immediate, |txn| {
+            let mut users = txn.open_table(tables::USERS)?;
+            let mut record: UserRecord = match users.get(user_id)? {
+                Some(bytes) => serde_json::from_slice(bytes.value())?,
+                None => return Err(StoreError::NotFound),
+            };
+            change(&mut record);
+            users.insert(user_id, serde_json::to_vec(&record)?.as_slice())?;
+            Ok(())
+        })
+    }
+}
+
+fn load(
+    users: &impl ReadableTable<u64, &'static [u8]>,
+    id: u64,
+) -> Result<Option<UserWithHash>, StoreError> {
+    match users.get(id)? {
+        Some(bytes) => {
+            let record: UserRecord = serde_json::from_slice(bytes.value())?;
+            Ok(Some(record.into_user(id)))
+        }
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,151 @@
+//! `/api/v1/auth/*` and `/api/v1/me`.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::{ApiTags, UserEnvelope};
+use crate::web::error::ApiError;
+use crate::web::{AppState, client_ip, cookie};
+
+/// Username and password.
+#[derive(Debug, Object)]
+struct Credentials {
+    /// 3–32 characters of `A-Z a-z 0-9 _ . -`; unique regardless of case.
+    username: String,
+    /// 8–1024 characters.
+    password: String,
+}
+
+/// Current and new password.
+#[derive(Debug, Object)]
+struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+#[derive(ApiResponse)]
+enum SignupResponse {
+    /// Account created and signed in.
+    #[oai(status = 201)]
+    Created(Json<UserEnvelope>, #[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(ApiResponse)]
+enum LoginResponse {
+    /// Signed in with a new session.
+    #[oai(status = 200)]
+    Ok(Json<UserEnvelope>, #[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(ApiResponse)]
+enum LogoutResponse {
+    /// Signed out; the session is deleted and the cookie cleared.
+    #[oai(status = 204)]
+    Done(#[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(ApiResponse)]
+enum PasswordResponse {
+    /// Password changed; every other session of the account has ended.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(ApiResponse)]
+enum MeResponse {
+    /// The signed-in account.
+    #[oai(status = 200)]
+    Ok(Json<UserEnvelope>),
+}
+
+pub struct AuthApi;
+
+#[OpenApi(tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Create an account and sign in.
+    #[oai(path = "/auth/signup", method = "post")]
+    async fn signup(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        body: Json<Credentials>,
+    ) -> Result<SignupResponse, ApiError> {
+        let signed_in = state
+            .auth
+            .sign_up(&body.username, &body.password, client_ip(req))
+            .await?;
+        state.end_presented_session(req).await;
+        Ok(SignupResponse::Created(
+            Json(UserEnvelope::of(&signed_in.user)),
+            cookie::set_session(&signed_in.token, state.tls),
+        ))
+    }
+
+    /// Sign in. Every sign-in starts a new session with a new token.
+    #[oai(path = "/auth/login", method = "post")]
+    async fn login(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        body: Json<Credentials>,
+    ) -> Result<LoginResponse, ApiError> {
+        let signed_in = state
+            .auth
+            .sign_in(&body.username, &body.password, client_ip(req))
+            .await?;
+        state.end_presented_session(req).await;
+        Ok(LoginResponse::Ok(
+            Json(UserEnvelope::of(&signed_in.user)),
+            cookie::set_session(&signed_in.token, state.tls),
+        ))
+    }
+
+    /// Sign out: the session is deleted server-side and its open sockets are closed.
+    #[oai(path = "/auth/logout", method = "post")]
+    async fn logout(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+    ) -> Result<LogoutResponse, ApiError> {
+        if let Some(token) = cookie::session_token(req.headers(), state.tls)
+            && let Some(key) = state.auth.sign_out(token).await?
+        {
+            state.chat.hub.close_sessions(&[key]);
+        }
+        Ok(LogoutResponse::Done(cookie::clear_session(state.tls)))
+    }
+
+    /// Change the password; every other session of the account ends.
+    #[oai(path = "/auth/password", method = "post")]
+    async fn password(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        body: Json<PasswordChange>,
+    ) -> Result<PasswordResponse, ApiError> {
+        let session = state
+            .session(req)
+            .await
+            .ok_or_else(ApiError::not_signed_in)?;
+        let ended = state
+            .auth
+            .change_password(&session, &body.current, &body.new)
+            .await?;
+        state.chat.hub.close_sessions(&ended);
+        Ok(PasswordResponse::Done)
+    }
+
+    /// The signed-in account.
+    #[oai(path = "/me", method = "get")]
+    async fn me(&self, state: Data<&Arc<AppState>>, req: &Request) -> Result<MeResponse, ApiError> {
+        let session = state
+            .session(req)
+            .await
+            .ok_or_else(ApiError::not_signed_in)?;
+        Ok(MeResponse::Ok(Json(UserEnvelope::of(&session.user))))
+    }
+}

@@ -1,0 +1,123 @@
+//! The one place where errors become HTTP answers: `{"error": "<stable_code>", "message": "…"}`
+//! with the matching status.
+
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+
+use crate::auth::AuthError;
+use crate::store::StoreError;
+
+/// Body of every API error.
+#[derive(Debug, Clone, Object)]
+pub struct ErrorBody {
+    /// Stable, machine-readable code, e.g. `username_taken`.
+    pub error: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+#[derive(Debug, ApiResponse)]
+#[oai(bad_request_handler = "bad_request_from_poem")]
+pub enum ApiError {
+    /// Invalid input.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Not signed in, or wrong credentials.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// Forbidden (closed sign-up, disabled account, foreign origin).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// No such thing.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// Conflicts with existing data (username taken).
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// Request body too large.
+    #[oai(status = 413)]
+    TooLarge(Json<ErrorBody>),
+    /// Rate limited; retry after the given number of seconds.
+    #[oai(status = 429)]
+    RateLimited(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
+    /// The server failed.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+    /// The database is unavailable.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+}
+
+pub fn body(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
+    Json(ErrorBody {
+        error: code.to_owned(),
+        message: message.into(),
+    })
+}
+
+impl ApiError {
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest(body(code, message))
+    }
+
+    pub fn not_signed_in() -> Self {
+        ApiError::Unauthorized(body("not_signed_in", "Sign in first."))
+    }
+
+    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
+        ApiError::NotFound(body(code, message))
+    }
+}
+
+/// Bodies poem-openapi cannot parse (bad JSON, wrong content type, missing fields).
+fn bad_request_from_poem(err: poem::Error) -> ApiError {
+    if err.status() == poem::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::TooLarge(body("payload_too_large", "The request body is too large."));
+    }
+    ApiError::bad_request("bad_request", err.to_string())
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        tracing::error!(error = %err, "storage error");
+        match err {
+            StoreError::Unavailable => ApiError::Unavailable(body(
+                "unavailable",
+                "The database is being reopened; try again shortly.",
+            )),
+            _ => ApiError::Internal(body(
+                "storage_error",
+                "The server could not read or write its data.",
+            )),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        let message = err.to_string();
+        match err {
+            AuthError::InvalidUsername(_) => ApiError::bad_request("invalid_username", message),
+            AuthError::InvalidPassword(_) => ApiError::bad_request("invalid_password", message),
+            AuthError::UsernameTaken => ApiError::Conflict(body("username_taken", message)),
+            AuthError::BadCredentials => {
+                ApiError::Unauthorized(body("invalid_credentials", message))
+            }
+            AuthError::WrongCurrentPassword => {
+                ApiError::bad_request("wrong_current_password", message)
+            }
+            AuthError::AccountDisabled => ApiError::Forbidden(body("account_disabled", message)),
+            AuthError::SignupClosed => ApiError::Forbidden(body("signup_closed", message)),
+            AuthError::NoSuchUser => ApiError::not_found("user_not_found", message),
+            AuthError::RateLimited { retry_after } => ApiError::RateLimited(
+                body("rate_limited", message),
+                retry_after.as_secs_f64().ceil().max(1.0) as u64,
+            ),
+            AuthError::Store(err) => ApiError::from(err),
+            AuthError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                ApiError::Internal(body("internal", "Something went wrong on the server."))
+            }
+        }
+    }
+}

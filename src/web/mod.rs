@@ -1,0 +1,102 @@
+//! The HTTP face of confab: pages (maud), the JSON API (poem-openapi), the WebSocket endpoint
+//! and the embedded assets, all behind one [`security::Guard`].
+
+mod api;
+mod assets;
+pub mod cookie;
+mod error;
+mod pages;
+pub mod security;
+mod ws;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use poem::{EndpointExt, Request, Route, get, handler, http::StatusCode, web::Data};
+use tokio_util::task::TaskTracker;
+
+pub use assets::Assets;
+
+use crate::auth::{Auth, Session};
+use crate::chat::Chat;
+use crate::clock::SharedClock;
+use crate::store::Store;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub auth: Arc<Auth>,
+    pub chat: Arc<Chat>,
+    pub clock: SharedClock,
+    /// Served over TLS: `__Host-` cookie, `Secure`, HSTS.
+    pub tls: bool,
+    /// Every socket task, so shutdown can wait for them.
+    pub sockets: TaskTracker,
+    pub shutting_down: AtomicBool,
+}
+
+impl AppState {
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// The signed-in session of a request, if any. A broken store counts as signed out here;
+    /// the error is logged.
+    pub async fn session(&self, req: &Request) -> Option<Session> {
+        let token = cookie::session_token(req.headers(), self.tls)?;
+        match self.auth.session(token).await {
+            Ok(session) => session,
+            Err(err) => {
+                tracing::error!(error = %err, "session lookup failed");
+                None
+            }
+        }
+    }
+}
+
+impl AppState {
+    /// Signing in replaces whatever session cookie the browser presented (it may have been
+    /// planted): that session is deleted, so it is never honoured again.
+    pub async fn end_presented_session(&self, req: &Request) {
+        if let Some(token) = cookie::session_token(req.headers(), self.tls)
+            && let Ok(Some(key)) = self.auth.sign_out(token).await
+        {
+            self.chat.hub.close_sessions(&[key]);
+        }
+    }
+}
+
+/// The client's IP address, for per-IP rate limits.
+pub fn client_ip(req: &Request) -> Option<IpAddr> {
+    req.remote_addr().as_socket_addr().map(|addr| addr.ip())
+}
+
+#[handler]
+async fn healthz(state: Data<&Arc<AppState>>) -> (StatusCode, &'static str) {
+    let store = Arc::clone(&state.store);
+    let healthy = tokio::task::spawn_blocking(move || store.is_healthy())
+        .await
+        .unwrap_or(false);
+    if healthy {
+        (StatusCode::OK, "ok\n")
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unhealthy: the database does not answer\n",
+        )
+    }
+}
+
+/// Every route of the server.
+pub fn app(state: Arc<AppState>) -> impl poem::Endpoint + 'static {
+    let tls = state.tls;
+    let routes = Route::new()
+        .nest("/api", api::routes())
+        .at("/ws", get(ws::upgrade))
+        .at("/healthz", get(healthz))
+        .at("/assets/:name", get(assets::serve_asset));
+    pages::routes(routes)
+        .data(state)
+        .with(security::Guard { tls })
+}

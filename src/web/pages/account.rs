@@ -1,0 +1,253 @@
+//! `/signup`, `/login`, `/logout`: plain HTML forms, errors shown inline.
+
+use maud::{Markup, html};
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Form, Query};
+use poem::{IntoResponse, Request, Response, handler};
+use serde::Deserialize;
+
+use super::layout::{layout, sign_out_button};
+use super::{State, page, safe_next, see_other};
+use crate::auth::AuthError;
+use crate::auth::validate::{PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
+use crate::web::{Assets, client_ip, cookie};
+
+#[derive(Deserialize)]
+pub struct SignupForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_repeat: String,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn error_box(error: Option<&str>) -> Markup {
+    html! {
+        @if let Some(error) = error {
+            p.form-error #form-error role="alert" { (error) }
+        }
+    }
+}
+
+fn signup_form(username: &str, error: Option<&str>, open: bool) -> Markup {
+    html! {
+        section.card.narrow {
+            h1 { "Create an account" }
+            @if !open {
+                p.form-error role="alert" { "Sign-up is closed on this server; ask its operator for an account." }
+            } @else {
+                (error_box(error))
+                form.stack method="post" action="/signup" {
+                    label for="username" { "Username" }
+                    input #username name="username" type="text" value=(username) required
+                        autocomplete="username" autocapitalize="none" spellcheck="false"
+                        minlength=(USERNAME_MIN) maxlength=(USERNAME_MAX) pattern="[A-Za-z0-9_.\\-]+"
+                        aria-describedby="username-hint" autofocus[username.is_empty()];
+                    p.hint #username-hint { "3–32 letters, digits, '_', '.' or '-'." }
+                    label for="password" { "Password" }
+                    input #password name="password" type="password" required autocomplete="new-password"
+                        minlength=(PASSWORD_MIN) maxlength=(PASSWORD_MAX) aria-describedby="password-hint"
+                        autofocus[!username.is_empty()];
+                    p.hint #password-hint { "At least 8 characters." }
+                    label for="password_repeat" { "Repeat password" }
+                    input #password_repeat name="password_repeat" type="password" required
+                        autocomplete="new-password" minlength=(PASSWORD_MIN) maxlength=(PASSWORD_MAX);
+                    button.button.primary type="submit" data-busy-label="Creating account…" { "Create account" }
+                }
+                p.muted { "Already have an account? " a href="/login" { "Sign in" } }
+            }
+        }
+    }
+}
+
+fn login_form(username: &str, next: &str, error: Option<&str>) -> Markup {
+    html! {
+        section.card.narrow {
+            h1 { "Sign in" }
+            (error_box(error))
+            form.stack method="post" action="/login" {
+                input type="hidden" name="next" value=(next);
+                label for="username" { "Username" }
+                input #username name="username" type="text" value=(username) required
+                    autocomplete="username" autocapitalize="none" spellcheck="false"
+                    autofocus[username.is_empty()];
+                label for="password" { "Password" }
+                input #password name="password" type="password" required autocomplete="current-password"
+                    autofocus[!username.is_empty()];
+                button.button.primary type="submit" data-busy-label="Signing in…" { "Sign in" }
+            }
+            p.muted { "No account yet? " a href="/signup" { "Create one" } }
+        }
+    }
+}
+
+/// The status code and text a refused form shows.
+fn refusal(err: &AuthError) -> (StatusCode, String) {
+    let status = match err {
+        AuthError::InvalidUsername(_) | AuthError::InvalidPassword(_) => StatusCode::BAD_REQUEST,
+        AuthError::UsernameTaken => StatusCode::CONFLICT,
+        AuthError::BadCredentials => StatusCode::UNAUTHORIZED,
+        AuthError::AccountDisabled | AuthError::SignupClosed => StatusCode::FORBIDDEN,
+        AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let text = match err {
+        AuthError::Store(_) | AuthError::Internal(_) => {
+            tracing::error!(error = %err, "form request failed");
+            "Something went wrong on the server. Try again.".to_owned()
+        }
+        other => other.to_string(),
+    };
+    (status, text)
+}
+
+fn refused_page(title: &str, form: Markup, err: &AuthError) -> Response {
+    let (status, _) = refusal(err);
+    let mut resp = page(status, layout(Assets::shared(), title, None, form));
+    if let AuthError::RateLimited { retry_after } = err {
+        let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+        resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+    }
+    resp
+}
+
+fn signed_in_response(token: &str, tls: bool, to: &str) -> Response {
+    let mut resp = see_other(to);
+    if let Ok(value) = cookie::set_session(token, tls).parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    resp
+}
+
+#[handler]
+pub async fn signup_page(req: &Request, state: Data<&State>) -> Response {
+    if state.session(req).await.is_some() {
+        return see_other("/rooms");
+    }
+    let form = signup_form("", None, state.auth.open_signup());
+    page(
+        StatusCode::OK,
+        layout(Assets::shared(), "Sign up", None, form),
+    )
+}
+
+#[handler]
+pub async fn signup(req: &Request, state: Data<&State>, Form(form): Form<SignupForm>) -> Response {
+    let username = form.username.trim();
+    if form.password != form.password_repeat {
+        let err = AuthError::InvalidPassword("The two passwords differ.");
+        let markup = signup_form(username, Some(&err.to_string()), state.auth.open_signup());
+        return refused_page("Sign up", markup, &err);
+    }
+    match state
+        .auth
+        .sign_up(username, &form.password, client_ip(req))
+        .await
+    {
+        Ok(signed_in) => {
+            state.end_presented_session(req).await;
+            signed_in_response(&signed_in.token, state.tls, "/rooms")
+        }
+        Err(err) => {
+            let (_, text) = refusal(&err);
+            let markup = signup_form(username, Some(&text), state.auth.open_signup());
+            refused_page("Sign up", markup, &err)
+        }
+    }
+}
+
+#[handler]
+pub async fn login_page(
+    req: &Request,
+    state: Data<&State>,
+    Query(query): Query<NextQuery>,
+) -> Response {
+    let next = safe_next(query.next.as_deref());
+    if state.session(req).await.is_some() {
+        return see_other(next);
+    }
+    page(
+        StatusCode::OK,
+        layout(
+            Assets::shared(),
+            "Sign in",
+            None,
+            login_form("", next, None),
+        ),
+    )
+}
+
+#[handler]
+pub async fn login(req: &Request, state: Data<&State>, Form(form): Form<LoginForm>) -> Response {
+    let next = safe_next(form.next.as_deref());
+    let username = form.username.trim();
+    match state
+        .auth
+        .sign_in(username, &form.password, client_ip(req))
+        .await
+    {
+        Ok(signed_in) => {
+            state.end_presented_session(req).await;
+            signed_in_response(&signed_in.token, state.tls, next)
+        }
+        Err(err) => {
+            let (_, text) = refusal(&err);
+            refused_page("Sign in", login_form(username, next, Some(&text)), &err)
+        }
+    }
+}
+
+#[handler]
+pub async fn logout_page(req: &Request, state: Data<&State>) -> Response {
+    let session = state.session(req).await;
+    let Some(session) = session else {
+        return see_other("/");
+    };
+    let markup = html! {
+        section.card.narrow {
+            h1 { "Sign out" }
+            p { "You are signed in as " strong { (session.user.username) } "." }
+            (sign_out_button("button primary"))
+        }
+    };
+    page(
+        StatusCode::OK,
+        layout(Assets::shared(), "Sign out", Some(&session.user), markup),
+    )
+}
+
+#[handler]
+pub async fn logout(req: &Request, state: Data<&State>) -> Response {
+    if let Some(token) = cookie::session_token(req.headers(), state.tls) {
+        match state.auth.sign_out(token).await {
+            Ok(Some(key)) => state.chat.hub.close_sessions(&[key]),
+            Ok(None) => {}
+            Err(err) => {
+                tracing::error!(error = %err, "sign-out failed");
+                let message =
+                    "Signing out failed on the server; you are still signed in. Try again.";
+                return super::error_page(StatusCode::INTERNAL_SERVER_ERROR, message);
+            }
+        }
+    }
+    let mut resp = see_other("/");
+    if let Ok(value) = cookie::clear_session(state.tls).parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    resp.into_response()
+}

@@ -1,0 +1,79 @@
+//! Server-rendered pages (maud). Everything but the live chat works without JavaScript; the
+//! browser code lives in `ui/` and is loaded from hashed asset URLs (no inline script).
+
+mod account;
+mod chat;
+mod home;
+mod layout;
+mod rooms;
+
+use std::sync::Arc;
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use poem::http::StatusCode;
+use poem::web::{Html, Redirect};
+use poem::{IntoResponse, Response, Route, get};
+
+pub use layout::error_page;
+
+/// Adds the page routes to the server's routes.
+pub fn routes(route: Route) -> Route {
+    route
+        .at("/", get(home::home))
+        .at("/signup", get(account::signup_page).post(account::signup))
+        .at("/login", get(account::login_page).post(account::login))
+        .at("/logout", get(account::logout_page).post(account::logout))
+        .at("/rooms", get(rooms::rooms_page))
+        .at("/rooms/*name", get(chat::chat_page))
+        .at("/favicon.ico", get(home::favicon))
+}
+
+/// The path of a room's chat page.
+pub fn room_path(name: &str) -> String {
+    format!("/rooms/{}", utf8_percent_encode(name, NON_ALPHANUMERIC))
+}
+
+/// 303 to `path` (after a form post, or to the sign-in page).
+pub fn see_other(path: &str) -> Response {
+    Redirect::see_other(path).into_response()
+}
+
+/// Where to go after signing in: only paths on this site, never `//other.example`.
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
+        _ => "/rooms",
+    }
+}
+
+/// A rendered page with a status.
+pub fn page(status: StatusCode, markup: maud::Markup) -> Response {
+    Html(markup.into_string())
+        .with_status(status)
+        .into_response()
+}
+
+type State = Arc<super::AppState>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_paths_stay_on_this_site() {
+        assert_eq!(safe_next(Some("/rooms/lobby")), "/rooms/lobby");
+        assert_eq!(safe_next(Some("//evil.example")), "/rooms");
+        assert_eq!(safe_next(Some("https://evil.example")), "/rooms");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/rooms");
+        assert_eq!(safe_next(None), "/rooms");
+    }
+
+    #[test]
+    fn room_paths_are_encoded() {
+        assert_eq!(room_path("42"), "/rooms/42");
+        assert_eq!(room_path("a b/c"), "/rooms/a%20b%2Fc");
+        assert_eq!(room_path("café"), "/rooms/caf%C3%A9");
+    }
+}

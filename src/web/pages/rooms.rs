@@ -1,0 +1,142 @@
+//! `/rooms`: join any room by name; busy rooms and your recent rooms.
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+use poem::web::{Data, Query};
+use poem::{Request, Response, handler};
+use serde::Deserialize;
+
+use super::layout::layout;
+use super::{State, page, room_path, see_other};
+use crate::chat::names::{ROOM_NAME_MAX, check_room_name};
+use crate::store::{Room, RoomActivity};
+use crate::web::Assets;
+
+const ACTIVE_ROOMS: usize = 20;
+const RECENT_ROOMS: usize = 10;
+
+#[derive(Deserialize)]
+pub struct JoinQuery {
+    room: Option<String>,
+}
+
+fn join_form(value: &str, error: Option<&str>) -> Markup {
+    html! {
+        form.join-form method="get" action="/rooms" role="search" {
+            label for="room" { "Room name" }
+            div.row {
+                input #room name="room" type="text" value=(value) required maxlength=(ROOM_NAME_MAX)
+                    placeholder="e.g. lobby or 42" autocomplete="off" autofocus
+                    aria-describedby=[error.map(|_| "room-error")];
+                button.button.primary type="submit" data-busy-label="Joining…" { "Join" }
+            }
+            @if let Some(error) = error {
+                p.form-error #room-error role="alert" { (error) }
+            }
+            p.hint { "Type any name or number. A new room is created when the first person joins." }
+        }
+    }
+}
+
+fn ago(now_ms: u64, then_ms: u64) -> String {
+    let secs = now_ms.saturating_sub(then_ms) / 1000;
+    match secs {
+        0..=59 => "just now".into(),
+        60..=3599 => format!("{} min ago", secs / 60),
+        3600..=86_399 => format!("{} h ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86_400),
+    }
+}
+
+fn room_item(room: &Room, online: usize, now: u64, when: u64) -> Markup {
+    html! {
+        li {
+            a.room-link href=(room_path(&room.name)) {
+                span.room-name { (room.name) }
+                span.room-meta {
+                    @if online > 0 { span.online-dot aria-hidden="true" {} (online) " online · " }
+                    (ago(now, when))
+                }
+            }
+        }
+    }
+}
+
+#[handler]
+pub async fn rooms_page(
+    req: &Request,
+    state: Data<&State>,
+    Query(query): Query<JoinQuery>,
+) -> Response {
+    let Some(session) = state.session(req).await else {
+        return see_other("/login?next=/rooms");
+    };
+    let mut error = None;
+    let typed = query.room.unwrap_or_default();
+    if !typed.is_empty() || req.uri().query().is_some_and(|q| q.contains("room=")) {
+        match check_room_name(&typed) {
+            Ok(name) => return see_other(&room_path(name)),
+            Err(reason) => error = Some(reason),
+        }
+    }
+    let store = std::sync::Arc::clone(&state.store);
+    let user_id = session.user.id;
+    let lists = tokio::task::spawn_blocking(move || {
+        Ok::<_, crate::store::StoreError>((
+            store.active_rooms(ACTIVE_ROOMS)?,
+            store.visited_rooms(user_id, RECENT_ROOMS)?,
+        ))
+    })
+    .await;
+    let (active, visited): (Vec<Room>, Vec<RoomActivity>) = match lists {
+        Ok(Ok(lists)) => lists,
+        _ => {
+            return super::error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The room list could not be read. Try again in a moment.",
+            );
+        }
+    };
+    let now = state.clock.now_ms();
+    let markup = html! {
+        section.card {
+            h1 { "Join a room" }
+            (join_form(&typed, error))
+        }
+        div.room-columns {
+            section.card {
+                h2 { "Active rooms" }
+                @if active.is_empty() {
+                    p.empty-state { "No rooms yet. Type a name above to start the first one." }
+                } @else {
+                    ul.room-list {
+                        @for room in &active {
+                            (room_item(room, state.chat.hub.online_count(room.id), now, room.last_activity))
+                        }
+                    }
+                }
+            }
+            section.card {
+                h2 { "Your recent rooms" }
+                @if visited.is_empty() {
+                    p.empty-state { "Rooms you join will show up here." }
+                } @else {
+                    ul.room-list {
+                        @for visit in &visited {
+                            (room_item(&visit.room, state.chat.hub.online_count(visit.room.id), now, visit.visited_at))
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    page(
+        status,
+        layout(Assets::shared(), "Rooms", Some(&session.user), markup),
+    )
+}

@@ -1,0 +1,226 @@
+//! The guard in front of every route: refuses cross-site state changes (CSRF), bounds request
+//! bodies, turns errors into JSON (API) or a page (browser), and sets the security headers on
+//! every response.
+
+use poem::http::header::{self, HeaderMap, HeaderValue};
+use poem::http::{Method, StatusCode};
+use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
+
+use super::pages;
+
+/// Largest request body accepted (forms and JSON are tiny; a 1 MB "password" is refused here,
+/// before anything reads or hashes it).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The Content-Security-Policy of every page: nothing from other origins, no inline script.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// True when a browser says this request comes from another site (Go's
+/// `http.CrossOriginProtection` rule): `Sec-Fetch-Site` other than `same-origin`/`none`, or,
+/// without it, an `Origin` whose host is not this server's. A request with neither header is
+/// not from a browser and is allowed.
+pub fn is_cross_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin.to_str().ok().and_then(|o| {
+        o.strip_prefix("https://")
+            .or_else(|| o.strip_prefix("http://"))
+    });
+    match (origin_host, host) {
+        (Some(origin_host), Some(host)) => !origin_host.eq_ignore_ascii_case(host),
+        _ => true,
+    }
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/ws" || path == "/healthz"
+}
+
+/// An error answer in the form the client expects: JSON for the API, a page for browsers.
+pub fn error_response(path: &str, status: StatusCode, code: &str, message: &str) -> Response {
+    if is_api(path) {
+        let body = serde_json::json!({ "error": code, "message": message });
+        poem::web::Json(body).with_status(status).into_response()
+    } else {
+        pages::error_page(status, message).into_response()
+    }
+}
+
+pub struct Guard {
+    pub tls: bool,
+}
+
+impl<E: Endpoint> Middleware<E> for Guard {
+    type Output = GuardEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        GuardEndpoint {
+            inner,
+            tls: self.tls,
+        }
+    }
+}
+
+pub struct GuardEndpoint<E> {
+    inner: E,
+    tls: bool,
+}
+
+impl<E: Endpoint> GuardEndpoint<E> {
+    async fn guarded(&self, mut req: Request) -> Response {
+        let path = req.uri().path().to_owned();
+        let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        if !safe && is_cross_origin(req.headers()) {
+            return error_response(
+                &path,
+                StatusCode::FORBIDDEN,
+                "forbidden_origin",
+                "This request came from another site and was refused.",
+            );
+        }
+        if !safe {
+            let declared = req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            let too_large = || {
+                error_response(
+                    &path,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "The request body is too large.",
+                )
+            };
+            if declared.is_some_and(|len| len > MAX_BODY as u64) {
+                return too_large();
+            }
+            match req.take_body().into_bytes_limit(MAX_BODY).await {
+                Ok(bytes) => req.set_body(Body::from_bytes(bytes)),
+                Err(_) => return too_large(),
+            }
+        }
+        match self.inner.call(req).await {
+            Ok(output) => output.into_response(),
+            // A handler's own answer (an API error body, a page) passes through unchanged.
+            Err(err) if err.is_from_response() => err.into_response(),
+            Err(err) => {
+                let status = err.status();
+                let (code, message) = match status {
+                    StatusCode::NOT_FOUND => ("not_found", "There is nothing here.".to_owned()),
+                    StatusCode::METHOD_NOT_ALLOWED => (
+                        "method_not_allowed",
+                        "That method is not allowed here.".to_owned(),
+                    ),
+                    s if s.is_server_error() => {
+                        tracing::error!(error = %err, path, "request failed");
+                        ("internal", "Something went wrong on the server.".to_owned())
+                    }
+                    _ => ("bad_request", err.to_string()),
+                };
+                error_response(&path, status, code, &message)
+            }
+        }
+    }
+}
+
+impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Response> {
+        let mut resp = self.guarded(req).await;
+        let headers = resp.headers_mut();
+        if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CSP),
+            );
+        }
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        if self.tls {
+            headers.insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000"),
+            );
+        }
+        Ok(resp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn fetch_metadata_decides_when_present() {
+        assert!(!is_cross_origin(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(!is_cross_origin(&headers(&[("sec-fetch-site", "none")])));
+        assert!(is_cross_origin(&headers(&[(
+            "sec-fetch-site",
+            "cross-site"
+        )])));
+        assert!(is_cross_origin(&headers(&[(
+            "sec-fetch-site",
+            "same-site"
+        )])));
+        // Sec-Fetch-Site wins over a matching Origin.
+        assert!(is_cross_origin(&headers(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "http://chat.example"),
+            ("host", "chat.example"),
+        ])));
+    }
+
+    #[test]
+    fn origin_must_match_host() {
+        let same = headers(&[
+            ("origin", "http://127.0.0.1:8080"),
+            ("host", "127.0.0.1:8080"),
+        ]);
+        assert!(!is_cross_origin(&same));
+        let tls = headers(&[("origin", "https://Chat.Example"), ("host", "chat.example")]);
+        assert!(!is_cross_origin(&tls));
+        let foreign = headers(&[("origin", "https://evil.example"), ("host", "chat.example")]);
+        assert!(is_cross_origin(&foreign));
+        let other_port = headers(&[
+            ("origin", "http://chat.example:81"),
+            ("host", "chat.example"),
+        ]);
+        assert!(is_cross_origin(&other_port));
+        assert!(is_cross_origin(&headers(&[
+            ("origin", "null"),
+            ("host", "chat.example")
+        ])));
+    }
+
+    #[test]
+    fn non_browser_clients_are_allowed() {
+        assert!(!is_cross_origin(&headers(&[("host", "chat.example")])));
+        assert!(!is_cross_origin(&HeaderMap::new()));
+    }
+}

@@ -1,0 +1,111 @@
+//! `GET /ws`: checks the origin and the session *before* upgrading, then hands the socket to
+//! `chat::serve_socket`. The upgrade is done here rather than with poem's `WebSocket`
+//! extractor so the socket speaks tokio-tungstenite directly: frames encoded once can then be
+//! shared between recipients without a copy each.
+
+use std::sync::Arc;
+
+use poem::http::{StatusCode, header};
+use poem::web::Data;
+use poem::{Request, Response, handler};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+use super::AppState;
+use super::security::{error_response, is_cross_origin};
+use crate::chat::serve_socket;
+
+/// Largest message (and frame) a client may send: SPEC §8. Bigger ones close with 1009.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Small buffers keep an idle socket cheap; they grow only while a socket is busy.
+fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_write_buffer_size(512 * 1024)
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_MESSAGE_BYTES))
+}
+
+fn header_has_token(req: &Request, name: header::HeaderName, token: &str) -> bool {
+    req.headers()
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+    error_response("/ws", status, code, message)
+}
+
+#[handler]
+pub async fn upgrade(req: &Request, state: Data<&Arc<AppState>>) -> Response {
+    if is_cross_origin(req.headers()) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "forbidden_origin",
+            "WebSocket connections from other sites are refused.",
+        );
+    }
+    let Some(session) = state.session(req).await else {
+        return refuse(StatusCode::UNAUTHORIZED, "not_signed_in", "Sign in first.");
+    };
+    let key = req.headers().get(header::SEC_WEBSOCKET_KEY).cloned();
+    let valid = header_has_token(req, header::UPGRADE, "websocket")
+        && header_has_token(req, header::CONNECTION, "upgrade")
+        && req
+            .headers()
+            .get(header::SEC_WEBSOCKET_VERSION)
+            .map(|v| v.as_bytes())
+            == Some(b"13");
+    let (Some(key), true) = (key, valid) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Expected a WebSocket upgrade (version 13).",
+        );
+    };
+    // A socket that slips past this check is closed at once by the hub (see `close_all`).
+    if state.is_shutting_down() {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "The server is shutting down.",
+        );
+    }
+    let Ok(on_upgrade) = req.take_upgrade() else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "This connection cannot be upgraded.",
+        );
+    };
+
+    let state = Arc::clone(&state);
+    state.sockets.spawn({
+        let state = Arc::clone(&state);
+        async move {
+            let Ok(upgraded) = on_upgrade.await else {
+                return;
+            };
+            let ws =
+                WebSocketStream::from_raw_socket(upgraded, Role::Server, Some(socket_config()))
+                    .await;
+            serve_socket(ws, Arc::clone(&state.chat), session.user, session.key).await;
+        }
+    });
+
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, "upgrade")
+        .header(header::UPGRADE, "websocket")
+        .header(
+            header::SEC_WEBSOCKET_ACCEPT,
+            derive_accept_key(key.as_bytes()),
+        )
+        .finish()
+}

@@ -1,0 +1,525 @@
+//! Live chat over real WebSockets: the SPEC §5 contract.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use confab::config::ServeArgs;
+use confab::ratelimit::Rate;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+fn ids(frames: &Value) -> Vec<u64> {
+    frames
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn two_users_chat_in_one_room_while_another_room_stays_isolated() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let carol = signup(&server, "carol").await;
+    let mut a = connect(&server, &alice).await;
+    let mut b = connect(&server, &bob).await;
+    let mut c = connect(&server, &carol).await;
+
+    let joined = a.join("Lobby").await;
+    assert_eq!(joined["room"], "Lobby");
+    assert_eq!(joined["members"], json!(["alice"]));
+    assert_eq!(joined["messages"], json!([]));
+    assert_eq!(joined["more"], false);
+    let joined = b.join("lobby").await;
+    assert_eq!(
+        joined["room"], "Lobby",
+        "one room regardless of case, shown as first created"
+    );
+    assert_eq!(joined["members"], json!(["alice", "bob"]));
+    c.join("42").await;
+
+    let sent = a.say("Lobby", "hello <b>bob</b>").await;
+    assert_eq!(sent["type"], "message");
+    assert_eq!(sent["user"], "alice");
+    assert_eq!(sent["room"], "Lobby");
+    assert_eq!(sent["text"], "hello <b>bob</b>");
+    assert!(sent["ts"].as_u64().unwrap() > 1_600_000_000_000);
+    let first_id = sent["id"].as_u64().unwrap();
+
+    let got = b.recv_type("message").await;
+    assert_eq!(got["id"], first_id);
+    assert_eq!(got["text"], "hello <b>bob</b>");
+
+    let reply = b.say("LOBBY", "hi alice").await;
+    assert_eq!(
+        reply["id"].as_u64().unwrap(),
+        first_id + 1,
+        "ids increase strictly"
+    );
+    assert_eq!(a.recv_type("message").await["text"], "hi alice");
+
+    assert!(
+        c.is_silent_for(Duration::from_millis(300)).await,
+        "room 42 hears nothing of Lobby"
+    );
+    let in_42 = c.say("42", "anyone?").await;
+    assert_eq!(in_42["id"], 1, "ids are per room");
+}
+
+#[tokio::test]
+async fn presence_join_and_leave_counts_a_user_with_two_tabs_once() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let mut a = connect(&server, &alice).await;
+    a.join("room").await;
+
+    let mut b1 = connect(&server, &bob).await;
+    b1.join("room").await;
+    let presence = a.recv_type("presence").await;
+    assert_eq!(
+        presence,
+        json!({"type":"presence","room":"room","user":"bob","event":"join"})
+    );
+
+    let mut b2 = connect(&server, &bob).await;
+    let joined = b2.join("room").await;
+    assert_eq!(joined["members"], json!(["alice", "bob"]));
+    assert!(
+        a.is_silent_for(Duration::from_millis(300)).await,
+        "a second tab is not a new arrival"
+    );
+
+    b1.send(json!({"type":"leave","room":"room"})).await;
+    assert_eq!(
+        b1.recv_type("left").await,
+        json!({"type":"left","room":"room"})
+    );
+    assert!(
+        a.is_silent_for(Duration::from_millis(300)).await,
+        "bob still has a tab open"
+    );
+
+    drop(b2);
+    let presence = a.recv_type("presence").await;
+    assert_eq!(presence["event"], "leave");
+    assert_eq!(presence["user"], "bob");
+}
+
+#[tokio::test]
+async fn reconnect_with_since_receives_exactly_the_missed_messages() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let mut a = connect(&server, &alice).await;
+    a.join("r").await;
+    let mut b = connect(&server, &bob).await;
+    b.join("r").await;
+    let seen = a.say("r", "before the blip").await["id"].as_u64().unwrap();
+    b.recv_type("message").await;
+    drop(b);
+
+    let mut missed = Vec::new();
+    for i in 0..7 {
+        missed.push(
+            a.say("r", &format!("missed {i}")).await["id"]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+    let mut b = connect(&server, &bob).await;
+    let joined = b.join_since("r", seen).await;
+    assert_eq!(ids(&joined["messages"]), missed);
+    assert_eq!(joined["more"], false);
+    let after = a.say("r", "live again").await["id"].as_u64().unwrap();
+    let live = b.recv_type("message").await;
+    assert_eq!(live["id"], after, "nothing shown twice, nothing skipped");
+
+    // A `since` from the future never hides messages still to come.
+    let mut b2 = connect(&server, &bob).await;
+    let joined = b2.join_since("r", 1_000_000).await;
+    assert_eq!(joined["messages"], json!([]));
+    let next = a.say("r", "after a bogus since").await["id"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(b2.recv_type("message").await["id"], next);
+}
+
+#[tokio::test]
+async fn resume_is_capped_at_500_and_the_client_pages_on_with_history_after() {
+    let mut config = ServeArgs::default();
+    config.limits.ws_send_rate = Rate::new(10_000, Duration::from_millis(1));
+    config.limits.ws_frame_rate = Rate::new(10_000, Duration::from_millis(1));
+    let server = TestServer::start_with(config).await;
+    let alice = signup(&server, "alice").await;
+    let mut a = connect(&server, &alice).await;
+    a.join("big").await;
+    for i in 0..620 {
+        a.send(
+            json!({"type":"send","room":"big","text":format!("m{i}"),"client_id":format!("k{i}")}),
+        )
+        .await;
+    }
+    let mut last = 0;
+    while last < 620 {
+        last = a.recv_type("message").await["id"].as_u64().unwrap();
+    }
+
+    let mut b = connect(&server, &alice).await;
+    let joined = b.join_since("big", 10).await;
+    let got = ids(&joined["messages"]);
+    assert_eq!(got.len(), 500);
+    assert_eq!(got.first(), Some(&11));
+    assert_eq!(joined["more"], true);
+    b.send(json!({"type":"history","room":"big","after":510,"limit":200}))
+        .await;
+    let page = b.recv_type("history").await;
+    assert_eq!(ids(&page["messages"]), (511..=620).collect::<Vec<_>>());
+    assert_eq!(page["more"], false);
+
+    // Without since: the latest 50, and older pages on request.
+    let joined = b.join("big").await;
+    assert_eq!(ids(&joined["messages"]), (571..=620).collect::<Vec<_>>());
+    assert_eq!(joined["more"], true);
+    b.send(json!({"type":"history","room":"big","before":571,"limit":200}))
+        .await;
+    let older = b.recv_type("history").await;
+    assert_eq!(ids(&older["messages"]), (371..=570).collect::<Vec<_>>());
+    assert_eq!(older["more"], true);
+    b.send(json!({"type":"history","room":"big","before":3}))
+        .await;
+    let oldest = b.recv_type("history").await;
+    assert_eq!(ids(&oldest["messages"]), vec![1, 2]);
+    assert_eq!(oldest["more"], false);
+}
+
+#[tokio::test]
+async fn a_retried_send_with_the_same_client_id_is_stored_once_and_echoed_to_the_sender() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let mut a = connect(&server, &alice).await;
+    let mut b = connect(&server, &bob).await;
+    a.join("r").await;
+    b.join("r").await;
+    a.recv_type("presence").await;
+
+    let frame = json!({"type":"send","room":"r","text":"once","client_id":"retry-1"});
+    a.send(frame.clone()).await;
+    let first = a.recv_type("message").await;
+    a.send(frame).await;
+    let again = a.recv_type("message").await;
+    assert_eq!(first, again, "the stored message is echoed again");
+    assert_eq!(first["client_id"], "retry-1");
+
+    assert_eq!(b.recv_type("message").await["id"], first["id"]);
+    assert!(
+        b.is_silent_for(Duration::from_millis(300)).await,
+        "others see it once"
+    );
+    let history = http()
+        .get(server.url("/api/v1/rooms/r/messages"))
+        .header("cookie", &bob.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(history["messages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn upgrades_without_a_session_or_from_a_foreign_origin_are_refused() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let status = |err: tokio_tungstenite::tungstenite::Error| match err {
+        tokio_tungstenite::tungstenite::Error::Http(resp) => resp.status().as_u16(),
+        other => panic!("expected an HTTP refusal, got {other}"),
+    };
+    let no_cookie = try_connect(&server, None, Some(&server.origin())).await;
+    assert_eq!(status(no_cookie.err().expect("refused")), 401);
+    let bad_cookie = try_connect(&server, Some("confab_session=garbage"), None).await;
+    assert_eq!(status(bad_cookie.err().expect("refused")), 401);
+    let foreign = try_connect(&server, Some(&alice.cookie), Some("https://evil.example")).await;
+    assert_eq!(status(foreign.err().expect("refused")), 403);
+    // No Origin at all: not a browser, allowed like any API client.
+    let mut tool = try_connect(&server, Some(&alice.cookie), None)
+        .await
+        .expect("allowed");
+    tool.join("r").await;
+}
+
+#[tokio::test]
+async fn garbage_frames_get_errors_and_the_socket_stays_usable() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let mut a = connect(&server, &alice).await;
+    let cases: Vec<(Message, &str)> = vec![
+        (Message::Text("not json".into()), "bad_request"),
+        (Message::Text(r#"{"type":"dance"}"#.into()), "bad_request"),
+        (Message::Text(r#"{"type":"join"}"#.into()), "bad_request"),
+        (
+            Message::Text(r#"{"type":"join","room":"   "}"#.into()),
+            "invalid_room",
+        ),
+        (
+            Message::Text(format!(r#"{{"type":"join","room":"{}"}}"#, "x".repeat(65)).into()),
+            "invalid_room",
+        ),
+        (
+            Message::Text(r#"{"type":"send","room":"nowhere","text":"hi"}"#.into()),
+            "not_joined",
+        ),
+        (
+            Message::Text(r#"{"type":"history","room":"nowhere"}"#.into()),
+            "not_joined",
+        ),
+        (Message::Binary(vec![1, 2, 3].into()), "bad_request"),
+    ];
+    for (message, code) in cases {
+        let shown = format!("{message:?}");
+        a.send_raw(message).await;
+        let error = a.recv_type("error").await;
+        assert_eq!(error["code"], code, "{shown}: {error}");
+        assert!(error["message"].as_str().unwrap().len() > 3);
+    }
+    a.join("r").await;
+    for (text, code) in [
+        ("   \n ", "empty_message"),
+        (&*"é".repeat(4001), "too_long"),
+    ] {
+        a.send(json!({"type":"send","room":"r","text":text,"client_id":"c"}))
+            .await;
+        let error = a.recv_type("error").await;
+        assert_eq!(error["code"], code);
+        assert_eq!(error["room"], "r");
+        assert_eq!(error["client_id"], "c");
+    }
+    a.send(json!({"type":"send","room":"r","text":"x","client_id":"c".repeat(65)}))
+        .await;
+    assert_eq!(a.recv_type("error").await["code"], "bad_request");
+    a.send(json!({"type":"history","room":"r","limit":0})).await;
+    assert_eq!(a.recv_type("error").await["code"], "bad_request");
+    a.send(json!({"type":"history","room":"r","before":5,"after":1}))
+        .await;
+    assert_eq!(a.recv_type("error").await["code"], "bad_request");
+    // 4000 characters exactly is fine, and the socket still works.
+    let long = "é".repeat(4000);
+    assert_eq!(a.say("r", &long).await["text"], long.as_str());
+}
+
+#[tokio::test]
+async fn an_oversized_message_closes_with_1009_and_the_server_lives_on() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let mut a = connect(&server, &alice).await;
+    a.join("r").await;
+    let huge = format!(
+        r#"{{"type":"send","room":"r","text":"{}"}}"#,
+        "x".repeat(70 * 1024)
+    );
+    a.send_raw(Message::Text(huge.into())).await;
+    assert_eq!(a.closed().await, Some(CloseCode::Size));
+
+    let mut again = connect(&server, &alice).await;
+    again.join("r").await;
+    again.say("r", "still here").await;
+}
+
+#[tokio::test]
+async fn sending_too_fast_is_answered_with_rate_limited() {
+    let mut config = ServeArgs::default();
+    config.limits.ws_send_rate = Rate::new(3, Duration::from_secs(60));
+    let server = TestServer::start_with(config).await;
+    let alice = signup(&server, "alice").await;
+    let mut a = connect(&server, &alice).await;
+    a.join("r").await;
+    for i in 0..3 {
+        a.say("r", &format!("ok {i}")).await;
+    }
+    a.send(json!({"type":"send","room":"r","text":"too many","client_id":"x"}))
+        .await;
+    let error = a.recv_type("error").await;
+    assert_eq!(error["code"], "rate_limited");
+    assert_eq!(error["client_id"], "x");
+    // The socket stays open and other frames still work.
+    a.send(json!({"type":"history","room":"r"})).await;
+    assert_eq!(
+        a.recv_type("history").await["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn signing_out_closes_that_sessions_sockets_with_4001() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let other_session = cookie_pair(&login(&server, "alice", &alice.password).await).unwrap();
+    let mut signed_out = connect(&server, &alice).await;
+    signed_out.join("r").await;
+    let other = User {
+        cookie: other_session,
+        ..alice.clone()
+    };
+    let mut stays = connect(&server, &other).await;
+    stays.join("r").await;
+
+    let started = std::time::Instant::now();
+    let resp = http()
+        .post(server.url("/api/v1/auth/logout"))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(signed_out.closed().await, Some(CloseCode::Library(4001)));
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "closed within a second"
+    );
+    stays.say("r", "my other tab is fine").await;
+
+    let refused = try_connect(&server, Some(&alice.cookie), None).await;
+    assert!(refused.is_err(), "the old cookie cannot open a socket");
+}
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_disconnected_without_delaying_the_room() {
+    let mut config = ServeArgs::default();
+    config.limits.ws_queue_bytes = 64 * 1024;
+    config.limits.ws_send_rate = Rate::new(10_000, Duration::from_millis(1));
+    config.limits.ws_frame_rate = Rate::new(10_000, Duration::from_millis(1));
+    let server = TestServer::start_with(config).await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let mut a = connect(&server, &alice).await;
+    a.join("r").await;
+
+    // Bob joins with a raw socket and then never reads.
+    let mut sleeper = connect(&server, &bob).await;
+    sleeper.join("r").await;
+
+    let text = "y".repeat(3000);
+    let started = std::time::Instant::now();
+    for _ in 0..400 {
+        a.send(json!({"type":"send","room":"r","text":text})).await;
+    }
+    let mut delivered = 0;
+    while delivered < 400 {
+        if a.recv().await["type"] == "message" {
+            delivered += 1;
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the room was not held up"
+    );
+    // Bob's socket was closed with 1013 once its queue overflowed; all he sees is what fit.
+    let mut saw_close = None;
+    loop {
+        match tokio::time::timeout(WAIT, futures_util::StreamExt::next(&mut sleeper.socket)).await {
+            Ok(Some(Ok(Message::Close(frame)))) => {
+                saw_close = frame.map(|f| f.code);
+                break;
+            }
+            Ok(Some(Ok(_))) => continue,
+            _ => break,
+        }
+    }
+    assert_eq!(saw_close, Some(CloseCode::Again));
+}
+
+#[tokio::test]
+async fn history_and_room_list_over_http() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let mut a = connect(&server, &alice).await;
+    a.join("Café").await;
+    for i in 0..5 {
+        a.say("Café", &format!("m{i}")).await;
+    }
+    let get = |path: String| {
+        let cookie = alice.cookie.clone();
+        async move {
+            http()
+                .get(path)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let resp = get(server.url("/api/v1/rooms/caf%C3%A9/messages?limit=2")).await;
+    assert_eq!(resp.status(), 200);
+    let page: Value = resp.json().await.unwrap();
+    assert_eq!(page["room"], "Café");
+    assert_eq!(ids(&page["messages"]), vec![4, 5]);
+    assert_eq!(page["more"], true);
+    let page: Value = get(server.url("/api/v1/rooms/Caf%C3%A9/messages?before=4&limit=200"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&page["messages"]), vec![1, 2, 3]);
+    assert_eq!(page["more"], false);
+    let page: Value = get(server.url("/api/v1/rooms/Caf%C3%A9/messages?after=3"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&page["messages"]), vec![4, 5]);
+
+    let resp = get(server.url("/api/v1/rooms/never-created/messages")).await;
+    assert_eq!(resp.status(), 404);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"],
+        "room_not_found"
+    );
+    let resp = get(server.url("/api/v1/rooms/Caf%C3%A9/messages?limit=201")).await;
+    assert_eq!(resp.status(), 400);
+    let resp = http()
+        .get(server.url("/api/v1/rooms/Caf%C3%A9/messages"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+
+    let rooms: Value = get(server.url("/api/v1/rooms")).await.json().await.unwrap();
+    let room = &rooms["rooms"][0];
+    assert_eq!(room["name"], "Café");
+    assert_eq!(room["online"], 1);
+    assert_eq!(room["last_message_id"], 5);
+}
+
+#[tokio::test]
+async fn graceful_shutdown_closes_sockets_with_1001_and_keeps_every_message() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let mut a = connect(&server, &alice).await;
+    a.join("r").await;
+    let mut acked = Vec::new();
+    for i in 0..20 {
+        acked.push(a.say("r", &format!("m{i}")).await["id"].as_u64().unwrap());
+    }
+    let data = {
+        let stopping = tokio::spawn(async move { server.restart().await });
+        assert_eq!(a.closed().await, Some(CloseCode::Away));
+        stopping.await.unwrap()
+    };
+    let mut b = connect(&data, &alice).await;
+    let joined = b.join("r").await;
+    assert_eq!(
+        ids(&joined["messages"]),
+        acked,
+        "history survives the restart"
+    );
+}

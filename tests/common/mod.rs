@@ -1,0 +1,418 @@
+//! Shared fixture: a real confab server on 127.0.0.1:0 with a temporary data folder, an HTTP
+//! client that signs people up, and a WebSocket client that speaks the chat protocol.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use confab::clock::{ManualClock, SharedClock, SystemClock};
+use confab::config::ServeArgs;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Anything that serves confab on an address: the in-process server or the binary.
+pub trait Target {
+    fn addr(&self) -> SocketAddr;
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr(), path)
+    }
+
+    fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr())
+    }
+
+    fn origin(&self) -> String {
+        format!("http://{}", self.addr())
+    }
+}
+
+impl Target for TestServer {
+    fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Target for Binary {
+    fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+/// How long a test waits for anything before failing.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A server running in this process.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub data: PathBuf,
+    _dir: Option<TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+    pub config: ServeArgs,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(ServeArgs::default()).await
+    }
+
+    pub async fn start_with(config: ServeArgs) -> TestServer {
+        let dir = TempDir::new().expect("temp dir");
+        let data = dir.path().join("data");
+        Self::launch(config, data, Some(dir), Arc::new(SystemClock)).await
+    }
+
+    pub async fn start_with_clock(config: ServeArgs, clock: ManualClock) -> TestServer {
+        let dir = TempDir::new().expect("temp dir");
+        let data = dir.path().join("data");
+        Self::launch(config, data, Some(dir), Arc::new(clock)).await
+    }
+
+    async fn launch(
+        mut config: ServeArgs,
+        data: PathBuf,
+        dir: Option<TempDir>,
+        clock: SharedClock,
+    ) -> TestServer {
+        config.data.dir = data.clone();
+        let listener = confab::server::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let run_config = config.clone();
+        let task = tokio::spawn(async move {
+            confab::server::run(listener, run_config, clock, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        let server = TestServer {
+            addr,
+            data,
+            _dir: dir,
+            stop: Some(stop),
+            task: Some(task),
+            config,
+        };
+        server.wait_healthy().await;
+        server
+    }
+
+    async fn wait_healthy(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(resp) = client.get(self.url("/healthz")).send().await
+                && resp.status() == 200
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("server did not become healthy");
+    }
+
+    /// Shuts down gracefully and waits until everything is stored and closed.
+    pub async fn stop(mut self) -> (PathBuf, Option<TempDir>) {
+        self.shutdown().await;
+        (self.data.clone(), self._dir.take())
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .expect("server stops within 30 s")
+                .expect("server task")
+                .expect("server ran without error");
+        }
+    }
+
+    /// Stops and starts again on the same data folder (a new port).
+    pub async fn restart(self) -> TestServer {
+        let config = self.config.clone();
+        let (data, dir) = self.stop().await;
+        Self::launch(config, data, dir, Arc::new(SystemClock)).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A signed-in user: the cookie pair (`confab_session=…`) and the account.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    pub password: String,
+    pub cookie: String,
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// `name=value` from a Set-Cookie header.
+pub fn cookie_pair(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("confab_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+pub async fn signup(server: &impl Target, name: &str) -> User {
+    let password = format!("{name}-password");
+    let resp = http()
+        .post(server.url("/api/v1/auth/signup"))
+        .json(&json!({"username": name, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        201,
+        "signup of {name}: {:?}",
+        resp.text().await
+    );
+    let cookie = cookie_pair(&resp).expect("session cookie");
+    User {
+        name: name.into(),
+        password,
+        cookie,
+    }
+}
+
+pub async fn login(server: &impl Target, name: &str, password: &str) -> reqwest::Response {
+    http()
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({"username": name, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A chat client on a WebSocket.
+pub struct Chat {
+    pub socket: Socket,
+}
+
+/// Opens `/ws` with a cookie (and optionally an Origin); returns the HTTP error if refused.
+pub async fn try_connect(
+    server: &impl Target,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Chat, tungstenite::Error> {
+    let mut request = server.ws_url().into_client_request().unwrap();
+    if let Some(cookie) = cookie {
+        request
+            .headers_mut()
+            .insert("cookie", HeaderValue::from_str(cookie).unwrap());
+    }
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", HeaderValue::from_str(origin).unwrap());
+    }
+    let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+    Ok(Chat { socket })
+}
+
+pub async fn connect(server: &impl Target, user: &User) -> Chat {
+    try_connect(server, Some(&user.cookie), Some(&server.origin()))
+        .await
+        .expect("websocket connects")
+}
+
+impl Chat {
+    pub async fn send(&mut self, frame: Value) {
+        self.socket
+            .send(Message::Text(frame.to_string().into()))
+            .await
+            .expect("send frame");
+    }
+
+    pub async fn send_raw(&mut self, message: Message) {
+        self.socket.send(message).await.expect("send frame");
+    }
+
+    /// The next JSON frame (pings and pongs are skipped).
+    pub async fn recv(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.socket.next())
+                .await
+                .expect("a frame within the wait")
+                .expect("socket open")
+                .expect("frame readable");
+            match message {
+                Message::Text(text) => {
+                    return serde_json::from_str(text.as_str()).expect("JSON frame");
+                }
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// Frames until one of type `kind` arrives; returns it and drops the others.
+    pub async fn recv_type(&mut self, kind: &str) -> Value {
+        loop {
+            let frame = self.recv().await;
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
+    /// True if no frame arrives within `quiet`.
+    pub async fn is_silent_for(&mut self, quiet: Duration) -> bool {
+        tokio::time::timeout(quiet, self.socket.next())
+            .await
+            .is_err()
+    }
+
+    pub async fn join(&mut self, room: &str) -> Value {
+        self.send(json!({"type": "join", "room": room})).await;
+        self.recv_type("joined").await
+    }
+
+    pub async fn join_since(&mut self, room: &str, since: u64) -> Value {
+        self.send(json!({"type": "join", "room": room, "since": since}))
+            .await;
+        self.recv_type("joined").await
+    }
+
+    /// Sends a message and waits for its echo (the acknowledgement).
+    pub async fn say(&mut self, room: &str, text: &str) -> Value {
+        let client_id = format!("c-{}", rand_suffix());
+        self.send(json!({"type": "send", "room": room, "text": text, "client_id": client_id}))
+            .await;
+        loop {
+            let frame = self.recv().await;
+            if frame["client_id"] != client_id.as_str() {
+                continue;
+            }
+            assert_eq!(frame["type"], "message", "sending {text:?} failed: {frame}");
+            return frame;
+        }
+    }
+
+    /// Waits for the server to close the socket; returns the close code.
+    pub async fn closed(&mut self) -> Option<CloseCode> {
+        loop {
+            match tokio::time::timeout(WAIT, self.socket.next())
+                .await
+                .expect("the socket closes within the wait")
+            {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+}
+
+pub fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The real `confab` binary, started on a free port with a data folder.
+pub struct Binary {
+    pub child: tokio::process::Child,
+    pub addr: SocketAddr,
+    pub stderr_lines: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+pub fn binary_path() -> &'static str {
+    env!("CARGO_BIN_EXE_confab")
+}
+
+impl Binary {
+    /// Starts `confab serve` on 127.0.0.1:0 and reads the URL it prints.
+    pub async fn start(data: &Path, extra: &[&str]) -> Binary {
+        let mut child = tokio::process::Command::new(binary_path())
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start confab");
+        let stderr = child.stderr.take().unwrap();
+        let stderr_lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = Arc::clone(&stderr_lines);
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let line = tokio::time::timeout(WAIT, stdout.next_line())
+            .await
+            .expect("confab prints its URL")
+            .unwrap()
+            .expect("a line on stdout");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"));
+        let addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .expect("address");
+        Binary {
+            child,
+            addr,
+            stderr_lines,
+        }
+    }
+
+    /// Sends SIGTERM and returns the exit code.
+    pub async fn terminate(mut self) -> Option<i32> {
+        let pid = self.child.id().expect("running") as i32;
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill");
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("exits within 30 s after SIGTERM")
+            .unwrap();
+        status.code()
+    }
+}
