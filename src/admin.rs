@@ -26,6 +26,7 @@ pub enum AdminRequest {
     UserList,
     UserResetPassword { name: String, password: String },
     UserDisable { name: String },
+    UserEnable { name: String },
     Backup { path: PathBuf },
 }
 
@@ -98,6 +99,10 @@ pub async fn execute(
                 AdminReply::ok(format!("disabled {name}; {} session(s) ended", ended.len()))
             }
             Err(err) => AdminReply::failed(format!("cannot disable {name}: {err}")),
+        },
+        AdminRequest::UserEnable { name } => match auth.enable_user(&name).await {
+            Ok(()) => AdminReply::ok(format!("enabled {name}")),
+            Err(err) => AdminReply::failed(format!("cannot enable {name}: {err}")),
         },
         AdminRequest::Backup { path } => {
             let store = Arc::clone(store);
@@ -199,6 +204,7 @@ pub async fn user_command(action: UserCommand, data_dir: &Path) -> anyhow::Resul
             (AdminRequest::UserResetPassword { name, password }, false)
         }
         UserCommand::Disable { name } => (AdminRequest::UserDisable { name }, false),
+        UserCommand::Enable { name } => (AdminRequest::UserEnable { name }, false),
     };
     run(request, data_dir, create).await
 }

@@ -88,6 +88,8 @@ pub enum UserCommand {
     },
     /// Disable an account and end its sessions.
     Disable { name: String },
+    /// Enable a disabled account again.
+    Enable { name: String },
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";

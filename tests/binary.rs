@@ -263,6 +263,9 @@ async fn operator_commands_work_with_the_server_stopped_and_running() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(bea_chat.closed().await, Some(CloseCode::Library(4001)));
     assert_eq!(login(&server, "bea", "bea password").await.status(), 403);
+    let out = run(&["user", "enable", "bea", "--data", data], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(login(&server, "bea", "bea password").await.status(), 200);
 
     let out = run(
         &[

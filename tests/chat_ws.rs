@@ -395,7 +395,6 @@ async fn signing_out_closes_that_sessions_sockets_with_4001() {
 #[tokio::test]
 async fn a_client_that_never_reads_is_disconnected_without_delaying_the_room() {
     let mut config = ServeArgs::default();
-    config.limits.ws_queue_bytes = 64 * 1024;
     config.limits.ws_send_rate = Rate::new(10_000, Duration::from_millis(1));
     config.limits.ws_frame_rate = Rate::new(10_000, Duration::from_millis(1));
     let server = TestServer::start_with(config).await;
@@ -404,23 +403,42 @@ async fn a_client_that_never_reads_is_disconnected_without_delaying_the_room() {
     let mut a = connect(&server, &alice).await;
     a.join("r").await;
 
-    // Bob joins with a raw socket and then never reads.
-    let mut sleeper = connect(&server, &bob).await;
+    // Bob joins with a tiny receive buffer and then never reads.
+    let mut sleeper = connect_with_small_receive_buffer(&server, &bob).await;
     sleeper.join("r").await;
 
-    let text = "y".repeat(3000);
+    // 1,000 messages of 8 KB (4,000 two-byte characters): far more than the kernel buffers.
+    let text = "é".repeat(4000);
     let started = std::time::Instant::now();
-    for _ in 0..400 {
-        a.send(json!({"type":"send","room":"r","text":text})).await;
-    }
+    let (mut sink, mut stream) = futures_util::StreamExt::split(a.socket);
+    let sender = tokio::spawn(async move {
+        for _ in 0..1000 {
+            let frame = json!({"type":"send","room":"r","text":text}).to_string();
+            futures_util::SinkExt::send(&mut sink, Message::Text(frame.into()))
+                .await
+                .unwrap();
+            // A steady pace, as people type: the point is the reader, not a burst.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        sink
+    });
     let mut delivered = 0;
-    while delivered < 400 {
-        if a.recv().await["type"] == "message" {
+    while delivered < 1000 {
+        let next = tokio::time::timeout(WAIT, futures_util::StreamExt::next(&mut stream))
+            .await
+            .expect("alice keeps receiving")
+            .expect("alice's socket stays open")
+            .unwrap();
+
+        if let Message::Text(frame) = next
+            && frame.as_str().starts_with(r#"{"type":"message""#)
+        {
             delivered += 1;
         }
     }
+    let _sink = sender.await.unwrap();
     assert!(
-        started.elapsed() < Duration::from_secs(20),
+        started.elapsed() < Duration::from_secs(30),
         "the room was not held up"
     );
     // Bob's socket was closed with 1013 once its queue overflowed; all he sees is what fit.
@@ -522,4 +540,22 @@ async fn graceful_shutdown_closes_sockets_with_1001_and_keeps_every_message() {
         acked,
         "history survives the restart"
     );
+}
+
+/// A chat client whose socket buffers almost nothing, so a client that does not read
+/// fills the server's outgoing queue quickly.
+async fn connect_with_small_receive_buffer(server: &TestServer, user: &User) -> Chat {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(server.addr).await.unwrap();
+    let mut request = server.ws_url().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", user.cookie.parse().unwrap());
+    let (socket, _) =
+        tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
+    Chat { socket }
 }

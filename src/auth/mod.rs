@@ -254,6 +254,12 @@ impl Auth {
         .await
     }
 
+    /// Lets a disabled account sign in again (operator command).
+    pub async fn enable_user(&self, username: &str) -> Result<(), AuthError> {
+        let user = self.user_named(username).await?;
+        blocking(&self.store, move |s| s.set_disabled(user.id, false)).await
+    }
+
     /// Every account (operator command).
     pub async fn list_users(&self) -> Result<Vec<User>, AuthError> {
         blocking(&self.store, |s| s.list_users()).await

@@ -1,0 +1,320 @@
+//! The server-rendered pages, used the way a browser without JavaScript would.
+
+mod common;
+
+use common::*;
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                k,
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn post_form(
+    server: &TestServer,
+    path: &str,
+    body: String,
+    cookie: Option<&str>,
+) -> reqwest::Response {
+    let mut request = http()
+        .post(server.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", server.origin())
+        .header("sec-fetch-site", "same-origin")
+        .body(body);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap()
+}
+
+async fn get(server: &TestServer, path: &str, cookie: Option<&str>) -> reqwest::Response {
+    let mut request = http().get(server.url(path));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap()
+}
+
+fn location(resp: &reqwest::Response) -> &str {
+    resp.headers()["location"].to_str().unwrap()
+}
+
+#[tokio::test]
+async fn the_signup_form_creates_an_account_signs_in_and_goes_to_rooms() {
+    let server = TestServer::start().await;
+    let page = get(&server, "/signup", None).await.text().await.unwrap();
+    assert!(
+        page.contains(r#"<label for="username">"#) && page.contains(r#"name="password_repeat""#)
+    );
+
+    let body = form(&[
+        ("username", "alice"),
+        ("password", "alice password"),
+        ("password_repeat", "alice password"),
+    ]);
+    let resp = post_form(&server, "/signup", body, None).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(location(&resp), "/rooms");
+    let cookie = cookie_pair(&resp).unwrap();
+    let rooms = get(&server, "/rooms", Some(&cookie)).await;
+    assert_eq!(rooms.status(), 200);
+    let html = rooms.text().await.unwrap();
+    assert!(html.contains("Join a room") && html.contains("alice"));
+}
+
+#[tokio::test]
+async fn signup_errors_are_shown_inline_and_keep_the_username() {
+    let server = TestServer::start().await;
+    let body = form(&[
+        ("username", "bob"),
+        ("password", "bob password"),
+        ("password_repeat", "different"),
+    ]);
+    let resp = post_form(&server, "/signup", body, None).await;
+    assert_eq!(resp.status(), 400);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("The two passwords differ."), "{html}");
+    assert!(html.contains(r#"value="bob""#));
+
+    signup(&server, "carol").await;
+    let body = form(&[
+        ("username", "CAROL"),
+        ("password", "carol password"),
+        ("password_repeat", "carol password"),
+    ]);
+    let resp = post_form(&server, "/signup", body, None).await;
+    assert_eq!(resp.status(), 409);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("That username is taken.")
+    );
+}
+
+#[tokio::test]
+async fn login_form_gives_one_message_for_any_wrong_credentials() {
+    let server = TestServer::start().await;
+    let user = signup(&server, "dave").await;
+    for (name, password) in [("dave", "wrong password"), ("nobody", "wrong password")] {
+        let resp = post_form(
+            &server,
+            "/login",
+            form(&[("username", name), ("password", password)]),
+            None,
+        )
+        .await;
+        assert_eq!(resp.status(), 401);
+        assert!(
+            resp.text()
+                .await
+                .unwrap()
+                .contains("Username or password is incorrect.")
+        );
+    }
+    let body = form(&[
+        ("username", "dave"),
+        ("password", &user.password),
+        ("next", "/rooms/lobby"),
+    ]);
+    let resp = post_form(&server, "/login", body, None).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(location(&resp), "/rooms/lobby");
+    // An offsite `next` is ignored.
+    let body = form(&[
+        ("username", "dave"),
+        ("password", &user.password),
+        ("next", "//evil.example/"),
+    ]);
+    let resp = post_form(&server, "/login", body, None).await;
+    assert_eq!(location(&resp), "/rooms");
+}
+
+#[tokio::test]
+async fn signed_in_visitors_skip_the_login_page_and_signed_out_ones_are_sent_to_it() {
+    let server = TestServer::start().await;
+    let user = signup(&server, "erin").await;
+    let resp = get(&server, "/login", Some(&user.cookie)).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(location(&resp), "/rooms");
+
+    let resp = get(&server, "/rooms/lobby", None).await;
+    assert_eq!(resp.status(), 303);
+    assert!(
+        location(&resp).starts_with("/login?next="),
+        "{}",
+        location(&resp)
+    );
+    let resp = get(&server, "/rooms", None).await;
+    assert_eq!(resp.status(), 303);
+}
+
+#[tokio::test]
+async fn logout_is_a_post_that_deletes_the_session() {
+    let server = TestServer::start().await;
+    let user = signup(&server, "frank").await;
+    let page = get(&server, "/logout", Some(&user.cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"action="/logout""#));
+    let resp = post_form(&server, "/logout", String::new(), Some(&user.cookie)).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(location(&resp), "/");
+    assert!(
+        resp.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        get(&server, "/rooms", Some(&user.cookie)).await.status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn forms_posted_from_another_site_are_refused() {
+    let server = TestServer::start().await;
+    let user = signup(&server, "grace").await;
+    let resp = http()
+        .post(server.url("/logout"))
+        .header("cookie", &user.cookie)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert!(resp.text().await.unwrap().contains("another site"));
+    assert_eq!(
+        get(&server, "/rooms", Some(&user.cookie)).await.status(),
+        200,
+        "still signed in"
+    );
+}
+
+#[tokio::test]
+async fn the_join_box_goes_to_the_room_by_name_or_number() {
+    let server = TestServer::start().await;
+    let user = signup(&server, "heidi").await;
+    for (typed, path) in [
+        ("lobby", "/rooms/lobby"),
+        ("42", "/rooms/42"),
+        ("  Big Room  ", "/rooms/Big%20Room"),
+    ] {
+        let query = form(&[("room", typed)]);
+        let resp = get(&server, &format!("/rooms?{query}"), Some(&user.cookie)).await;
+        assert_eq!(resp.status(), 303, "{typed}");
+        assert_eq!(location(&resp), path);
+    }
+    let resp = get(&server, "/rooms?room=%20%20", Some(&user.cookie)).await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("Room name is empty."));
+}
+
+#[tokio::test]
+async fn the_chat_page_names_the_room_as_first_created_and_escapes_everything() {
+    let server = TestServer::start().await;
+    let user = signup(&server, "ivan").await;
+    let mut chat = connect(&server, &user).await;
+    chat.join("<script>alert(1)</script>").await;
+
+    let resp = get(
+        &server,
+        "/rooms/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        Some(&user.cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(!html.contains("<script>alert(1)"), "user text is escaped");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("<title>&lt;script&gt;"));
+    // No inline script: every script has a src on this site.
+    assert!(!html.contains("<script>"));
+    assert!(html.contains(r#"<script src="/assets/chat."#));
+
+    let rooms = get(&server, "/rooms", Some(&user.cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(rooms.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(rooms.contains(r#"href="/rooms/%3Cscript%3Ealert%281%29%3C%2Fscript%3E""#));
+
+    let typed_lower = get(
+        &server,
+        "/rooms/%3CSCRIPT%3Ealert(1)%3C%2FSCRIPT%3E",
+        Some(&user.cookie),
+    )
+    .await;
+    assert!(
+        typed_lower
+            .text()
+            .await
+            .unwrap()
+            .contains("<h1 class=\"room-title\">&lt;script&gt;")
+    );
+}
+
+#[tokio::test]
+async fn assets_are_served_under_hashed_names_with_long_cache_lifetimes() {
+    let server = TestServer::start().await;
+    let html = get(&server, "/", None).await.text().await.unwrap();
+    let css = html
+        .split('"')
+        .find(|part| part.starts_with("/assets/app.") && part.ends_with(".css"))
+        .expect("hashed stylesheet link")
+        .to_owned();
+    let resp = get(&server, &css, None).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert_eq!(get(&server, "/assets/app.css", None).await.status(), 404);
+    assert_eq!(
+        get(&server, "/assets/app.0000000000.css", None)
+            .await
+            .status(),
+        404
+    );
+    let favicon = get(&server, "/favicon.ico", None).await;
+    assert_eq!(favicon.status(), 301);
+}
+
+#[tokio::test]
+async fn unknown_pages_get_a_friendly_404() {
+    let server = TestServer::start().await;
+    let resp = get(&server, "/definitely/not/here", None).await;
+    assert_eq!(resp.status(), 404);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(resp.text().await.unwrap().contains("Go to the home page"));
+    let api = get(&server, "/api/v1/nothing", None).await;
+    assert_eq!(api.status(), 404);
+    assert_eq!(
+        api.json::<serde_json::Value>().await.unwrap()["error"],
+        "not_found"
+    );
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it: formatting, lints, then the unit and integration
+# tests against one release build (the integration tests start the real server and binary).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "tests/run.sh: cargo is not installed; install Rust from https://rustup.rs first" >&2
+    exit 1
+fi
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "formatting (cargo fmt --check)"
+cargo fmt --all --check
+
+step "lints (cargo clippy --all-targets, warnings are errors)"
+cargo clippy --all-targets --release -- -D warnings
+
+step "unit and integration tests (cargo test --release)"
+cargo test --release
+
+step "all tests passed"
