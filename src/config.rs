@@ -135,7 +135,7 @@ pub struct ServeArgs {
 
 /// Rate limits and resource bounds. Each rate is BURST/INTERVAL: BURST actions at once, then one
 /// more every INTERVAL (e.g. 5/60s, 20/200ms).
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
 #[command(next_help_heading = "Limits")]
 pub struct Limits {
     /// Sign-in attempts per account.
@@ -258,27 +258,7 @@ mod tests {
         assert_eq!(cli.serve.listen, defaults.listen);
         assert_eq!(cli.serve.data.dir, defaults.data.dir);
         assert!(cli.serve.open_signup);
-        assert_eq!(
-            cli.serve.limits.signin_account_rate,
-            defaults.limits.signin_account_rate
-        );
-        assert_eq!(
-            cli.serve.limits.signin_ip_rate,
-            defaults.limits.signin_ip_rate
-        );
-        assert_eq!(
-            cli.serve.limits.signup_ip_rate,
-            defaults.limits.signup_ip_rate
-        );
-        assert_eq!(cli.serve.limits.ws_send_rate, defaults.limits.ws_send_rate);
-        assert_eq!(
-            cli.serve.limits.ws_frame_rate,
-            defaults.limits.ws_frame_rate
-        );
-        assert_eq!(
-            cli.serve.limits.ws_queue_bytes,
-            defaults.limits.ws_queue_bytes
-        );
+        assert_eq!(cli.serve.limits, defaults.limits);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::web::{self, AppState};
 
 /// How long in-flight HTTP requests and sockets get to finish at shutdown.
 const GRACE: Duration = Duration::from_secs(10);
-/// How often expired sessions are swept out of the database.
+/// How often expired sessions are swept out of the database (and their sockets closed).
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// Opens (creating if needed) the data folder's store, with errors an operator can act on.
@@ -180,8 +180,11 @@ async fn sweep_sessions(state: Arc<AppState>) {
     loop {
         every.tick().await;
         match state.auth.sweep_expired_sessions().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
+            Ok(ended) if ended.is_empty() => {}
+            Ok(ended) => {
+                state.chat.hub.close_sessions(&ended);
+                tracing::info!(sessions = ended.len(), "expired sessions removed");
+            }
             Err(err) => tracing::warn!(error = %err, "sweeping expired sessions failed"),
         }
     }

@@ -265,8 +265,8 @@ impl Auth {
         blocking(&self.store, |s| s.list_users()).await
     }
 
-    /// Deletes sessions past their idle or absolute expiry; returns how many.
-    pub async fn sweep_expired_sessions(&self) -> Result<usize, AuthError> {
+    /// Deletes sessions past their idle or absolute expiry; returns their keys.
+    pub async fn sweep_expired_sessions(&self) -> Result<Vec<SessionKey>, AuthError> {
         let now = self.clock.now_ms();
         blocking(&self.store, move |s| {
             s.delete_sessions_where(|record| is_expired(record, now))

@@ -192,3 +192,6 @@ fn migrate(db: &Database) -> Result<(), StoreError> {
 fn next_id(table: &impl redb::ReadableTable<u64, &'static [u8]>) -> Result<u64, StoreError> {
     Ok(table.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1))
 }
+
+#[cfg(test)]
+mod tests;

@@ -101,11 +101,11 @@ impl Store {
         })
     }
 
-    /// Deletes every session for which `expired` is true; returns how many.
+    /// Deletes every session for which `expired` is true; returns their keys.
     pub fn delete_sessions_where(
         &self,
         expired: impl Fn(&SessionRecord) -> bool,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Vec<SessionKey>, StoreError> {
         self.write(Durability::Immediate, |txn| {
             let mut sessions = txn.open_table(tables::SESSIONS)?;
             let mut doomed = Vec::new();
@@ -121,7 +121,7 @@ impl Store {
                 sessions.remove(*key)?;
                 index.remove((*user_id, *key))?;
             }
-            Ok(doomed.len())
+            Ok(doomed.into_iter().map(|(key, _)| key).collect())
         })
     }
 }
