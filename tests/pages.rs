@@ -67,6 +67,11 @@ async fn the_signup_form_creates_an_account_signs_in_and_goes_to_rooms() {
     let cookie = cookie_pair(&resp).unwrap();
     let rooms = get(&server, "/rooms", Some(&cookie)).await;
     assert_eq!(rooms.status(), 200);
+    assert_eq!(
+        rooms.headers()["cache-control"],
+        "no-store",
+        "Back after sign-out must not show it"
+    );
     let html = rooms.text().await.unwrap();
     assert!(html.contains("Join a room") && html.contains("alice"));
 }

@@ -44,6 +44,7 @@
   var outgoing = new Map(); // client_id -> { text, li, failed }
   var members = new Map();  // lower-cased name -> shown name
   var unseen = 0;
+  var leaving = false;      // a form of the page (Sign out) is taking us elsewhere
 
   // ---- small helpers ---------------------------------------------------------------------
 
@@ -272,6 +273,16 @@
     entry.li.classList.add('failed');
     var status = entry.li.querySelector('.msg-status');
     status.textContent = reason;
+    if (!retryable && !entry.li.querySelector('.msg-retry')) {
+      var dismiss = el('button', 'msg-retry', 'Dismiss');
+      dismiss.type = 'button';
+      dismiss.addEventListener('click', function () {
+        outgoing.delete(entry.clientId);
+        entry.li.remove();
+        input.focus();
+      });
+      status.after(dismiss);
+    }
     if (retryable && !entry.li.querySelector('.msg-retry')) {
       var retry = el('button', 'msg-retry', 'Retry');
       retry.type = 'button';
@@ -450,23 +461,38 @@
 
   function goToSignIn() {
     setState('offline', 'Signed out');
+    // Signing out here closes this socket (4001) before the answer to the form arrives:
+    // going to sign-in now would cancel that navigation to the home page.
+    if (leaving) return;
     location.assign('/login?next=' + encodeURIComponent(location.pathname));
   }
 
+  // Backoff: 0.5 s doubling to 10 s, with jitter; the state pill counts down.
   function scheduleReconnect() {
     var delay = Math.min(10000, 500 * Math.pow(2, attempt));
     delay = delay / 2 + Math.random() * delay / 2;
     attempt += 1;
-    setState('reconnecting', 'Reconnecting in ' + Math.max(1, Math.round(delay / 1000)) + ' s…');
+    var due = Date.now() + delay;
     clearTimeout(reconnectTimer);
-    reconnectTimer = setTimeout(connect, delay);
+    (function tick() {
+      var left = due - Date.now();
+      if (left <= 0) { connect(); return; }
+      setState('reconnecting', 'Reconnecting in ' + Math.ceil(left / 1000) + ' s…');
+      reconnectTimer = setTimeout(tick, Math.min(left, 1000));
+    })();
   }
 
   function connect() {
     clearTimeout(reconnectTimer);
     setState(attempt ? 'reconnecting' : 'connecting');
     var scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    var socket = new WebSocket(scheme + '//' + location.host + '/ws');
+    var socket;
+    try {
+      socket = new WebSocket(scheme + '//' + location.host + '/ws');
+    } catch (e) {
+      scheduleReconnect();
+      return;
+    }
     var opened = false;
     ws = socket;
     socket.onopen = function () {
@@ -502,8 +528,9 @@
   // ---- the composer and the page -----------------------------------------------------------
 
   function autosize() {
+    // scrollHeight leaves out the borders, which the border-box height includes.
     input.style.height = 'auto';
-    input.style.height = input.scrollHeight + 'px';
+    input.style.height = (input.scrollHeight + input.offsetHeight - input.clientHeight) + 'px';
   }
 
   input.addEventListener('keydown', function (event) {
@@ -513,6 +540,12 @@
     }
   });
   input.addEventListener('input', autosize);
+  document.addEventListener('submit', function (event) {
+    if (event.target !== composer && !event.defaultPrevented) leaving = true;
+  });
+  window.addEventListener('pageshow', function (event) {
+    if (event.persisted) leaving = false; // back from the cache: that navigation is over
+  });
   composer.addEventListener('submit', function (event) {
     event.preventDefault();
     submit();
@@ -528,9 +561,18 @@
     input.focus();
   });
 
-  membersToggle.addEventListener('click', function () {
-    var open = membersPanel.classList.toggle('open');
+  function showMembers(open) {
+    membersPanel.classList.toggle('open', open);
     membersToggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+  }
+  membersToggle.addEventListener('click', function () {
+    showMembers(!membersPanel.classList.contains('open'));
+  });
+  document.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape' && membersPanel.classList.contains('open')) {
+      showMembers(false);
+      membersToggle.focus();
+    }
   });
 
   document.addEventListener('visibilitychange', function () {

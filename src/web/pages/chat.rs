@@ -76,7 +76,7 @@ pub async fn chat_page(req: &Request, state: Data<&State>, Path(raw): Path<Strin
                     }
                     form.composer #composer autocomplete="off" {
                         label.visually-hidden for="message-input" { "Message" }
-                        textarea #message-input name="text" rows="1" maxlength=(MESSAGE_MAX) required
+                        textarea #message-input name="text" rows="1" required
                             placeholder={ "Message " (display) } enterkeyhint="send"
                             aria-describedby="composer-hint" {}
                         button.button.primary #send-button type="submit" { "Send" }

@@ -10,7 +10,7 @@ mod rooms;
 use std::sync::Arc;
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use poem::http::StatusCode;
+use poem::http::{StatusCode, header};
 use poem::web::{Html, Redirect};
 use poem::{IntoResponse, Response, Route, get};
 
@@ -48,10 +48,12 @@ pub fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
-/// A rendered page with a status.
+/// A rendered page with a status. Pages show who is signed in, so browsers must not keep
+/// them: after signing out, Back must not show the signed-in page again.
 pub fn page(status: StatusCode, markup: maud::Markup) -> Response {
     Html(markup.into_string())
         .with_status(status)
+        .with_header(header::CACHE_CONTROL, "no-store")
         .into_response()
 }
 
