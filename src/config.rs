@@ -60,11 +60,11 @@ pub enum Command {
     },
     /// Exit 0 when the server answers /healthz, 1 otherwise.
     Healthcheck {
-        /// URL to check; by default derived from --listen.
+        /// URL to check; by default derived from the same flags and variables as `serve`.
         #[arg(long, env = "CONFAB_HEALTHCHECK_URL")]
         url: Option<String>,
-        #[arg(long, env = "CONFAB_LISTEN", default_value = DEFAULT_LISTEN)]
-        listen: String,
+        #[command(flatten)]
+        serve: ServeArgs,
     },
 }
 
@@ -93,6 +93,10 @@ pub enum UserCommand {
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Where HTTPS is served by default.
+pub const DEFAULT_TLS_LISTEN: &str = "0.0.0.0:443";
+/// Where the plain-HTTP redirect is served by default when HTTPS is on.
+pub const DEFAULT_HTTP_LISTEN: &str = "0.0.0.0:80";
 
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
@@ -114,9 +118,14 @@ pub enum LogFormat {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to serve on.
-    #[arg(long, env = "CONFAB_LISTEN", default_value = DEFAULT_LISTEN, value_name = "ADDR")]
-    pub listen: String,
+    /// Address to serve on [default: 127.0.0.1:8080, or 0.0.0.0:443 with HTTPS].
+    #[arg(long, env = "CONFAB_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+
+    /// With HTTPS: address of the plain-HTTP listener, which only redirects to HTTPS and
+    /// answers /healthz [default: 0.0.0.0:80].
+    #[arg(long, env = "CONFAB_HTTP_LISTEN", value_name = "ADDR")]
+    pub http_listen: Option<String>,
 
     #[command(flatten)]
     pub data: DataArgs,
@@ -130,7 +139,111 @@ pub struct ServeArgs {
     pub open_signup: bool,
 
     #[command(flatten)]
+    pub tls: TlsArgs,
+
+    #[command(flatten)]
     pub limits: Limits,
+}
+
+/// HTTPS: certificates from an ACME CA (Let's Encrypt) for `--domain`, or from PEM files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+#[command(next_help_heading = "HTTPS")]
+pub struct TlsArgs {
+    /// Serve HTTPS for this domain with a certificate from Let's Encrypt, obtained and renewed
+    /// automatically (repeat, or separate with commas, for several).
+    #[arg(
+        long = "domain",
+        env = "CONFAB_DOMAIN",
+        value_delimiter = ',',
+        value_name = "NAME"
+    )]
+    pub domains: Vec<String>,
+    /// Contact address given to the certificate authority (expiry warnings).
+    #[arg(long, env = "CONFAB_ACME_EMAIL", value_name = "ADDR")]
+    pub acme_email: Option<String>,
+    /// Use Let's Encrypt's staging CA (for trials: untrusted certificates, generous limits).
+    #[arg(long, env = "CONFAB_ACME_STAGING", conflicts_with = "acme_directory")]
+    pub acme_staging: bool,
+    /// ACME directory URL of another CA [default: Let's Encrypt production].
+    #[arg(long, env = "CONFAB_ACME_DIRECTORY", value_name = "URL")]
+    pub acme_directory: Option<String>,
+    /// Also trust this CA certificate (PEM) when talking to the ACME server (private CAs).
+    #[arg(long, env = "CONFAB_ACME_CA_ROOT", value_name = "PEM")]
+    pub acme_ca_root: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain (PEM) instead of ACME; re-read on SIGHUP.
+    #[arg(
+        long,
+        env = "CONFAB_TLS_CERT",
+        value_name = "PEM",
+        requires = "tls_key",
+        conflicts_with = "domains"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) for --tls-cert.
+    #[arg(
+        long,
+        env = "CONFAB_TLS_KEY",
+        value_name = "PEM",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// Let's Encrypt's production directory: the default, so certificates are trusted.
+pub const LETS_ENCRYPT_PRODUCTION: &str = "https://acme-v02.api.letsencrypt.org/directory";
+/// Let's Encrypt's staging directory, with `--acme-staging`.
+pub const LETS_ENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+/// Where certificates come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain HTTP.
+    Off,
+    /// From an ACME CA, for these domains.
+    Acme,
+    /// From PEM files.
+    Files { cert: PathBuf, key: PathBuf },
+}
+
+impl TlsArgs {
+    pub fn mode(&self) -> TlsMode {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => TlsMode::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            },
+            _ if !self.domains.is_empty() => TlsMode::Acme,
+            _ => TlsMode::Off,
+        }
+    }
+
+    /// The ACME directory to use.
+    pub fn directory(&self) -> &str {
+        match (&self.acme_directory, self.acme_staging) {
+            (Some(url), _) => url,
+            (None, true) => LETS_ENCRYPT_STAGING,
+            (None, false) => LETS_ENCRYPT_PRODUCTION,
+        }
+    }
+}
+
+/// A domain name as `--domain` takes it: no scheme, path or port.
+fn check_domain(domain: &str) -> anyhow::Result<()> {
+    let valid = !domain.is_empty()
+        && domain.len() <= 253
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if !valid {
+        anyhow::bail!(
+            "--domain {domain:?} is not a domain name; give just the name, e.g. --domain chat.example.com"
+        );
+    }
+    Ok(())
 }
 
 /// Rate limits and resource bounds. Each rate is BURST/INTERVAL: BURST actions at once, then one
@@ -192,6 +305,50 @@ pub struct Limits {
 }
 
 impl ServeArgs {
+    /// Refuses combinations that cannot work, with a message that says what to change.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for domain in &self.tls.domains {
+            check_domain(domain)?;
+        }
+        let tls = &self.tls;
+        let acme_only = tls.acme_email.is_some()
+            || tls.acme_staging
+            || tls.acme_directory.is_some()
+            || tls.acme_ca_root.is_some();
+        if acme_only && tls.mode() != TlsMode::Acme {
+            anyhow::bail!(
+                "--acme-email, --acme-staging, --acme-directory and --acme-ca-root need --domain"
+            );
+        }
+        if self.http_listen.is_some() && tls.mode() == TlsMode::Off {
+            anyhow::bail!("--http-listen only makes sense with HTTPS (--domain or --tls-cert)");
+        }
+        Ok(())
+    }
+
+    /// Whether HTTPS is served.
+    pub fn tls_enabled(&self) -> bool {
+        self.tls.mode() != TlsMode::Off
+    }
+
+    /// The address of the main listener.
+    pub fn listen_addr(&self) -> String {
+        match (&self.listen, self.tls_enabled()) {
+            (Some(addr), _) => addr.clone(),
+            (None, true) => DEFAULT_TLS_LISTEN.into(),
+            (None, false) => DEFAULT_LISTEN.into(),
+        }
+    }
+
+    /// The address of the plain-HTTP redirect listener, when HTTPS is on.
+    pub fn http_listen_addr(&self) -> Option<String> {
+        self.tls_enabled().then(|| {
+            self.http_listen
+                .clone()
+                .unwrap_or_else(|| DEFAULT_HTTP_LISTEN.into())
+        })
+    }
+
     /// Settings of the auth layer.
     pub fn auth_settings(&self) -> AuthSettings {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -221,7 +378,9 @@ impl ServeArgs {
 impl Default for ServeArgs {
     fn default() -> Self {
         ServeArgs {
-            listen: DEFAULT_LISTEN.into(),
+            listen: None,
+            http_listen: None,
+            tls: TlsArgs::default(),
             data: DataArgs {
                 dir: "confab-data".into(),
             },
@@ -255,7 +414,8 @@ mod tests {
         let cli = Cli::try_parse_from(["confab"]).unwrap();
         assert!(cli.command.is_none());
         let defaults = ServeArgs::default();
-        assert_eq!(cli.serve.listen, defaults.listen);
+        assert_eq!(cli.serve.listen_addr(), "127.0.0.1:8080");
+        assert_eq!(cli.serve.http_listen_addr(), None);
         assert_eq!(cli.serve.data.dir, defaults.data.dir);
         assert!(cli.serve.open_signup);
         assert_eq!(cli.serve.limits, defaults.limits);
@@ -266,7 +426,7 @@ mod tests {
         let cli =
             Cli::try_parse_from(["confab", "--listen", "0.0.0.0:80", "--open-signup", "false"])
                 .unwrap();
-        assert_eq!(cli.serve.listen, "0.0.0.0:80");
+        assert_eq!(cli.serve.listen_addr(), "0.0.0.0:80");
         assert!(!cli.serve.open_signup);
     }
 
@@ -290,6 +450,74 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert!(Cli::try_parse_from(["confab", "backup"]).is_err());
+    }
+
+    #[test]
+    fn https_with_a_domain_defaults_to_443_and_a_redirect_on_80() {
+        let cli = Cli::try_parse_from(["confab", "--domain", "chat.example.com,www.example.com"])
+            .unwrap();
+        assert_eq!(cli.serve.tls.mode(), TlsMode::Acme);
+        assert_eq!(
+            cli.serve.tls.domains,
+            ["chat.example.com", "www.example.com"]
+        );
+        assert_eq!(cli.serve.listen_addr(), "0.0.0.0:443");
+        assert_eq!(cli.serve.http_listen_addr().as_deref(), Some("0.0.0.0:80"));
+        assert_eq!(
+            cli.serve.tls.directory(),
+            LETS_ENCRYPT_PRODUCTION,
+            "production unless told"
+        );
+        cli.serve.validate().unwrap();
+        let staging =
+            Cli::try_parse_from(["confab", "--domain", "a.example", "--acme-staging"]).unwrap();
+        assert_eq!(staging.serve.tls.directory(), LETS_ENCRYPT_STAGING);
+    }
+
+    #[test]
+    fn conflicting_https_flags_are_refused() {
+        assert!(
+            Cli::try_parse_from(["confab", "--tls-cert", "c.pem"]).is_err(),
+            "needs --tls-key"
+        );
+        assert!(
+            Cli::try_parse_from([
+                "confab",
+                "--tls-cert",
+                "c",
+                "--tls-key",
+                "k",
+                "--domain",
+                "a.example"
+            ])
+            .is_err()
+        );
+        assert!(
+            Cli::try_parse_from([
+                "confab",
+                "--domain",
+                "a.example",
+                "--acme-staging",
+                "--acme-directory",
+                "https://x"
+            ])
+            .is_err()
+        );
+        let no_domain = Cli::try_parse_from(["confab", "--acme-email", "me@example.com"]).unwrap();
+        assert!(no_domain.serve.validate().is_err());
+        let redirect_without_tls =
+            Cli::try_parse_from(["confab", "--http-listen", "0.0.0.0:80"]).unwrap();
+        assert!(redirect_without_tls.serve.validate().is_err());
+        for bad in [
+            "https://chat.example.com",
+            "chat.example.com:443",
+            "chat example",
+            "-x.example",
+            "",
+        ] {
+            let cli = Cli::try_parse_from(["confab", &format!("--domain={bad}")]).unwrap();
+            assert!(cli.serve.validate().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -8,11 +8,17 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
+use crate::config::ServeArgs;
+
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The URL checked by default: `/healthz` on the address from `--listen`, with a wildcard
-/// address replaced by loopback.
-pub fn default_url(listen: &str) -> String {
+/// The URL checked by default: `/healthz` on the plain-HTTP address the same configuration
+/// serves (`--listen`, or `--http-listen` with HTTPS), with a wildcard address replaced by
+/// loopback.
+pub fn default_url(config: &ServeArgs) -> String {
+    let listen = config
+        .http_listen_addr()
+        .unwrap_or_else(|| config.listen_addr());
     let addr = listen
         .replace("0.0.0.0:", "127.0.0.1:")
         .replace("[::]:", "[::1]:");
@@ -63,13 +69,26 @@ pub async fn check(url: &str) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
+    fn config(listen: Option<&str>, domain: Option<&str>) -> ServeArgs {
+        let mut config = ServeArgs {
+            listen: listen.map(str::to_owned),
+            ..ServeArgs::default()
+        };
+        config.tls.domains = domain.into_iter().map(str::to_owned).collect();
+        config
+    }
+
     #[test]
     fn default_url_uses_loopback_for_wildcards() {
-        assert_eq!(default_url("0.0.0.0:8080"), "http://127.0.0.1:8080/healthz");
-        assert_eq!(
-            default_url("127.0.0.1:9000"),
-            "http://127.0.0.1:9000/healthz"
-        );
-        assert_eq!(default_url("[::]:80"), "http://[::1]:80/healthz");
+        let url = |listen| default_url(&config(listen, None));
+        assert_eq!(url(None), "http://127.0.0.1:8080/healthz");
+        assert_eq!(url(Some("0.0.0.0:9000")), "http://127.0.0.1:9000/healthz");
+        assert_eq!(url(Some("[::]:80")), "http://[::1]:80/healthz");
+    }
+
+    #[test]
+    fn with_https_the_plain_http_listener_is_checked() {
+        let https = config(None, Some("chat.example.com"));
+        assert_eq!(default_url(&https), "http://127.0.0.1:80/healthz");
     }
 }

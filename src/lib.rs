@@ -23,4 +23,5 @@ pub mod healthcheck;
 pub mod ratelimit;
 pub mod server;
 pub mod store;
+pub mod tls;
 pub mod web;

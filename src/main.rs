@@ -29,8 +29,8 @@ fn main() -> ExitCode {
             Command::Backup { file, data } => admin::backup_command(&file, &data.dir)
                 .await
                 .map(|out| println!("{out}")),
-            Command::Healthcheck { url, listen } => {
-                let url = url.unwrap_or_else(|| healthcheck::default_url(&listen));
+            Command::Healthcheck { url, serve } => {
+                let url = url.unwrap_or_else(|| healthcheck::default_url(&serve));
                 healthcheck::check(&url)
                     .await
                     .map(|()| println!("{url}: healthy"))
@@ -47,18 +47,15 @@ fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    args.validate()?;
     init_logging(args.log_format);
-    let listener = server::bind(&args.listen).await?;
-    let server = server::Server::start(listener, &args, Arc::new(SystemClock)).await?;
+    let listeners = server::Listeners::bind(&args).await?;
+    let server = server::Server::start(listeners, &args, Arc::new(SystemClock)).await?;
     let addr = server.local_addr()?;
     tracing::info!(%addr, data = %args.data.dir.display(), "confab is serving");
-    let shown = if addr.ip().is_unspecified() {
-        format!("http://localhost:{}/", addr.port())
-    } else {
-        format!("http://{addr}/")
-    };
     println!(
-        "confab is running at {shown} (data in {})",
+        "confab is running at {} (data in {})",
+        server.url()?,
         args.data.dir.display()
     );
     server.serve(shutdown_signal()).await

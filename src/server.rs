@@ -18,7 +18,10 @@ use crate::clock::SharedClock;
 use crate::config::ServeArgs;
 use crate::control::{self, ControlSocket};
 use crate::store::{Store, StoreError};
+use crate::tls::{Tls, TlsAcceptor};
+use crate::web::redirect::RedirectTarget;
 use crate::web::{self, AppState};
+use tokio_util::sync::CancellationToken;
 
 /// How long in-flight HTTP requests and sockets get to finish at shutdown.
 const GRACE: Duration = Duration::from_secs(10);
@@ -61,14 +64,39 @@ pub fn create_data_dir(data_dir: &Path) -> anyhow::Result<()> {
 
 /// Binds the listening socket, with an error an operator can act on.
 pub async fn bind(addr: &str) -> anyhow::Result<TcpListener> {
+    bind_for(addr, "--listen").await
+}
+
+async fn bind_for(addr: &str, flag: &str) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr)
         .await
-        .with_context(|| format!("cannot listen on {addr}; pass --listen ADDR"))
+        .with_context(|| format!("cannot listen on {addr}; pass {flag} ADDR"))
+}
+
+/// The sockets a server listens on: the main one (HTTP, or HTTPS), and with HTTPS the plain
+/// HTTP one that redirects.
+pub struct Listeners {
+    pub main: TcpListener,
+    pub redirect: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// Binds the addresses the configuration asks for.
+    pub async fn bind(config: &ServeArgs) -> anyhow::Result<Listeners> {
+        let main = bind(&config.listen_addr()).await?;
+        let redirect = match config.http_listen_addr() {
+            Some(addr) => Some(bind_for(&addr, "--http-listen").await?),
+            None => None,
+        };
+        Ok(Listeners { main, redirect })
+    }
 }
 
 /// A server that has opened its data folder and is ready to serve.
 pub struct Server {
-    listener: TcpListener,
+    listeners: Listeners,
+    tls: Option<Tls>,
+    domains: Vec<String>,
     state: Arc<AppState>,
     writer_thread: WriterThread,
     control: ControlSocket,
@@ -78,11 +106,13 @@ impl Server {
     /// Opens the store and starts the writer and the control socket. Start-up errors (an
     /// unusable data folder) surface here, before anything is served.
     pub async fn start(
-        listener: TcpListener,
+        listeners: Listeners,
         config: &ServeArgs,
         clock: SharedClock,
     ) -> anyhow::Result<Server> {
+        config.validate()?;
         let store = Arc::new(open_store(&config.data.dir)?);
+        let tls = Tls::start(&config.tls, &config.data.dir)?;
         let auth = Arc::new(Auth::new(
             Arc::clone(&store),
             Arc::clone(&clock),
@@ -98,14 +128,16 @@ impl Server {
             auth,
             chat: Arc::new(chat),
             clock,
-            tls: false,
+            tls: tls.is_some(),
             sockets: TaskTracker::new(),
             shutting_down: AtomicBool::new(false),
         });
         let control = control::serve(&config.data.dir, Arc::clone(&state))
             .context("cannot start the control socket")?;
         Ok(Server {
-            listener,
+            listeners,
+            tls,
+            domains: config.tls.domains.clone(),
             state,
             writer_thread,
             control,
@@ -114,35 +146,104 @@ impl Server {
 
     /// The address being served.
     pub fn local_addr(&self) -> anyhow::Result<std::net::SocketAddr> {
-        self.listener
+        self.listeners
+            .main
             .local_addr()
             .context("listener has no address")
+    }
+
+    /// The URL people open.
+    pub fn url(&self) -> anyhow::Result<String> {
+        let addr = self.local_addr()?;
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let host = match (self.domains.first(), addr.ip().is_unspecified()) {
+            (Some(domain), _) => domain.clone(),
+            (None, true) => "localhost".into(),
+            (None, false) => addr.ip().to_string(),
+        };
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        let default_port = if self.tls.is_some() { 443 } else { 80 };
+        Ok(match addr.port() {
+            port if port == default_port => format!("{scheme}://{host}/"),
+            port => format!("{scheme}://{host}:{port}/"),
+        })
     }
 
     /// Serves until `shutdown` resolves; then stops accepting, closes every socket with 1001,
     /// stores every pending message and returns.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let Server {
-            listener,
+            listeners,
+            tls,
+            domains,
             state,
             writer_thread,
             control,
         } = self;
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&state)));
-        let acceptor = TcpAcceptor::from_tokio(listener).context("cannot use the listener")?;
+        let https_port = listeners.main.local_addr()?.port();
+        let stop = CancellationToken::new();
+
         let stopping = Arc::clone(&state);
-        let served = poem::Server::new_with_acceptor(acceptor)
-            .run_with_graceful_shutdown(
-                web::app(Arc::clone(&state)),
-                async move {
-                    shutdown.await;
-                    tracing::info!("shutting down");
-                    stopping.shutting_down.store(true, Ordering::Release);
-                    stopping.chat.hub.close_all(CloseReason::Shutdown);
-                },
-                Some(GRACE),
-            )
-            .await;
+        let signal = stop.clone();
+        let app = web::app(Arc::clone(&state));
+        let main = async move {
+            let graceful = async move {
+                signal.cancelled().await;
+                stopping.shutting_down.store(true, Ordering::Release);
+                stopping.chat.hub.close_all(CloseReason::Shutdown);
+            };
+            match &tls {
+                Some(tls) => {
+                    let acceptor =
+                        TlsAcceptor::new(listeners.main, tls).context("cannot use the listener")?;
+                    poem::Server::new_with_acceptor(acceptor)
+                        .run_with_graceful_shutdown(app, graceful, Some(GRACE))
+                        .await
+                }
+                None => {
+                    let acceptor = TcpAcceptor::from_tokio(listeners.main)
+                        .context("cannot use the listener")?;
+                    poem::Server::new_with_acceptor(acceptor)
+                        .run_with_graceful_shutdown(app, graceful, Some(GRACE))
+                        .await
+                }
+            }
+            .context("the HTTP server failed")?;
+            if let Some(tls) = tls {
+                tls.background.abort();
+            }
+            anyhow::Ok(())
+        };
+        let signal = stop.clone();
+        let redirect_app = web::redirect::app(
+            Arc::clone(&state),
+            RedirectTarget {
+                https_port,
+                domains,
+            },
+        );
+        let redirect = async move {
+            if let Some(listener) = listeners.redirect {
+                let acceptor =
+                    TcpAcceptor::from_tokio(listener).context("cannot use the HTTP listener")?;
+                poem::Server::new_with_acceptor(acceptor)
+                    .run_with_graceful_shutdown(redirect_app, signal.cancelled_owned(), Some(GRACE))
+                    .await
+                    .context("the HTTP redirect server failed")?;
+            }
+            anyhow::Ok(())
+        };
+        let trigger = async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            stop.cancel();
+        };
+        let (served, redirected, ()) = tokio::join!(main, redirect, trigger);
 
         // Sockets have been told to close; wait for them, then flush the writer.
         state.sockets.close();
@@ -158,7 +259,7 @@ impl Server {
         let _ = sweeper.await;
         control.stop().await;
         tracing::info!("stopped");
-        served.context("the HTTP server failed")
+        served.and(redirected)
     }
 }
 
@@ -169,7 +270,11 @@ pub async fn run(
     clock: SharedClock,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    Server::start(listener, &config, clock)
+    let listeners = Listeners {
+        main: listener,
+        redirect: None,
+    };
+    Server::start(listeners, &config, clock)
         .await?
         .serve(shutdown)
         .await

@@ -6,6 +6,7 @@ mod assets;
 pub mod cookie;
 mod error;
 mod pages;
+pub mod redirect;
 pub mod security;
 mod ws;
 
@@ -72,6 +73,7 @@ pub fn client_ip(req: &Request) -> Option<IpAddr> {
     req.remote_addr().as_socket_addr().map(|addr| addr.ip())
 }
 
+/// 200 while the database answers, 503 otherwise.
 #[handler]
 async fn healthz(state: Data<&Arc<AppState>>) -> (StatusCode, &'static str) {
     let store = Arc::clone(&state.store);

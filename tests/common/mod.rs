@@ -2,6 +2,8 @@
 //! client that signs people up, and a WebSocket client that speaks the chat protocol.
 #![allow(dead_code)]
 
+pub mod tls;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -338,6 +340,16 @@ impl Chat {
     }
 }
 
+/// A loopback port that was free a moment ago (for servers whose port must be known before
+/// they start).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
@@ -362,10 +374,17 @@ pub fn binary_path() -> &'static str {
 impl Binary {
     /// Starts `confab serve` on 127.0.0.1:0 and reads the URL it prints.
     pub async fn start(data: &Path, extra: &[&str]) -> Binary {
+        let data = data.to_str().expect("UTF-8 path");
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--data", data];
+        args.extend_from_slice(extra);
+        Self::spawn(&args).await
+    }
+
+    /// Starts `confab ARGS`, waits for the URL line, and takes the address from it (a domain
+    /// name in the URL stands for 127.0.0.1).
+    pub async fn spawn(args: &[&str]) -> Binary {
         let mut child = tokio::process::Command::new(binary_path())
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .args(extra)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -385,21 +404,36 @@ impl Binary {
             .await
             .expect("confab prints its URL")
             .unwrap()
-            .expect("a line on stdout");
+            .unwrap_or_else(|| {
+                panic!(
+                    "no URL on stdout; stderr: {:?}",
+                    stderr_lines.lock().unwrap()
+                )
+            });
         let url = line
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .unwrap_or_else(|| panic!("no URL in {line:?}"));
-        let addr = url
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .parse()
-            .expect("address");
+        let host_port = url.split("://").nth(1).unwrap().trim_end_matches('/');
+        let addr = host_port.parse().unwrap_or_else(|_| {
+            let port = host_port
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .parse::<u16>()
+                .expect("port in URL");
+            SocketAddr::from(([127, 0, 0, 1], port))
+        });
         Binary {
             child,
             addr,
             stderr_lines,
         }
+    }
+
+    /// Everything the server logged so far.
+    pub fn logs(&self) -> String {
+        self.stderr_lines.lock().unwrap().join("\n")
     }
 
     /// Sends SIGTERM and returns the exit code.
