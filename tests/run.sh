@@ -21,4 +21,7 @@ cargo clippy --all-targets --release -- -D warnings
 step "unit and integration tests (cargo test --release)"
 cargo test --release
 
+step "browser tests (headless Chromium)"
+CONFAB_BIN=target/release/confab bash tests/browser/run.sh
+
 step "all tests passed"
