@@ -12,6 +12,25 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Installs a Debian package when one of its programs is missing (idempotent, no prompts).
+need_package() {
+    local package=$1
+    shift
+    for program in "$@"; do
+        if [ ! -x "$program" ]; then
+            step "installing $package (for $program)"
+            local sudo=""
+            [ "$(id -u)" -eq 0 ] || sudo="sudo"
+            $sudo apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package" >/dev/null
+            return
+        fi
+    done
+}
+
+# Let's Encrypt's test CA, for the HTTPS tests.
+need_package pebble /usr/bin/pebble /usr/bin/pebble-challtestsrv
+
 step "formatting (cargo fmt --check)"
 cargo fmt --all --check
 
