@@ -9,6 +9,9 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+# The release binary is static, built for musl (see .cargo/config.toml).
+rustup target add x86_64-unknown-linux-musl >/dev/null
+binary=target/x86_64-unknown-linux-musl/release/confab
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -37,10 +40,13 @@ cargo fmt --all --check
 step "lints (cargo clippy --all-targets, warnings are errors)"
 cargo clippy --all-targets --release -- -D warnings
 
-step "unit and integration tests (cargo test --release)"
+step "unit and integration tests (cargo test --release, which also builds $binary)"
 cargo test --release
 
 step "browser tests (headless Chromium)"
-CONFAB_BIN=target/release/confab bash tests/browser/run.sh
+CONFAB_BIN=$binary bash tests/browser/run.sh
+
+step "packaging: static binary, install.sh, Dockerfile and image"
+CONFAB_BIN=$binary bash tests/packaging/run.sh
 
 step "all tests passed"

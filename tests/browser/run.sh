@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The browser tests: real headless Chromium (Debian's package) driven by Playwright, against the
-# real confab binary ($CONFAB_BIN, default target/release/confab). Installs what it needs when
+# real confab binary ($CONFAB_BIN, default target/x86_64-unknown-linux-musl/release/confab). Installs what it needs when
 # it is missing or stale, so it passes on a fresh machine and costs nothing the second time.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 
-bin="${CONFAB_BIN:-target/release/confab}"
+bin="${CONFAB_BIN:-target/x86_64-unknown-linux-musl/release/confab}"
 [[ "$bin" = /* ]] || bin="$repo/$bin"
 if [[ ! -x "$bin" ]]; then
     echo "tests/browser/run.sh: no confab binary at $bin; run 'cargo build --release' or set CONFAB_BIN" >&2

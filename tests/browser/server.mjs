@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const BINARY = process.env.CONFAB_BIN || join(REPO, 'target/release/confab');
+const BINARY = process.env.CONFAB_BIN || join(REPO, 'target/x86_64-unknown-linux-musl/release/confab');
 
 /** Screenshots and server logs land here, for people to look at after a run. */
 export const ARTIFACTS = join(REPO, 'target/browser-artifacts');
