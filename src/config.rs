@@ -58,6 +58,8 @@ pub enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Measure this machine: connections, fan-out latency, throughput, sign-ins, durability.
+    Bench(crate::bench::BenchArgs),
     /// Exit 0 when the server answers /healthz, 1 otherwise.
     Healthcheck {
         /// URL to check; by default derived from the same flags and variables as `serve`.

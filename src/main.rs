@@ -29,6 +29,7 @@ fn main() -> ExitCode {
             Command::Backup { file, data } => admin::backup_command(&file, &data.dir)
                 .await
                 .map(|out| println!("{out}")),
+            Command::Bench(args) => confab::bench::run(args).await,
             Command::Healthcheck { url, serve } => {
                 let url = url.unwrap_or_else(|| healthcheck::default_url(&serve));
                 healthcheck::check(&url)

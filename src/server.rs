@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use poem::listener::TcpAcceptor;
 use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 
+use crate::accept::PlainAcceptor;
 use crate::auth::Auth;
 use crate::chat::{Chat, CloseReason, WriterThread};
 use crate::clock::SharedClock;
@@ -206,8 +206,8 @@ impl Server {
                         .await
                 }
                 None => {
-                    let acceptor = TcpAcceptor::from_tokio(listeners.main)
-                        .context("cannot use the listener")?;
+                    let acceptor =
+                        PlainAcceptor::new(listeners.main).context("cannot use the listener")?;
                     poem::Server::new_with_acceptor(acceptor)
                         .run_with_graceful_shutdown(app, graceful, Some(GRACE))
                         .await
@@ -230,7 +230,7 @@ impl Server {
         let redirect = async move {
             if let Some(listener) = listeners.redirect {
                 let acceptor =
-                    TcpAcceptor::from_tokio(listener).context("cannot use the HTTP listener")?;
+                    PlainAcceptor::new(listener).context("cannot use the HTTP listener")?;
                 poem::Server::new_with_acceptor(acceptor)
                     .run_with_graceful_shutdown(redirect_app, signal.cancelled_owned(), Some(GRACE))
                     .await

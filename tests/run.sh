@@ -46,6 +46,9 @@ cargo test --release
 step "browser tests (headless Chromium)"
 CONFAB_BIN=$binary bash tests/browser/run.sh
 
+step "benchmark smoke test (confab bench --quick: every scenario, tiny sizes)"
+"$binary" bench --quick
+
 step "packaging: static binary, install.sh, Dockerfile and image"
 CONFAB_BIN=$binary bash tests/packaging/run.sh
 

@@ -4,6 +4,7 @@
 //! Everything happens on one task, so a `joined` answer is always written before any live
 //! message of that room, and the outbox never races with the answer it follows.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,13 +93,18 @@ pub async fn serve_socket<S>(
         strikes: 0,
     };
 
+    // Frames taken from the outbox; kept across batches so sending allocates nothing.
+    let mut queued = VecDeque::new();
     let mut ping = interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     let close = loop {
+        // Queued frames first: a wake-up for the outbox then does not also poll the socket
+        // for reading (each read attempt costs a buffer fill in tungstenite).
         tokio::select! {
+            biased;
             () = socket.member.outbox.ready() => {
-                let written = match socket.member.outbox.take() {
-                    Some(Work::Send(items)) => socket.write_queued(&mut ws, items).await,
+                let written = match socket.member.outbox.take_into(&mut queued) {
+                    Some(Work::Send) => socket.write_queued(&mut ws, &mut queued).await,
                     Some(Work::Close(reason)) => {
                         break Some((CloseCode::from(reason.code()), reason.text()));
                     }
@@ -418,38 +424,44 @@ impl Socket<'_> {
         blocking(move || store.read_range(room_id, range, limit)).await
     }
 
-    /// Writes queued frames, skipping live copies of messages already delivered.
+    /// Writes queued frames (draining `queued`, whose capacity is kept for the next batch),
+    /// skipping live copies of messages already delivered. One deadline covers the batch.
     async fn write_queued<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         ws: &mut WebSocketStream<S>,
-        items: std::collections::VecDeque<Outgoing>,
+        queued: &mut VecDeque<Outgoing>,
     ) -> Result<(), ()> {
-        let mut wrote = false;
-        for item in items {
-            let frame = match item {
-                Outgoing::Frame(frame) => frame,
-                Outgoing::Message { room_id, id, frame } => {
-                    let Some(room) = self.rooms.iter_mut().find(|r| r.id == room_id) else {
-                        continue;
-                    };
-                    if id <= room.delivered {
-                        continue;
+        let rooms = &mut self.rooms;
+        let write = async {
+            let mut wrote = false;
+            for item in queued.drain(..) {
+                let frame = match item {
+                    Outgoing::Frame(frame) => frame,
+                    Outgoing::Message { room_id, id, frame } => {
+                        let Some(room) = rooms.iter_mut().find(|r| r.id == room_id) else {
+                            continue;
+                        };
+                        if id <= room.delivered {
+                            continue;
+                        }
+                        room.delivered = id;
+                        frame
                     }
-                    room.delivered = id;
-                    frame
-                }
-            };
-            match timeout(WRITE_TIMEOUT, ws.feed(Message::Text(frame))).await {
-                Ok(Ok(())) => wrote = true,
-                _ => return Err(()),
+                };
+                ws.feed(Message::Text(frame)).await?;
+                wrote = true;
+            }
+            if wrote {
+                ws.flush().await?;
+            }
+            Ok::<(), WsError>(())
+        };
+        match timeout(WRITE_TIMEOUT, write).await {
+            Ok(Ok(())) => Ok(()),
+            _ => {
+                queued.clear();
+                Err(())
             }
         }
-        if wrote {
-            match timeout(WRITE_TIMEOUT, ws.flush()).await {
-                Ok(Ok(())) => {}
-                _ => return Err(()),
-            }
-        }
-        Ok(())
     }
 }

@@ -245,8 +245,9 @@ mod tests {
     }
 
     fn drained(member: &Member) -> Vec<String> {
-        match member.outbox.take() {
-            Some(Work::Send(items)) => items
+        let mut items = std::collections::VecDeque::new();
+        match member.outbox.take_into(&mut items) {
+            Some(Work::Send) => items
                 .into_iter()
                 .map(|item| match item {
                     Outgoing::Frame(f) | Outgoing::Message { frame: f, .. } => {

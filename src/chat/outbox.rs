@@ -6,9 +6,11 @@
 //! 1013, so the client resumes with `since` instead of silently missing messages.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
 
-use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// One queued frame.
@@ -66,17 +68,22 @@ struct State {
     queue: VecDeque<Outgoing>,
     bytes: usize,
     close: Option<CloseReason>,
+    /// The socket task, when it waits for work. Woken after the lock is released.
+    waiter: Option<Waker>,
 }
 
 /// What the socket task should do next.
 pub enum Work {
-    Send(VecDeque<Outgoing>),
+    /// Frames were moved into the caller's buffer.
+    Send,
     Close(CloseReason),
 }
 
+/// Queue capacity kept between bursts; more is given back so idle sockets stay small.
+const RETAINED_CAPACITY: usize = 64;
+
 pub struct Outbox {
     state: Mutex<State>,
-    notify: Notify,
     capacity_bytes: usize,
 }
 
@@ -87,8 +94,8 @@ impl Outbox {
                 queue: VecDeque::new(),
                 bytes: 0,
                 close: None,
+                waiter: None,
             }),
-            notify: Notify::new(),
             capacity_bytes,
         }
     }
@@ -100,19 +107,21 @@ impl Outbox {
             return false;
         }
         let len = item.len();
-        if state.bytes + len > self.capacity_bytes {
+        let accepted = state.bytes + len <= self.capacity_bytes;
+        if accepted {
+            state.bytes += len;
+            state.queue.push_back(item);
+        } else {
             state.queue = VecDeque::new();
             state.bytes = 0;
             state.close = Some(CloseReason::Overflow);
-            drop(state);
-            self.notify.notify_one();
-            return false;
         }
-        state.bytes += len;
-        state.queue.push_back(item);
+        let waiter = state.waiter.take();
         drop(state);
-        self.notify.notify_one();
-        true
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+        accepted
     }
 
     /// Asks the socket to close. The first reason wins.
@@ -121,26 +130,24 @@ impl Outbox {
         if state.close.is_none() {
             state.close = Some(reason);
         }
+        let waiter = state.waiter.take();
         drop(state);
-        self.notify.notify_one();
-    }
-
-    /// Waits until there is something to send or a reason to close. Safe to cancel.
-    pub async fn ready(&self) {
-        loop {
-            let notified = self.notify.notified();
-            {
-                let state = self.lock();
-                if state.close.is_some() || !state.queue.is_empty() {
-                    return;
-                }
-            }
-            notified.await;
+        if let Some(waiter) = waiter {
+            waiter.wake();
         }
     }
 
-    /// Takes everything queued; a pending close takes precedence.
-    pub fn take(&self) -> Option<Work> {
+    /// Resolves when there is something to send or a reason to close. Safe to cancel: the
+    /// state is checked on every poll, and only the one socket task ever waits.
+    pub fn ready(&self) -> Ready<'_> {
+        Ready { outbox: self }
+    }
+
+    /// Moves everything queued into `into`, which must be empty; a pending close takes
+    /// precedence. The two buffers trade places, so in steady state no frame costs an
+    /// allocation.
+    pub fn take_into(&self, into: &mut VecDeque<Outgoing>) -> Option<Work> {
+        debug_assert!(into.is_empty());
         let mut state = self.lock();
         if let Some(reason) = state.close {
             return Some(Work::Close(reason));
@@ -149,12 +156,37 @@ impl Outbox {
             return None;
         }
         state.bytes = 0;
-        Some(Work::Send(std::mem::take(&mut state.queue)))
+        if into.capacity() > RETAINED_CAPACITY {
+            into.shrink_to(RETAINED_CAPACITY);
+        }
+        std::mem::swap(&mut state.queue, into);
+        Some(Work::Send)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // No code panics while holding this lock; recover the data if one ever did.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The future of [`Outbox::ready`].
+pub struct Ready<'a> {
+    outbox: &'a Outbox,
+}
+
+impl Future for Ready<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.outbox.lock();
+        if state.close.is_some() || !state.queue.is_empty() {
+            return Poll::Ready(());
+        }
+        match &mut state.waiter {
+            Some(waiter) if waiter.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 }
 
@@ -171,9 +203,8 @@ mod tests {
         let outbox = Outbox::new(1024);
         assert!(outbox.push(frame("a")));
         assert!(outbox.push(frame("b")));
-        let Some(Work::Send(items)) = outbox.take() else {
-            panic!("expected frames")
-        };
+        let mut items = VecDeque::new();
+        assert!(matches!(outbox.take_into(&mut items), Some(Work::Send)));
         let texts: Vec<_> = items
             .iter()
             .map(|i| match i {
@@ -182,7 +213,8 @@ mod tests {
             })
             .collect();
         assert_eq!(texts, ["a", "b"]);
-        assert!(outbox.take().is_none());
+        items.clear();
+        assert!(outbox.take_into(&mut items).is_none());
     }
 
     #[test]
@@ -192,7 +224,7 @@ mod tests {
         assert!(outbox.push(frame("12345")));
         assert!(!outbox.push(frame("1")));
         assert!(matches!(
-            outbox.take(),
+            outbox.take_into(&mut VecDeque::new()),
             Some(Work::Close(CloseReason::Overflow))
         ));
         assert!(
@@ -206,7 +238,7 @@ mod tests {
     fn draining_frees_capacity() {
         let outbox = Outbox::new(10);
         assert!(outbox.push(frame("1234567890")));
-        assert!(outbox.take().is_some());
+        assert!(outbox.take_into(&mut VecDeque::new()).is_some());
         assert!(outbox.push(frame("1234567890")));
     }
 
@@ -216,7 +248,7 @@ mod tests {
         outbox.close(CloseReason::SignedOut);
         outbox.close(CloseReason::Shutdown);
         assert!(matches!(
-            outbox.take(),
+            outbox.take_into(&mut VecDeque::new()),
             Some(Work::Close(CloseReason::SignedOut))
         ));
     }

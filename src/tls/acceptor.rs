@@ -51,6 +51,8 @@ impl TlsAcceptor {
                         continue;
                     }
                 };
+                // Small frames must leave at once (see `accept`).
+                let _ = tcp.set_nodelay(true);
                 let sender = sender.clone();
                 let server_config = Arc::clone(&server_config);
                 let challenge_config = challenge_config.clone();

@@ -19,10 +19,12 @@ use crate::chat::serve_socket;
 /// Largest message (and frame) a client may send: SPEC §8. Bigger ones close with 1009.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
-/// Small buffers keep an idle socket cheap; they grow only while a socket is busy.
+/// Small buffers keep an idle socket cheap; they grow only while a socket is busy. Chat
+/// frames are small, so 1 KiB reads take most in one go (tungstenite fills the read buffer
+/// before every read, so a bigger one costs on every poll).
 fn socket_config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .write_buffer_size(4 * 1024)
         .max_write_buffer_size(512 * 1024)
         .max_message_size(Some(MAX_MESSAGE_BYTES))

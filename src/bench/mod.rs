@@ -1,0 +1,218 @@
+//! `confab bench`: a load benchmark any operator can run on their own machine. It starts a
+//! server (this same binary, as a child process with a temporary data folder, so its memory
+//! can be read on its own) or targets a running one with `--url`, signs people up through the
+//! API, and drives real WebSocket clients through bounded scenarios on 127.0.0.1.
+
+mod client;
+mod crowd;
+mod scenarios;
+mod stats;
+mod target;
+
+use std::fmt::Write as _;
+
+use clap::{Args, ValueEnum};
+use serde_json::Value;
+
+use target::Target;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    Connections,
+    Fanout,
+    Throughput,
+    Login,
+    Durability,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Benchmark a running server (http://127.0.0.1:PORT) instead of starting one; its
+    /// memory is then not measured, and durability does not kill it.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Scenarios to run, in order.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "connections,fanout,throughput,login,durability"
+    )]
+    pub scenarios: Vec<Scenario>,
+    /// Print one JSON object per result row instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Tiny sizes that finish in seconds (a smoke test of every scenario).
+    #[arg(long)]
+    pub quick: bool,
+    /// Idle sockets to open in `connections`.
+    #[arg(long, default_value_t = 10_000)]
+    pub connections: usize,
+    /// Room sizes for `fanout`.
+    #[arg(long, value_delimiter = ',', default_value = "100,1000,10000")]
+    pub fanout_members: Vec<usize>,
+    /// Messages per second of the one sender in `fanout`.
+    #[arg(long, default_value_t = 20)]
+    pub fanout_rate: u32,
+    /// Rooms in `throughput` and `durability`.
+    #[arg(long, default_value_t = 50)]
+    pub rooms: usize,
+    /// Members per room in `throughput` and `durability`.
+    #[arg(long, default_value_t = 20)]
+    pub members: usize,
+    /// Per-member send rates that `throughput` steps through (the first also drives
+    /// `durability`); it stops at the first whose p99 exceeds 100 ms.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,5,10,15,20,30,40")]
+    pub rates: Vec<u32>,
+    /// Length of each sending phase, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Sign-ins in `login`.
+    #[arg(long, default_value_t = 200)]
+    pub logins: usize,
+    /// Sign-ins at once in `login`.
+    #[arg(long, default_value_t = 50)]
+    pub login_concurrency: usize,
+    /// Accounts the sockets of a scenario share (each sign-up costs a password hash).
+    #[arg(long, default_value_t = 50)]
+    pub users: usize,
+}
+
+/// The sizes a run uses, after `--quick`.
+#[derive(Debug, Clone)]
+pub struct BenchSettings {
+    pub connections: usize,
+    pub fanout_members: Vec<usize>,
+    pub fanout_rate: u32,
+    pub rooms: usize,
+    pub members: usize,
+    pub rates: Vec<u32>,
+    pub seconds: u64,
+    pub logins: usize,
+    pub login_concurrency: usize,
+    pub users: usize,
+}
+
+impl BenchArgs {
+    fn settings(&self) -> BenchSettings {
+        if self.quick {
+            return BenchSettings {
+                connections: 200,
+                fanout_members: vec![10, 50],
+                fanout_rate: 20,
+                rooms: 4,
+                members: 5,
+                rates: vec![2, 5],
+                seconds: 2,
+                logins: 10,
+                login_concurrency: 5,
+                users: 5,
+            };
+        }
+        BenchSettings {
+            connections: self.connections,
+            fanout_members: self.fanout_members.clone(),
+            fanout_rate: self.fanout_rate.max(1),
+            rooms: self.rooms.max(1),
+            members: self.members.max(1),
+            rates: self.rates.clone(),
+            seconds: self.seconds.max(1),
+            logins: self.logins,
+            login_concurrency: self.login_concurrency.max(1),
+            users: self.users.max(1),
+        }
+    }
+}
+
+/// One line of the results.
+pub struct Row {
+    pub scenario: &'static str,
+    pub setting: String,
+    pub result: String,
+    pub data: Value,
+}
+
+impl Row {
+    fn new(scenario: &'static str, setting: String, result: String, data: Value) -> Row {
+        Row {
+            scenario,
+            setting,
+            result,
+            data,
+        }
+    }
+}
+
+/// Runs the benchmark and prints its results.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let settings = args.settings();
+    let files = target::raise_open_files_limit();
+    let needed = settings
+        .connections
+        .max(settings.fanout_members.iter().copied().max().unwrap_or(0)) as u64
+        * 2
+        + 256;
+    if files < needed {
+        eprintln!(
+            "confab bench: the open-files limit is {files}; {needed} would be needed for the largest scenario"
+        );
+    }
+    let mut target = match &args.url {
+        Some(url) => Target::external(url)?,
+        None => Target::spawn().await?,
+    };
+    if !args.json {
+        println!("{:<12} {:<52} result", "scenario", "setting");
+    }
+    if target.is_spawned() {
+        // A freshly started server, before anyone signs up: the appliance's floor.
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        if let Some(rss) = target.rss() {
+            let mib = rss as f64 / (1024.0 * 1024.0);
+            let row = Row::new(
+                "idle",
+                "fresh server, empty data folder".into(),
+                format!("server RSS {mib:.1} MiB"),
+                serde_json::json!({"rss_bytes": rss}),
+            );
+            print(&row, args.json);
+        }
+    }
+    let mut outcome = Ok(());
+    for scenario in &args.scenarios {
+        let rows = match scenario {
+            Scenario::Connections => scenarios::connections(&target, &settings).await,
+            Scenario::Fanout => scenarios::fanout(&target, &settings).await,
+            Scenario::Throughput => scenarios::throughput(&target, &settings).await,
+            Scenario::Login => scenarios::login(&target, &settings).await,
+            Scenario::Durability => scenarios::durability(&mut target, &settings).await,
+        };
+        match rows {
+            Ok(rows) => rows.iter().for_each(|row| print(row, args.json)),
+            Err(err) => {
+                eprintln!("confab bench: {scenario:?} failed: {err:#}");
+                outcome = Err(anyhow::anyhow!("{scenario:?} failed: {err:#}"));
+            }
+        }
+    }
+    target.stop().await;
+    outcome
+}
+
+fn print(row: &Row, json: bool) {
+    if json {
+        let mut data = row.data.clone();
+        if let Value::Object(map) = &mut data {
+            map.insert("scenario".into(), row.scenario.into());
+        }
+        println!("{data}");
+    } else {
+        let mut line = String::new();
+        let _ = write!(
+            line,
+            "{:<12} {:<52} {}",
+            row.scenario, row.setting, row.result
+        );
+        println!("{line}");
+    }
+}
