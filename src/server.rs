@@ -110,8 +110,19 @@ impl Server {
         config: &ServeArgs,
         clock: SharedClock,
     ) -> anyhow::Result<Server> {
+        let store = open_store(&config.data.dir)?;
+        Self::start_with_store(listeners, config, clock, store).await
+    }
+
+    /// [`Server::start`] with a store opened by the caller (tests that make the disk fail).
+    pub async fn start_with_store(
+        listeners: Listeners,
+        config: &ServeArgs,
+        clock: SharedClock,
+        store: Store,
+    ) -> anyhow::Result<Server> {
         config.validate()?;
-        let store = Arc::new(open_store(&config.data.dir)?);
+        let store = Arc::new(store);
         let tls = Tls::start(&config.tls, &config.data.dir)?;
         let auth = Arc::new(Auth::new(
             Arc::clone(&store),
@@ -131,6 +142,7 @@ impl Server {
             tls: tls.is_some(),
             sockets: TaskTracker::new(),
             shutting_down: AtomicBool::new(false),
+            http_timeouts: config.http_timeouts,
         });
         let control = control::serve(&config.data.dir, Arc::clone(&state))
             .context("cannot start the control socket")?;
@@ -186,6 +198,7 @@ impl Server {
         } = self;
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&state)));
         let https_port = listeners.main.local_addr()?.port();
+        let head_timeout = state.http_timeouts.request_head;
         let stop = CancellationToken::new();
 
         let stopping = Arc::clone(&state);
@@ -199,15 +212,15 @@ impl Server {
             };
             match &tls {
                 Some(tls) => {
-                    let acceptor =
-                        TlsAcceptor::new(listeners.main, tls).context("cannot use the listener")?;
+                    let acceptor = TlsAcceptor::new(listeners.main, tls, head_timeout)
+                        .context("cannot use the listener")?;
                     poem::Server::new_with_acceptor(acceptor)
                         .run_with_graceful_shutdown(app, graceful, Some(GRACE))
                         .await
                 }
                 None => {
-                    let acceptor =
-                        PlainAcceptor::new(listeners.main).context("cannot use the listener")?;
+                    let acceptor = PlainAcceptor::new(listeners.main, head_timeout)
+                        .context("cannot use the listener")?;
                     poem::Server::new_with_acceptor(acceptor)
                         .run_with_graceful_shutdown(app, graceful, Some(GRACE))
                         .await
@@ -229,8 +242,8 @@ impl Server {
         );
         let redirect = async move {
             if let Some(listener) = listeners.redirect {
-                let acceptor =
-                    PlainAcceptor::new(listener).context("cannot use the HTTP listener")?;
+                let acceptor = PlainAcceptor::new(listener, head_timeout)
+                    .context("cannot use the HTTP listener")?;
                 poem::Server::new_with_acceptor(acceptor)
                     .run_with_graceful_shutdown(redirect_app, signal.cancelled_owned(), Some(GRACE))
                     .await

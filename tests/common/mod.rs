@@ -54,6 +54,16 @@ impl Target for Binary {
     }
 }
 
+/// Just an address, for tasks that talk to a server they do not own.
+#[derive(Debug, Clone, Copy)]
+pub struct Address(pub SocketAddr);
+
+impl Target for Address {
+    fn addr(&self) -> SocketAddr {
+        self.0
+    }
+}
+
 /// How long a test waits for anything before failing.
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -84,11 +94,33 @@ impl TestServer {
         Self::launch(config, data, Some(dir), Arc::new(clock)).await
     }
 
+    /// A server whose disk fails when the returned switch says so.
+    pub async fn start_with_faults(config: ServeArgs) -> (TestServer, confab::store::FaultSwitch) {
+        let dir = TempDir::new().expect("temp dir");
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let faults = confab::store::FaultSwitch::new();
+        let store = confab::store::Store::open_with_faults(&data, faults.clone()).expect("store");
+        let server =
+            Self::launch_with(config, data, Some(dir), Arc::new(SystemClock), Some(store)).await;
+        (server, faults)
+    }
+
     async fn launch(
+        config: ServeArgs,
+        data: PathBuf,
+        dir: Option<TempDir>,
+        clock: SharedClock,
+    ) -> TestServer {
+        Self::launch_with(config, data, dir, clock, None).await
+    }
+
+    async fn launch_with(
         mut config: ServeArgs,
         data: PathBuf,
         dir: Option<TempDir>,
         clock: SharedClock,
+        store: Option<confab::store::Store>,
     ) -> TestServer {
         config.data.dir = data.clone();
         let listener = confab::server::bind("127.0.0.1:0").await.expect("bind");
@@ -96,10 +128,21 @@ impl TestServer {
         let (stop, stopped) = oneshot::channel::<()>();
         let run_config = config.clone();
         let task = tokio::spawn(async move {
-            confab::server::run(listener, run_config, clock, async {
+            let shutdown = async {
                 let _ = stopped.await;
-            })
-            .await
+            };
+            let listeners = confab::server::Listeners {
+                main: listener,
+                redirect: None,
+            };
+            let server = match store {
+                Some(store) => {
+                    confab::server::Server::start_with_store(listeners, &run_config, clock, store)
+                        .await?
+                }
+                None => confab::server::Server::start(listeners, &run_config, clock).await?,
+            };
+            server.serve(shutdown).await
         });
         let server = TestServer {
             addr,

@@ -1,0 +1,144 @@
+//! The disk fails under a running server (write errors, a full disk, a failing fsync):
+//! senders get errors and never an acknowledgement, /healthz says so, and once the disk
+//! recovers the server heals by itself with nothing acknowledged missing.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use confab::config::ServeArgs;
+use confab::store::Fault;
+use serde_json::{Value, json};
+
+async fn health(server: &TestServer) -> u16 {
+    http()
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn wait_for_health(server: &TestServer, status: u16) {
+    let started = Instant::now();
+    while health(server).await != status {
+        assert!(started.elapsed() < WAIT, "/healthz never answered {status}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Sends a message and returns the frame that answers it: its echo or an error.
+async fn answer_to(chat: &mut Chat, room: &str, text: &str, client_id: &str) -> Value {
+    chat.send(json!({"type":"send","room":room,"text":text,"client_id":client_id}))
+        .await;
+    loop {
+        let frame = chat.recv().await;
+        if frame["client_id"] == client_id {
+            return frame;
+        }
+    }
+}
+
+async fn survives(fault: Fault) {
+    let (server, faults) = TestServer::start_with_faults(ServeArgs::default()).await;
+    let alice = signup(&server, "alice").await;
+    let mut chat = connect(&server, &alice).await;
+    chat.join("r").await;
+    let mut acked = Vec::new();
+    for i in 0..5 {
+        let echo = answer_to(&mut chat, "r", &format!("before {i}"), &format!("b{i}")).await;
+        assert_eq!(echo["type"], "message");
+        acked.push(echo["id"].as_u64().unwrap());
+    }
+
+    faults.set(fault);
+    for i in 0..5 {
+        let answer = answer_to(&mut chat, "r", &format!("during {i}"), &format!("d{i}")).await;
+        assert_eq!(
+            answer["type"], "error",
+            "{fault:?}: never an ack while the disk fails: {answer}"
+        );
+        assert_eq!(answer["code"], "storage_error");
+        assert_eq!(answer["room"], "r");
+    }
+    assert_eq!(health(&server).await, 503, "{fault:?}: /healthz reports it");
+    let signup_during = http()
+        .post(server.url("/api/v1/auth/signup"))
+        .json(&json!({"username": "bob", "password": "bob password"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(signup_during.status().is_server_error(), "{fault:?}");
+    let body: Value = signup_during.json().await.unwrap();
+    assert!(
+        body["error"].is_string(),
+        "a JSON error, not a crash: {body}"
+    );
+
+    // The disk recovers: the server reopens its database by itself.
+    faults.set(Fault::None);
+    wait_for_health(&server, 200).await;
+
+    // The socket stayed open; the refused messages are sent again, with the same ids.
+    for i in 0..5 {
+        let echo = answer_to(&mut chat, "r", &format!("during {i}"), &format!("d{i}")).await;
+        assert_eq!(echo["type"], "message", "{fault:?}: {echo}");
+        acked.push(echo["id"].as_u64().unwrap());
+    }
+    assert!(
+        acked.windows(2).all(|w| w[0] < w[1]),
+        "ids increase: {acked:?}"
+    );
+
+    let history: Value = http()
+        .get(server.url("/api/v1/rooms/r/messages?limit=200"))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored: Vec<(u64, String)> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["id"].as_u64().unwrap(),
+                m["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<String> = (0..5)
+        .map(|i| format!("before {i}"))
+        .chain((0..5).map(|i| format!("during {i}")))
+        .collect();
+    assert_eq!(
+        stored.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        acked,
+        "{fault:?}"
+    );
+    assert_eq!(
+        stored.into_iter().map(|(_, t)| t).collect::<Vec<_>>(),
+        expected
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn write_errors_are_refused_reported_and_healed() {
+    survives(Fault::WriteError).await;
+}
+
+#[tokio::test]
+async fn a_full_disk_is_refused_reported_and_healed() {
+    survives(Fault::DiskFull).await;
+}
+
+#[tokio::test]
+async fn a_failing_fsync_is_refused_reported_and_healed() {
+    survives(Fault::SyncError).await;
+}
