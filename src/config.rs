@@ -145,6 +145,29 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub limits: Limits,
+
+    /// Not a flag: the defaults suit every deployment; tests shorten them.
+    #[arg(skip = HttpTimeouts::DEFAULT)]
+    pub http_timeouts: HttpTimeouts,
+}
+
+/// How long a client may take to send a request, so connections that never finish one are
+/// shed instead of holding a socket each (see `accept::HeadDeadline` and `web::security`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpTimeouts {
+    /// A request head must arrive within this of the connection's start, or of the end of the
+    /// previous response on a kept-alive connection.
+    pub request_head: Duration,
+    /// A request body (at most 64 KiB) must arrive within this once its head is in; 408 if not.
+    pub request_body: Duration,
+}
+
+impl HttpTimeouts {
+    /// 30 s each: hyper's own default for a head; a 64 KiB body at 2 KiB/s.
+    pub const DEFAULT: HttpTimeouts = HttpTimeouts {
+        request_head: Duration::from_secs(30),
+        request_body: Duration::from_secs(30),
+    };
 }
 
 /// HTTPS: certificates from an ACME CA (Let's Encrypt) for `--domain`, or from PEM files.
@@ -397,6 +420,7 @@ impl Default for ServeArgs {
                 ws_queue_bytes: 1024 * 1024,
                 max_concurrent_hashes: 0,
             },
+            http_timeouts: HttpTimeouts::DEFAULT,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A poem `Acceptor` that terminates TLS. Handshakes run in their own tasks, so a slow or
 //! silent client never holds up the next one; a CA's TLS-ALPN-01 validation handshake is
-//! answered with the challenge certificate and closed, never reaching HTTP.
+//! answered with the challenge certificate and closed, never reaching HTTP. After the handshake
+//! a connection has the same request-head deadline as a plain one (`accept::HeadDeadline`).
 
 use std::io;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use tokio_rustls::LazyConfigAcceptor;
 use tokio_rustls::server::TlsStream;
 
 use super::Tls;
+use crate::accept::HeadDeadline;
 
 /// A client has this long to complete its handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -30,12 +32,15 @@ type Accepted = (TlsStream<TcpStream>, RemoteAddr);
 
 pub struct TlsAcceptor {
     local_addr: LocalAddr,
+    head_timeout: Duration,
     accepted: mpsc::Receiver<Accepted>,
     accept_loop: JoinHandle<()>,
 }
 
 impl TlsAcceptor {
-    pub fn new(listener: TcpListener, tls: &Tls) -> io::Result<Self> {
+    /// Accepts from `listener`; after its handshake every connection must send each request
+    /// head within `head_timeout`.
+    pub fn new(listener: TcpListener, tls: &Tls, head_timeout: Duration) -> io::Result<Self> {
         let local_addr = LocalAddr(listener.local_addr()?.into());
         let (sender, accepted) = mpsc::channel(BACKLOG);
         let server_config = Arc::clone(&tls.server_config);
@@ -73,6 +78,7 @@ impl TlsAcceptor {
         });
         Ok(TlsAcceptor {
             local_addr,
+            head_timeout,
             accepted,
             accept_loop,
         })
@@ -104,7 +110,7 @@ impl Drop for TlsAcceptor {
 }
 
 impl Acceptor for TlsAcceptor {
-    type Io = TlsStream<TcpStream>;
+    type Io = HeadDeadline<TlsStream<TcpStream>>;
 
     fn local_addr(&self) -> Vec<LocalAddr> {
         vec![self.local_addr.clone()]
@@ -112,7 +118,12 @@ impl Acceptor for TlsAcceptor {
 
     async fn accept(&mut self) -> io::Result<(Self::Io, LocalAddr, RemoteAddr, Scheme)> {
         match self.accepted.recv().await {
-            Some((stream, remote)) => Ok((stream, self.local_addr.clone(), remote, Scheme::HTTPS)),
+            Some((stream, remote)) => Ok((
+                HeadDeadline::new(stream, self.head_timeout),
+                self.local_addr.clone(),
+                remote,
+                Scheme::HTTPS,
+            )),
             None => Err(io::Error::other("the TLS listener stopped")),
         }
     }

@@ -18,10 +18,13 @@ use poem::{EndpointExt, Request, Route, get, handler, http::StatusCode, web::Dat
 use tokio_util::task::TaskTracker;
 
 pub use assets::Assets;
+/// The pages' form bodies and query strings, parsed as their handlers parse them.
+pub use pages::{JoinQuery, LoginForm, SignupForm};
 
 use crate::auth::{Auth, Session};
 use crate::chat::Chat;
 use crate::clock::SharedClock;
+use crate::config::HttpTimeouts;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -35,6 +38,8 @@ pub struct AppState {
     /// Every socket task, so shutdown can wait for them.
     pub sockets: TaskTracker,
     pub shutting_down: AtomicBool,
+    /// Deadlines for clients to send their requests.
+    pub http_timeouts: HttpTimeouts,
 }
 
 impl AppState {
@@ -93,6 +98,7 @@ async fn healthz(state: Data<&Arc<AppState>>) -> (StatusCode, &'static str) {
 /// Every route of the server.
 pub fn app(state: Arc<AppState>) -> impl poem::Endpoint + 'static {
     let tls = state.tls;
+    let body_timeout = security::BodyTimeout(state.http_timeouts.request_body);
     let routes = Route::new()
         .nest("/api", api::routes())
         .at("/ws", get(ws::upgrade))
@@ -101,4 +107,5 @@ pub fn app(state: Arc<AppState>) -> impl poem::Endpoint + 'static {
     pages::routes(routes)
         .data(state)
         .with(security::Guard { tls })
+        .data(body_timeout)
 }

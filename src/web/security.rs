@@ -1,16 +1,25 @@
 //! The guard in front of every route: refuses cross-site state changes (CSRF), bounds request
-//! bodies, turns errors into JSON (API) or a page (browser), and sets the security headers on
-//! every response.
+//! bodies in size and in time, turns errors into JSON (API) or a page (browser), and sets the
+//! security headers on every response.
+
+use std::time::Duration;
 
 use poem::http::header::{self, HeaderMap, HeaderValue};
 use poem::http::{Method, StatusCode};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use super::pages;
+use crate::config::HttpTimeouts;
 
 /// Largest request body accepted (forms and JSON are tiny; a 1 MB "password" is refused here,
 /// before anything reads or hashes it).
 pub const MAX_BODY: usize = 64 * 1024;
+
+/// How long a request body may take to arrive, put on each request in front of the [`Guard`]
+/// (`web::app` does); without it the default applies. A body that stalls is answered with 408,
+/// so a client cannot hold a connection by starting a body and never finishing it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
 
 /// The Content-Security-Policy of every page: nothing from other origins, no inline script.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -101,9 +110,21 @@ impl<E: Endpoint> GuardEndpoint<E> {
             if declared.is_some_and(|len| len > MAX_BODY as u64) {
                 return too_large();
             }
-            match req.take_body().into_bytes_limit(MAX_BODY).await {
-                Ok(bytes) => req.set_body(Body::from_bytes(bytes)),
-                Err(_) => return too_large(),
+            let allowed = req
+                .data::<BodyTimeout>()
+                .map_or(HttpTimeouts::DEFAULT.request_body, |t| t.0);
+            let body = req.take_body().into_bytes_limit(MAX_BODY);
+            match tokio::time::timeout(allowed, body).await {
+                Ok(Ok(bytes)) => req.set_body(Body::from_bytes(bytes)),
+                Ok(Err(_)) => return too_large(),
+                Err(_) => {
+                    return error_response(
+                        &path,
+                        StatusCode::REQUEST_TIMEOUT,
+                        "request_timeout",
+                        "The request body did not arrive in time.",
+                    );
+                }
             }
         }
         match self.inner.call(req).await {
