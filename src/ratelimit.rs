@@ -95,7 +95,10 @@ impl TokenBucket {
         } else {
             let missing = 1000 - self.millitokens;
             let interval = (rate.interval.as_millis() as u64).max(1);
-            Err(Duration::from_millis((missing * interval).div_ceil(1000)))
+            // Saturating: a rate may be written with an absurdly long interval.
+            Err(Duration::from_millis(
+                missing.saturating_mul(interval).div_ceil(1000),
+            ))
         }
     }
 
@@ -177,6 +180,15 @@ mod tests {
         );
         assert!(bucket.take(FIVE_PER_MINUTE, 60_000).is_ok());
         assert!(bucket.take(FIVE_PER_MINUTE, 60_000).is_err());
+    }
+
+    #[test]
+    fn the_longest_interval_a_rate_can_state_does_not_overflow_the_wait() {
+        let rate: Rate = "1/1e300s".parse().unwrap();
+        let mut bucket = TokenBucket::new(rate, 0);
+        assert!(bucket.take(rate, 0).is_ok());
+        let wait = bucket.take(rate, 0).unwrap_err();
+        assert!(wait > Duration::from_secs(1_000_000_000) && wait <= rate.interval);
     }
 
     #[test]

@@ -49,6 +49,12 @@ CONFAB_BIN=$binary bash tests/browser/run.sh
 step "benchmark smoke test (confab bench --quick: every scenario, tiny sizes)"
 "$binary" bench --quick
 
+step "fuzzing (cargo fuzz, 20 s per target)"
+bash tests/fuzz/run.sh
+
+step "API fuzzing (schemathesis against /api/openapi.json)"
+CONFAB_BIN=$binary bash tests/api/schemathesis.sh
+
 step "packaging: static binary, install.sh, Dockerfile and image"
 CONFAB_BIN=$binary bash tests/packaging/run.sh
 

@@ -38,14 +38,20 @@ pub enum ClientFrame {
 /// Parses one text frame. The error text is safe to send back to the client.
 pub fn parse_client_frame(text: &str) -> Result<ClientFrame, String> {
     serde_json::from_str(text).map_err(|e| {
-        // serde's wording, without the line/column noise of a one-line frame.
+        // serde's wording, without the line/column noise of a one-line frame, and short: it
+        // may quote what the client sent, which can be 64 KiB.
         let full = e.to_string();
-        match full.rfind(" at line ") {
-            Some(at) => full[..at].to_owned(),
-            None => full,
+        let position = format!(" at line {} column {}", e.line(), e.column());
+        let reason = full.strip_suffix(&position).unwrap_or(&full);
+        match reason.char_indices().nth(REASON_MAX) {
+            Some((cut, _)) => format!("{}…", &reason[..cut]),
+            None => reason.to_owned(),
         }
     })
 }
+
+/// Characters of a parse error sent back to the client.
+const REASON_MAX: usize = 200;
 
 /// A message as it appears inside frames (`M` in the SPEC).
 #[derive(Serialize)]
@@ -287,6 +293,15 @@ mod tests {
             assert!(!err.is_empty(), "{bad}");
             assert!(!err.contains("at line"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_reason_quoting_the_frame_is_kept_short_and_keeps_its_words() {
+        let err = parse_client_frame(r#""hello at line 1 column 2""#).unwrap_err();
+        assert!(err.contains("hello at line 1 column 2"), "{err}");
+        let long = format!("\"{}\"", "é".repeat(60_000));
+        let err = parse_client_frame(&long).unwrap_err();
+        assert!(err.chars().count() <= 201 && err.ends_with('…'), "{err}");
     }
 
     #[test]

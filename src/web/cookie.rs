@@ -35,7 +35,8 @@ pub fn clear_session(tls: bool) -> String {
     )
 }
 
-/// The session token from the request's `Cookie` headers, if one is there and well-formed.
+/// The session token from the request's `Cookie` headers, if one is there and well-formed:
+/// 43 characters of base64url. A malformed cookie of the same name is skipped.
 pub fn session_token(headers: &HeaderMap, tls: bool) -> Option<&str> {
     let name = cookie_name(tls);
     headers
@@ -44,8 +45,15 @@ pub fn session_token(headers: &HeaderMap, tls: bool) -> Option<&str> {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, value)| *key == name && value.len() == TOKEN_LEN)
+        .find(|(key, value)| *key == name && is_token_shaped(value))
         .map(|(_, value)| value)
+}
+
+fn is_token_shaped(value: &str) -> bool {
+    value.len() == TOKEN_LEN
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
@@ -80,9 +88,20 @@ mod tests {
             "confab_session=short",
             "=;;=",
             "",
+            "confab_session=abcdefghi\tklmnopqrstuvwxyz0123456789ABCDEFG",
+            "confab_session=abcdefghi klmnopqrstuvwxyz0123456789ABCDEFG",
+            "confab_session=abcdefghi+klmnopqrstuvwxyz0123456789ABCDEFG",
         ] {
             assert_eq!(session_token(&headers(&[bad]), false), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_malformed_cookie_does_not_hide_the_real_one() {
+        let h = headers(&[&format!(
+            "confab_session=abcdefghi klmnopqrstuvwxyz0123456789ABCDEFG; confab_session={TOKEN}"
+        )]);
+        assert_eq!(session_token(&h, false), Some(TOKEN));
     }
 
     #[test]

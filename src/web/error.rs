@@ -1,6 +1,8 @@
 //! The one place where errors become HTTP answers: `{"error": "<stable_code>", "message": "…"}`
 //! with the matching status.
 
+use poem::http::StatusCode;
+use poem_openapi::error::{ParseParamError, ParsePathError, ParseRequestPayloadError};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
@@ -17,7 +19,6 @@ pub struct ErrorBody {
 }
 
 #[derive(Debug, ApiResponse)]
-#[oai(bad_request_handler = "bad_request_from_poem")]
 pub enum ApiError {
     /// Invalid input.
     #[oai(status = 400)]
@@ -37,6 +38,9 @@ pub enum ApiError {
     /// Request body too large.
     #[oai(status = 413)]
     TooLarge(Json<ErrorBody>),
+    /// The body is not `application/json`, or has no `Content-Type`.
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// Rate limited; retry after the given number of seconds.
     #[oai(status = 429)]
     RateLimited(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
@@ -69,12 +73,50 @@ impl ApiError {
     }
 }
 
-/// Bodies poem-openapi cannot parse (bad JSON, wrong content type, missing fields).
-fn bad_request_from_poem(err: poem::Error) -> ApiError {
-    if err.status() == poem::http::StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::TooLarge(body("payload_too_large", "The request body is too large."));
+/// The stable code and text for an input field that failed its schema validator.
+pub type FieldRule = fn(field: &str) -> Option<(&'static str, &'static str)>;
+
+impl ApiError {
+    /// An error that poem or poem-openapi raised before a handler ran: a body that is not JSON
+    /// or does not fit the schema, a parameter that does not parse or fails its validator, a
+    /// missing or wrong `Content-Type`. A field that fails its validator gets the code and text
+    /// `rule` gives it (the same as the handlers' own checks), anything else `bad_request`
+    /// with poem's explanation.
+    ///
+    /// poem-openapi would call a `bad_request_handler` of the *success* type of an operation's
+    /// `Result<T, ApiError>`, never one of `ApiError`, so the API's routes convert with this
+    /// instead (see `web::api::routes`).
+    pub fn from_request_error(err: poem::Error, rule: FieldRule) -> ApiError {
+        match err.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::TooLarge(body("payload_too_large", "The request body is too large."))
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(body(
+                "unsupported_media_type",
+                format!("{err}; send the body as application/json."),
+            )),
+            StatusCode::NOT_FOUND => ApiError::not_found("not_found", "There is nothing here."),
+            _ => match failed_field(&err).and_then(rule) {
+                Some((code, message)) => ApiError::bad_request(code, message),
+                None => ApiError::bad_request("bad_request", err.to_string()),
+            },
+        }
     }
-    ApiError::bad_request("bad_request", err.to_string())
+}
+
+/// The field or parameter whose validator refused the request, if that is what happened.
+fn failed_field(err: &poem::Error) -> Option<&str> {
+    if let Some(param) = err.downcast_ref::<ParseParamError>() {
+        return Some(param.name);
+    }
+    if let Some(path) = err.downcast_ref::<ParsePathError>() {
+        return Some(path.name);
+    }
+    // An object's field: "failed to parse \"T\": field `name` verification failed. …"
+    let reason = &err.downcast_ref::<ParseRequestPayloadError>()?.reason;
+    let (_, rest) = reason.split_once("field `")?;
+    let (field, rest) = rest.split_once('`')?;
+    rest.starts_with(" verification failed").then_some(field)
 }
 
 impl From<StoreError> for ApiError {

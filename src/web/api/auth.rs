@@ -7,24 +7,38 @@ use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
+use super::text::Text;
 use super::{ApiTags, UserEnvelope};
 use crate::web::error::ApiError;
 use crate::web::{AppState, client_ip, cookie};
 
-/// Username and password.
+/// The username and password of a new account.
+#[derive(Debug, Object)]
+struct NewAccount {
+    /// 3–32 characters of `A-Z a-z 0-9 _ . -`; unique regardless of case.
+    #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.\-]+$"))]
+    username: Text,
+    /// 8–1024 characters (not bytes), no composition rules.
+    #[oai(validator(min_length = 8, max_length = 1024))]
+    password: Text,
+}
+
+/// Username and password of an existing account. Not checked against the sign-up rules: any
+/// pair that is not an account's gets the same "incorrect" answer.
 #[derive(Debug, Object)]
 struct Credentials {
-    /// 3–32 characters of `A-Z a-z 0-9 _ . -`; unique regardless of case.
-    username: String,
-    /// 8–1024 characters.
-    password: String,
+    username: Text,
+    password: Text,
 }
 
 /// Current and new password.
 #[derive(Debug, Object)]
 struct PasswordChange {
-    current: String,
-    new: String,
+    /// The password the account has now.
+    current: Text,
+    /// 8–1024 characters (not bytes), no composition rules.
+    #[oai(validator(min_length = 8, max_length = 1024))]
+    new: Text,
 }
 
 #[derive(ApiResponse)]
@@ -72,7 +86,7 @@ impl AuthApi {
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
-        body: Json<Credentials>,
+        body: Json<NewAccount>,
     ) -> Result<SignupResponse, ApiError> {
         let signed_in = state
             .auth

@@ -3,16 +3,20 @@
 
 mod auth;
 mod rooms;
+mod text;
+
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use poem::http::header;
-use poem::{Endpoint, EndpointExt, Response, Route, endpoint::make_sync};
+use poem::http::{StatusCode, header};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, endpoint::make_sync};
 use poem_openapi::{Object, OpenApiService, Tags};
 use sha2::{Digest, Sha256};
 
 use crate::config::VERSION;
 use crate::store::User;
+use crate::web::error::{ApiError, body};
 
 #[derive(Tags)]
 enum ApiTags {
@@ -59,10 +63,97 @@ pub fn routes() -> Route {
         .server("/api/v1");
     let spec = service.spec_endpoint();
     let docs = docs_endpoint(service.swagger_ui_html());
+    let methods = Arc::new(AllowedMethods::from_spec(&service.spec()));
+    let api = service.around(move |api, req| {
+        let methods = Arc::clone(&methods);
+        async move { Ok(answer_errors(api.as_ref(), req, &methods).await) }
+    });
     Route::new()
         .at("/openapi.json", spec)
         .at("/docs", docs)
-        .nest("/v1", service)
+        .nest("/v1", api)
+}
+
+/// Calls the API and turns the errors that poem and poem-openapi raise before a handler runs
+/// into `{"error","message"}` answers (a handler's own `ApiError` passes through unchanged).
+async fn answer_errors(api: &impl Endpoint, req: Request, methods: &AllowedMethods) -> Response {
+    let path = req.uri().path().to_owned();
+    match api.call(req).await {
+        Ok(resp) => resp.into_response(),
+        Err(err) if err.is_from_response() => err.into_response(),
+        Err(err) if err.status() == StatusCode::METHOD_NOT_ALLOWED => {
+            let mut resp = body("method_not_allowed", "That method is not allowed here.")
+                .with_status(StatusCode::METHOD_NOT_ALLOWED)
+                .into_response();
+            if let Some(allow) = methods.of(&path).and_then(|allow| allow.parse().ok()) {
+                resp.headers_mut().insert(header::ALLOW, allow);
+            }
+            resp
+        }
+        Err(err) => ApiError::from_request_error(err, field_rule).into_response(),
+    }
+}
+
+/// The code and text for a field that fails its schema validator: the same answers the
+/// handlers' own checks give.
+fn field_rule(field: &str) -> Option<(&'static str, &'static str)> {
+    match field {
+        "username" => Some((
+            "invalid_username",
+            "Username must be 3–32 characters of A–Z, a–z, 0–9, '_', '.' and '-'.",
+        )),
+        "password" | "new" => Some(("invalid_password", "Password must be 8–1024 characters.")),
+        "name" => Some((
+            "invalid_room",
+            "Room name must be 1–64 characters, without control characters.",
+        )),
+        "limit" => Some(("bad_request", "limit must be a whole number from 1 to 200.")),
+        _ => None,
+    }
+}
+
+/// The methods each path of the API answers, for the `Allow` header of a 405 (RFC 9110).
+struct AllowedMethods {
+    /// Path templates split into segments (`{name}` matches any one segment), and their
+    /// `Allow` value.
+    paths: Vec<(Vec<String>, String)>,
+}
+
+impl AllowedMethods {
+    fn from_spec(spec: &str) -> Self {
+        let spec: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
+        let mut paths = Vec::new();
+        if let Some(documented) = spec["paths"].as_object() {
+            for (template, operations) in documented {
+                let mut methods: Vec<String> = operations
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|ops| ops.keys())
+                    .map(|method| method.to_ascii_uppercase())
+                    .collect();
+                // poem answers HEAD wherever it answers GET.
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".into());
+                }
+                let segments = template.split('/').map(str::to_owned).collect();
+                paths.push((segments, methods.join(", ")));
+            }
+        }
+        AllowedMethods { paths }
+    }
+
+    fn of(&self, path: &str) -> Option<&str> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.paths
+            .iter()
+            .find(|(template, _)| {
+                template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(t, s)| {
+                        t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty())
+                    })
+            })
+            .map(|(_, allow)| allow.as_str())
+    }
 }
 
 /// Swagger UI ships as one page with inline script. Rather than weaken the policy with
@@ -98,4 +189,64 @@ fn docs_endpoint(html: String) -> impl Endpoint {
             .body(page.clone())
     })
     .map_to_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_405_names_the_methods_its_path_answers() {
+        let service = OpenApiService::new((auth::AuthApi, rooms::RoomsApi), "t", "1");
+        let methods = AllowedMethods::from_spec(&service.spec());
+        assert_eq!(methods.of("/me"), Some("GET, HEAD"));
+        assert_eq!(methods.of("/auth/logout"), Some("POST"));
+        assert_eq!(methods.of("/rooms/caf%C3%A9/messages"), Some("GET, HEAD"));
+        assert_eq!(methods.of("/rooms//messages"), None);
+        assert_eq!(methods.of("/elsewhere"), None);
+    }
+
+    #[test]
+    fn fields_that_fail_their_validator_get_the_handlers_codes() {
+        use poem_openapi::error::{ParseParamError, ParseRequestPayloadError};
+        let code = |err: poem::Error| match ApiError::from_request_error(err, field_rule) {
+            ApiError::BadRequest(body) => body.0.error,
+            other => panic!("{other:?}"),
+        };
+        let payload = |reason: &str| {
+            poem::Error::from(ParseRequestPayloadError {
+                reason: reason.to_owned(),
+            })
+        };
+        assert_eq!(
+            code(payload(
+                r#"failed to parse "NewAccount": field `username` verification failed. minLength(3)"#
+            )),
+            "invalid_username"
+        );
+        assert_eq!(
+            code(payload(
+                r#"failed to parse "PasswordChange": field `new` verification failed. maxLength(1024)"#
+            )),
+            "invalid_password"
+        );
+        assert_eq!(
+            code(payload(
+                r#"failed to parse "NewAccount": field `username`: expected string"#
+            )),
+            "bad_request"
+        );
+        assert_eq!(
+            code(payload("expected value at line 1 column 1")),
+            "bad_request"
+        );
+        let param = |name| {
+            poem::Error::from(ParseParamError {
+                name,
+                reason: "verification failed. maximum(200)".into(),
+            })
+        };
+        assert_eq!(code(param("name")), "invalid_room");
+        assert_eq!(code(param("limit")), "bad_request");
+    }
 }

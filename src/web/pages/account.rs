@@ -12,23 +12,44 @@ use crate::auth::AuthError;
 use crate::auth::validate::{PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
 use crate::web::{Assets, client_ip, cookie};
 
-#[derive(Deserialize)]
+/// The sign-up form as the browser posts it (`application/x-www-form-urlencoded`).
+#[derive(Debug, Deserialize)]
 pub struct SignupForm {
     #[serde(default)]
-    username: String,
+    pub username: String,
     #[serde(default)]
-    password: String,
+    pub password: String,
     #[serde(default)]
-    password_repeat: String,
+    pub password_repeat: String,
 }
 
-#[derive(Deserialize)]
+impl SignupForm {
+    /// Parses a form body the way poem's `Form` extractor does.
+    pub fn parse(body: &[u8]) -> Result<Self, serde_urlencoded::de::Error> {
+        serde_urlencoded::from_bytes(body)
+    }
+}
+
+/// The sign-in form as the browser posts it; `next` is where to go afterwards.
+#[derive(Debug, Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
-    username: String,
+    pub username: String,
     #[serde(default)]
-    password: String,
-    next: Option<String>,
+    pub password: String,
+    pub next: Option<String>,
+}
+
+impl LoginForm {
+    /// Parses a form body the way poem's `Form` extractor does.
+    pub fn parse(body: &[u8]) -> Result<Self, serde_urlencoded::de::Error> {
+        serde_urlencoded::from_bytes(body)
+    }
+
+    /// Where to go after signing in: a path on this site, whatever `next` says.
+    pub fn next_path(&self) -> &str {
+        safe_next(self.next.as_deref())
+    }
 }
 
 #[derive(Deserialize)]
@@ -194,7 +215,7 @@ pub async fn login_page(
 
 #[handler]
 pub async fn login(req: &Request, state: Data<&State>, Form(form): Form<LoginForm>) -> Response {
-    let next = safe_next(form.next.as_deref());
+    let next = form.next_path();
     let username = form.username.trim();
     match state
         .auth
@@ -250,4 +271,57 @@ pub async fn logout(req: &Request, state: Data<&State>) -> Response {
         resp.headers_mut().insert(header::SET_COOKIE, value);
     }
     resp.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use poem::FromRequest;
+    use poem::http::Method;
+
+    /// What poem's `Form` extractor makes of a posted body.
+    async fn poem_form<T: serde::de::DeserializeOwned>(body: &'static [u8]) -> Option<T> {
+        let (req, mut body) = Request::builder()
+            .method(Method::POST)
+            .content_type("application/x-www-form-urlencoded")
+            .body(body)
+            .split();
+        Form::<T>::from_request(&req, &mut body)
+            .await
+            .ok()
+            .map(|Form(form)| form)
+    }
+
+    #[tokio::test]
+    async fn forms_parse_as_poem_parses_them() {
+        for body in [
+            &b"username=al+ice&password=p%C3%A4ss&password_repeat=x&next=%2Frooms%2F1"[..],
+            b"username=bob",
+            b"",
+            b"password=%FF",
+            b"username=a&username=b",
+            b"&&=&next",
+        ] {
+            let ours = SignupForm::parse(body).ok();
+            let poems = poem_form::<SignupForm>(body).await;
+            assert_eq!(format!("{ours:?}"), format!("{poems:?}"));
+            let ours = LoginForm::parse(body).ok();
+            let poems = poem_form::<LoginForm>(body).await;
+            assert_eq!(format!("{ours:?}"), format!("{poems:?}"));
+        }
+        let form = SignupForm::parse(b"username=al+ice&password=p%C3%A4ss").unwrap();
+        assert_eq!(
+            (form.username.as_str(), form.password.as_str()),
+            ("al ice", "päss")
+        );
+        assert_eq!(form.password_repeat, "");
+    }
+
+    #[test]
+    fn sign_in_goes_back_only_to_this_site() {
+        let next = |body: &[u8]| LoginForm::parse(body).unwrap().next_path().to_owned();
+        assert_eq!(next(b"next=%2Frooms%2Flobby"), "/rooms/lobby");
+        assert_eq!(next(b"next=%2F%2Fevil.example"), "/rooms");
+        assert_eq!(next(b"username=x"), "/rooms");
+    }
 }

@@ -14,7 +14,9 @@ use poem::http::{StatusCode, header};
 use poem::web::{Html, Redirect};
 use poem::{IntoResponse, Response, Route, get};
 
+pub use account::{LoginForm, SignupForm};
 pub use layout::error_page;
+pub use rooms::JoinQuery;
 
 /// Adds the page routes to the server's routes.
 pub fn routes(route: Route) -> Route {
@@ -38,10 +40,18 @@ pub fn see_other(path: &str) -> Response {
     Redirect::see_other(path).into_response()
 }
 
-/// Where to go after signing in: only paths on this site, never `//other.example`.
+/// Where to go after signing in: only paths on this site, never `//other.example`. The path
+/// must be printable ASCII, as the site's own (percent-encoded) links are: browsers drop tabs
+/// and line breaks from a `Location` (`/<TAB>/other.example` would lead off the site), and a
+/// header cannot carry control characters at all.
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && path.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
             path
         }
         _ => "/rooms",
@@ -70,6 +80,21 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/rooms");
         assert_eq!(safe_next(Some("/\\evil.example")), "/rooms");
         assert_eq!(safe_next(None), "/rooms");
+    }
+
+    #[test]
+    fn next_paths_the_browser_would_rewrite_are_refused() {
+        for sneaky in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/rooms\0",
+            "/rooms/café",
+        ] {
+            assert_eq!(safe_next(Some(sneaky)), "/rooms", "{sneaky:?}");
+        }
+        assert_eq!(safe_next(Some("/rooms/caf%C3%A9")), "/rooms/caf%C3%A9");
     }
 
     #[test]

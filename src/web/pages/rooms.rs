@@ -15,9 +15,24 @@ use crate::web::Assets;
 const ACTIVE_ROOMS: usize = 20;
 const RECENT_ROOMS: usize = 10;
 
-#[derive(Deserialize)]
+/// The join box's query string: `/rooms?room=NAME`. Without `room`, the page lists rooms.
+#[derive(Debug, Deserialize)]
 pub struct JoinQuery {
-    room: Option<String>,
+    pub room: Option<String>,
+}
+
+impl JoinQuery {
+    /// Parses a query string (without the `?`) the way poem's `Query` extractor does.
+    pub fn parse(query: &str) -> Result<Self, serde_urlencoded::de::Error> {
+        serde_urlencoded::from_str(query)
+    }
+
+    /// Where the join box sends the browser: `None` when no room was asked for, else the
+    /// chat page of the checked name, or why the name was refused.
+    pub fn destination(&self) -> Option<Result<String, &'static str>> {
+        let typed = self.room.as_deref()?;
+        Some(check_room_name(typed).map(room_path))
+    }
 }
 
 fn join_form(value: &str, error: Option<&str>) -> Markup {
@@ -71,14 +86,12 @@ pub async fn rooms_page(
     let Some(session) = state.session(req).await else {
         return see_other("/login?next=/rooms");
     };
-    let mut error = None;
+    let error = match query.destination() {
+        Some(Ok(path)) => return see_other(&path),
+        Some(Err(reason)) => Some(reason),
+        None => None,
+    };
     let typed = query.room.unwrap_or_default();
-    if !typed.is_empty() || req.uri().query().is_some_and(|q| q.contains("room=")) {
-        match check_room_name(&typed) {
-            Ok(name) => return see_other(&room_path(name)),
-            Err(reason) => error = Some(reason),
-        }
-    }
     let store = std::sync::Arc::clone(&state.store);
     let user_id = session.user.id;
     let lists = tokio::task::spawn_blocking(move || {
@@ -139,4 +152,25 @@ pub async fn rooms_page(
         status,
         layout(Assets::shared(), "Rooms", Some(&session.user), markup),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_join_box_leads_to_the_encoded_chat_page() {
+        let destination = |query: &str| JoinQuery::parse(query).unwrap().destination();
+        assert_eq!(destination(""), None);
+        assert_eq!(destination("other=1"), None);
+        assert_eq!(destination("classroom=1"), None);
+        assert_eq!(destination("room=lobby"), Some(Ok("/rooms/lobby".into())));
+        assert_eq!(
+            destination("room=+Big+Room%2F2+"),
+            Some(Ok("/rooms/Big%20Room%2F2".into()))
+        );
+        assert_eq!(destination("room="), Some(Err("Room name is empty.")));
+        assert!(matches!(destination("room=a%0Ab"), Some(Err(_))));
+        assert!(JoinQuery::parse("room=a&room=b").is_err());
+    }
 }

@@ -1,0 +1,106 @@
+//! WebSocket text frames from the browser (`parse_client_frame`). A frame that parses must be
+//! the JSON object it claims to be, field for field; one that does not gets a reason fit to
+//! send back. The fields of a parsed frame then go through the same checks the socket applies.
+#![no_main]
+
+use confab::chat::protocol::{ClientFrame, parse_client_frame};
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+
+/// An optional numeric field as the JSON has it: absent and `null` both mean none.
+fn number(object: &Value, field: &str) -> Option<u64> {
+    match object.get(field) {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(value.as_u64().expect("a parsed number field is a u64")),
+    }
+}
+
+fn string<'a>(object: &'a Value, field: &str) -> Option<&'a str> {
+    match object.get(field) {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(value.as_str().expect("a parsed text field is a string")),
+    }
+}
+
+/// The field names a frame of this type may carry.
+fn allowed_fields(frame: &ClientFrame) -> &'static [&'static str] {
+    match frame {
+        ClientFrame::Join { .. } => &["type", "room", "since"],
+        ClientFrame::Leave { .. } => &["type", "room"],
+        ClientFrame::Send { .. } => &["type", "room", "text", "client_id"],
+        ClientFrame::History { .. } => &["type", "room", "before", "after", "limit"],
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    // Text frames are UTF-8: tungstenite refuses any other before confab sees it.
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let frame = match parse_client_frame(text) {
+        Ok(frame) => frame,
+        Err(reason) => {
+            assert!(!reason.is_empty(), "an empty reason for {text:?}");
+            assert!(reason.chars().count() <= 201, "a reason too long: {reason}");
+            let position = reason.rsplit_once(" at line ").and_then(|(_, at)| {
+                let (line, column) = at.split_once(" column ")?;
+                (line.parse::<u64>().is_ok() && column.parse::<u64>().is_ok()).then_some(at)
+            });
+            assert_eq!(position, None, "position noise: {reason}");
+            return;
+        }
+    };
+    let json: Value = serde_json::from_str(text).expect("a parsed frame is JSON");
+    let object = json.as_object().expect("a parsed frame is a JSON object");
+    for key in object.keys() {
+        assert!(
+            allowed_fields(&frame).contains(&key.as_str()),
+            "unknown field {key:?} accepted in {text:?}"
+        );
+    }
+    let kind = json["type"]
+        .as_str()
+        .expect("a parsed frame has a string type");
+    match &frame {
+        ClientFrame::Join { room, since } => {
+            assert_eq!(kind, "join");
+            assert_eq!(Some(room.as_str()), string(&json, "room"));
+            assert_eq!(*since, number(&json, "since"));
+        }
+        ClientFrame::Leave { room } => {
+            assert_eq!(kind, "leave");
+            assert_eq!(Some(room.as_str()), string(&json, "room"));
+        }
+        ClientFrame::Send {
+            room,
+            text: body,
+            client_id,
+        } => {
+            assert_eq!(kind, "send");
+            assert_eq!(Some(room.as_str()), string(&json, "room"));
+            assert_eq!(Some(body.as_str()), string(&json, "text"));
+            assert_eq!(client_id.as_deref(), string(&json, "client_id"));
+            confab_fuzz::message_text(body);
+            if let Some(client_id) = client_id {
+                confab_fuzz::client_id(client_id);
+            }
+        }
+        ClientFrame::History {
+            room,
+            before,
+            after,
+            limit,
+        } => {
+            assert_eq!(kind, "history");
+            assert_eq!(Some(room.as_str()), string(&json, "room"));
+            assert_eq!(*before, number(&json, "before"));
+            assert_eq!(*after, number(&json, "after"));
+            assert_eq!(limit.map(u64::from), number(&json, "limit"));
+        }
+    }
+    let (ClientFrame::Join { room, .. }
+    | ClientFrame::Leave { room }
+    | ClientFrame::Send { room, .. }
+    | ClientFrame::History { room, .. }) = &frame;
+    confab_fuzz::room_name(room);
+});
