@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::hub::{ConnId, Member};
-use super::names::{check_client_id, check_message_text, check_room_name};
+use super::names::{ROOM_NAME_MAX, check_client_id, check_message_text, check_room_name};
 use super::outbox::{Outbox, Outgoing, Work};
 use super::protocol::{
     ClientFrame, ErrorFrame, history_frame, joined_frame, left_frame, parse_client_frame,
@@ -26,7 +26,8 @@ use super::writer::Pending;
 use super::{Chat, MessageLog};
 use crate::ratelimit::TokenBucket;
 use crate::store::{
-    MessageRange, NewMessage, Page, Room, SessionKey, Store, StoreError, User, room_key,
+    MessageRange, NewMessage, Page, Room, SessionKey, Store, StoreError, StoredMessage, User,
+    room_key,
 };
 
 /// Rooms one socket may be in at once.
@@ -37,6 +38,13 @@ const JOIN_LATEST: usize = 50;
 const JOIN_RESUME_MAX: usize = 500;
 const HISTORY_DEFAULT: u32 = 50;
 const HISTORY_MAX: u32 = 200;
+/// Bytes of messages in one `joined` or `history` answer. Past this an answer holds fewer
+/// messages and says `more: true`, and the client pages on, as it does past the count limits.
+/// Counts alone do not bound an answer: 500 messages of 4,000 characters are 6 MiB, three times
+/// that once JSON escapes them. An answer that big would cost the server megabytes per request
+/// and could not reach a slow phone within the write timeout, so the client would reconnect
+/// and ask again forever.
+const ANSWER_BYTES: usize = 512 * 1024;
 /// A ping is sent this often; a socket silent for `IDLE_LIMIT` is considered dead.
 const PING_EVERY: Duration = Duration::from_secs(30);
 const IDLE_LIMIT: Duration = Duration::from_secs(75);
@@ -184,6 +192,47 @@ async fn send_message<S: AsyncRead + AsyncWrite + Unpin>(
         Ok(Ok(())) => Ok(()),
         _ => Err(()),
     }
+}
+
+/// Cuts a page to [`ANSWER_BYTES`], keeping its oldest messages (a page read forward, after
+/// an id) or its newest (the latest, or a page read backward), and at least one.
+fn fit_answer(page: &mut Page, keep_oldest: bool) {
+    let mut total = 0;
+    let mut fits = |message: &StoredMessage| {
+        total += encoded_len(message);
+        total <= ANSWER_BYTES
+    };
+    let kept = if keep_oldest {
+        page.messages.iter().take_while(|m| fits(m)).count()
+    } else {
+        page.messages.iter().rev().take_while(|m| fits(m)).count()
+    }
+    .max(1);
+    if kept < page.messages.len() {
+        let cut = page.messages.len() - kept;
+        if keep_oldest {
+            page.messages.truncate(kept);
+        } else {
+            page.messages.drain(..cut);
+        }
+        page.more = true;
+    }
+}
+
+/// An upper bound of the bytes a message takes in a frame: every string as if JSON escaped each
+/// control character to six bytes, the room name at its longest, and the other fields.
+fn encoded_len(message: &StoredMessage) -> usize {
+    fn json_len(text: &str) -> usize {
+        text.chars()
+            .map(|c| match c {
+                '"' | '\\' => 2,
+                c if u32::from(c) < 0x20 => 6,
+                c => c.len_utf8(),
+            })
+            .sum()
+    }
+    let client_id = message.client_id.as_deref().map_or(0, json_len);
+    json_len(&message.text) + json_len(&message.user) + client_id + 6 * ROOM_NAME_MAX + 128
 }
 
 /// Runs a store call on the blocking pool.
@@ -414,6 +463,7 @@ impl Socket<'_> {
         }
     }
 
+    /// A page of history, cut to [`ANSWER_BYTES`] at the end away from where it starts.
     async fn read(
         &self,
         room_id: u64,
@@ -421,7 +471,10 @@ impl Socket<'_> {
         limit: usize,
     ) -> Result<Page, StoreError> {
         let store = Arc::clone(&self.chat.store);
-        blocking(move || store.read_range(room_id, range, limit)).await
+        let keep_oldest = matches!(range, MessageRange::After(_));
+        let mut page = blocking(move || store.read_range(room_id, range, limit)).await?;
+        fit_answer(&mut page, keep_oldest);
+        Ok(page)
     }
 
     /// Writes queued frames (draining `queued`, whose capacity is kept for the next batch),
@@ -463,5 +516,69 @@ impl Socket<'_> {
                 Err(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(count: u64, text: &str) -> Page {
+        let messages = (1..=count)
+            .map(|id| StoredMessage {
+                room_id: 1,
+                id,
+                user_id: 1,
+                user: "alice".into(),
+                text: text.into(),
+                ts: id,
+                client_id: None,
+            })
+            .collect();
+        Page {
+            messages,
+            more: false,
+            last_id: count,
+        }
+    }
+
+    fn ids(page: &Page) -> Vec<u64> {
+        page.messages.iter().map(|m| m.id).collect()
+    }
+
+    #[test]
+    fn answers_of_short_messages_are_left_whole() {
+        let mut short = page(500, "hello");
+        fit_answer(&mut short, true);
+        assert_eq!(short.messages.len(), 500);
+        assert!(!short.more);
+    }
+
+    #[test]
+    fn answers_of_long_messages_are_cut_at_the_end_away_from_their_start() {
+        // 4,000 control characters: 24,000 bytes each once escaped.
+        let long = "\u{1}".repeat(4000);
+        let mut forward = page(100, &long);
+        fit_answer(&mut forward, true);
+        let kept = forward.messages.len();
+        assert!((10..=21).contains(&kept), "{kept}");
+        assert_eq!(ids(&forward), (1..=kept as u64).collect::<Vec<_>>());
+        assert!(forward.more);
+        let encoded = crate::chat::protocol::history_frame("r", &forward.messages, true);
+        assert!(encoded.len() <= ANSWER_BYTES, "{}", encoded.len());
+
+        let mut backward = page(100, &long);
+        fit_answer(&mut backward, false);
+        assert_eq!(backward.messages.len(), kept);
+        assert_eq!(backward.messages.last().unwrap().id, 100);
+        assert!(backward.more);
+    }
+
+    #[test]
+    fn one_message_is_always_kept() {
+        // Each message alone is over the limit (100,000 characters escaped to 600,000 bytes).
+        let mut one = page(3, &"\u{1}".repeat(100_000));
+        fit_answer(&mut one, true);
+        assert_eq!(ids(&one), vec![1]);
     }
 }

@@ -22,11 +22,16 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Small buffers keep an idle socket cheap; they grow only while a socket is busy. Chat
 /// frames are small, so 1 KiB reads take most in one go (tungstenite fills the read buffer
 /// before every read, so a bigger one costs on every poll).
+///
+/// The write buffer has no cap of its own: it is flushed before the next frame is taken, so it
+/// never holds more than `write_buffer_size` and the one frame being written, which is already
+/// in memory. A cap would only refuse frames bigger than itself, and tungstenite then fails
+/// the write: the socket would be dropped without a close frame on every `joined` answer
+/// bigger than the cap. Answers are bounded where they are built (`chat::connection`).
 fn socket_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(1024)
         .write_buffer_size(4 * 1024)
-        .max_write_buffer_size(512 * 1024)
         .max_message_size(Some(MAX_MESSAGE_BYTES))
         .max_frame_size(Some(MAX_MESSAGE_BYTES))
 }
