@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { useConfab } from './harness.mjs';
 import {
   assertInOrderOnce, openRoom, postMany, say, shownMessages, shownTexts, storedMessages,
-  waitForMessage, waitUntil,
+  waitForMessage, waitOnline, waitUntil,
 } from './ui.mjs';
 
 const confab = useConfab('chat');
@@ -83,19 +83,68 @@ test('after a reload the history is shown in order without duplicates, and scrol
   assert.deepEqual(all.map((m) => m.id), (await storedMessages(page, 'archive')).map((m) => m.id));
 });
 
-test('a message containing HTML is shown as text and runs nothing', async () => {
+// Classic XSS payloads; each is a valid room name and a valid message. The same corpus is
+// checked in the served HTML by tests/cross_site.rs; here a real browser renders it.
+const XSS = [
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(2)>',
+  '"><svg onload=alert(3)>',
+  'javascript:alert(4)',
+  '</title><script>alert(5)</script>',
+  "' onmouseover='alert(6)' x='",
+  '" autofocus onfocus="alert(7)',
+  "{{constructor.constructor('alert(8)')()}}",
+  '${alert(9)}',
+  '<iframe srcdoc="<script>alert(10)</script>">',
+  '<a href="javascript:alert(11)">x</a>',
+  '&lt;script&gt;alert(12)&lt;/script&gt;',
+  '\u202e<b>\u2028alert(14)</b>',
+  '<base href="//evil.example/">',
+];
+
+/** Elements no payload may have smuggled into the page. */
+const smuggled = (page) => page.evaluate(() => Array.from(document.querySelectorAll(
+  'iframe, svg, base, b, script:not([src]), img:not(header img), a[href^="javascript:"], ' +
+  '[onerror], [onload], [onfocus], [onmouseover], [autofocus]:not(#room)'),
+(node) => node.outerHTML.slice(0, 120)));
+
+/** Types a room name into the join box and waits until its chat is live. */
+async function joinByName(page, name) {
+  await page.goto('/rooms');
+  await page.getByLabel('Room name').fill(name);
+  await page.getByLabel('Room name').press('Enter');
+  await page.waitForURL(/\/rooms\/./);
+  await waitOnline(page);
+}
+
+test('an XSS corpus as messages and room names is shown as text everywhere and runs nothing', async () => {
   const mallory = await confab.signedUp('mallory');
   const victim = await confab.signedUp('victim');
   await openRoom(mallory, 'xss');
   await openRoom(victim, 'xss');
-  const hostile = '<img src=x onerror=alert(1)>';
 
-  await say(mallory, hostile);
+  for (const payload of XSS) await say(mallory, payload);
   for (const page of [victim, mallory]) {
-    await waitForMessage(page, hostile);
-    assert.equal(await page.locator('#message-list img').count(), 0);
-    assert.equal(await page.locator('#message-list li.msg .msg-text').first().textContent(), hostile);
+    await waitForMessage(page, XSS.at(-1));
+    assert.deepEqual(await shownTexts(page), XSS);
+    assert.deepEqual(await smuggled(page), []);
   }
+
+  // As room names: the chat page's title and heading, then the room list of someone else.
+  for (const payload of XSS) {
+    await joinByName(mallory, payload);
+    assert.equal(await mallory.locator('h1.room-title').textContent(), payload);
+    assert.ok((await mallory.title()).includes(payload), `the title shows ${payload} as text`);
+    assert.deepEqual(await smuggled(mallory), []);
+    await say(mallory, 'hello');
+    await waitForMessage(mallory, 'hello');
+  }
+  await victim.goto('/rooms');
+  const listed = await victim.locator('a.room-link').allTextContents();
+  for (const payload of XSS) {
+    assert.ok(listed.some((text) => text.includes(payload)), `the room list shows ${payload}`);
+  }
+  assert.deepEqual(await smuggled(victim), []);
   // A dialog, had one opened, fails this test through the harness's watch on every page.
 });
 
