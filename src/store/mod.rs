@@ -115,23 +115,31 @@ impl Store {
     }
 
     /// Drops the current handle and opens the file again; redb requires this after a failed
-    /// commit. Waits briefly for in-flight transactions to release the old handle.
+    /// commit. Waits briefly for in-flight transactions to release the old handle; if one
+    /// still holds it (a commit stuck on a failing disk), the old handle stays, since the file
+    /// cannot be opened twice and reads through it may still work.
     pub fn reopen(&self) -> Result<(), StoreError> {
         let mut slot = self.db.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(old) = slot.take() {
+        if let Some(mut old) = slot.take() {
             // New transactions wait on the lock; those in flight finish and drop their handle.
-            let mut old = old;
-            for _ in 0..400 {
+            let mut tries = 0;
+            let still_held = loop {
                 match Arc::try_unwrap(old) {
                     Ok(db) => {
                         drop(db);
-                        break;
+                        break None;
                     }
-                    Err(still_shared) => {
-                        old = still_shared;
+                    Err(shared) if tries < 400 => {
+                        old = shared;
+                        tries += 1;
                         std::thread::sleep(Duration::from_millis(5));
                     }
+                    Err(shared) => break Some(shared),
                 }
+            };
+            if let Some(old) = still_held {
+                *slot = Some(old);
+                return Err(StoreError::Unavailable);
             }
         }
         let db = open_database(&self.path, self.faults.as_ref())?;

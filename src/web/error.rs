@@ -81,7 +81,7 @@ impl ApiError {
     /// or does not fit the schema, a parameter that does not parse or fails its validator, a
     /// missing or wrong `Content-Type`. A field that fails its validator gets the code and text
     /// `rule` gives it (the same as the handlers' own checks), anything else `bad_request`
-    /// with poem's explanation.
+    /// with poem's explanation; a server error stays a 500 and its detail goes to the log.
     ///
     /// poem-openapi would call a `bad_request_handler` of the *success* type of an operation's
     /// `Result<T, ApiError>`, never one of `ApiError`, so the API's routes convert with this
@@ -96,6 +96,10 @@ impl ApiError {
                 format!("{err}; send the body as application/json."),
             )),
             StatusCode::NOT_FOUND => ApiError::not_found("not_found", "There is nothing here."),
+            status if status.is_server_error() => {
+                tracing::error!(error = %err, "internal error");
+                ApiError::Internal(body("internal", "Something went wrong on the server."))
+            }
             _ => match failed_field(&err).and_then(rule) {
                 Some((code, message)) => ApiError::bad_request(code, message),
                 None => ApiError::bad_request("bad_request", err.to_string()),
