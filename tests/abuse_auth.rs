@@ -33,17 +33,6 @@ async fn me(server: &impl Target, cookie: &str) -> reqwest::Response {
         .unwrap()
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            let v = percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC);
-            format!("{k}={v}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 /// A form post as a browser on this site sends it.
 async fn post_form(
     server: &TestServer,
@@ -108,11 +97,6 @@ async fn upgrade_status(server: &TestServer, cookie: &str) -> u16 {
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => resp.status().as_u16(),
         Err(other) => panic!("expected an HTTP answer, got {other}"),
     }
-}
-
-fn median(samples: &mut [Duration]) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 #[tokio::test]

@@ -56,11 +56,6 @@ async fn shed(mut stream: TcpStream, within: Duration) -> Option<Instant> {
     }
 }
 
-fn median(samples: &mut [Duration]) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 /// A real user's visit: sign in, open the chat, send ten messages. Returns how long the
 /// sign-in and the median message round trip took.
 async fn visit(server: &TestServer, user: &User) -> (Duration, Duration) {

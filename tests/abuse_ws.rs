@@ -56,11 +56,6 @@ fn mib(bytes: usize) -> String {
     format!("{:.1} MiB", bytes as f64 / MIB as f64)
 }
 
-fn median(samples: &mut [Duration]) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 fn ids(messages: &Value) -> Vec<u64> {
     messages
         .as_array()
@@ -274,15 +269,12 @@ async fn a_thousand_messages_a_second_from_one_client_are_throttled_and_another_
         "{} stored, at most {allowed} allowed",
         stored.len()
     );
-    let history: Value = http()
-        .get(server.url("/api/v1/rooms/flood/messages?limit=200"))
-        .header("cookie", &alice.cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let history: Value = get_json(
+        &server,
+        "/api/v1/rooms/flood/messages?limit=200",
+        &alice.cookie,
+    )
+    .await;
     let kept: Vec<&str> = history["messages"]
         .as_array()
         .unwrap()
@@ -295,24 +287,6 @@ async fn a_thousand_messages_a_second_from_one_client_are_throttled_and_another_
         during <= baseline * 3 + Duration::from_millis(20),
         "the calm room slowed from {baseline:?} to {during:?}"
     );
-}
-
-/// A chat client whose socket buffers almost nothing, so a client that does not read fills
-/// the server's outgoing queue quickly.
-async fn connect_with_small_receive_buffer(server: &impl Target, user: &User) -> Chat {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let stream = socket.connect(server.addr()).await.unwrap();
-    let mut request = server.ws_url().into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("cookie", user.cookie.parse().unwrap());
-    let (socket, _) =
-        tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
-            .await
-            .unwrap();
-    Chat { socket }
 }
 
 /// Posts `count` of the biggest messages (4,000 four-byte characters, 16 KB) to `room`, one a
@@ -593,15 +567,7 @@ async fn a_send_retried_on_a_new_socket_after_a_reconnect_is_stored_once() {
     let mut watcher = connect(&server, &bob).await;
     watcher.join("r").await;
     let history = || async {
-        let page: Value = http()
-            .get(server.url("/api/v1/rooms/r/messages"))
-            .header("cookie", &bob.cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value = get_json(&server, "/api/v1/rooms/r/messages", &bob.cookie).await;
         page["messages"].as_array().unwrap().clone()
     };
 

@@ -541,21 +541,3 @@ async fn graceful_shutdown_closes_sockets_with_1001_and_keeps_every_message() {
         "history survives the restart"
     );
 }
-
-/// A chat client whose socket buffers almost nothing, so a client that does not read
-/// fills the server's outgoing queue quickly.
-async fn connect_with_small_receive_buffer(server: &TestServer, user: &User) -> Chat {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let stream = socket.connect(server.addr).await.unwrap();
-    let mut request = server.ws_url().into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("cookie", user.cookie.parse().unwrap());
-    let (socket, _) =
-        tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
-            .await
-            .unwrap();
-    Chat { socket }
-}

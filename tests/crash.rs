@@ -126,17 +126,8 @@ async fn history(server: &Binary, cookie: &str) -> Vec<Value> {
     let mut all = Vec::new();
     let mut after = 0;
     loop {
-        let page: Value = http()
-            .get(server.url(&format!(
-                "/api/v1/rooms/{ROOM}/messages?after={after}&limit=200"
-            )))
-            .header("cookie", cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let path = format!("/api/v1/rooms/{ROOM}/messages?after={after}&limit=200");
+        let page = get_json(server, &path, cookie).await;
         let messages = page["messages"].as_array().unwrap().clone();
         if let Some(last) = messages.last() {
             after = last["id"].as_u64().unwrap();
@@ -290,15 +281,7 @@ async fn restart_after_sigkill_with_a_large_history() {
     server.child.kill().await.unwrap();
 
     let (server, after_crash) = start(&data).await;
-    let page: Value = http()
-        .get(server.url("/api/v1/rooms/big/messages?limit=1"))
-        .header("cookie", &user.cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_json(&server, "/api/v1/rooms/big/messages?limit=1", &user.cookie).await;
     assert_eq!(
         page["messages"][0]["id"], acked["id"],
         "the acknowledged message survived"

@@ -29,17 +29,6 @@ const FOREIGN: &[&[(&str, &str)]] = &[
     ],
 ];
 
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            let v = percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC);
-            format!("{k}={v}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 async fn me(server: &TestServer, cookie: &str) -> reqwest::StatusCode {
     http()
         .get(server.url("/api/v1/me"))
@@ -159,15 +148,7 @@ async fn forged_forms_and_api_calls_from_another_site_are_refused_and_change_not
     // Nothing happened: alice is signed in as alice, her socket is open, her password is hers,
     // and no account was created.
     assert_eq!(me(&server, &alice.cookie).await, 200);
-    let who: Value = http()
-        .get(server.url("/api/v1/me"))
-        .header("cookie", &alice.cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let who: Value = get_json(&server, "/api/v1/me", &alice.cookie).await;
     assert_eq!(who["user"]["username"], "alice");
     chat.say("r", "still signed in").await;
     assert_eq!(

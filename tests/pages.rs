@@ -4,20 +4,6 @@ mod common;
 
 use common::*;
 
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                k,
-                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 async fn post_form(
     server: &TestServer,
     path: &str,

@@ -92,15 +92,8 @@ async fn survives(fault: Fault) {
         "ids increase: {acked:?}"
     );
 
-    let history: Value = http()
-        .get(server.url("/api/v1/rooms/r/messages?limit=200"))
-        .header("cookie", &alice.cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let history: Value =
+        get_json(&server, "/api/v1/rooms/r/messages?limit=200", &alice.cookie).await;
     let stored: Vec<(u64, String)> = history["messages"]
         .as_array()
         .unwrap()

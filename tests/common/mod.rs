@@ -219,6 +219,37 @@ pub fn http() -> reqwest::Client {
         .unwrap()
 }
 
+/// A form body as a browser encodes it.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let v = percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC);
+            format!("{k}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// GETs `path` with a session cookie and returns the JSON answer, whatever its status.
+pub async fn get_json(server: &impl Target, path: &str, cookie: &str) -> Value {
+    http()
+        .get(server.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The median of timing samples (sorts them).
+pub fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
 /// `name=value` from a Set-Cookie header.
 pub fn cookie_pair(resp: &reqwest::Response) -> Option<String> {
     resp.headers()
@@ -293,6 +324,24 @@ pub async fn connect(server: &impl Target, user: &User) -> Chat {
     try_connect(server, Some(&user.cookie), Some(&server.origin()))
         .await
         .expect("websocket connects")
+}
+
+/// A chat client whose socket buffers almost nothing, so a client that does not read fills
+/// the server's outgoing queue quickly.
+pub async fn connect_with_small_receive_buffer(server: &impl Target, user: &User) -> Chat {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(server.addr()).await.unwrap();
+    let mut request = server.ws_url().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", user.cookie.parse().unwrap());
+    let (socket, _) =
+        tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
+    Chat { socket }
 }
 
 impl Chat {
