@@ -37,6 +37,14 @@ pub enum ClientFrame {
 
 /// Parses one text frame. The error text is safe to send back to the client.
 pub fn parse_client_frame(text: &str) -> Result<ClientFrame, String> {
+    // serde would also take a tagged enum written as an array (`["join","lobby"]`); the
+    // protocol's frames are objects.
+    if !text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
+    {
+        return Err("a frame must be a JSON object".to_owned());
+    }
     serde_json::from_str(text).map_err(|e| {
         // serde's wording, without the line/column noise of a one-line frame, and short: it
         // may quote what the client sent, which can be 64 KiB.
@@ -288,6 +296,8 @@ mod tests {
             r#"{"type":"join","room":"x","since":-1}"#,
             r#"{"type":"send","room":"x"}"#,
             r#"{"type":"send","room":"x","text":"hi","extra":1}"#,
+            r#"["join","x"]"#,
+            r#"  ["send","x","hi"]"#,
         ] {
             let err = parse_client_frame(bad).unwrap_err();
             assert!(!err.is_empty(), "{bad}");
@@ -297,9 +307,9 @@ mod tests {
 
     #[test]
     fn a_reason_quoting_the_frame_is_kept_short_and_keeps_its_words() {
-        let err = parse_client_frame(r#""hello at line 1 column 2""#).unwrap_err();
+        let err = parse_client_frame(r#"{"type":"hello at line 1 column 2"}"#).unwrap_err();
         assert!(err.contains("hello at line 1 column 2"), "{err}");
-        let long = format!("\"{}\"", "é".repeat(60_000));
+        let long = format!(r#"{{"type":"{}"}}"#, "é".repeat(60_000));
         let err = parse_client_frame(&long).unwrap_err();
         assert!(err.chars().count() <= 201 && err.ends_with('…'), "{err}");
     }
