@@ -3,14 +3,12 @@
 //! passwords, and expired sessions knocking on the WebSocket. Each test fails if confab gives
 //! way.
 
-mod common;
-
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::*;
 use confab::clock::ManualClock;
 use confab::config::ServeArgs;
 use confab::ratelimit::Rate;
@@ -18,9 +16,6 @@ use confab::web::security::MAX_BODY;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-
-/// Tests that measure time take this, so they never run beside each other in this binary.
-static TIMING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const UNLIMITED: Rate = Rate::new(1_000_000, Duration::from_millis(1));
 
@@ -258,7 +253,7 @@ async fn signing_out_by_api_or_form_refuses_the_old_cookie_everywhere_and_closes
 
 #[tokio::test]
 async fn an_unknown_username_takes_as_long_to_refuse_as_a_wrong_password() {
-    let _timing = TIMING.lock().await;
+    let _alone = alone().await;
     let mut config = ServeArgs::default();
     config.limits.signin_account_rate = UNLIMITED;
     config.limits.signin_ip_rate = UNLIMITED;
@@ -376,7 +371,7 @@ async fn stuffing_many_accounts_from_one_address_is_stopped_until_the_window_pas
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_parallel_sign_ins_with_huge_passwords_are_refused_before_hashing_and_chat_stays_fast()
  {
-    let _timing = TIMING.lock().await;
+    let _alone = alone().await;
     // The real binary, so the flood's clients do not share the server's threads. One hash at a
     // time: had any of these passwords been hashed, they would queue visibly.
     let dir = tempfile::TempDir::new().unwrap();

@@ -3,13 +3,11 @@
 //! shed them by its deadlines while real people sign in and chat, and must not cut off what is
 //! merely slow: a slow body, a long-lived WebSocket.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use confab::clock::SystemClock;
 use confab::config::ServeArgs;
 use serde_json::json;
@@ -86,6 +84,7 @@ async fn visit(server: &TestServer, user: &User) -> (Duration, Duration) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_idle_and_half_sent_connections_are_shed_while_a_real_user_signs_in_and_chats()
 {
+    let _alone = alone().await;
     let _heavy = HEAVY.lock().await;
     const CONNECTIONS: usize = 2000;
     const HEAD_TIMEOUT: Duration = Duration::from_secs(4);
@@ -300,7 +299,7 @@ async fn trickled_heads_idle_keep_alives_and_stalled_bodies_are_cut_off_but_slow
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_that_finish_a_tls_handshake_and_send_nothing_are_shed_too() {
-    use common::tls::{TestCa, client_config, connect as tls_connect, request};
+    use crate::common::tls::{TestCa, client_config, connect as tls_connect, request};
     let _heavy = HEAVY.lock().await;
     const HEAD: Duration = Duration::from_millis(1000);
     let dir = TempDir::new().unwrap();

@@ -3,11 +3,9 @@
 //! and retries across reconnects. Each test fails if confab gives way: if it buffers what it
 //! should refuse, lets one client slow the others, or loses or repeats a message.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use confab::config::ServeArgs;
 use confab::ratelimit::Rate;
 use futures_util::{SinkExt, StreamExt};
@@ -107,6 +105,7 @@ async fn close_code_for(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_and_fragmented_messages_close_with_1009_and_the_servers_memory_stays_flat() {
+    let _alone = alone().await;
     let _heavy = HEAVY.lock().await;
     let dir = TempDir::new().unwrap();
     let server = Binary::start(dir.path(), &[]).await;
@@ -197,6 +196,7 @@ async fn round_trips(chat: &mut Chat, samples: usize) -> Vec<Duration> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_messages_a_second_from_one_client_are_throttled_and_another_room_keeps_its_pace()
  {
+    let _alone = alone().await;
     let _heavy = HEAVY.lock().await;
     // The real binary with its default limits, so the flood's client does not share the
     // server's threads.
@@ -317,6 +317,7 @@ async fn post_and_read(sender: &mut Chat, reader: &mut Chat, room: &str, count: 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_that_never_read_are_cut_off_at_their_queue_cap_and_the_servers_memory_stays_flat()
 {
+    let _alone = alone().await;
     let _heavy = HEAVY.lock().await;
     let dir = TempDir::new().unwrap();
     let unlimited = UNLIMITED.to_string();

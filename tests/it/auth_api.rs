@@ -1,10 +1,8 @@
 //! Accounts and sessions over the JSON API, against a real server.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use confab::clock::ManualClock;
 use confab::config::ServeArgs;
 use confab::ratelimit::Rate;

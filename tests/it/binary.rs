@@ -1,10 +1,8 @@
 //! The real `confab` binary: start-up, errors, signals, restarts and the operator commands.
 
-mod common;
-
 use std::process::{Output, Stdio};
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::io::AsyncWriteExt;

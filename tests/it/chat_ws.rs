@@ -1,10 +1,8 @@
 //! Live chat over real WebSockets: the SPEC §5 contract.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use confab::config::ServeArgs;
 use confab::ratelimit::Rate;
 use serde_json::{Value, json};

@@ -6,15 +6,13 @@
 //! `CONFAB_CRASH_ROUNDS` sets the number of kills (20 by default; the README documents a run
 //! of 100 or more).
 
-mod common;
-
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -141,6 +139,7 @@ async fn history(server: &Binary, cookie: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn every_acknowledged_message_survives_kill_9_at_random_moments() {
+    let _alone = alone().await;
     let rounds: usize = std::env::var("CONFAB_CRASH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
@@ -231,10 +230,11 @@ async fn every_acknowledged_message_survives_kill_9_at_random_moments() {
 
 /// How long a restart takes after SIGKILL when the database holds a large history (about
 /// 1 GiB by default; `CONFAB_LARGE_HISTORY_MIB` changes it). Slow to set up, so run by hand:
-/// `cargo test --release --test crash -- --ignored --nocapture`.
+/// `cargo test --release --test it crash:: -- --ignored --nocapture`.
 #[tokio::test]
 #[ignore]
 async fn restart_after_sigkill_with_a_large_history() {
+    let _alone = alone().await;
     let mib: u64 = std::env::var("CONFAB_LARGE_HISTORY_MIB")
         .ok()
         .and_then(|m| m.parse().ok())

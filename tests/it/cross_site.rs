@@ -3,13 +3,11 @@
 //! (a classic XSS corpus) as room names, messages and usernames. Each test fails if a page
 //! would run it or a forged request would change anything.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use confab::config::ServeArgs;
 use confab::ratelimit::Rate;
 use reqwest::Method;

@@ -1,8 +1,6 @@
 //! The server-rendered pages, used the way a browser without JavaScript would.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 async fn post_form(
     server: &TestServer,

@@ -2,11 +2,9 @@
 //! senders get errors and never an acknowledgement, /healthz says so, and once the disk
 //! recovers the server heals by itself with nothing acknowledged missing.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use confab::config::ServeArgs;
 use confab::store::Fault;
 use serde_json::{Value, json};

@@ -1,14 +1,12 @@
 //! HTTPS: certificates from files, and from a real ACME CA (pebble) on loopback, with the
 //! real binary.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::tls::*;
-use common::{Binary, WAIT, free_port};
+use crate::common::tls::*;
+use crate::common::{Binary, WAIT, free_port};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -213,7 +211,7 @@ async fn unreadable_certificate_files_are_one_clear_line_at_start() {
     let dir = TempDir::new().unwrap();
     let cert = dir.path().join("missing.pem");
     let key = dir.path().join("missing.key");
-    let out = tokio::process::Command::new(common::binary_path())
+    let out = tokio::process::Command::new(crate::common::binary_path())
         .args([
             "serve",
             "--listen",

@@ -1,6 +1,5 @@
 //! Shared fixture: a real confab server on 127.0.0.1:0 with a temporary data folder, an HTTP
 //! client that signs people up, and a WebSocket client that speaks the chat protocol.
-#![allow(dead_code)]
 
 pub mod tls;
 
@@ -66,6 +65,14 @@ impl Target for Address {
 
 /// How long a test waits for anything before failing.
 pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Every integration test runs in one process, several at a time. Tests that measure time or
+/// put the machine under load hold this for their whole run, so that none of them measures
+/// while another one loads the two cores.
+pub async fn alone() -> tokio::sync::MutexGuard<'static, ()> {
+    static ALONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    ALONE.lock().await
+}
 
 /// A server running in this process.
 pub struct TestServer {

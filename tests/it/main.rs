@@ -1,0 +1,20 @@
+//! confab's integration tests, in one binary: each module starts the real server (in-process
+//! on a free port, or the `confab` binary) with a temporary data folder and talks to it over
+//! real HTTP and WebSocket. One binary links the crate once (the release profile links with
+//! fat LTO, which takes most of a build).
+
+#![allow(dead_code)]
+
+mod common;
+
+mod abuse_auth;
+mod abuse_connections;
+mod abuse_ws;
+mod auth_api;
+mod binary;
+mod chat_ws;
+mod crash;
+mod cross_site;
+mod pages;
+mod storage_faults;
+mod tls;
