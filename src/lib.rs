@@ -12,18 +12,17 @@
 //! - [`web`] is HTTP: pages, the JSON API, the WebSocket upgrade, assets, security headers.
 //! - [`tls`] gets certificates (ACME or files) and terminates TLS.
 //! - [`bench`] is `confab bench`, the load benchmark.
-//! - [`admin`] and [`control`] let `confab user …` and `confab backup` act on the same data
-//!   folder, directly or, while the server runs, through its control socket.
+//! - [`operator`] lets `confab user …` and `confab backup` act on the same data folder,
+//!   directly or, while the server runs, through its control socket.
 
 pub mod accept;
-pub mod admin;
 pub mod auth;
 pub mod bench;
 pub mod chat;
 pub mod clock;
 pub mod config;
-pub mod control;
 pub mod healthcheck;
+pub mod operator;
 pub mod ratelimit;
 pub mod server;
 pub mod store;

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use clap::Parser;
 use confab::config::{Cli, Command, LogFormat, ServeArgs};
-use confab::{admin, clock::SystemClock, healthcheck, server};
+use confab::operator::cli;
+use confab::{clock::SystemClock, healthcheck, server};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -23,10 +24,10 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match command {
             Command::Serve(args) => serve(args).await,
-            Command::User { action, data } => admin::user_command(action, &data)
+            Command::User { action, data } => cli::user_command(action, &data)
                 .await
                 .map(|out| println!("{out}")),
-            Command::Backup { file, data } => admin::backup_command(&file, &data.dir)
+            Command::Backup { file, data } => cli::backup_command(&file, &data.dir)
                 .await
                 .map(|out| println!("{out}")),
             Command::Bench(args) => confab::bench::run(args).await,

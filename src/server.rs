@@ -2,7 +2,6 @@
 //! stops accepting, closes every socket with 1001, stores every pending message, and returns.
 
 use std::future::Future;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -16,8 +15,8 @@ use crate::auth::Auth;
 use crate::chat::{Chat, CloseReason, WriterThread};
 use crate::clock::SharedClock;
 use crate::config::ServeArgs;
-use crate::control::{self, ControlSocket};
-use crate::store::{Store, StoreError};
+use crate::operator::control::{self, ControlSocket, Operated};
+use crate::store::{self, Store};
 use crate::tls::{Tls, TlsAcceptor};
 use crate::web::redirect::RedirectTarget;
 use crate::web::{self, AppState};
@@ -27,40 +26,6 @@ use tokio_util::sync::CancellationToken;
 const GRACE: Duration = Duration::from_secs(10);
 /// How often expired sessions are swept out of the database (and their sockets closed).
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
-
-/// Opens (creating if needed) the data folder's store, with errors an operator can act on.
-pub fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
-    create_data_dir(data_dir)?;
-    Store::open(data_dir).map_err(|err| match err {
-        StoreError::AlreadyOpen => anyhow::anyhow!(
-            "data folder {} is in use by another confab process; stop it or pass --data DIR",
-            data_dir.display()
-        ),
-        other => anyhow::anyhow!(
-            "cannot open data folder {}: {other}; pass --data DIR",
-            data_dir.display()
-        ),
-    })
-}
-
-/// Creates the data folder if it is missing, readable by its owner only: it holds password
-/// hashes and session keys.
-pub fn create_data_dir(data_dir: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    if data_dir.is_dir() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(data_dir)
-        .with_context(|| {
-            format!(
-                "cannot create data folder {}; pass --data DIR",
-                data_dir.display()
-            )
-        })
-}
 
 /// Binds the listening socket, with an error an operator can act on.
 pub async fn bind(addr: &str) -> anyhow::Result<TcpListener> {
@@ -110,7 +75,7 @@ impl Server {
         config: &ServeArgs,
         clock: SharedClock,
     ) -> anyhow::Result<Server> {
-        let store = open_store(&config.data.dir)?;
+        let store = store::open_data_folder(&config.data.dir)?;
         Self::start_with_store(listeners, config, clock, store).await
     }
 
@@ -144,7 +109,12 @@ impl Server {
             shutting_down: AtomicBool::new(false),
             http_timeouts: config.http_timeouts,
         });
-        let control = control::serve(&config.data.dir, Arc::clone(&state))
+        let operated = Arc::new(Operated {
+            store: Arc::clone(&state.store),
+            auth: Arc::clone(&state.auth),
+            hub: Arc::clone(&state.chat.hub),
+        });
+        let control = control::serve(&config.data.dir, operated)
             .context("cannot start the control socket")?;
         Ok(Server {
             listeners,

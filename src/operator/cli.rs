@@ -1,164 +1,20 @@
-//! Operator commands: `confab user add|list|reset-password|disable` and `confab backup`.
-//!
-//! A command runs against the data folder directly when no server has it open, or is sent to
-//! the running server over its control socket (see [`crate::control`]), which then also closes
-//! the sockets of any session the command ends.
+//! `confab user …` and `confab backup` on the command line: reads what the command needs
+//! (a password from a prompt or standard input), then runs the action against the data folder
+//! directly when no server has it open, or sends it to the running server over its control
+//! socket.
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use serde::{Deserialize, Serialize};
 
+use super::actions::{AdminRequest, execute};
+use super::control;
 use crate::auth::Auth;
-use crate::chat::Hub;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{ServeArgs, UserCommand};
-use crate::control;
-use crate::store::{Store, StoreError, User};
-
-/// One operator command, as sent over the control socket.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case")]
-pub enum AdminRequest {
-    UserAdd { name: String, password: String },
-    UserList,
-    UserResetPassword { name: String, password: String },
-    UserDisable { name: String },
-    UserEnable { name: String },
-    Backup { path: PathBuf },
-}
-
-/// What the command printed, and whether it succeeded.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AdminReply {
-    pub ok: bool,
-    pub output: String,
-}
-
-impl AdminReply {
-    fn ok(output: impl Into<String>) -> Self {
-        AdminReply {
-            ok: true,
-            output: output.into(),
-        }
-    }
-
-    fn failed(output: impl Into<String>) -> Self {
-        AdminReply {
-            ok: false,
-            output: output.into(),
-        }
-    }
-}
-
-/// Runs a command. `hub` is the running server's, when there is one, so ended sessions lose
-/// their open sockets at once.
-pub async fn execute(
-    auth: &Auth,
-    store: &Arc<Store>,
-    hub: Option<&Hub>,
-    request: AdminRequest,
-) -> AdminReply {
-    let close = |keys: &[crate::store::SessionKey]| {
-        if let Some(hub) = hub {
-            hub.close_sessions(keys);
-        }
-    };
-    match request {
-        AdminRequest::UserAdd { name, password } => {
-            match auth.create_user(&name, &password).await {
-                Ok(user) => {
-                    AdminReply::ok(format!("created user {} (id {})", user.username, user.id))
-                }
-                Err(err) => AdminReply::failed(format!("cannot create user {name}: {err}")),
-            }
-        }
-        AdminRequest::UserList => match auth.list_users().await {
-            Ok(users) => AdminReply::ok(user_table(&users)),
-            Err(err) => AdminReply::failed(format!("cannot list users: {err}")),
-        },
-        AdminRequest::UserResetPassword { name, password } => {
-            match auth.reset_password(&name, &password).await {
-                Ok(ended) => {
-                    close(&ended);
-                    AdminReply::ok(format!(
-                        "password of {name} changed; {} session(s) ended",
-                        ended.len()
-                    ))
-                }
-                Err(err) => {
-                    AdminReply::failed(format!("cannot reset the password of {name}: {err}"))
-                }
-            }
-        }
-        AdminRequest::UserDisable { name } => match auth.disable_user(&name).await {
-            Ok(ended) => {
-                close(&ended);
-                AdminReply::ok(format!("disabled {name}; {} session(s) ended", ended.len()))
-            }
-            Err(err) => AdminReply::failed(format!("cannot disable {name}: {err}")),
-        },
-        AdminRequest::UserEnable { name } => match auth.enable_user(&name).await {
-            Ok(()) => AdminReply::ok(format!("enabled {name}")),
-            Err(err) => AdminReply::failed(format!("cannot enable {name}: {err}")),
-        },
-        AdminRequest::Backup { path } => {
-            let store = Arc::clone(store);
-            let dest = path.clone();
-            match tokio::task::spawn_blocking(move || store.backup_to(&dest)).await {
-                Ok(Ok(records)) => AdminReply::ok(format!(
-                    "backup written to {} ({records} records)",
-                    path.display()
-                )),
-                Ok(Err(err)) => {
-                    AdminReply::failed(format!("backup to {} failed: {err}", path.display()))
-                }
-                Err(err) => AdminReply::failed(format!("backup failed: {err}")),
-            }
-        }
-    }
-}
-
-fn user_table(users: &[User]) -> String {
-    if users.is_empty() {
-        return "no users yet".into();
-    }
-    let mut out = format!(
-        "{:>6}  {:<32}  {:<16}  {}\n",
-        "ID", "USERNAME", "CREATED (UTC)", "STATUS"
-    );
-    for user in users {
-        out.push_str(&format!(
-            "{:>6}  {:<32}  {:<16}  {}\n",
-            user.id,
-            user.username,
-            format_utc(user.created_at),
-            if user.disabled { "disabled" } else { "active" }
-        ));
-    }
-    out.pop();
-    out
-}
-
-/// `YYYY-MM-DD HH:MM` in UTC, from Unix milliseconds.
-pub fn format_utc(ms: u64) -> String {
-    let secs = ms / 1000;
-    let days = (secs / 86_400) as i64;
-    let (hour, minute) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}")
-}
+use crate::store::{self, Store, StoreError};
 
 /// Reads a password: the first line of standard input, or a prompt on the terminal (twice,
 /// to catch typos).
@@ -217,14 +73,14 @@ pub async fn backup_command(file: &Path, data_dir: &Path) -> anyhow::Result<Stri
 }
 
 async fn run(request: AdminRequest, data_dir: &Path, create: bool) -> anyhow::Result<String> {
-    if !create && !data_dir.join(crate::store::DB_FILE).exists() {
+    if !create && !data_dir.join(store::DB_FILE).exists() {
         bail!(
             "no confab database in {}; pass --data DIR",
             data_dir.display()
         );
     }
     if create {
-        crate::server::create_data_dir(data_dir)?;
+        store::create_data_dir(data_dir)?;
     }
     let reply = match Store::open(data_dir) {
         Ok(store) => {
@@ -248,31 +104,5 @@ async fn run(request: AdminRequest, data_dir: &Path, create: bool) -> anyhow::Re
         Ok(reply.output)
     } else {
         bail!("{}", reply.output)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_utc_dates() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00");
-        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00");
-        assert_eq!(format_utc(1_796_014_260_000), "2026-11-30 04:51");
-    }
-
-    #[test]
-    fn requests_round_trip_as_json() {
-        let request = AdminRequest::UserAdd {
-            name: "alice".into(),
-            password: "secret pw".into(),
-        };
-        let json = serde_json::to_string(&request).unwrap();
-        assert!(json.contains(r#""command":"user_add""#));
-        assert!(matches!(
-            serde_json::from_str::<AdminRequest>(&json).unwrap(),
-            AdminRequest::UserAdd { .. }
-        ));
     }
 }

@@ -11,8 +11,10 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::admin::{AdminReply, AdminRequest, execute};
-use crate::web::AppState;
+use super::actions::{AdminReply, AdminRequest, execute};
+use crate::auth::Auth;
+use crate::chat::Hub;
+use crate::store::Store;
 
 pub const SOCKET_FILE: &str = "control.sock";
 /// Longest request line accepted.
@@ -35,9 +37,17 @@ impl ControlSocket {
     }
 }
 
+/// What the control socket's requests act on: the running server's own store, accounts and
+/// hub.
+pub struct Operated {
+    pub store: Arc<Store>,
+    pub auth: Arc<Auth>,
+    pub hub: Arc<Hub>,
+}
+
 /// Starts listening on `<data>/control.sock`. Call this only after the database is open:
 /// holding it proves no other server owns the folder, so a leftover socket file is stale.
-pub fn serve(data_dir: &Path, state: Arc<AppState>) -> std::io::Result<ControlSocket> {
+pub fn serve(data_dir: &Path, server: Arc<Operated>) -> std::io::Result<ControlSocket> {
     let path = data_dir.join(SOCKET_FILE);
     let stop = CancellationToken::new();
     let _ = std::fs::remove_file(&path);
@@ -64,9 +74,9 @@ pub fn serve(data_dir: &Path, state: Arc<AppState>) -> std::io::Result<ControlSo
                 () = token.cancelled() => break,
                 accepted = listener.accept() => match accepted {
                     Ok((stream, _)) => {
-                        let state = Arc::clone(&state);
+                        let server = Arc::clone(&server);
                         tokio::spawn(async move {
-                            if let Err(err) = answer(stream, &state).await {
+                            if let Err(err) = answer(stream, &server).await {
                                 tracing::warn!(error = %err, "control request failed");
                             }
                         });
@@ -83,14 +93,14 @@ pub fn serve(data_dir: &Path, state: Arc<AppState>) -> std::io::Result<ControlSo
     })
 }
 
-async fn answer(stream: UnixStream, state: &AppState) -> anyhow::Result<()> {
+async fn answer(stream: UnixStream, server: &Operated) -> anyhow::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut line = String::new();
     BufReader::new(read.take(MAX_REQUEST))
         .read_line(&mut line)
         .await?;
     let reply = match serde_json::from_str::<AdminRequest>(&line) {
-        Ok(request) => execute(&state.auth, &state.store, Some(&state.chat.hub), request).await,
+        Ok(request) => execute(&server.auth, &server.store, Some(&server.hub), request).await,
         Err(err) => AdminReply {
             ok: false,
             output: format!("unreadable control request: {err}"),

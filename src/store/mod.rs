@@ -8,6 +8,7 @@
 mod backup;
 mod error;
 pub mod faults;
+mod folder;
 mod messages;
 mod rooms;
 mod sessions;
@@ -25,6 +26,7 @@ use redb::{
 
 pub use error::StoreError;
 pub use faults::{Fault, FaultSwitch};
+pub use folder::{create_data_dir, open_data_folder};
 
 use faults::FaultyBackend;
 pub use messages::{AppendOutcome, MessageRange, NewMessage, Page, StoredMessage};

@@ -1,0 +1,10 @@
+//! What the person running confab does from the command line: account commands and backups.
+//!
+//! - [`actions`] carries out one request; it needs only the store, auth and, inside a running
+//!   server, the hub (to close the sockets of sessions it ends).
+//! - [`control`] is the running server's Unix socket that takes those requests.
+//! - [`cli`] turns a command line into a request and runs it here or sends it to the server.
+
+pub mod actions;
+pub mod cli;
+pub mod control;
