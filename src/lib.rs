@@ -3,7 +3,9 @@
 //! - [`config`] parses the command line (every flag also from a `CONFAB_*` variable).
 //! - [`server`] wires everything together and runs until shutdown: `server::run(listener,
 //!   config, clock, shutdown)`, which tests call in-process on port 0.
-//! - [`store`] is the one redb file: accounts, sessions, rooms, messages.
+//! - [`store`] is the one redb file: accounts, sessions, rooms, memberships, messages.
+//! - [`rooms`] decides who may do what with a room (open, private, direct) and is the only way
+//!   in to a room's data, for every door.
 //! - [`auth`] signs people up and in, hashes passwords, keeps sessions and rate limits.
 //! - [`chat`] is live chat. A message goes socket (`chat::connection`) → group-commit writer
 //!   (`chat::writer`, one transaction per batch) → `Hub::publish` (encoded once, queued on
@@ -24,6 +26,7 @@ pub mod config;
 pub mod healthcheck;
 pub mod operator;
 pub mod ratelimit;
+pub mod rooms;
 pub mod server;
 pub mod store;
 pub mod tls;

@@ -16,6 +16,7 @@ use crate::chat::{Chat, CloseReason, WriterThread};
 use crate::clock::SharedClock;
 use crate::config::ServeArgs;
 use crate::operator::control::{self, ControlSocket, Operated};
+use crate::rooms::Rooms;
 use crate::store::{self, Store};
 use crate::tls::{Tls, TlsAcceptor};
 use crate::web::redirect::RedirectTarget;
@@ -94,14 +95,17 @@ impl Server {
             Arc::clone(&clock),
             &config.auth_settings(),
         ));
+        let rooms = Arc::new(Rooms::new(Arc::clone(&store), Arc::clone(&clock)));
         let (chat, writer_thread) = Chat::start(
             Arc::clone(&store),
+            Arc::clone(&rooms),
             Arc::clone(&clock),
             config.chat_settings(),
         );
         let state = Arc::new(AppState {
             store,
             auth,
+            rooms,
             chat: Arc::new(chat),
             clock,
             tls: tls.is_some(),

@@ -16,19 +16,18 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
+use super::Chat;
 use super::hub::{ConnId, Member};
-use super::names::{ROOM_NAME_MAX, check_client_id, check_message_text, check_room_name};
 use super::outbox::{Outbox, Outgoing, Work};
 use super::protocol::{
     ClientFrame, ErrorFrame, history_frame, joined_frame, left_frame, parse_client_frame,
 };
-use super::writer::Pending;
-use super::{Chat, MessageLog};
+use super::writer::{NewMessage, Pending};
 use crate::ratelimit::TokenBucket;
-use crate::store::{
-    MessageRange, NewMessage, Page, Room, SessionKey, Store, StoreError, StoredMessage, User,
-    room_key,
-};
+use crate::rooms::input::{ROOM_NAME_MAX, check_client_id, check_message_text, check_room_name};
+use crate::rooms::view::MessageView;
+use crate::rooms::{History, RoomError, RoomRef};
+use crate::store::{HistoryQuery, SessionKey, User, room_key};
 
 /// Rooms one socket may be in at once.
 const MAX_ROOMS: usize = 32;
@@ -57,7 +56,8 @@ struct JoinedRoom {
     key: String,
     id: u64,
     name: Arc<str>,
-    /// Highest message id this socket has been given; live copies at or below it are skipped.
+    /// Highest sequence number this socket has been given; live changes at or below it are
+    /// skipped.
     delivered: u64,
 }
 
@@ -194,11 +194,11 @@ async fn send_message<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-/// Cuts a page to [`ANSWER_BYTES`], keeping its oldest messages (a page read forward, after
-/// an id) or its newest (the latest, or a page read backward), and at least one.
-fn fit_answer(page: &mut Page, keep_oldest: bool) {
+/// Cuts a page to [`ANSWER_BYTES`], keeping its oldest messages (a page read forward) or its
+/// newest (the latest, or a page read backward), and at least one.
+fn fit_answer(page: &mut History, keep_oldest: bool) {
     let mut total = 0;
-    let mut fits = |message: &StoredMessage| {
+    let mut fits = |message: &MessageView| {
         total += encoded_len(message);
         total <= ANSWER_BYTES
     };
@@ -221,7 +221,7 @@ fn fit_answer(page: &mut Page, keep_oldest: bool) {
 
 /// An upper bound of the bytes a message takes in a frame: every string as if JSON escaped each
 /// control character to six bytes, the room name at its longest, and the other fields.
-fn encoded_len(message: &StoredMessage) -> usize {
+fn encoded_len(message: &MessageView) -> usize {
     fn json_len(text: &str) -> usize {
         text.chars()
             .map(|c| match c {
@@ -232,27 +232,7 @@ fn encoded_len(message: &StoredMessage) -> usize {
             .sum()
     }
     let client_id = message.client_id.as_deref().map_or(0, json_len);
-    json_len(&message.text) + json_len(&message.user) + client_id + 6 * ROOM_NAME_MAX + 128
-}
-
-/// Runs a store call on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or(Err(StoreError::Unavailable))
-}
-
-fn storage_error(room: &str) -> Option<Utf8Bytes> {
-    Some(
-        ErrorFrame::new(
-            "storage_error",
-            "The server could not read or write its data. Try again.",
-        )
-        .room(room)
-        .encode(),
-    )
+    json_len(&message.text) + json_len(&message.user) + client_id + 6 * ROOM_NAME_MAX + 192
 }
 
 impl Socket<'_> {
@@ -319,38 +299,41 @@ impl Socket<'_> {
             let reply = ErrorFrame::new("too_many_rooms", "Leave a room before joining another.");
             return Some(reply.room(name).encode());
         }
-        let store: Arc<Store> = Arc::clone(&self.chat.store);
-        let now = self.chat.clock.now_ms();
-        let lookup = name.clone();
-        let room: Room = match blocking(move || store.find_or_create_room(&lookup, now)).await {
-            Ok(room) => room,
-            Err(_) => return storage_error(&name),
+        let user_id = self.member.user_id;
+        let room = match self
+            .chat
+            .rooms
+            .join(user_id, RoomRef::Name(name.clone()))
+            .await
+        {
+            Ok(visible) => visible.room,
+            Err(err) => return Some(ErrorFrame::for_room(&err).room(name).encode()),
         };
-        let room_name: Arc<str> = room.name.as_str().into();
-        // Subscribe before reading history: a message committed meanwhile is either in the
-        // page or queued live (or both, and then skipped by id).
+        let room_name: Arc<str> = room.name.as_deref().unwrap_or_default().into();
+        // Subscribe before reading history: a change committed meanwhile is either in the
+        // page or queued live (or both, and then skipped by sequence number).
         let members = self.chat.hub.join(room.id, &room_name, &self.member);
-        let (range, limit) = match since {
-            Some(since) => (MessageRange::After(since), JOIN_RESUME_MAX),
-            None => (MessageRange::Latest, JOIN_LATEST),
+        let (query, limit) = match since {
+            Some(since) => (HistoryQuery::Since(since), JOIN_RESUME_MAX),
+            None => (HistoryQuery::Latest, JOIN_LATEST),
         };
-        let page = match self.read(room.id, range, limit).await {
+        let page = match self.read(room.id, query, limit).await {
             Ok(page) => page,
-            Err(_) => {
+            Err(err) => {
                 if existing.is_none() {
                     self.chat.hub.leave(room.id, self.member.conn);
                 }
-                return storage_error(&name);
+                return Some(ErrorFrame::for_room(&err).room(name).encode());
             }
         };
-        let delivered = match page.messages.last() {
-            Some(last) => last.id,
-            // Nothing new: the client is up to date (a `since` beyond the newest id is capped,
-            // so messages still to come are not skipped).
-            None => since.unwrap_or(0).min(page.last_id),
+        // Up to date as of the snapshot, unless a resume must page on: then up to its page, so
+        // the live changes past it are not skipped.
+        let delivered = match (since, page.more, page.messages.last()) {
+            (Some(_), true, Some(last)) => last.seq,
+            _ => page.room.seq,
         };
         let joined = JoinedRoom {
-            key: room_key(&room.name),
+            key: room_key(&room_name),
             id: room.id,
             name: Arc::clone(&room_name),
             delivered,
@@ -359,9 +342,6 @@ impl Socket<'_> {
             Some(index) => self.rooms[index] = joined,
             None => self.rooms.push(joined),
         }
-        let store = Arc::clone(&self.chat.store);
-        let (user_id, room_id) = (self.member.user_id, room.id);
-        tokio::task::spawn_blocking(move || store.record_visit(user_id, room_id, now));
         Some(joined_frame(
             &room_name,
             &members,
@@ -414,10 +394,10 @@ impl Socket<'_> {
             message: NewMessage {
                 room_id: joined.id,
                 user_id: self.member.user_id,
-                user: self.member.username.to_string(),
                 text,
                 client_id: client_id.clone(),
             },
+            author: Arc::clone(&self.member.username),
             room_name: Arc::clone(&joined.name),
             sender: Arc::clone(&self.member.outbox),
         };
@@ -446,34 +426,28 @@ impl Socket<'_> {
             let reply = ErrorFrame::new("bad_request", "limit must be between 1 and 200.");
             return Some(reply.room(room).encode());
         }
-        let range = match (before, after) {
-            (Some(before), None) => MessageRange::Before(before),
-            (None, Some(after)) => MessageRange::After(after),
-            (None, None) => MessageRange::Latest,
-            (Some(_), Some(_)) => {
-                let reply =
-                    ErrorFrame::new("bad_request", "Give either before or after, not both.");
-                return Some(reply.room(room).encode());
-            }
-        };
+        let query = HistoryQuery::from_bounds(before, after);
         let (room_id, name) = (self.rooms[index].id, Arc::clone(&self.rooms[index].name));
-        match self.read(room_id, range, limit as usize).await {
+        match self.read(room_id, query, limit as usize).await {
             Ok(page) => Some(history_frame(&name, &page.messages, page.more)),
-            Err(_) => storage_error(&name),
+            Err(err) => Some(ErrorFrame::for_room(&err).room(&*name).encode()),
         }
     }
 
-    /// A page of history, cut to [`ANSWER_BYTES`] at the end away from where it starts.
+    /// A page of history (access checked on the snapshot it is read from), cut to
+    /// [`ANSWER_BYTES`] at the end away from where it starts.
     async fn read(
         &self,
         room_id: u64,
-        range: MessageRange,
+        query: HistoryQuery,
         limit: usize,
-    ) -> Result<Page, StoreError> {
-        let store = Arc::clone(&self.chat.store);
-        let keep_oldest = matches!(range, MessageRange::After(_));
-        let mut page = blocking(move || store.read_range(room_id, range, limit)).await?;
-        fit_answer(&mut page, keep_oldest);
+    ) -> Result<History, RoomError> {
+        let user_id = self.member.user_id;
+        let rooms = &self.chat.rooms;
+        let mut page = rooms
+            .history(user_id, RoomRef::Id(room_id), query, limit)
+            .await?;
+        fit_answer(&mut page, query.reads_forward());
         Ok(page)
     }
 
@@ -490,14 +464,18 @@ impl Socket<'_> {
             for item in queued.drain(..) {
                 let frame = match item {
                     Outgoing::Frame(frame) => frame,
-                    Outgoing::Message { room_id, id, frame } => {
+                    Outgoing::Change {
+                        room_id,
+                        seq,
+                        frame,
+                    } => {
                         let Some(room) = rooms.iter_mut().find(|r| r.id == room_id) else {
                             continue;
                         };
-                        if id <= room.delivered {
+                        if seq <= room.delivered {
                             continue;
                         }
-                        room.delivered = id;
+                        room.delivered = seq;
                         frame
                     }
                 };
@@ -522,12 +500,27 @@ impl Socket<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{Kind, Room};
 
-    fn page(count: u64, text: &str) -> Page {
+    fn page(count: u64, text: &str) -> History {
+        let room = Room {
+            id: 1,
+            kind: Kind::Open,
+            name: Some("r".into()),
+            topic: None,
+            created_at: 0,
+            created_by: None,
+            seq: count,
+            last_id: count,
+            last_activity: 0,
+            members: 1,
+        };
         let messages = (1..=count)
-            .map(|id| StoredMessage {
+            .map(|id| MessageView {
                 room_id: 1,
+                room: room.name.clone(),
                 id,
+                seq: id,
                 user_id: 1,
                 user: "alice".into(),
                 text: text.into(),
@@ -535,14 +528,14 @@ mod tests {
                 client_id: None,
             })
             .collect();
-        Page {
+        History {
+            room,
             messages,
             more: false,
-            last_id: count,
         }
     }
 
-    fn ids(page: &Page) -> Vec<u64> {
+    fn ids(page: &History) -> Vec<u64> {
         page.messages.iter().map(|m| m.id).collect()
     }
 

@@ -202,18 +202,18 @@ impl Hub {
         }
     }
 
-    /// Fan-out: hands a stored, already-encoded message to every subscriber of its room.
+    /// Fan-out: hands a committed, already-encoded change to every subscriber of its room.
     /// Each recipient gets a reference to the same bytes; a slow one is closed by its own
     /// outbox and never delays the others.
-    pub fn publish(&self, room_id: u64, message_id: u64, frame: Utf8Bytes) {
+    pub fn publish(&self, room_id: u64, seq: u64, frame: Utf8Bytes) {
         let Some(room) = lock(&self.rooms).get(&room_id).cloned() else {
             return;
         };
         let room = lock(&room);
         for subscriber in room.subscribers.values() {
-            subscriber.outbox.push(Outgoing::Message {
+            subscriber.outbox.push(Outgoing::Change {
                 room_id,
-                id: message_id,
+                seq,
                 frame: frame.clone(),
             });
         }
@@ -250,9 +250,7 @@ mod tests {
             Some(Work::Send) => items
                 .into_iter()
                 .map(|item| match item {
-                    Outgoing::Frame(f) | Outgoing::Message { frame: f, .. } => {
-                        f.as_str().to_owned()
-                    }
+                    Outgoing::Frame(f) | Outgoing::Change { frame: f, .. } => f.as_str().to_owned(),
                 })
                 .collect(),
             Some(Work::Close(reason)) => vec![format!("close {}", reason.code())],

@@ -8,7 +8,6 @@
 
 mod connection;
 mod hub;
-pub mod names;
 mod outbox;
 pub mod protocol;
 mod writer;
@@ -22,49 +21,8 @@ pub use writer::{Writer, WriterThread};
 
 use crate::clock::SharedClock;
 use crate::ratelimit::Rate;
-use crate::store::{AppendOutcome, MessageRange, NewMessage, Page, Store, StoreError};
-
-/// The storage seam of the chat: all the hub and writer need from a message store.
-pub trait MessageLog: Send + Sync + 'static {
-    /// Stores a batch in one durable transaction; see [`Store::append_batch`].
-    fn append_batch(
-        &self,
-        batch: &[NewMessage],
-        now_ms: u64,
-    ) -> Result<Vec<AppendOutcome>, StoreError>;
-    /// Reads part of a room's history, oldest first.
-    fn read_range(
-        &self,
-        room_id: u64,
-        range: MessageRange,
-        limit: usize,
-    ) -> Result<Page, StoreError>;
-    /// Makes the store writable again after a failed commit.
-    fn recover(&self) -> Result<(), StoreError>;
-}
-
-impl MessageLog for Store {
-    fn append_batch(
-        &self,
-        batch: &[NewMessage],
-        now_ms: u64,
-    ) -> Result<Vec<AppendOutcome>, StoreError> {
-        Store::append_batch(self, batch, now_ms)
-    }
-
-    fn read_range(
-        &self,
-        room_id: u64,
-        range: MessageRange,
-        limit: usize,
-    ) -> Result<Page, StoreError> {
-        self.read_messages(room_id, range, limit)
-    }
-
-    fn recover(&self) -> Result<(), StoreError> {
-        self.reopen()
-    }
-}
+use crate::rooms::Rooms;
+use crate::store::Store;
 
 /// Per-socket limits, from the command line.
 #[derive(Debug, Clone)]
@@ -81,7 +39,7 @@ pub struct ChatSettings {
 pub struct Chat {
     pub hub: Arc<Hub>,
     pub writer: Writer,
-    store: Arc<Store>,
+    rooms: Arc<Rooms>,
     clock: SharedClock,
     settings: ChatSettings,
 }
@@ -91,16 +49,16 @@ impl Chat {
     /// returned thread at shutdown.
     pub fn start(
         store: Arc<Store>,
+        rooms: Arc<Rooms>,
         clock: SharedClock,
         settings: ChatSettings,
     ) -> (Chat, WriterThread) {
         let hub = Arc::new(Hub::new());
-        let log: Arc<dyn MessageLog> = Arc::clone(&store) as Arc<dyn MessageLog>;
-        let (writer, thread) = Writer::start(log, Arc::clone(&hub), Arc::clone(&clock));
+        let (writer, thread) = Writer::start(store, Arc::clone(&hub), Arc::clone(&clock));
         let chat = Chat {
             hub,
             writer,
-            store,
+            rooms,
             clock,
             settings,
         };

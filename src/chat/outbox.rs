@@ -16,11 +16,11 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 /// One queued frame.
 #[derive(Debug, Clone)]
 pub enum Outgoing {
-    /// A chat message of a room, tagged with its id so the socket can skip what it already
-    /// delivered in a `joined` answer.
-    Message {
+    /// A change to a room (a new message), tagged with its sequence number so the socket can
+    /// skip what it already delivered in a `joined` or `history` answer.
+    Change {
         room_id: u64,
-        id: u64,
+        seq: u64,
         frame: Utf8Bytes,
     },
     /// Any other frame (presence, a late error).
@@ -30,7 +30,7 @@ pub enum Outgoing {
 impl Outgoing {
     fn len(&self) -> usize {
         match self {
-            Outgoing::Message { frame, .. } | Outgoing::Frame(frame) => frame.len(),
+            Outgoing::Change { frame, .. } | Outgoing::Frame(frame) => frame.len(),
         }
     }
 }

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use crate::store::StoredMessage;
+use crate::rooms::RoomError;
+use crate::rooms::view::MessageView;
+use crate::store::StoreError;
 
 /// A frame from the browser.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -61,31 +63,6 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, String> {
 /// Characters of a parse error sent back to the client.
 const REASON_MAX: usize = 200;
 
-/// A message as it appears inside frames (`M` in the SPEC).
-#[derive(Serialize)]
-struct MessageBody<'a> {
-    room: &'a str,
-    id: u64,
-    user: &'a str,
-    text: &'a str,
-    ts: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client_id: Option<&'a str>,
-}
-
-impl<'a> MessageBody<'a> {
-    fn new(room: &'a str, m: &'a StoredMessage) -> Self {
-        MessageBody {
-            room,
-            id: m.id,
-            user: &m.user,
-            text: &m.text,
-            ts: m.ts,
-            client_id: m.client_id.as_deref(),
-        }
-    }
-}
-
 fn encode(value: &impl Serialize) -> Utf8Bytes {
     serde_json::to_string(value)
         .expect("frames contain only strings and numbers")
@@ -93,16 +70,16 @@ fn encode(value: &impl Serialize) -> Utf8Bytes {
 }
 
 /// `{"type":"message", …M}`: encoded once per message, shared by every recipient.
-pub fn message_frame(room: &str, message: &StoredMessage) -> Utf8Bytes {
+pub fn message_frame(message: &MessageView) -> Utf8Bytes {
     #[derive(Serialize)]
     struct Frame<'a> {
         r#type: &'static str,
         #[serde(flatten)]
-        body: MessageBody<'a>,
+        body: &'a MessageView,
     }
     encode(&Frame {
         r#type: "message",
-        body: MessageBody::new(room, message),
+        body: message,
     })
 }
 
@@ -110,7 +87,7 @@ pub fn message_frame(room: &str, message: &StoredMessage) -> Utf8Bytes {
 pub fn joined_frame(
     room: &str,
     members: &[String],
-    messages: &[StoredMessage],
+    messages: &[MessageView],
     more: bool,
 ) -> Utf8Bytes {
     #[derive(Serialize)]
@@ -118,31 +95,31 @@ pub fn joined_frame(
         r#type: &'static str,
         room: &'a str,
         members: &'a [String],
-        messages: Vec<MessageBody<'a>>,
+        messages: &'a [MessageView],
         more: bool,
     }
     encode(&Frame {
         r#type: "joined",
         room,
         members,
-        messages: messages.iter().map(|m| MessageBody::new(room, m)).collect(),
+        messages,
         more,
     })
 }
 
 /// `{"type":"history", …}`: the answer to a history request.
-pub fn history_frame(room: &str, messages: &[StoredMessage], more: bool) -> Utf8Bytes {
+pub fn history_frame(room: &str, messages: &[MessageView], more: bool) -> Utf8Bytes {
     #[derive(Serialize)]
     struct Frame<'a> {
         r#type: &'static str,
         room: &'a str,
-        messages: Vec<MessageBody<'a>>,
+        messages: &'a [MessageView],
         more: bool,
     }
     encode(&Frame {
         r#type: "history",
         room,
-        messages: messages.iter().map(|m| MessageBody::new(room, m)).collect(),
+        messages,
         more,
     })
 }
@@ -198,6 +175,27 @@ pub struct ErrorFrame {
 }
 
 impl ErrorFrame {
+    /// The error frame for a refused room operation.
+    pub fn for_room(err: &RoomError) -> Self {
+        let code = match err {
+            RoomError::NotFound => "room_not_found",
+            RoomError::NotAllowed(_) => "forbidden",
+            RoomError::NotMember => "not_a_member",
+            RoomError::InvalidName(_) => "invalid_room",
+            RoomError::NameTaken => "room_exists",
+            RoomError::ShuttingDown => "unavailable",
+            RoomError::Store(StoreError::Unavailable) => "unavailable",
+            RoomError::Store(_) => "storage_error",
+        };
+        let message = match err {
+            RoomError::Store(_) => {
+                "The server could not read or write its data. Try again.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        ErrorFrame::new(code, message)
+    }
+
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         ErrorFrame {
             r#type: "error",
@@ -228,10 +226,12 @@ mod tests {
     use super::*;
     use serde_json::{Value, json};
 
-    fn stored() -> StoredMessage {
-        StoredMessage {
+    fn stored() -> MessageView {
+        MessageView {
             room_id: 7,
+            room: Some("Lobby".into()),
             id: 3,
+            seq: 3,
             user_id: 1,
             user: "alice".into(),
             text: "<b>hi</b> \"there\"".into(),
@@ -316,19 +316,16 @@ mod tests {
 
     #[test]
     fn message_frame_has_the_fixed_field_names() {
-        let frame = json_of(message_frame("Lobby", &stored()));
+        let frame = json_of(message_frame(&stored()));
         assert_eq!(
             frame,
-            json!({"type":"message","room":"Lobby","id":3,"user":"alice",
-                   "text":"<b>hi</b> \"there\"","ts":1_700_000_000_000u64,"client_id":"c1"})
+            json!({"type":"message","room_id":7,"room":"Lobby","id":3,"seq":3,"user_id":1,
+                   "user":"alice","text":"<b>hi</b> \"there\"","ts":1_700_000_000_000u64,
+                   "client_id":"c1"})
         );
         let mut without = stored();
         without.client_id = None;
-        assert!(
-            json_of(message_frame("Lobby", &without))
-                .get("client_id")
-                .is_none()
-        );
+        assert!(json_of(message_frame(&without)).get("client_id").is_none());
     }
 
     #[test]
@@ -337,7 +334,7 @@ mod tests {
         assert_eq!(joined["type"], "joined");
         assert_eq!(joined["members"], json!(["bob"]));
         assert_eq!(joined["messages"][0]["id"], 3);
-        assert_eq!(joined["messages"][0]["room"], "R");
+        assert_eq!(joined["messages"][0]["room"], "Lobby");
         assert!(joined["messages"][0].get("type").is_none());
         assert_eq!(joined["more"], true);
 

@@ -5,26 +5,43 @@
 //! messages pile up and go into the next batch, so durability costs one fsync per batch, not
 //! per message. A failed commit acknowledges nothing: each sender gets an error frame.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use redb::Durability;
 use tokio::sync::mpsc;
 
-use super::MessageLog;
 use super::hub::Hub;
 use super::outbox::{Outbox, Outgoing};
 use super::protocol::{ErrorFrame, message_frame};
 use crate::clock::SharedClock;
-use crate::store::{AppendOutcome, NewMessage};
+use crate::rooms::RoomError;
+use crate::rooms::access::{Action, authorize};
+use crate::rooms::view::MessageView;
+use crate::store::{Membership, Room, Store, StoreError, StoredMessage, Tx};
 
 /// Most messages in one transaction.
 const MAX_BATCH: usize = 4096;
 /// Messages waiting for the writer before senders wait too (backpressure).
 const QUEUE: usize = 16 * 1024;
 
+/// A message a socket wants stored.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub room_id: u64,
+    pub user_id: u64,
+    pub text: String,
+    pub client_id: Option<String>,
+}
+
 /// A message waiting to be stored, with where to send errors and duplicate echoes.
 pub struct Pending {
     pub message: NewMessage,
+    /// The author's name, for the published frame.
+    pub author: Arc<str>,
+    /// How the sender names the room, for error frames.
     pub room_name: Arc<str>,
     pub sender: Arc<Outbox>,
 }
@@ -56,15 +73,11 @@ impl WriterThread {
 pub struct WriterClosed;
 
 impl Writer {
-    pub fn start(
-        log: Arc<dyn MessageLog>,
-        hub: Arc<Hub>,
-        clock: SharedClock,
-    ) -> (Writer, WriterThread) {
+    pub fn start(store: Arc<Store>, hub: Arc<Hub>, clock: SharedClock) -> (Writer, WriterThread) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("confab-writer".into())
-            .spawn(move || run(rx, log.as_ref(), &hub, clock))
+            .spawn(move || run(rx, &store, &hub, clock))
             .expect("cannot start the message writer thread");
         (Writer { tx }, WriterThread(thread))
     }
@@ -83,7 +96,7 @@ impl Writer {
     }
 }
 
-fn run(mut rx: mpsc::Receiver<Job>, log: &dyn MessageLog, hub: &Hub, clock: SharedClock) {
+fn run(mut rx: mpsc::Receiver<Job>, store: &Store, hub: &Hub, clock: SharedClock) {
     let mut batch: Vec<Pending> = Vec::new();
     let mut stopping = false;
     while !stopping {
@@ -102,7 +115,7 @@ fn run(mut rx: mpsc::Receiver<Job>, log: &dyn MessageLog, hub: &Hub, clock: Shar
             }
         }
         if !batch.is_empty() {
-            commit(&mut batch, log, hub, clock.now_ms());
+            commit(&mut batch, store, hub, clock.now_ms());
         }
     }
     // Whatever arrives after the stop is refused, never silently dropped.
@@ -118,20 +131,87 @@ fn run(mut rx: mpsc::Receiver<Job>, log: &dyn MessageLog, hub: &Hub, clock: Shar
     }
 }
 
-fn commit(batch: &mut Vec<Pending>, log: &dyn MessageLog, hub: &Hub, now_ms: u64) {
-    let messages: Vec<NewMessage> = batch.iter().map(|p| p.message.clone()).collect();
-    match log.append_batch(&messages, now_ms) {
+/// What became of one message of a batch.
+enum Posted {
+    Stored(Room, StoredMessage),
+    /// Its `client_id` was already used by this user in this room: this is the earlier one.
+    Duplicate(Room, StoredMessage),
+    Refused(RoomError),
+}
+
+/// Rooms and memberships read once per batch.
+#[derive(Default)]
+struct Seen {
+    rooms: HashMap<u64, Option<Room>>,
+    members: HashMap<(u64, u64), Option<Membership>>,
+}
+
+/// Stores one message if its author may post in the room, inside the batch's transaction.
+fn post(tx: &mut Tx, seen: &mut Seen, message: &NewMessage) -> Result<Posted, StoreError> {
+    let room = match seen.rooms.entry(message.room_id) {
+        Entry::Occupied(entry) => entry.get().clone(),
+        Entry::Vacant(entry) => {
+            let room = tx
+                .room(message.room_id)?
+                .map(|record| Room::from_record(message.room_id, &record));
+            entry.insert(room).clone()
+        }
+    };
+    let Some(room) = room else {
+        return Ok(Posted::Refused(RoomError::NotFound));
+    };
+    let key = (message.room_id, message.user_id);
+    let membership = match seen.members.entry(key) {
+        Entry::Occupied(entry) => entry.get().clone(),
+        Entry::Vacant(entry) => entry.insert(tx.membership(key.0, key.1)?).clone(),
+    };
+    if let Err(denied) = authorize(room.kind, membership.as_ref(), Action::Post) {
+        return Ok(Posted::Refused(denied.into()));
+    }
+    if let Some(client_id) = message.client_id.as_deref()
+        && let Some(earlier) = tx.message_by_client_id(room.id, message.user_id, client_id)?
+    {
+        return Ok(Posted::Duplicate(room, earlier));
+    }
+    let stored = tx.append_message(
+        room.id,
+        message.user_id,
+        &message.text,
+        message.client_id.as_deref(),
+    )?;
+    Ok(Posted::Stored(room, stored))
+}
+
+fn commit(batch: &mut Vec<Pending>, store: &Store, hub: &Hub, now_ms: u64) {
+    let outcomes = store.transact(Durability::Immediate, now_ms, |tx| {
+        let mut seen = Seen::default();
+        batch
+            .iter()
+            .map(|pending| post(tx, &mut seen, &pending.message))
+            .collect::<Result<Vec<_>, _>>()
+    });
+    match outcomes {
         Ok(outcomes) => {
             for (pending, outcome) in batch.drain(..).zip(outcomes) {
                 match outcome {
-                    AppendOutcome::Stored(stored) => {
-                        let frame = message_frame(&pending.room_name, &stored);
-                        hub.publish(stored.room_id, stored.id, frame);
+                    Posted::Stored(room, stored) => {
+                        let (room_id, seq) = (stored.room_id, stored.seq);
+                        let frame =
+                            message_frame(&MessageView::new(&room, stored, &pending.author));
+                        hub.publish(room_id, seq, frame);
                     }
                     // Already stored and published once: echo it again to the sender only, as a
-                    // plain frame so the socket does not skip an id it has delivered before.
-                    AppendOutcome::Duplicate(stored) => {
-                        let frame = message_frame(&pending.room_name, &stored);
+                    // plain frame so the socket does not skip a change it has delivered before.
+                    Posted::Duplicate(room, stored) => {
+                        let frame =
+                            message_frame(&MessageView::new(&room, stored, &pending.author));
+                        pending.sender.push(Outgoing::Frame(frame));
+                    }
+                    Posted::Refused(err) => {
+                        let frame = ErrorFrame::for_room(&err)
+                            .room(pending.room_name.to_string())
+                            .client_id(pending.message.client_id.clone())
+                            .encode();
                         pending.sender.push(Outgoing::Frame(frame));
                     }
                 }
@@ -146,7 +226,7 @@ fn commit(batch: &mut Vec<Pending>, log: &dyn MessageLog, hub: &Hub, now_ms: u64
                     "The message could not be saved. Try again.",
                 );
             }
-            if let Err(err) = log.recover() {
+            if let Err(err) = store.reopen() {
                 tracing::error!(error = %err, "reopening the database failed; /healthz reports unhealthy");
             }
         }

@@ -20,17 +20,9 @@ impl Store {
             let target = Database::create(&tmp)?;
             let txn = target.begin_write()?;
             let mut copied = 0;
-            copied += copy(&source, &txn, tables::META)?;
-            copied += copy(&source, &txn, tables::USERS)?;
-            copied += copy(&source, &txn, tables::USERNAMES)?;
-            copied += copy(&source, &txn, tables::SESSIONS)?;
-            copied += copy(&source, &txn, tables::USER_SESSIONS)?;
-            copied += copy(&source, &txn, tables::ROOMS)?;
-            copied += copy(&source, &txn, tables::ROOM_KEYS)?;
-            copied += copy(&source, &txn, tables::ROOM_ACTIVITY)?;
-            copied += copy(&source, &txn, tables::MESSAGES)?;
-            copied += copy(&source, &txn, tables::CLIENT_IDS)?;
-            copied += copy(&source, &txn, tables::VISITS)?;
+            for copy_table in COPIES {
+                copied += copy_table(&source, &txn)?;
+            }
             txn.commit()?;
             copied
         };
@@ -38,6 +30,31 @@ impl Store {
         Ok(copied)
     }
 }
+
+type CopyTable = fn(&ReadTransaction, &WriteTransaction) -> Result<u64, StoreError>;
+
+/// One copy per table of the schema; a unit test checks that none is missing.
+const COPIES: &[CopyTable] = &[
+    |s, t| copy(s, t, tables::META),
+    |s, t| copy(s, t, tables::USERS),
+    |s, t| copy(s, t, tables::USERNAMES),
+    |s, t| copy(s, t, tables::SESSIONS),
+    |s, t| copy(s, t, tables::USER_SESSIONS),
+    |s, t| copy(s, t, tables::ROOMS),
+    |s, t| copy(s, t, tables::ROOM_NAMES),
+    |s, t| copy(s, t, tables::DIRECT_ROOMS),
+    |s, t| copy(s, t, tables::OPEN_ROOMS_BY_ACTIVITY),
+    |s, t| copy(s, t, tables::HISTORY),
+    |s, t| copy(s, t, tables::CHANGES),
+    |s, t| copy(s, t, tables::CLIENT_IDS),
+    |s, t| copy(s, t, tables::MEMBERS),
+    |s, t| copy(s, t, tables::USER_ROOMS),
+    |s, t| copy(s, t, tables::INVITES),
+    |s, t| copy(s, t, tables::ROOM_INVITES),
+    |s, t| copy(s, t, tables::FRIENDS),
+    |s, t| copy(s, t, tables::BLOCKS),
+    |s, t| copy(s, t, tables::LAST_SEEN),
+];
 
 fn copy<K: Key + 'static, V: Value + 'static>(
     source: &ReadTransaction,

@@ -1,18 +1,24 @@
-//! Storage: one redb file, `confab.redb`, holding accounts, sessions, rooms and messages.
+//! Storage: one redb file, `confab.redb`, holding accounts, sessions, rooms, memberships and
+//! messages. `DATA_MODEL.md` beside this file describes every table and record.
 //!
-//! Each public function opens one transaction, does its work and commits. Writes that must
-//! survive a crash commit with `Durability::Immediate`; bookkeeping that may be lost (a
-//! session's last-seen time, a room visit) commits with `Durability::None` and becomes durable
-//! with the next immediate commit.
+//! Account and session functions each open one transaction, do their work and commit. Room
+//! changes run in a [`Tx`] (one write transaction for a whole batch of them) and reads that
+//! must agree with each other in a [`Snapshot`]. Writes that must survive a crash commit with
+//! `Durability::Immediate`; bookkeeping that may be lost (a session's last-seen time) commits
+//! with `Durability::None` and becomes durable with the next immediate commit.
 
 mod backup;
 mod error;
 pub mod faults;
 mod folder;
-mod messages;
+mod history;
+mod migrate;
+mod record;
 mod rooms;
 mod sessions;
+mod snapshot;
 mod tables;
+mod tx;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -20,22 +26,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use redb::{
-    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction,
-};
+use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
 
 pub use error::StoreError;
 pub use faults::{Fault, FaultSwitch};
 pub use folder::{create_data_dir, open_data_folder};
 
 use faults::FaultyBackend;
-pub use messages::{AppendOutcome, MessageRange, NewMessage, Page, StoredMessage};
-pub use rooms::{Room, RoomActivity, room_key};
+pub use history::{HistoryQuery, Page, StoredMessage};
+pub use migrate::SCHEMA_VERSION;
+pub use rooms::{Kind, Membership, Role, Room, RoomRecord, direct_key, room_key};
 pub use sessions::{SessionKey, SessionRecord};
+pub use snapshot::Snapshot;
+pub use tx::Tx;
 pub use users::{User, UserWithHash};
-
-/// The schema this build writes. Older files are migrated forward on open.
-pub const SCHEMA_VERSION: u64 = 1;
 
 /// The database file's name inside the data folder.
 pub const DB_FILE: &str = "confab.redb";
@@ -75,7 +79,7 @@ impl Store {
     fn open_inner(data_dir: &Path, faults: Option<FaultSwitch>) -> Result<Store, StoreError> {
         let path = data_dir.join(DB_FILE);
         let db = open_database(&path, faults.as_ref())?;
-        migrate(&db)?;
+        migrate::migrate(&db)?;
         Ok(Store {
             path,
             db: RwLock::new(Some(Arc::new(db))),
@@ -145,7 +149,7 @@ impl Store {
             }
         }
         let db = open_database(&self.path, self.faults.as_ref())?;
-        migrate(&db)?;
+        migrate::migrate(&db)?;
         *slot = Some(Arc::new(db));
         self.healthy.store(true, Ordering::Release);
         tracing::warn!(path = %self.path.display(), "database reopened after a failed write");
@@ -166,6 +170,27 @@ impl Store {
     ) -> Result<T, StoreError> {
         let txn = self.db()?.begin_read()?;
         f(&txn)
+    }
+
+    /// A consistent view of the whole database at this moment.
+    pub fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        Snapshot::new(self.db()?)
+    }
+
+    /// Runs `f` in one write transaction of room changes (see [`Tx`]) and commits it. Nothing
+    /// of it is visible unless this returns `Ok`.
+    pub fn transact<T>(
+        &self,
+        durability: Durability,
+        now_ms: u64,
+        f: impl FnOnce(&mut Tx) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.write(durability, |txn| {
+            let mut tx = Tx::open(txn, now_ms)?;
+            let value = f(&mut tx)?;
+            tx.finish()?;
+            Ok(value)
+        })
     }
 
     /// Runs `f` in one write transaction and commits it with the given durability. A failed
@@ -210,41 +235,6 @@ fn open_database(path: &Path, faults: Option<&FaultSwitch>) -> Result<Database, 
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     Ok(db)
-}
-
-/// Brings a database file to [`SCHEMA_VERSION`]: a new file gets every table; an older one runs
-/// each migration step in order, all in one transaction.
-fn migrate(db: &Database) -> Result<(), StoreError> {
-    let txn = db.begin_write()?;
-    {
-        let mut meta = txn.open_table(tables::META)?;
-        let found = meta.get("schema_version")?.map(|v| v.value());
-        match found {
-            Some(v) if v > SCHEMA_VERSION => {
-                return Err(StoreError::NewerSchema {
-                    found: v,
-                    known: SCHEMA_VERSION,
-                });
-            }
-            Some(v) if v == SCHEMA_VERSION => {}
-            // Version 1 is the first schema: creating the tables is the whole migration.
-            _ => {}
-        }
-        meta.insert("schema_version", SCHEMA_VERSION)?;
-    }
-    // Opening a table in a write transaction creates it, so readers never meet a missing table.
-    txn.open_table(tables::USERS)?;
-    txn.open_table(tables::USERNAMES)?;
-    txn.open_table(tables::SESSIONS)?;
-    txn.open_table(tables::USER_SESSIONS)?;
-    txn.open_table(tables::ROOMS)?;
-    txn.open_table(tables::ROOM_KEYS)?;
-    txn.open_table(tables::ROOM_ACTIVITY)?;
-    txn.open_table(tables::MESSAGES)?;
-    txn.open_table(tables::CLIENT_IDS)?;
-    txn.open_table(tables::VISITS)?;
-    txn.commit()?;
-    Ok(())
 }
 
 /// Next free id in a table keyed by `u64`: one past the largest key.

@@ -1,46 +1,150 @@
-//! Rooms: created on first join, one room regardless of case, shown as first created.
+//! Rooms and memberships as stored. Who may do what with them is decided above this layer
+//! (`rooms::access`); here are the records and their typed reads.
 
-use redb::{Durability, ReadableTable};
+use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, next_id, tables};
+use super::StoreError;
 
-#[derive(Serialize, Deserialize)]
-pub(super) struct RoomRecord {
-    pub name: String,
+/// The three kinds of room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Anyone signed in may join by name; listed on `/rooms`.
+    Open,
+    /// Only members see it.
+    Private,
+    /// A conversation of 2–8 people, without a name.
+    Direct,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Open => "open",
+            Kind::Private => "private",
+            Kind::Direct => "direct",
+        }
+    }
+}
+
+/// A member's role in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Member => "member",
+        }
+    }
+}
+
+/// A room in the `rooms` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomRecord {
+    pub kind: Kind,
+    /// The name as first created (`Lobby`, even when joined as `lobby`); none for a direct
+    /// room.
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
     pub created_at: u64,
-    /// Id of the newest message; ids are never reused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<u64>,
+    /// The room's change sequence: the number of its latest change. Never reused.
+    pub seq: u64,
+    /// Id of the newest message (0 when there is none).
     pub last_id: u64,
     /// Unix milliseconds of the newest message (or of creation).
     pub last_activity: u64,
+    /// How many members the room has.
+    pub members: u32,
+    /// Direct rooms: how many members have hidden the room from their sidebar. A new message
+    /// brings it back for them; the count spares the writer a look at every membership when
+    /// nobody has.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hidden: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A room as the rest of confab sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Room {
     pub id: u64,
-    /// The name as first created (`Lobby`, even when joined as `lobby`).
-    pub name: String,
+    pub kind: Kind,
+    pub name: Option<String>,
+    pub topic: Option<String>,
     pub created_at: u64,
+    pub created_by: Option<u64>,
+    pub seq: u64,
     pub last_id: u64,
     pub last_activity: u64,
+    pub members: u32,
 }
 
-/// A room with the time a given user last joined it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoomActivity {
-    pub room: Room,
-    pub visited_at: u64,
-}
-
-impl RoomRecord {
-    fn into_room(self, id: u64) -> Room {
+impl Room {
+    pub fn from_record(id: u64, record: &RoomRecord) -> Room {
         Room {
             id,
-            name: self.name,
-            created_at: self.created_at,
-            last_id: self.last_id,
-            last_activity: self.last_activity,
+            kind: record.kind,
+            name: record.name.clone(),
+            topic: record.topic.clone(),
+            created_at: record.created_at,
+            created_by: record.created_by,
+            seq: record.seq,
+            last_id: record.last_id,
+            last_activity: record.last_activity,
+            members: record.members,
+        }
+    }
+}
+
+/// A membership in the `members` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipRecord {
+    pub role: Role,
+    /// Unix milliseconds; the longest-standing member inherits a room its last owner leaves.
+    pub joined_at: u64,
+    /// A direct room the member has hidden from their sidebar (until its next message).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+}
+
+/// One person's membership of one room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub room_id: u64,
+    pub user_id: u64,
+    pub role: Role,
+    pub joined_at: u64,
+    pub hidden: bool,
+}
+
+impl Membership {
+    pub fn from_record(room_id: u64, user_id: u64, record: &MembershipRecord) -> Membership {
+        Membership {
+            room_id,
+            user_id,
+            role: record.role,
+            joined_at: record.joined_at,
+            hidden: record.hidden,
+        }
+    }
+
+    pub fn record(&self) -> MembershipRecord {
+        MembershipRecord {
+            role: self.role,
+            joined_at: self.joined_at,
+            hidden: self.hidden,
         }
     }
 }
@@ -48,6 +152,14 @@ impl RoomRecord {
 /// The key that makes `Lobby`, ` lobby ` and `LOBBY` one room.
 pub fn room_key(name: &str) -> String {
     name.trim().to_lowercase()
+}
+
+/// The key of a direct room: its people's ids, sorted, joined by commas.
+pub fn direct_key(user_ids: &[u64]) -> String {
+    let mut ids = user_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
 }
 
 pub(super) fn load_room(
@@ -60,99 +172,75 @@ pub(super) fn load_room(
     }
 }
 
-impl Store {
-    /// The room called `name` (in any case), if it was ever created.
-    pub fn find_room(&self, name: &str) -> Result<Option<Room>, StoreError> {
-        self.read(|txn| {
-            let keys = txn.open_table(tables::ROOM_KEYS)?;
-            let Some(id) = keys.get(room_key(name).as_str())?.map(|v| v.value()) else {
-                return Ok(None);
-            };
-            let rooms = txn.open_table(tables::ROOMS)?;
-            Ok(load_room(&rooms, id)?.map(|r| r.into_room(id)))
-        })
-    }
-
-    /// The room called `name`, created now if it does not exist yet.
-    pub fn find_or_create_room(&self, name: &str, now_ms: u64) -> Result<Room, StoreError> {
-        if let Some(room) = self.find_room(name)? {
-            return Ok(room);
+pub(super) fn load_membership(
+    members: &impl ReadableTable<(u64, u64), &'static [u8]>,
+    room_id: u64,
+    user_id: u64,
+) -> Result<Option<Membership>, StoreError> {
+    match members.get((room_id, user_id))? {
+        Some(bytes) => {
+            let record: MembershipRecord = serde_json::from_slice(bytes.value())?;
+            Ok(Some(Membership::from_record(room_id, user_id, &record)))
         }
-        self.write(Durability::Immediate, |txn| {
-            let mut keys = txn.open_table(tables::ROOM_KEYS)?;
-            let mut rooms = txn.open_table(tables::ROOMS)?;
-            let key = room_key(name);
-            // Someone may have created it between the read above and this transaction.
-            if let Some(id) = keys.get(key.as_str())?.map(|v| v.value())
-                && let Some(record) = load_room(&rooms, id)?
-            {
-                return Ok(record.into_room(id));
-            }
-            let id = next_id(&rooms)?;
-            let record = RoomRecord {
-                name: name.trim().to_owned(),
-                created_at: now_ms,
-                last_id: 0,
-                last_activity: now_ms,
-            };
-            rooms.insert(id, serde_json::to_vec(&record)?.as_slice())?;
-            keys.insert(key.as_str(), id)?;
-            txn.open_table(tables::ROOM_ACTIVITY)?
-                .insert((now_ms, id), ())?;
-            Ok(record.into_room(id))
-        })
+        None => Ok(None),
+    }
+}
+
+/// Every membership of a room, oldest first.
+pub(super) fn memberships_of(
+    members: &impl ReadableTable<(u64, u64), &'static [u8]>,
+    room_id: u64,
+) -> Result<Vec<Membership>, StoreError> {
+    let mut out = Vec::new();
+    for entry in members.range((room_id, 0)..=(room_id, u64::MAX))? {
+        let (key, bytes) = entry?;
+        let record: MembershipRecord = serde_json::from_slice(bytes.value())?;
+        out.push(Membership::from_record(room_id, key.value().1, &record));
+    }
+    out.sort_by_key(|m| (m.joined_at, m.user_id));
+    Ok(out)
+}
+
+/// The ids of every room a user is a member of.
+pub(super) fn rooms_of(
+    user_rooms: &impl ReadableTable<(u64, u64), ()>,
+    user_id: u64,
+) -> Result<Vec<u64>, StoreError> {
+    let mut out = Vec::new();
+    for entry in user_rooms.range((user_id, 0)..=(user_id, u64::MAX))? {
+        out.push(entry?.0.value().1);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direct_keys_do_not_depend_on_order_or_repeats() {
+        assert_eq!(direct_key(&[9, 1, 4]), "1,4,9");
+        assert_eq!(direct_key(&[4, 9, 1, 9]), "1,4,9");
+        assert_eq!(direct_key(&[2, 10]), "2,10");
     }
 
-    /// The rooms with the most recent activity, newest first.
-    pub fn active_rooms(&self, limit: usize) -> Result<Vec<Room>, StoreError> {
-        self.read(|txn| {
-            let activity = txn.open_table(tables::ROOM_ACTIVITY)?;
-            let rooms = txn.open_table(tables::ROOMS)?;
-            let mut out = Vec::with_capacity(limit);
-            for entry in activity.iter()?.rev().take(limit) {
-                let id = entry?.0.value().1;
-                if let Some(record) = load_room(&rooms, id)? {
-                    out.push(record.into_room(id));
-                }
-            }
-            Ok(out)
-        })
-    }
-
-    /// Remembers that a user joined a room. Not fsynced on its own: it is a convenience list.
-    pub fn record_visit(&self, user_id: u64, room_id: u64, now_ms: u64) -> Result<(), StoreError> {
-        self.write(Durability::None, |txn| {
-            txn.open_table(tables::VISITS)?
-                .insert((user_id, room_id), now_ms)?;
-            Ok(())
-        })
-    }
-
-    /// The rooms a user joined most recently, newest first.
-    pub fn visited_rooms(
-        &self,
-        user_id: u64,
-        limit: usize,
-    ) -> Result<Vec<RoomActivity>, StoreError> {
-        self.read(|txn| {
-            let visits = txn.open_table(tables::VISITS)?;
-            let rooms = txn.open_table(tables::ROOMS)?;
-            let mut seen = Vec::new();
-            for entry in visits.range((user_id, 0)..=(user_id, u64::MAX))? {
-                let (key, at) = entry?;
-                seen.push((at.value(), key.value().1));
-            }
-            seen.sort_unstable_by(|a, b| b.cmp(a));
-            let mut out = Vec::new();
-            for (visited_at, id) in seen.into_iter().take(limit) {
-                if let Some(record) = load_room(&rooms, id)? {
-                    out.push(RoomActivity {
-                        room: record.into_room(id),
-                        visited_at,
-                    });
-                }
-            }
-            Ok(out)
-        })
+    #[test]
+    fn room_records_of_every_kind_read_back() {
+        let record = RoomRecord {
+            kind: Kind::Private,
+            name: Some("Team".into()),
+            topic: Some("plans".into()),
+            created_at: 1,
+            created_by: Some(3),
+            seq: 9,
+            last_id: 8,
+            last_activity: 2,
+            members: 2,
+            hidden: 0,
+        };
+        let json = serde_json::to_string(&record).unwrap();
+        assert!(json.contains(r#""kind":"private""#), "{json}");
+        assert!(!json.contains("hidden"), "zero counts are left out: {json}");
+        assert_eq!(serde_json::from_str::<RoomRecord>(&json).unwrap(), record);
     }
 }

@@ -1,6 +1,7 @@
 //! Every redb table confab uses, in one place, so the shape of the data file can be read at a
-//! glance. Records that may grow new fields are JSON; hot-path data (messages) uses redb's own
-//! tuple encoding.
+//! glance; `DATA_MODEL.md` beside this file explains each one. Records that may grow new
+//! fields and are not on the hot path are JSON; messages are compact records
+//! ([`super::record`]); indexes are redb tuples.
 
 use redb::TableDefinition;
 
@@ -21,18 +22,65 @@ pub const USER_SESSIONS: TableDefinition<(u64, [u8; 32]), ()> =
 
 /// room id → [`super::rooms::RoomRecord`] as JSON.
 pub const ROOMS: TableDefinition<u64, &[u8]> = TableDefinition::new("rooms");
-/// lower-cased, trimmed room name → room id; `Lobby` and `lobby` are one room.
-pub const ROOM_KEYS: TableDefinition<&str, u64> = TableDefinition::new("room_keys");
-/// (last activity ms, room id) → (); newest last, so the busiest rooms are a reverse scan.
-pub const ROOM_ACTIVITY: TableDefinition<(u64, u64), ()> = TableDefinition::new("room_activity");
+/// lower-cased, trimmed name of an open or private room → room id; `Lobby` and `lobby` are
+/// one room, and the two kinds share one name space.
+pub const ROOM_NAMES: TableDefinition<&str, u64> = TableDefinition::new("room_keys");
+/// The people of a direct room, as their sorted user ids joined by commas (`"1,4,9"`) →
+/// room id: one direct room per exact set of people.
+pub const DIRECT_ROOMS: TableDefinition<&str, u64> = TableDefinition::new("direct_rooms");
+/// (last activity ms, room id) → () for open rooms only; newest last, so the busiest open
+/// rooms are a reverse scan.
+pub const OPEN_ROOMS_BY_ACTIVITY: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("room_activity");
 
-/// A stored message: (ts ms, user id, username, text, client id).
-pub type MessageValue<'a> = (u64, u64, &'a str, &'a str, Option<&'a str>);
-
-/// (room id, message id) → [`MessageValue`].
-pub const MESSAGES: TableDefinition<(u64, u64), MessageValue> = TableDefinition::new("messages");
+/// (room id, message id) → [`super::record::MessageRecord`] bytes. Message ids are taken
+/// from the room's change sequence.
+pub const HISTORY: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("history");
+/// (room id, sequence number) → message id, for messages whose latest change came after they
+/// were created (an edit, say): resume reads these beside the new messages. A message that
+/// never changed has no entry; its id is its sequence number.
+pub const CHANGES: TableDefinition<(u64, u64), u64> = TableDefinition::new("changes");
 /// (room id, user id, client id) → message id; makes a retried `send` idempotent.
 pub const CLIENT_IDS: TableDefinition<(u64, u64, &str), u64> = TableDefinition::new("client_ids");
 
-/// (user id, room id) → last time the user joined the room, for "your recent rooms".
-pub const VISITS: TableDefinition<(u64, u64), u64> = TableDefinition::new("visits");
+/// (room id, user id) → [`super::rooms::MembershipRecord`] as JSON.
+pub const MEMBERS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("members");
+/// (user id, room id) → (); the rooms of a user, for the sidebar.
+pub const USER_ROOMS: TableDefinition<(u64, u64), ()> = TableDefinition::new("user_rooms");
+
+/// SHA-256 of an invite code → [`super::invites::InviteRecord`] as JSON. The code itself is
+/// never stored.
+pub const INVITES: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("invites");
+/// (room id, invite code hash) → (); the invites of a room, for its settings page.
+pub const ROOM_INVITES: TableDefinition<(u64, [u8; 32]), ()> = TableDefinition::new("room_invites");
+
+/// (user id, other user id) → [`super::people::Friendship`] as a byte; kept in both
+/// directions, so each side reads its own view.
+pub const FRIENDS: TableDefinition<(u64, u64), u8> = TableDefinition::new("friends");
+/// (blocker, blocked) → Unix ms when the block began.
+pub const BLOCKS: TableDefinition<(u64, u64), u64> = TableDefinition::new("blocks");
+/// user id → Unix ms when the user's last socket closed ("last seen").
+pub const LAST_SEEN: TableDefinition<u64, u64> = TableDefinition::new("last_seen");
+
+/// Tables and records of schema 1, read only by the migration to schema 2.
+pub mod v1 {
+    use redb::TableDefinition;
+    use serde::Deserialize;
+
+    /// A stored message: (ts ms, user id, username, text, client id).
+    pub type MessageValue<'a> = (u64, u64, &'a str, &'a str, Option<&'a str>);
+    /// (room id, message id) → [`MessageValue`].
+    pub const MESSAGES: TableDefinition<(u64, u64), MessageValue> =
+        TableDefinition::new("messages");
+    /// (user id, room id) → last time the user joined the room.
+    pub const VISITS: TableDefinition<(u64, u64), u64> = TableDefinition::new("visits");
+
+    /// A room of schema 1 (in `rooms`, as JSON).
+    #[derive(Deserialize)]
+    pub struct RoomRecord {
+        pub name: String,
+        pub created_at: u64,
+        pub last_id: u64,
+        pub last_activity: u64,
+    }
+}

@@ -1,5 +1,9 @@
 //! Store behaviour on a real redb file in a temporary folder.
 
+use std::path::Path;
+
+use redb::TableHandle;
+
 use super::*;
 
 fn store() -> (tempfile::TempDir, Store) {
@@ -8,23 +12,47 @@ fn store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
-fn message(room_id: u64, text: &str, client_id: Option<&str>) -> NewMessage {
-    NewMessage {
-        room_id,
-        user_id: 1,
-        user: "alice".into(),
-        text: text.into(),
-        client_id: client_id.map(str::to_owned),
-    }
+fn open_room(tx: &mut Tx, name: &str) -> Result<u64, StoreError> {
+    let now = tx.now_ms();
+    tx.create_room(RoomRecord {
+        kind: Kind::Open,
+        name: Some(name.to_owned()),
+        topic: None,
+        created_at: now,
+        created_by: None,
+        seq: 0,
+        last_id: 0,
+        last_activity: now,
+        members: 0,
+        hidden: 0,
+    })
 }
 
-fn stored_ids(outcomes: &[AppendOutcome]) -> Vec<u64> {
-    outcomes
-        .iter()
-        .map(|o| match o {
-            AppendOutcome::Stored(m) | AppendOutcome::Duplicate(m) => m.id,
+fn room(store: &Store, name: &str) -> u64 {
+    store
+        .transact(Durability::Immediate, 0, |tx| open_room(tx, name))
+        .unwrap()
+}
+
+/// Appends messages by user 1 at `now`, returning their ids.
+fn append(store: &Store, room_id: u64, texts: &[&str], now: u64) -> Vec<u64> {
+    store
+        .transact(Durability::Immediate, now, |tx| {
+            texts
+                .iter()
+                .map(|text| Ok(tx.append_message(room_id, 1, text, None)?.id))
+                .collect()
         })
-        .collect()
+        .unwrap()
+}
+
+fn page(store: &Store, room_id: u64, query: HistoryQuery, limit: usize) -> (Vec<u64>, bool) {
+    let page = store
+        .snapshot()
+        .unwrap()
+        .history(room_id, query, limit)
+        .unwrap();
+    (page.messages.iter().map(|m| m.id).collect(), page.more)
 }
 
 #[test]
@@ -37,133 +65,219 @@ fn a_second_open_of_the_same_folder_is_refused() {
 }
 
 #[test]
-fn rooms_are_one_regardless_of_case_and_keep_their_first_name() {
+fn rooms_are_found_by_name_in_any_case_and_keep_their_first_name() {
     let (_dir, store) = store();
-    let lobby = store.find_or_create_room(" Lobby ", 10).unwrap();
-    assert_eq!(lobby.name, "Lobby");
-    let again = store.find_or_create_room("LOBBY", 20).unwrap();
-    assert_eq!(again, lobby);
-    assert_eq!(store.find_room("lobby").unwrap(), Some(lobby));
-    assert_eq!(store.find_room("other").unwrap(), None);
+    let lobby = room(&store, "Lobby");
+    let snapshot = store.snapshot().unwrap();
+    let found = snapshot.room_by_name(" LOBBY ").unwrap().unwrap();
+    assert_eq!((found.id, found.name.as_deref()), (lobby, Some("Lobby")));
+    assert_eq!(snapshot.room_by_name("other").unwrap(), None);
 }
 
 #[test]
-fn ids_increase_per_room_across_batches_and_ts_never_decreases() {
+fn ids_come_from_the_room_sequence_and_ts_never_decreases() {
     let (_dir, store) = store();
-    let a = store.find_or_create_room("a", 0).unwrap().id;
-    let b = store.find_or_create_room("b", 0).unwrap().id;
-    let first = store
-        .append_batch(
-            &[
-                message(a, "1", None),
-                message(b, "1", None),
-                message(a, "2", None),
-            ],
-            1000,
-        )
-        .unwrap();
-    assert_eq!(stored_ids(&first), vec![1, 1, 2]);
+    let a = room(&store, "a");
+    let b = room(&store, "b");
+    assert_eq!(append(&store, a, &["1", "2"], 1000), vec![1, 2]);
+    assert_eq!(append(&store, b, &["1"], 1000), vec![1]);
     // The clock went backwards: timestamps still do not.
-    let second = store.append_batch(&[message(a, "3", None)], 500).unwrap();
-    let AppendOutcome::Stored(third) = &second[0] else {
-        panic!("stored")
-    };
-    assert_eq!((third.id, third.ts), (3, 1000));
-    assert_eq!(store.find_room("a").unwrap().unwrap().last_id, 3);
+    assert_eq!(append(&store, a, &["3"], 500), vec![3]);
+    let snapshot = store.snapshot().unwrap();
+    let latest = snapshot.history(a, HistoryQuery::Latest, 1).unwrap();
+    assert_eq!((latest.messages[0].id, latest.messages[0].ts), (3, 1000));
+    let record = snapshot.room(a).unwrap().unwrap();
+    assert_eq!((record.seq, record.last_id), (3, 3));
 }
 
 #[test]
-fn a_client_id_is_stored_once_per_user_and_room() {
+fn a_client_id_finds_the_message_sent_with_it_once_per_user_and_room() {
     let (_dir, store) = store();
-    let room = store.find_or_create_room("r", 0).unwrap().id;
-    let out = store
-        .append_batch(
-            &[
-                message(room, "hi", Some("c1")),
-                message(room, "hi", Some("c1")),
-            ],
-            1,
-        )
-        .unwrap();
-    assert!(matches!(&out[0], AppendOutcome::Stored(m) if m.id == 1));
-    assert!(matches!(&out[1], AppendOutcome::Duplicate(m) if m.id == 1));
-    let later = store
-        .append_batch(&[message(room, "hi", Some("c1"))], 2)
-        .unwrap();
-    assert!(matches!(&later[0], AppendOutcome::Duplicate(m) if m.id == 1 && m.text == "hi"));
-    // Another user may use the same client id.
-    let mut bob = message(room, "hey", Some("c1"));
-    bob.user_id = 2;
-    assert!(
-        matches!(&store.append_batch(&[bob], 3).unwrap()[0], AppendOutcome::Stored(m) if m.id == 2)
-    );
-}
-
-#[test]
-fn ranges_page_oldest_first_and_say_whether_there_is_more() {
-    let (_dir, store) = store();
-    let room = store.find_or_create_room("r", 0).unwrap().id;
-    let batch: Vec<_> = (0..10)
-        .map(|i| message(room, &i.to_string(), None))
-        .collect();
-    store.append_batch(&batch, 1).unwrap();
-    let ids = |page: &Page| page.messages.iter().map(|m| m.id).collect::<Vec<_>>();
-
-    let latest = store.read_messages(room, MessageRange::Latest, 3).unwrap();
-    assert_eq!(
-        (ids(&latest), latest.more, latest.last_id),
-        (vec![8, 9, 10], true, 10)
-    );
-    let before = store
-        .read_messages(room, MessageRange::Before(8), 5)
-        .unwrap();
-    assert_eq!((ids(&before), before.more), (vec![3, 4, 5, 6, 7], true));
+    let r = room(&store, "r");
     let first = store
-        .read_messages(room, MessageRange::Before(3), 5)
+        .transact(Durability::Immediate, 1, |tx| {
+            tx.append_message(r, 1, "hi", Some("c1"))
+        })
         .unwrap();
-    assert_eq!((ids(&first), first.more), (vec![1, 2], false));
-    let after = store
-        .read_messages(room, MessageRange::After(6), 3)
+    store
+        .transact(Durability::Immediate, 2, |tx| {
+            assert_eq!(tx.message_by_client_id(r, 1, "c1")?, Some(first.clone()));
+            assert_eq!(tx.message_by_client_id(r, 2, "c1")?, None, "another user");
+            assert_eq!(tx.message_by_client_id(r, 1, "c2")?, None);
+            Ok(())
+        })
         .unwrap();
-    assert_eq!((ids(&after), after.more), (vec![7, 8, 9], true));
-    let end = store
-        .read_messages(room, MessageRange::After(8), 3)
-        .unwrap();
-    assert_eq!((ids(&end), end.more), (vec![9, 10], false));
-    let none = store
-        .read_messages(room, MessageRange::After(10), 3)
-        .unwrap();
-    assert_eq!((ids(&none), none.more, none.last_id), (vec![], false, 10));
-    let all = store.read_messages(room, MessageRange::Latest, 10).unwrap();
-    assert_eq!((all.messages.len(), all.more), (10, false));
 }
 
 #[test]
-fn active_rooms_are_ordered_by_their_newest_message() {
+fn history_pages_oldest_first_and_says_whether_there_is_more() {
     let (_dir, store) = store();
-    let quiet = store.find_or_create_room("quiet", 1).unwrap().id;
-    let busy = store.find_or_create_room("busy", 2).unwrap().id;
+    let r = room(&store, "r");
+    append(
+        &store,
+        r,
+        &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
+        1,
+    );
+    assert_eq!(
+        page(&store, r, HistoryQuery::Latest, 3),
+        (vec![8, 9, 10], true)
+    );
+    assert_eq!(
+        page(&store, r, HistoryQuery::Before(8), 5),
+        (vec![3, 4, 5, 6, 7], true)
+    );
+    assert_eq!(
+        page(&store, r, HistoryQuery::Before(3), 5),
+        (vec![1, 2], false)
+    );
+    assert_eq!(
+        page(&store, r, HistoryQuery::After(6), 3),
+        (vec![7, 8, 9], true)
+    );
+    assert_eq!(
+        page(&store, r, HistoryQuery::After(8), 3),
+        (vec![9, 10], false)
+    );
+    assert_eq!(page(&store, r, HistoryQuery::After(10), 3), (vec![], false));
+    assert!(!page(&store, r, HistoryQuery::Latest, 10).1);
+}
+
+#[test]
+fn before_and_after_together_read_the_messages_between_them() {
+    let (_dir, store) = store();
+    let r = room(&store, "r");
+    append(
+        &store,
+        r,
+        &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
+        1,
+    );
+    let between =
+        |after, before, limit| page(&store, r, HistoryQuery::Between { after, before }, limit);
+    assert_eq!(between(2, 8, 3), (vec![3, 4, 5], true));
+    assert_eq!(between(5, 8, 3), (vec![6, 7], false));
+    assert_eq!(between(4, 8, 3), (vec![5, 6, 7], false));
+    assert_eq!(between(2, 8, 200), (vec![3, 4, 5, 6, 7], false));
+    assert_eq!(between(2, 3, 5), (vec![], false));
+    assert_eq!(between(9, 2, 5), (vec![], false));
+    assert_eq!(between(8, u64::MAX, 1), (vec![9], true));
+}
+
+#[test]
+fn since_gives_every_change_after_a_sequence_number_once_in_sequence_order() {
+    let (_dir, store) = store();
+    let r = room(&store, "r");
+    append(&store, r, &["1", "2", "3", "4", "5"], 1);
+    // Messages 2 and 4 change later (as an edit will): they take sequence numbers 6 and 7,
+    // then 2 changes again (8), and a new message arrives (9).
     store
-        .append_batch(&[message(quiet, "x", None)], 10)
+        .transact(Durability::Immediate, 2, |tx| {
+            assert_eq!(tx.resequence_message(r, 2)?, 6);
+            assert_eq!(tx.resequence_message(r, 4)?, 7);
+            assert_eq!(tx.resequence_message(r, 2)?, 8);
+            Ok(())
+        })
         .unwrap();
-    store.append_batch(&[message(busy, "x", None)], 20).unwrap();
-    let names: Vec<_> = store
-        .active_rooms(10)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
-    assert_eq!(names, ["busy", "quiet"]);
+    assert_eq!(append(&store, r, &["9"], 3), vec![9]);
+    let since = |seq, limit| {
+        let page = store
+            .snapshot()
+            .unwrap()
+            .history(r, HistoryQuery::Since(seq), limit)
+            .unwrap();
+        let pairs: Vec<(u64, u64)> = page.messages.iter().map(|m| (m.id, m.seq)).collect();
+        (pairs, page.more)
+    };
+    assert_eq!(
+        since(0, 10),
+        (vec![(1, 1), (3, 3), (5, 5), (4, 7), (2, 8), (9, 9)], false)
+    );
+    assert_eq!(since(3, 10), (vec![(5, 5), (4, 7), (2, 8), (9, 9)], false));
+    assert_eq!(since(6, 10), (vec![(4, 7), (2, 8), (9, 9)], false));
+    assert_eq!(since(8, 10), (vec![(9, 9)], false));
+    assert_eq!(since(9, 10), (vec![], false));
+    // Paged: each page goes on from the last sequence number of the one before.
+    assert_eq!(since(0, 4), (vec![(1, 1), (3, 3), (5, 5), (4, 7)], true));
+    assert_eq!(since(7, 4), (vec![(2, 8), (9, 9)], false));
+    // The plain pages show each message once, where its id puts it.
+    assert_eq!(
+        page(&store, r, HistoryQuery::Latest, 10).0,
+        vec![1, 2, 3, 4, 5, 9]
+    );
+}
+
+#[test]
+fn open_rooms_are_listed_by_their_newest_message_and_private_ones_never() {
+    let (_dir, store) = store();
+    let quiet = room(&store, "quiet");
+    let busy = room(&store, "busy");
+    let hidden = room(&store, "hidden");
     store
-        .append_batch(&[message(quiet, "y", None)], 30)
+        .transact(Durability::Immediate, 5, |tx| {
+            tx.update_room(hidden, |r| r.kind = Kind::Private)
+        })
         .unwrap();
-    let names: Vec<_> = store
-        .active_rooms(1)
+    append(&store, quiet, &["x"], 10);
+    append(&store, busy, &["x"], 20);
+    append(&store, hidden, &["x"], 30);
+    let names = |limit| -> Vec<String> {
+        store
+            .snapshot()
+            .unwrap()
+            .busiest_open_rooms(limit)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.name.unwrap())
+            .collect()
+    };
+    assert_eq!(names(10), ["busy", "quiet"]);
+    append(&store, quiet, &["y"], 40);
+    assert_eq!(names(1), ["quiet"]);
+    store
+        .transact(Durability::Immediate, 50, |tx| {
+            tx.update_room(hidden, |r| r.kind = Kind::Open)
+        })
+        .unwrap();
+    assert_eq!(names(10), ["quiet", "hidden", "busy"]);
+}
+
+#[test]
+fn memberships_are_found_from_the_room_and_from_the_user() {
+    let (_dir, store) = store();
+    let r = room(&store, "r");
+    let member = |user_id, joined_at| Membership {
+        room_id: r,
+        user_id,
+        role: Role::Member,
+        joined_at,
+        hidden: false,
+    };
+    store
+        .transact(Durability::Immediate, 1, |tx| {
+            tx.put_membership(&member(7, 20))?;
+            tx.put_membership(&member(3, 10))
+        })
+        .unwrap();
+    let snapshot = store.snapshot().unwrap();
+    assert_eq!(snapshot.membership(r, 7).unwrap(), Some(member(7, 20)));
+    let users: Vec<u64> = snapshot
+        .memberships_of(r)
         .unwrap()
-        .into_iter()
-        .map(|r| r.name)
+        .iter()
+        .map(|m| m.user_id)
         .collect();
-    assert_eq!(names, ["quiet"]);
+    assert_eq!(users, [3, 7], "longest-standing first");
+    assert_eq!(snapshot.rooms_of(7).unwrap().len(), 1);
+    drop(snapshot);
+    store
+        .transact(Durability::Immediate, 2, |tx| {
+            assert_eq!(tx.remove_membership(r, 7)?, Some(member(7, 20)));
+            assert_eq!(tx.remove_membership(r, 7)?, None);
+            Ok(())
+        })
+        .unwrap();
+    assert!(store.snapshot().unwrap().rooms_of(7).unwrap().is_empty());
 }
 
 #[test]
@@ -204,24 +318,197 @@ fn sessions_of_a_user_can_be_ended_together_except_one() {
 }
 
 #[test]
-fn backup_is_a_complete_database_and_survives_reopen() {
+fn backup_copies_every_table_and_survives_reopen() {
     let (dir, store) = store();
     store.create_user("alice", "hash", 1).unwrap();
-    let room = store.find_or_create_room("r", 0).unwrap().id;
-    store
-        .append_batch(&[message(room, "kept", None)], 1)
-        .unwrap();
+    let r = room(&store, "r");
+    append(&store, r, &["kept"], 1);
     let dest = dir.path().join("copy.redb");
     assert!(store.backup_to(&dest).unwrap() > 0);
+
+    let tables = |db: &redb::Database| -> Vec<String> {
+        use redb::ReadableDatabase;
+        let mut names: Vec<String> = db
+            .begin_read()
+            .unwrap()
+            .list_tables()
+            .unwrap()
+            .map(|t| t.name().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let copy = redb::Database::open(&dest).unwrap();
+    assert_eq!(tables(&copy), tables(&store.db().unwrap()));
+    drop(copy);
 
     let restored_dir = tempfile::TempDir::new().unwrap();
     std::fs::copy(&dest, restored_dir.path().join(DB_FILE)).unwrap();
     let restored = Store::open(restored_dir.path()).unwrap();
     assert!(restored.find_user("alice").unwrap().is_some());
     let page = restored
-        .read_messages(room, MessageRange::Latest, 10)
+        .snapshot()
+        .unwrap()
+        .history(r, HistoryQuery::Latest, 10)
         .unwrap();
     assert_eq!(page.messages[0].text, "kept");
+}
+
+/// A copy of the database the first release wrote (`tests/fixtures/v1`), in a fresh folder.
+fn fixture_v1() -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1/confab.redb");
+    std::fs::copy(fixture, dir.path().join(DB_FILE)).unwrap();
+    dir
+}
+
+#[test]
+fn a_database_of_schema_1_migrates_with_every_room_message_and_visit() {
+    let dir = fixture_v1();
+    let store = Store::open(dir.path()).unwrap();
+    let snapshot = store.snapshot().unwrap();
+    let lobby = snapshot.room_by_name("lobby").unwrap().unwrap();
+    assert_eq!(
+        (lobby.kind, lobby.name.as_deref(), lobby.seq, lobby.last_id),
+        (Kind::Open, Some("Lobby"), 3, 3)
+    );
+    let page = snapshot
+        .history(lobby.id, HistoryQuery::Latest, 50)
+        .unwrap();
+    let texts: Vec<(u64, &str, Option<&str>)> = page
+        .messages
+        .iter()
+        .map(|m| (m.user_id, m.text.as_str(), m.client_id.as_deref()))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (1, "hello, this is the first message", Some("fx-alice-1")),
+            (2, "hi alice <b>not bold</b>", Some("fx-bob-1")),
+            (1, "last word in the lobby", Some("fx-alice-2")),
+        ]
+    );
+    let count = snapshot.room_by_name("42").unwrap().unwrap();
+    let all = snapshot
+        .history(count.id, HistoryQuery::After(0), 200)
+        .unwrap();
+    assert_eq!(all.messages.len(), 120);
+    assert!(
+        all.messages
+            .iter()
+            .enumerate()
+            .all(|(i, m)| m.id == i as u64 + 1
+                && m.seq == m.id
+                && m.text == format!("count {}", i + 1))
+    );
+    let cafe = snapshot.room_by_name("CAFÉ ☕").unwrap().unwrap();
+    let page = snapshot.history(cafe.id, HistoryQuery::Latest, 1).unwrap();
+    assert_eq!(
+        page.messages[0].text,
+        "un café ☕ s'il vous plaît\nsecond line"
+    );
+
+    // Visits became memberships; the people who visited a room are its members.
+    let members = |room: &Room| -> Vec<u64> {
+        let mut ids: Vec<u64> = snapshot
+            .memberships_of(room.id)
+            .unwrap()
+            .iter()
+            .map(|m| m.user_id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(members(&lobby), [1, 2]);
+    assert_eq!(members(&count), [1, 4]);
+    assert_eq!(members(&cafe), [2]);
+    assert_eq!((lobby.members, count.members, cafe.members), (2, 2, 1));
+    assert!(
+        snapshot
+            .memberships_of(lobby.id)
+            .unwrap()
+            .iter()
+            .all(|m| m.role == Role::Member)
+    );
+    let open: Vec<String> = snapshot
+        .busiest_open_rooms(10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name.unwrap())
+        .collect();
+    assert_eq!(open, ["Lobby", "42", "café ☕"]);
+
+    // Accounts and sessions are untouched.
+    let users: Vec<(String, bool)> = store
+        .list_users()
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.username, u.disabled))
+        .collect();
+    assert_eq!(
+        users,
+        [
+            ("alice".into(), false),
+            ("bob".into(), false),
+            ("carol".into(), true),
+            ("dave".into(), false)
+        ]
+    );
+    let alice = crate::auth::token_key("YRAnPBwLecRKMs1jycqzJL4Ilq28iZhQ3XeUpk1ih7g").unwrap();
+    assert_eq!(store.session(alice).unwrap().unwrap().user_id, 1);
+
+    // The tables of schema 1 are gone, and a second open changes nothing.
+    let names: Vec<String> = snapshot_tables(&store);
+    assert!(
+        !names.iter().any(|n| n == "messages" || n == "visits"),
+        "{names:?}"
+    );
+    drop(snapshot);
+    drop(store);
+    let again = Store::open(dir.path()).unwrap();
+    assert_eq!(snapshot_tables(&again), names);
+}
+
+fn snapshot_tables(store: &Store) -> Vec<String> {
+    use redb::ReadableDatabase;
+    let mut names: Vec<String> = store
+        .db()
+        .unwrap()
+        .begin_read()
+        .unwrap()
+        .list_tables()
+        .unwrap()
+        .map(|t| t.name().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_migrated_room_goes_on_with_the_next_id_and_keeps_its_client_ids() {
+    let dir = fixture_v1();
+    let store = Store::open(dir.path()).unwrap();
+    let lobby = store
+        .snapshot()
+        .unwrap()
+        .room_by_name("Lobby")
+        .unwrap()
+        .unwrap()
+        .id;
+    store
+        .transact(Durability::Immediate, 1_796_122_500_000, |tx| {
+            let earlier = tx.message_by_client_id(lobby, 2, "fx-bob-1")?.unwrap();
+            assert_eq!(
+                (earlier.id, earlier.text.as_str()),
+                (2, "hi alice <b>not bold</b>")
+            );
+            assert_eq!(
+                tx.append_message(lobby, 4, "after the upgrade", None)?.id,
+                4
+            );
+            Ok(())
+        })
+        .unwrap();
 }
 
 #[test]

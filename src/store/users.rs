@@ -81,14 +81,11 @@ impl Store {
     pub fn find_user(&self, username: &str) -> Result<Option<UserWithHash>, StoreError> {
         self.read(|txn| {
             let names = txn.open_table(tables::USERNAMES)?;
-            let Some(id) = names
-                .get(username_key(username).as_str())?
-                .map(|v| v.value())
-            else {
+            let Some(id) = user_id_by_name(&names, username)? else {
                 return Ok(None);
             };
             let users = txn.open_table(tables::USERS)?;
-            load(&users, id)
+            load_user(&users, id)
         })
     }
 
@@ -96,7 +93,7 @@ impl Store {
     pub fn user(&self, id: u64) -> Result<Option<User>, StoreError> {
         self.read(|txn| {
             let users = txn.open_table(tables::USERS)?;
-            Ok(load(&users, id)?.map(|u| u.user))
+            Ok(load_user(&users, id)?.map(|u| u.user))
         })
     }
 
@@ -144,7 +141,17 @@ impl Store {
     }
 }
 
-fn load(
+/// The id of the account called `username`, in any case.
+pub(super) fn user_id_by_name(
+    names: &impl ReadableTable<&'static str, u64>,
+    username: &str,
+) -> Result<Option<u64>, StoreError> {
+    Ok(names
+        .get(username_key(username).as_str())?
+        .map(|v| v.value()))
+}
+
+pub(super) fn load_user(
     users: &impl ReadableTable<u64, &'static [u8]>,
     id: u64,
 ) -> Result<Option<UserWithHash>, StoreError> {

@@ -7,6 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
 use crate::auth::AuthError;
+use crate::rooms::RoomError;
 use crate::store::StoreError;
 
 /// Body of every API error.
@@ -164,6 +165,23 @@ impl From<AuthError> for ApiError {
                 tracing::error!(error = %detail, "internal error");
                 ApiError::Internal(body("internal", "Something went wrong on the server."))
             }
+        }
+    }
+}
+
+impl From<RoomError> for ApiError {
+    fn from(err: RoomError) -> Self {
+        let message = err.to_string();
+        match err {
+            // The same answer whether the room was never created or is one the asker may not
+            // see.
+            RoomError::NotFound => ApiError::not_found("room_not_found", message),
+            RoomError::NotAllowed(_) => ApiError::Forbidden(body("forbidden", message)),
+            RoomError::NotMember => ApiError::not_found("not_a_member", message),
+            RoomError::InvalidName(_) => ApiError::bad_request("invalid_room", message),
+            RoomError::NameTaken => ApiError::Conflict(body("room_exists", message)),
+            RoomError::ShuttingDown => ApiError::Unavailable(body("unavailable", message)),
+            RoomError::Store(err) => ApiError::from(err),
         }
     }
 }

@@ -25,12 +25,14 @@ use crate::auth::{Auth, Session};
 use crate::chat::Chat;
 use crate::clock::SharedClock;
 use crate::config::HttpTimeouts;
+use crate::rooms::Rooms;
 use crate::store::Store;
 
 /// What every handler can reach.
 pub struct AppState {
     pub store: Arc<Store>,
     pub auth: Arc<Auth>,
+    pub rooms: Arc<Rooms>,
     pub chat: Arc<Chat>,
     pub clock: SharedClock,
     /// Served over TLS: `__Host-` cookie, `Secure`, HSTS.

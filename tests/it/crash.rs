@@ -244,23 +244,37 @@ async fn restart_after_sigkill_with_a_large_history() {
     std::fs::create_dir_all(&data).unwrap();
     let filled = Instant::now();
     {
-        let store = confab::store::Store::open(&data).unwrap();
-        let room = store.find_or_create_room("big", 0).unwrap().id;
-        let text = "x".repeat(1000);
-        let batch: Vec<_> = (0..5_000)
-            .map(|_| confab::store::NewMessage {
-                room_id: room,
-                user_id: 1,
-                user: "filler".into(),
-                text: text.clone(),
-                client_id: None,
+        use confab::store::{Kind, RoomRecord, Store};
+        use redb::Durability;
+        let store = Store::open(&data).unwrap();
+        let room = store
+            .transact(Durability::Immediate, 0, |tx| {
+                tx.create_room(RoomRecord {
+                    kind: Kind::Open,
+                    name: Some("big".into()),
+                    topic: None,
+                    created_at: 0,
+                    created_by: None,
+                    seq: 0,
+                    last_id: 0,
+                    last_activity: 0,
+                    members: 0,
+                    hidden: 0,
+                })
             })
-            .collect();
-        let per_batch: u64 = batch.iter().map(|m| m.text.len() as u64).sum();
+            .unwrap();
+        let text = "x".repeat(1000);
         let mut written = 0;
         while written < mib * 1024 * 1024 {
-            store.append_batch(&batch, 1).unwrap();
-            written += per_batch;
+            store
+                .transact(Durability::Immediate, 1, |tx| {
+                    for _ in 0..5_000 {
+                        tx.append_message(room, 1, &text, None)?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            written += 5_000 * text.len() as u64;
         }
     }
     let size = std::fs::metadata(data.join(confab::store::DB_FILE))

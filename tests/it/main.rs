@@ -15,6 +15,7 @@ mod binary;
 mod chat_ws;
 mod crash;
 mod cross_site;
+mod migration;
 mod pages;
 mod storage_faults;
 mod tls;

@@ -9,9 +9,10 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use crate::chat::MessageLog;
-use crate::chat::names::check_room_name;
-use crate::store::{MessageRange, Page, StoreError, StoredMessage};
+use crate::rooms::RoomRef;
+use crate::rooms::input::check_room_name;
+use crate::rooms::view::MessageView;
+use crate::store::{HistoryQuery, Room};
 use crate::web::AppState;
 use crate::web::error::ApiError;
 
@@ -26,50 +27,16 @@ fn example_room() -> String {
     "lobby".into()
 }
 
-/// Which part of a room's history a request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wanted {
-    /// Only `before`, only `after`, or neither.
-    Range(MessageRange),
-    /// Both: the messages with `after < id < before`, oldest first, from `after` on.
-    Between { after: u64, before: u64 },
-}
-
-impl Wanted {
-    fn of(before: Option<u64>, after: Option<u64>) -> Self {
-        match (before, after) {
-            (Some(before), None) => Wanted::Range(MessageRange::Before(before)),
-            (None, Some(after)) => Wanted::Range(MessageRange::After(after)),
-            (None, None) => Wanted::Range(MessageRange::Latest),
-            (Some(before), Some(after)) => Wanted::Between { after, before },
-        }
-    }
-
-    fn read(self, log: &impl MessageLog, room_id: u64, limit: usize) -> Result<Page, StoreError> {
-        let (after, before) = match self {
-            Wanted::Range(range) => return log.read_range(room_id, range, limit),
-            Wanted::Between { after, before } => (after, before),
-        };
-        let mut page = log.read_range(room_id, MessageRange::After(after), limit)?;
-        let inside = page.messages.iter().take_while(|m| m.id < before).count();
-        if inside < page.messages.len() {
-            page.messages.truncate(inside);
-            page.more = false;
-        } else if page.more {
-            // The page is full and inside the range: is the next message inside it too?
-            let last = page.messages.last().map_or(after, |m| m.id);
-            let next = log.read_range(room_id, MessageRange::After(last), 1)?;
-            page.more = next.messages.first().is_some_and(|m| m.id < before);
-        }
-        Ok(page)
-    }
-}
-
 /// A room with its activity.
 #[derive(Debug, Object)]
 struct RoomView {
-    /// The name as first created.
-    name: String,
+    id: u64,
+    /// The name as first created; null for a direct room.
+    name: Option<String>,
+    /// `open`, `private` or `direct`.
+    kind: String,
+    /// Whether you are a member.
+    member: bool,
     /// Unix milliseconds of the newest message (or of creation).
     last_activity: u64,
     /// Id of the newest message (0 when there is none).
@@ -83,36 +50,9 @@ struct RoomList {
     rooms: Vec<RoomView>,
 }
 
-/// A chat message.
-#[derive(Debug, Object)]
-struct MessageView {
-    room: String,
-    /// Increases strictly within a room; never reused.
-    id: u64,
-    user: String,
-    text: String,
-    /// Unix milliseconds.
-    ts: u64,
-    #[oai(skip_serializing_if_is_none)]
-    client_id: Option<String>,
-}
-
-impl MessageView {
-    fn new(room: &str, m: StoredMessage) -> Self {
-        MessageView {
-            room: room.to_owned(),
-            id: m.id,
-            user: m.user,
-            text: m.text,
-            ts: m.ts,
-            client_id: m.client_id,
-        }
-    }
-}
-
 #[derive(Debug, Object)]
 struct MessagePage {
-    room: String,
+    room: Option<String>,
     /// Oldest first.
     messages: Vec<MessageView>,
     /// More messages exist beyond this page in the requested direction.
@@ -135,30 +75,46 @@ pub struct RoomsApi;
 
 #[OpenApi(tag = "ApiTags::Rooms")]
 impl RoomsApi {
-    /// Rooms with the most recent activity, and how many people are online in each.
+    /// The open rooms with the most recent activity and every room you are a member of,
+    /// newest activity first, with how many people are online in each.
     #[oai(path = "/rooms", method = "get")]
     async fn rooms(
         &self,
         state: Data<&Arc<AppState>>,
         req: &Request,
     ) -> Result<RoomListResponse, ApiError> {
-        state
+        let session = state
             .session(req)
             .await
             .ok_or_else(ApiError::not_signed_in)?;
-        let store = Arc::clone(&state.store);
-        let rooms = tokio::task::spawn_blocking(move || store.active_rooms(ROOM_LIST_LIMIT))
-            .await
-            .map_err(|_| ApiError::from(StoreError::Unavailable))??;
-        let rooms = rooms
+        let listing = state
+            .rooms
+            .listing(session.user.id, ROOM_LIST_LIMIT)
+            .await?;
+        let view = |room: Room, member: bool| RoomView {
+            online: state.chat.hub.online_count(room.id) as u64,
+            id: room.id,
+            kind: room.kind.as_str().to_owned(),
+            member,
+            name: room.name,
+            last_activity: room.last_activity,
+            last_message_id: room.last_id,
+        };
+        let member_of: std::collections::HashSet<u64> =
+            listing.mine.iter().map(|(room, _)| room.id).collect();
+        let mut rooms: Vec<RoomView> = listing
+            .mine
             .into_iter()
-            .map(|room| RoomView {
-                online: state.chat.hub.online_count(room.id) as u64,
-                name: room.name,
-                last_activity: room.last_activity,
-                last_message_id: room.last_id,
-            })
+            .map(|(room, _)| view(room, true))
             .collect();
+        rooms.extend(
+            listing
+                .open
+                .into_iter()
+                .filter(|room| !member_of.contains(&room.id))
+                .map(|room| view(room, false)),
+        );
+        rooms.sort_by_key(|room| std::cmp::Reverse(room.last_activity));
         Ok(RoomListResponse::Ok(Json(RoomList { rooms })))
     }
 
@@ -197,7 +153,7 @@ impl RoomsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<MessagesResponse, ApiError> {
-        state
+        let session = state
             .session(req)
             .await
             .ok_or_else(ApiError::not_signed_in)?;
@@ -205,32 +161,14 @@ impl RoomsApi {
             .map_err(|reason| ApiError::bad_request("invalid_room", reason))?
             .to_owned();
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-        let wanted = Wanted::of(before.0, after.0);
-        let store = Arc::clone(&state.store);
-        let found = tokio::task::spawn_blocking(move || {
-            let Some(room) = store.find_room(&name)? else {
-                return Ok(None);
-            };
-            let page = wanted.read(store.as_ref(), room.id, limit as usize)?;
-            Ok::<_, StoreError>(Some((room, page)))
-        })
-        .await
-        .map_err(|_| ApiError::from(StoreError::Unavailable))?
-        .map_err(ApiError::from)?;
-        let Some((room, page)) = found else {
-            return Err(ApiError::not_found(
-                "room_not_found",
-                "No room has that name yet.",
-            ));
-        };
-        let messages = page
-            .messages
-            .into_iter()
-            .map(|m| MessageView::new(&room.name, m))
-            .collect();
+        let query = HistoryQuery::from_bounds(before.0, after.0);
+        let page = state
+            .rooms
+            .history(session.user.id, RoomRef::Name(name), query, limit as usize)
+            .await?;
         Ok(MessagesResponse::Ok(Json(MessagePage {
-            room: room.name,
-            messages,
+            room: page.room.name,
+            messages: page.messages,
             more: page.more,
         })))
     }
@@ -239,7 +177,6 @@ impl RoomsApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewMessage, Store};
     use poem_openapi::OpenApiService;
     use poem_openapi::validation::{Pattern, Validator};
 
@@ -291,61 +228,5 @@ mod tests {
                 "{name:?}"
             );
         }
-    }
-
-    fn store_with_messages(count: usize) -> (tempfile::TempDir, Store, u64) {
-        let dir = tempfile::TempDir::new().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let room = store.find_or_create_room("r", 0).unwrap().id;
-        let batch: Vec<NewMessage> = (0..count)
-            .map(|i| NewMessage {
-                room_id: room,
-                user_id: 1,
-                user: "alice".into(),
-                text: format!("m{i}"),
-                client_id: None,
-            })
-            .collect();
-        store.append_batch(&batch, 1).unwrap();
-        (dir, store, room)
-    }
-
-    fn read(
-        store: &Store,
-        room: u64,
-        before: Option<u64>,
-        after: Option<u64>,
-        limit: usize,
-    ) -> (Vec<u64>, bool) {
-        let page = Wanted::of(before, after).read(store, room, limit).unwrap();
-        (page.messages.iter().map(|m| m.id).collect(), page.more)
-    }
-
-    #[test]
-    fn before_and_after_together_read_the_messages_between_them() {
-        let (_dir, store, room) = store_with_messages(10);
-        assert_eq!(
-            read(&store, room, Some(8), Some(2), 3),
-            (vec![3, 4, 5], true)
-        );
-        assert_eq!(read(&store, room, Some(8), Some(5), 3), (vec![6, 7], false));
-        assert_eq!(
-            read(&store, room, Some(8), Some(4), 3),
-            (vec![5, 6, 7], false)
-        );
-        assert_eq!(
-            read(&store, room, Some(8), Some(2), 200),
-            (vec![3, 4, 5, 6, 7], false)
-        );
-        assert_eq!(read(&store, room, Some(3), Some(2), 5), (vec![], false));
-        assert_eq!(read(&store, room, Some(2), Some(9), 5), (vec![], false));
-        assert_eq!(
-            read(&store, room, Some(u64::MAX), Some(8), 1),
-            (vec![9], true)
-        );
-        // One bound alone, or none, reads as before.
-        assert_eq!(read(&store, room, Some(4), None, 2), (vec![2, 3], true));
-        assert_eq!(read(&store, room, None, Some(8), 5), (vec![9, 10], false));
-        assert_eq!(read(&store, room, None, None, 2), (vec![9, 10], true));
     }
 }

@@ -8,7 +8,8 @@ use poem::{Request, Response, handler};
 
 use super::layout::{head, sign_out_button};
 use super::{State, page, room_path, see_other};
-use crate::chat::names::{MESSAGE_MAX, check_room_name};
+use crate::rooms::RoomRef;
+use crate::rooms::input::{MESSAGE_MAX, check_room_name};
 use crate::web::Assets;
 
 #[handler]
@@ -27,10 +28,12 @@ pub async fn chat_page(req: &Request, state: Data<&State>, Path(raw): Path<Strin
         ));
     };
     // Show the room as first created (`Lobby`), even when typed as `lobby`.
-    let store = std::sync::Arc::clone(&state.store);
-    let lookup = name.clone();
-    let display = match tokio::task::spawn_blocking(move || store.find_room(&lookup)).await {
-        Ok(Ok(Some(room))) => room.name,
+    let display = match state
+        .rooms
+        .find(session.user.id, RoomRef::Name(name.clone()))
+        .await
+    {
+        Ok(visible) => visible.room.name.unwrap_or(name),
         _ => name,
     };
     let assets = Assets::shared();

@@ -8,12 +8,11 @@ use serde::Deserialize;
 
 use super::layout::layout;
 use super::{State, page, room_path, see_other};
-use crate::chat::names::{ROOM_NAME_MAX, check_room_name};
-use crate::store::{Room, RoomActivity};
+use crate::rooms::input::{ROOM_NAME_MAX, check_room_name};
+use crate::store::Room;
 use crate::web::Assets;
 
 const ACTIVE_ROOMS: usize = 20;
-const RECENT_ROOMS: usize = 10;
 
 /// The join box's query string: `/rooms?room=NAME`. Without `room`, the page lists rooms.
 #[derive(Debug, Deserialize)]
@@ -64,10 +63,11 @@ fn ago(now_ms: u64, then_ms: u64) -> String {
 }
 
 fn room_item(room: &Room, online: usize, now: u64, when: u64) -> Markup {
+    let name = room.name.as_deref().unwrap_or_default();
     html! {
         li {
-            a.room-link href=(room_path(&room.name)) {
-                span.room-name { (room.name) }
+            a.room-link href=(room_path(name)) {
+                span.room-name { (name) }
                 span.room-meta {
                     @if online > 0 { span.online-dot aria-hidden="true" {} (online) " online · " }
                     (ago(now, when))
@@ -92,24 +92,16 @@ pub async fn rooms_page(
         None => None,
     };
     let typed = query.room.unwrap_or_default();
-    let store = std::sync::Arc::clone(&state.store);
-    let user_id = session.user.id;
-    let lists = tokio::task::spawn_blocking(move || {
-        Ok::<_, crate::store::StoreError>((
-            store.active_rooms(ACTIVE_ROOMS)?,
-            store.visited_rooms(user_id, RECENT_ROOMS)?,
-        ))
-    })
-    .await;
-    let (active, visited): (Vec<Room>, Vec<RoomActivity>) = match lists {
-        Ok(Ok(lists)) => lists,
-        _ => {
+    let listing = match state.rooms.listing(session.user.id, ACTIVE_ROOMS).await {
+        Ok(listing) => listing,
+        Err(_) => {
             return super::error_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The room list could not be read. Try again in a moment.",
             );
         }
     };
+    let (active, mine) = (listing.open, listing.mine);
     let now = state.clock.now_ms();
     let markup = html! {
         section.card {
@@ -130,13 +122,13 @@ pub async fn rooms_page(
                 }
             }
             section.card {
-                h2 { "Your recent rooms" }
-                @if visited.is_empty() {
+                h2 { "Your rooms" }
+                @if mine.is_empty() {
                     p.empty-state { "Rooms you join will show up here." }
                 } @else {
                     ul.room-list {
-                        @for visit in &visited {
-                            (room_item(&visit.room, state.chat.hub.online_count(visit.room.id), now, visit.visited_at))
+                        @for (room, _) in &mine {
+                            (room_item(room, state.chat.hub.online_count(room.id), now, room.last_activity))
                         }
                     }
                 }

@@ -3,7 +3,7 @@
 //! WebSocket frame must obey the same rules as one typed into the join box.
 
 use confab::auth::validate::{check_password, check_username};
-use confab::chat::names::{
+use confab::rooms::input::{
     CLIENT_ID_MAX, MESSAGE_MAX, ROOM_NAME_MAX, TextProblem, check_client_id, check_message_text,
     check_room_name,
 };

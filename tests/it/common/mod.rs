@@ -101,6 +101,15 @@ impl TestServer {
         Self::launch(config, data, Some(dir), Arc::new(clock)).await
     }
 
+    /// A server on a copy of a database file (a fixture written by an earlier release).
+    pub async fn start_on_copy_of(database: &Path, clock: ManualClock) -> TestServer {
+        let dir = TempDir::new().expect("temp dir");
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::copy(database, data.join(confab::store::DB_FILE)).expect("copy the database");
+        Self::launch(ServeArgs::default(), data, Some(dir), Arc::new(clock)).await
+    }
+
     /// A server whose disk fails when the returned switch says so.
     pub async fn start_with_faults(config: ServeArgs) -> (TestServer, confab::store::FaultSwitch) {
         let dir = TempDir::new().expect("temp dir");

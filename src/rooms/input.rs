@@ -1,4 +1,4 @@
-//! Input rules for rooms and messages (SPEC §8). Lengths count characters, not bytes.
+//! Input rules for rooms and messages (see `DATA_MODEL.md`). Lengths count characters, not bytes.
 
 pub const ROOM_NAME_MAX: usize = 64;
 pub const MESSAGE_MAX: usize = 4000;

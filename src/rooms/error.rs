@@ -1,0 +1,37 @@
+use thiserror::Error;
+
+use super::access::Denied;
+use crate::store::StoreError;
+
+/// Why a room operation was refused. Each door maps these to its answer in one place
+/// (`web::error` for HTTP, `chat::protocol` for the WebSocket).
+#[derive(Debug, Error)]
+pub enum RoomError {
+    /// No such room, or one this person may not see: the two are never told apart.
+    #[error("There is no such room.")]
+    NotFound,
+    #[error("{0}")]
+    NotAllowed(&'static str),
+    #[error("You are not a member of this room.")]
+    NotMember,
+    #[error("{0}")]
+    InvalidName(&'static str),
+    /// Taken by any room, including a private one the asker cannot see (the answer does not
+    /// say which).
+    #[error("That room name is taken.")]
+    NameTaken,
+    #[error("The server is shutting down; try again after reconnecting.")]
+    ShuttingDown,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<Denied> for RoomError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Hidden => RoomError::NotFound,
+            Denied::NotAllowed => RoomError::NotAllowed("Only the room's owners can do that."),
+            Denied::NotMember => RoomError::NotMember,
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! How a message looks on every door: the JSON API's `Message` and the WebSocket's `M` are
+//! this one type (see `src/chat/PROTOCOL.md`). Authors are stored by id; their names are looked
+//! up when a message is shown, so a renamed account shows its new name everywhere.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use poem_openapi::Object;
+use serde::Serialize;
+
+use crate::store::{Room, Snapshot, StoreError, StoredMessage};
+
+/// What a message is shown as when its author's account is gone.
+const UNKNOWN_AUTHOR: &str = "unknown";
+
+/// A chat message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
+#[oai(rename = "Message")]
+pub struct MessageView {
+    pub room_id: u64,
+    /// The room's name; null for a direct room.
+    pub room: Option<String>,
+    /// Increases strictly within a room; never reused.
+    pub id: u64,
+    /// The room sequence number of the message's latest change (its id until it changes).
+    pub seq: u64,
+    pub user_id: u64,
+    /// The author's username.
+    pub user: String,
+    pub text: String,
+    /// Unix milliseconds.
+    pub ts: u64,
+    /// The sender's idempotency key, when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub client_id: Option<String>,
+}
+
+impl MessageView {
+    pub fn new(room: &Room, message: StoredMessage, author: &str) -> MessageView {
+        MessageView {
+            room_id: message.room_id,
+            room: room.name.clone(),
+            id: message.id,
+            seq: message.seq,
+            user_id: message.user_id,
+            user: author.to_owned(),
+            text: message.text,
+            ts: message.ts,
+            client_id: message.client_id,
+        }
+    }
+}
+
+/// Usernames by id, each looked up once per snapshot.
+pub struct Names<'s> {
+    snapshot: &'s Snapshot,
+    known: HashMap<u64, Arc<str>>,
+}
+
+impl<'s> Names<'s> {
+    pub fn new(snapshot: &'s Snapshot) -> Self {
+        Names {
+            snapshot,
+            known: HashMap::new(),
+        }
+    }
+
+    pub fn of(&mut self, user_id: u64) -> Result<Arc<str>, StoreError> {
+        if let Some(name) = self.known.get(&user_id) {
+            return Ok(Arc::clone(name));
+        }
+        let name: Arc<str> = match self.snapshot.user(user_id)? {
+            Some(user) => user.username.into(),
+            None => UNKNOWN_AUTHOR.into(),
+        };
+        self.known.insert(user_id, Arc::clone(&name));
+        Ok(name)
+    }
+
+    /// The messages of a page, with their authors' names.
+    pub fn messages(
+        &mut self,
+        room: &Room,
+        messages: Vec<StoredMessage>,
+    ) -> Result<Vec<MessageView>, StoreError> {
+        messages
+            .into_iter()
+            .map(|m| {
+                let author = self.of(m.user_id)?;
+                Ok(MessageView::new(room, m, &author))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,288 @@
+//! `Tx`: one write transaction with typed access to rooms, memberships and history. The
+//! group-commit writer runs a whole batch of room changes in one `Tx`; the rules of what a
+//! change may do live above the store (`rooms::changes`), which only asks and writes here.
+//!
+//! Room records are read once per transaction and written back once at the end
+//! ([`Tx::finish`]), with the open-room activity index, so a batch of a hundred messages in one
+//! room rewrites its record once.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use redb::{ReadableTable, Table, WriteTransaction};
+
+use super::history::StoredMessage;
+use super::record::MessageRecord;
+use super::rooms::{
+    Kind, Membership, RoomRecord, load_membership, load_room, memberships_of, room_key,
+};
+use super::users::{User, load_user, user_id_by_name};
+use super::{StoreError, tables};
+
+/// A room record read in this transaction, and whether it must be written back.
+struct Touched {
+    record: RoomRecord,
+    /// The activity time under which the open-room index lists it now (none: not listed).
+    indexed_at: Option<u64>,
+    dirty: bool,
+}
+
+pub struct Tx<'t> {
+    txn: &'t WriteTransaction,
+    now_ms: u64,
+    rooms: Table<'t, u64, &'static [u8]>,
+    history: Table<'t, (u64, u64), &'static [u8]>,
+    client_ids: Table<'t, (u64, u64, &'static str), u64>,
+    members: Table<'t, (u64, u64), &'static [u8]>,
+    user_rooms: Table<'t, (u64, u64), ()>,
+    room_names: Table<'t, &'static str, u64>,
+    touched: HashMap<u64, Touched>,
+}
+
+impl<'t> Tx<'t> {
+    pub(super) fn open(txn: &'t WriteTransaction, now_ms: u64) -> Result<Tx<'t>, StoreError> {
+        Ok(Tx {
+            txn,
+            now_ms,
+            rooms: txn.open_table(tables::ROOMS)?,
+            history: txn.open_table(tables::HISTORY)?,
+            client_ids: txn.open_table(tables::CLIENT_IDS)?,
+            members: txn.open_table(tables::MEMBERS)?,
+            user_rooms: txn.open_table(tables::USER_ROOMS)?,
+            room_names: txn.open_table(tables::ROOM_NAMES)?,
+            touched: HashMap::new(),
+        })
+    }
+
+    /// Writes back every room record this transaction changed.
+    pub(super) fn finish(mut self) -> Result<(), StoreError> {
+        let mut activity = self.txn.open_table(tables::OPEN_ROOMS_BY_ACTIVITY)?;
+        for (id, touched) in self.touched.drain() {
+            if !touched.dirty {
+                continue;
+            }
+            let listed =
+                (touched.record.kind == Kind::Open).then_some(touched.record.last_activity);
+            if listed != touched.indexed_at {
+                if let Some(at) = touched.indexed_at {
+                    activity.remove((at, id))?;
+                }
+                if let Some(at) = listed {
+                    activity.insert((at, id), ())?;
+                }
+            }
+            self.rooms
+                .insert(id, serde_json::to_vec(&touched.record)?.as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// The time this transaction works at (Unix milliseconds).
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    fn touched(&mut self, id: u64) -> Result<Option<&mut Touched>, StoreError> {
+        match self.touched.entry(id) {
+            Entry::Occupied(entry) => Ok(Some(entry.into_mut())),
+            Entry::Vacant(entry) => match load_room(&self.rooms, id)? {
+                Some(record) => {
+                    let indexed_at = (record.kind == Kind::Open).then_some(record.last_activity);
+                    Ok(Some(entry.insert(Touched {
+                        record,
+                        indexed_at,
+                        dirty: false,
+                    })))
+                }
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// A room as this transaction sees it (with its changes so far).
+    pub fn room(&mut self, id: u64) -> Result<Option<RoomRecord>, StoreError> {
+        Ok(self.touched(id)?.map(|t| t.record.clone()))
+    }
+
+    /// Changes a room's record; it is written back at the end of the transaction.
+    pub fn update_room(
+        &mut self,
+        id: u64,
+        change: impl FnOnce(&mut RoomRecord),
+    ) -> Result<(), StoreError> {
+        let touched = self.touched(id)?.ok_or(StoreError::NotFound)?;
+        change(&mut touched.record);
+        touched.dirty = true;
+        Ok(())
+    }
+
+    /// The id of the open or private room called `name`, in any case.
+    pub fn room_id_by_name(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .room_names
+            .get(room_key(name).as_str())?
+            .map(|v| v.value()))
+    }
+
+    /// Creates a room; a named room's name must be free (the caller checked).
+    pub fn create_room(&mut self, record: RoomRecord) -> Result<u64, StoreError> {
+        let id = self.rooms.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
+        if let Some(name) = &record.name {
+            self.room_names.insert(room_key(name).as_str(), id)?;
+        }
+        self.rooms
+            .insert(id, serde_json::to_vec(&record)?.as_slice())?;
+        self.touched.insert(
+            id,
+            Touched {
+                record,
+                indexed_at: None,
+                dirty: true,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Moves a named room to a new name (in the one name space of open and private rooms).
+    pub fn rename_room(&mut self, id: u64, old: &str, new: &str) -> Result<(), StoreError> {
+        self.room_names.remove(room_key(old).as_str())?;
+        self.room_names.insert(room_key(new).as_str(), id)?;
+        Ok(())
+    }
+
+    /// The direct room of exactly these people, by [`super::rooms::direct_key`].
+    pub fn direct_room(&self, key: &str) -> Result<Option<u64>, StoreError> {
+        let direct = self.txn.open_table(tables::DIRECT_ROOMS)?;
+        Ok(direct.get(key)?.map(|v| v.value()))
+    }
+
+    /// Records the direct room of exactly these people.
+    pub fn set_direct_room(&self, key: &str, id: u64) -> Result<(), StoreError> {
+        self.txn.open_table(tables::DIRECT_ROOMS)?.insert(key, id)?;
+        Ok(())
+    }
+
+    pub fn membership(&self, room_id: u64, user_id: u64) -> Result<Option<Membership>, StoreError> {
+        load_membership(&self.members, room_id, user_id)
+    }
+
+    /// Every membership of a room, longest-standing first.
+    pub fn memberships_of(&self, room_id: u64) -> Result<Vec<Membership>, StoreError> {
+        memberships_of(&self.members, room_id)
+    }
+
+    /// Adds or replaces a membership. The room's member count is the caller's to keep.
+    pub fn put_membership(&mut self, membership: &Membership) -> Result<(), StoreError> {
+        let key = (membership.room_id, membership.user_id);
+        self.members
+            .insert(key, serde_json::to_vec(&membership.record())?.as_slice())?;
+        self.user_rooms
+            .insert((membership.user_id, membership.room_id), ())?;
+        Ok(())
+    }
+
+    /// Ends a membership; returns it if there was one.
+    pub fn remove_membership(
+        &mut self,
+        room_id: u64,
+        user_id: u64,
+    ) -> Result<Option<Membership>, StoreError> {
+        let removed = load_membership(&self.members, room_id, user_id)?;
+        if removed.is_some() {
+            self.members.remove((room_id, user_id))?;
+            self.user_rooms.remove((user_id, room_id))?;
+        }
+        Ok(removed)
+    }
+
+    pub fn user(&self, id: u64) -> Result<Option<User>, StoreError> {
+        let users = self.txn.open_table(tables::USERS)?;
+        Ok(load_user(&users, id)?.map(|u| u.user))
+    }
+
+    pub fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let names = self.txn.open_table(tables::USERNAMES)?;
+        match user_id_by_name(&names, username)? {
+            Some(id) => self.user(id),
+            None => Ok(None),
+        }
+    }
+
+    /// The message this user already sent to this room under `client_id`, if any.
+    pub fn message_by_client_id(
+        &self,
+        room_id: u64,
+        user_id: u64,
+        client_id: &str,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        let Some(id) = self
+            .client_ids
+            .get((room_id, user_id, client_id))?
+            .map(|v| v.value())
+        else {
+            return Ok(None);
+        };
+        match self.history.get((room_id, id))? {
+            Some(bytes) => Ok(Some(StoredMessage::from_record(
+                room_id,
+                id,
+                MessageRecord::decode(bytes.value())?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores a new message under the room's next sequence number, which becomes its id.
+    pub fn append_message(
+        &mut self,
+        room_id: u64,
+        user_id: u64,
+        text: &str,
+        client_id: Option<&str>,
+    ) -> Result<StoredMessage, StoreError> {
+        let now = self.now_ms;
+        let touched = self.touched(room_id)?.ok_or(StoreError::NotFound)?;
+        let room = &mut touched.record;
+        room.seq += 1;
+        room.last_id = room.seq;
+        room.last_activity = room.last_activity.max(now);
+        touched.dirty = true;
+        let (id, ts) = (room.seq, room.last_activity);
+        let record = MessageRecord {
+            ts,
+            user_id,
+            text: text.to_owned(),
+            client_id: client_id.map(str::to_owned),
+            changed_seq: None,
+        };
+        self.history
+            .insert((room_id, id), record.encode().as_slice())?;
+        if let Some(client_id) = client_id {
+            self.client_ids.insert((room_id, user_id, client_id), id)?;
+        }
+        Ok(StoredMessage::from_record(room_id, id, record))
+    }
+
+    /// Gives an existing message the room's next sequence number, as every later change to it
+    /// (an edit, a reaction) does, so a client resuming from before it sees the message again.
+    /// Returns the new sequence number.
+    pub fn resequence_message(&mut self, room_id: u64, id: u64) -> Result<u64, StoreError> {
+        let mut record = match self.history.get((room_id, id))? {
+            Some(bytes) => MessageRecord::decode(bytes.value())?,
+            None => return Err(StoreError::NotFound),
+        };
+        let touched = self.touched(room_id)?.ok_or(StoreError::NotFound)?;
+        touched.record.seq += 1;
+        touched.dirty = true;
+        let seq = touched.record.seq;
+        let mut changes = self.txn.open_table(tables::CHANGES)?;
+        if let Some(previous) = record.changed_seq {
+            changes.remove((room_id, previous))?;
+        }
+        changes.insert((room_id, seq), id)?;
+        record.changed_seq = Some(seq);
+        self.history
+            .insert((room_id, id), record.encode().as_slice())?;
+        Ok(seq)
+    }
+}
