@@ -12,11 +12,13 @@ use tokio_util::task::TaskTracker;
 
 use crate::accept::PlainAcceptor;
 use crate::auth::Auth;
-use crate::chat::{Chat, CloseReason, WriterThread};
+use crate::chat::{Chat, CloseReason, Hub};
 use crate::clock::SharedClock;
 use crate::config::ServeArgs;
 use crate::operator::control::{self, ControlSocket, Operated};
 use crate::rooms::Rooms;
+use crate::rooms::fanout::Fanout;
+use crate::rooms::writer::{Writer, WriterThread};
 use crate::store::{self, Store};
 use crate::tls::{Tls, TlsAcceptor};
 use crate::web::redirect::RedirectTarget;
@@ -64,6 +66,7 @@ pub struct Server {
     tls: Option<Tls>,
     domains: Vec<String>,
     state: Arc<AppState>,
+    writer: Writer,
     writer_thread: WriterThread,
     control: ControlSocket,
 }
@@ -95,9 +98,15 @@ impl Server {
             Arc::clone(&clock),
             &config.auth_settings(),
         ));
-        let rooms = Arc::new(Rooms::new(Arc::clone(&store), Arc::clone(&clock)));
-        let (chat, writer_thread) = Chat::start(
+        let hub = Arc::new(Hub::new());
+        let (writer, writer_thread) = Writer::start(
             Arc::clone(&store),
+            Arc::clone(&hub) as Arc<dyn Fanout>,
+            Arc::clone(&clock),
+        );
+        let rooms = Arc::new(Rooms::new(Arc::clone(&store), writer.clone()));
+        let chat = Chat::new(
+            hub,
             Arc::clone(&rooms),
             Arc::clone(&clock),
             config.chat_settings(),
@@ -125,6 +134,7 @@ impl Server {
             tls,
             domains: config.tls.domains.clone(),
             state,
+            writer,
             writer_thread,
             control,
         })
@@ -167,6 +177,7 @@ impl Server {
             tls,
             domains,
             state,
+            writer,
             writer_thread,
             control,
         } = self;
@@ -240,7 +251,7 @@ impl Server {
         {
             tracing::warn!("some sockets did not close in time");
         }
-        state.chat.writer.stop().await;
+        writer.stop().await;
         let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
         sweeper.abort();
         let _ = sweeper.await;

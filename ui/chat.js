@@ -27,6 +27,7 @@
 
   var me = root.dataset.user;
   var room = root.dataset.room;
+  var roomId = 0;          // the room's id, from the answer to join
   var maxLength = Number(root.dataset.maxLength) || 4000;
   var GROUP_MS = 5 * 60 * 1000;
   var PAGE = 50;
@@ -36,6 +37,7 @@
   var attempt = 0;
   var reconnectTimer = null;
   var lastId = 0;          // newest message id shown
+  var lastSeq = 0;         // highest sequence number seen: where a reconnect resumes
   var oldestId = 0;        // oldest message id shown
   var moreOlder = false;   // older history exists on the server
   var historyRequest = null; // 'older' | 'newer' while a history request is out
@@ -301,7 +303,7 @@
   function transmit(clientId) {
     var entry = outgoing.get(clientId);
     if (!entry || entry.failed || !ws || ws.readyState !== WebSocket.OPEN || !joined) return;
-    ws.send(JSON.stringify({ type: 'send', room: room, text: entry.text, client_id: clientId }));
+    ws.send(JSON.stringify({ type: 'send', room_id: roomId, text: entry.text, client_id: clientId }));
   }
 
   function submit() {
@@ -340,12 +342,12 @@
     if (!joined || historyRequest || !moreOlder || !oldestId) return;
     historyRequest = 'older';
     updateHistoryStatus();
-    send({ type: 'history', room: room, before: oldestId, limit: PAGE });
+    send({ type: 'history', room_id: roomId, before: oldestId, limit: PAGE });
   }
 
   function requestNewer() {
     historyRequest = 'newer';
-    send({ type: 'history', room: room, after: lastId, limit: 200 });
+    send({ type: 'history', room_id: roomId, since: lastSeq, limit: 200 });
   }
 
   function finishCatchUp() {
@@ -361,10 +363,17 @@
     if (moreOlder && scroller.scrollHeight <= scroller.clientHeight + 8) requestOlder();
   }
 
+  function noteSeq(messages) {
+    messages.forEach(function (m) { if (m.seq > lastSeq) lastSeq = m.seq; });
+  }
+
   function onJoined(frame) {
     joined = true;
     attempt = 0;
     room = frame.room;
+    roomId = frame.room_id;
+    noteSeq(frame.messages);
+    if (!frame.more && frame.seq > lastSeq) lastSeq = frame.seq;
     setState('online');
     members.clear();
     frame.members.forEach(function (name) { members.set(name.toLowerCase(), name); });
@@ -398,6 +407,7 @@
       updateHistoryStatus();
       fillScreen();
     } else {
+      noteSeq(frame.messages);
       frame.messages.forEach(acknowledge);
       showIncoming(frame.messages, false);
       if (frame.more) {
@@ -432,7 +442,7 @@
       return;
     }
     if (frame.code === 'not_joined') {
-      send({ type: 'join', room: room, since: lastId || undefined });
+      send({ type: 'join', room: room, since: lastSeq || undefined });
       return;
     }
     if (historyRequest && frame.room) {
@@ -446,12 +456,14 @@
     switch (frame.type) {
       case 'joined': onJoined(frame); break;
       case 'message':
+        if (frame.room_id !== roomId) break;
+        noteSeq([frame]);
         if (catchingUp) { held.push(frame); break; }
         var mine = acknowledge(frame);
         showIncoming([frame], mine);
         break;
       case 'history': onHistory(frame); break;
-      case 'presence': onPresence(frame); break;
+      case 'presence': if (frame.room_id === roomId) onPresence(frame); break;
       case 'error': onError(frame); break;
       default: break;
     }
@@ -498,7 +510,7 @@
     socket.onopen = function () {
       opened = true;
       var join = { type: 'join', room: room };
-      if (lastId) join.since = lastId;
+      if (lastSeq) join.since = lastSeq;
       socket.send(JSON.stringify(join));
     };
     socket.onmessage = function (event) {

@@ -26,7 +26,8 @@ pub struct Received {
 }
 
 pub struct Member {
-    pub room: usize,
+    /// The room's id on the server.
+    pub room_id: u64,
     pub sink: SplitSink<Socket, Message>,
     reader: JoinHandle<Received>,
 }
@@ -90,7 +91,7 @@ impl Crowd {
                             json!({"type":"join","room":name}).to_string().into(),
                         ))
                         .await?;
-                    loop {
+                    let room_id = loop {
                         let frame = socket
                             .next()
                             .await
@@ -98,12 +99,19 @@ impl Crowd {
                         if let Message::Text(text) = frame
                             && text.as_str().starts_with(r#"{"type":"joined""#)
                         {
-                            break;
+                            let joined: serde_json::Value = serde_json::from_str(text.as_str())?;
+                            break joined["room_id"]
+                                .as_u64()
+                                .context("joined without a room_id")?;
                         }
-                    }
+                    };
                     let (sink, source) = socket.split();
                     let reader = tokio::spawn(read(source, room, epoch, received, stopped, keep));
-                    anyhow::Ok(Member { room, sink, reader })
+                    anyhow::Ok(Member {
+                        room_id,
+                        sink,
+                        reader,
+                    })
                 }
             })
             .buffer_unordered(64)
@@ -181,7 +189,6 @@ async fn read(
 /// were sent.
 pub async fn send_steadily(
     members: &mut [Member],
-    room_prefix: &str,
     rate: f64,
     duration: Duration,
     epoch: Instant,
@@ -194,7 +201,7 @@ pub async fn send_steadily(
         .enumerate()
         .map(|(i, member)| {
             let sent = Arc::clone(&sent);
-            let room = format!("{room_prefix}{}", member.room);
+            let room_id = member.room_id;
             // Spread the members' first sends over one period so they do not all fire at once.
             let offset = period.mul_f64((i % 97) as f64 / 97.0);
             async move {
@@ -206,7 +213,7 @@ pub async fn send_steadily(
                     ticks.tick().await;
                     seq += 1;
                     let text = stamp(seq, epoch);
-                    let frame = json!({"type":"send","room":room,"text":text}).to_string();
+                    let frame = json!({"type":"send","room_id":room_id,"text":text}).to_string();
                     if member.sink.send(Message::Text(frame.into())).await.is_err() {
                         break;
                     }

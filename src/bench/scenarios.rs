@@ -78,7 +78,6 @@ pub async fn fanout(target: &Target, settings: &BenchSettings) -> anyhow::Result
         let epoch = crowd.epoch;
         let sent = send_steadily(
             &mut crowd.members[..1],
-            &prefix,
             settings.fanout_rate as f64,
             duration,
             epoch,
@@ -129,7 +128,7 @@ pub async fn throughput(target: &Target, settings: &BenchSettings) -> anyhow::Re
         let started = Instant::now();
         let duration = Duration::from_secs(settings.seconds);
         let epoch = crowd.epoch;
-        let sent = send_steadily(&mut crowd.members, prefix, rate as f64, duration, epoch).await;
+        let sent = send_steadily(&mut crowd.members, rate as f64, duration, epoch).await;
         let expected = sent * members as u64;
         let delivered = crowd.wait_for(expected, Duration::from_secs(10)).await;
         let elapsed = started.elapsed().as_secs_f64();
@@ -249,7 +248,7 @@ pub async fn durability(target: &mut Target, settings: &BenchSettings) -> anyhow
     let epoch = crowd.epoch;
     let killed = target.is_spawned();
     {
-        let sending = send_steadily(&mut crowd.members, prefix, rate, duration, epoch);
+        let sending = send_steadily(&mut crowd.members, rate, duration, epoch);
         let kill_at = tokio::time::sleep(duration / 2);
         tokio::pin!(sending);
         tokio::pin!(kill_at);

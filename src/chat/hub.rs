@@ -1,9 +1,11 @@
-//! The hub: which sockets are in which room, who is online, and the one place where stored
-//! messages fan out to a room's subscribers.
+//! The hub: which sockets follow which room, whose sockets are whose, who is online, and the
+//! one place where committed changes fan out ([`Fanout`]).
 //!
-//! Locks here are `std::sync::Mutex`, not Tokio's: no `.await` happens while one is held, and
-//! the writer thread publishes from outside the runtime. Lock order is always hub map, then
-//! room.
+//! Two indexes: rooms → their subscribed sockets (a room's messages), and users → all their
+//! sockets (their own events: a room added to or removed from their sidebar, whatever rooms a
+//! socket follows). Locks here are `std::sync::Mutex`, not Tokio's: no `.await` happens while
+//! one is held, and the writer thread publishes from outside the runtime. Lock order is always
+//! the room map, then a room; the socket index is never held with either.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +14,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::outbox::{CloseReason, Outbox, Outgoing};
-use super::protocol::{PresenceEvent, presence_frame};
+use super::protocol::frames::{PresenceEvent, message_frame, presence_frame, room_frame};
+use crate::rooms::fanout::{Fanout, SidebarEvent};
+use crate::rooms::view::MessageView;
 use crate::store::SessionKey;
 
 /// Identifies one socket.
@@ -30,7 +34,7 @@ struct Presence {
 
 /// A room with at least one subscriber. Dropped from the hub when the last one leaves.
 struct LiveRoom {
-    name: Arc<str>,
+    id: u64,
     subscribers: HashMap<ConnId, Subscriber>,
     online: HashMap<u64, Presence>,
 }
@@ -44,6 +48,22 @@ impl LiveRoom {
             }
         }
     }
+
+    /// Removes a subscriber; the others hear a presence `leave` if it was the user's last
+    /// socket here.
+    fn unsubscribe(&mut self, conn: ConnId) -> Option<Subscriber> {
+        let subscriber = self.subscribers.remove(&conn)?;
+        if let Some(presence) = self.online.get_mut(&subscriber.user_id) {
+            presence.sockets -= 1;
+            if presence.sockets == 0 {
+                let username = Arc::clone(&presence.username);
+                self.online.remove(&subscriber.user_id);
+                let frame = presence_frame(self.id, &username, PresenceEvent::Leave);
+                self.broadcast(&frame, None);
+            }
+        }
+        Some(subscriber)
+    }
 }
 
 /// A socket's identity as the hub needs it.
@@ -54,12 +74,29 @@ pub struct Member {
     pub outbox: Arc<Outbox>,
 }
 
-/// Open sockets by session; once `closing` is set every socket, even one still connecting,
-/// is closed.
+/// Open sockets by session and by user; once `closing` is set every socket, even one still
+/// connecting, is closed.
 #[derive(Default)]
 struct Sockets {
     by_session: HashMap<SessionKey, HashMap<ConnId, Arc<Outbox>>>,
+    by_user: HashMap<u64, HashMap<ConnId, Arc<Outbox>>>,
     closing: Option<CloseReason>,
+}
+
+fn remove_conn<K: std::hash::Hash + Eq>(
+    index: &mut HashMap<K, HashMap<ConnId, Arc<Outbox>>>,
+    key: &K,
+    conn: ConnId,
+) -> bool {
+    let Some(conns) = index.get_mut(key) else {
+        return false;
+    };
+    conns.remove(&conn);
+    let emptied = conns.is_empty();
+    if emptied {
+        index.remove(key);
+    }
+    emptied
 }
 
 #[derive(Default)]
@@ -79,8 +116,9 @@ impl Hub {
         Hub::default()
     }
 
-    /// Registers a socket of a session, so signing out can close it.
-    pub fn connect(&self, session: SessionKey, outbox: Arc<Outbox>) -> ConnId {
+    /// Registers a socket of a session and user, so signing out can close it and the user's
+    /// own events reach it.
+    pub fn connect(&self, session: SessionKey, user_id: u64, outbox: Arc<Outbox>) -> ConnId {
         let conn = self.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
         let mut sockets = lock(&self.sockets);
         if let Some(reason) = sockets.closing {
@@ -90,19 +128,20 @@ impl Hub {
             .by_session
             .entry(session)
             .or_default()
+            .insert(conn, Arc::clone(&outbox));
+        sockets
+            .by_user
+            .entry(user_id)
+            .or_default()
             .insert(conn, outbox);
         conn
     }
 
-    /// Forgets a socket. Leave its rooms first.
-    pub fn disconnect(&self, session: SessionKey, conn: ConnId) {
+    /// Forgets a socket (leave its rooms first). True when it was the user's last socket.
+    pub fn disconnect(&self, session: SessionKey, user_id: u64, conn: ConnId) -> bool {
         let mut sockets = lock(&self.sockets);
-        if let Some(conns) = sockets.by_session.get_mut(&session) {
-            conns.remove(&conn);
-            if conns.is_empty() {
-                sockets.by_session.remove(&session);
-            }
-        }
+        remove_conn(&mut sockets.by_session, &session, conn);
+        remove_conn(&mut sockets.by_user, &user_id, conn)
     }
 
     /// Closes every socket of these sessions with 4001 ("signed out").
@@ -138,12 +177,30 @@ impl Hub {
             .sum()
     }
 
+    /// Whether the user has a socket open.
+    pub fn is_online(&self, user_id: u64) -> bool {
+        lock(&self.sockets).by_user.contains_key(&user_id)
+    }
+
+    /// Queues a frame on every socket of a user.
+    pub fn to_user(&self, user_id: u64, frame: &Utf8Bytes) {
+        let sockets = lock(&self.sockets);
+        for outbox in sockets
+            .by_user
+            .get(&user_id)
+            .into_iter()
+            .flat_map(|c| c.values())
+        {
+            outbox.push(Outgoing::Frame(frame.clone()));
+        }
+    }
+
     /// Subscribes a socket to a room and returns who is online there (including the joiner).
     /// The others hear a presence `join` if this is the user's first socket in the room.
-    pub fn join(&self, room_id: u64, room_name: &str, member: &Member) -> Vec<String> {
+    pub fn join(&self, room_id: u64, member: &Member) -> Vec<String> {
         let room = Arc::clone(lock(&self.rooms).entry(room_id).or_insert_with(|| {
             Arc::new(Mutex::new(LiveRoom {
-                name: room_name.into(),
+                id: room_id,
                 subscribers: HashMap::new(),
                 online: HashMap::new(),
             }))
@@ -163,7 +220,7 @@ impl Hub {
             });
             presence.sockets += 1;
             if presence.sockets == 1 {
-                let frame = presence_frame(&room.name, &member.username, PresenceEvent::Join);
+                let frame = presence_frame(room_id, &member.username, PresenceEvent::Join);
                 room.broadcast(&frame, Some(member.conn));
             }
         }
@@ -176,26 +233,14 @@ impl Hub {
         members
     }
 
-    /// Unsubscribes a socket. The others hear a presence `leave` if it was the user's last
-    /// socket in the room; an empty room is dropped.
+    /// Unsubscribes a socket; an empty room is dropped.
     pub fn leave(&self, room_id: u64, conn: ConnId) {
         let mut rooms = lock(&self.rooms);
         let Some(room_arc) = rooms.get(&room_id).cloned() else {
             return;
         };
         let mut room = lock(&room_arc);
-        let Some(subscriber) = room.subscribers.remove(&conn) else {
-            return;
-        };
-        if let Some(presence) = room.online.get_mut(&subscriber.user_id) {
-            presence.sockets -= 1;
-            if presence.sockets == 0 {
-                let username = Arc::clone(&presence.username);
-                room.online.remove(&subscriber.user_id);
-                let frame = presence_frame(&room.name, &username, PresenceEvent::Leave);
-                room.broadcast(&frame, None);
-            }
-        }
+        room.unsubscribe(conn);
         if room.subscribers.is_empty() {
             drop(room);
             rooms.remove(&room_id);
@@ -228,6 +273,39 @@ impl Hub {
     }
 }
 
+impl Fanout for Hub {
+    fn message(&self, message: &MessageView) {
+        self.publish(message.room_id, message.seq, message_frame(message));
+    }
+
+    fn sidebar(&self, user_id: u64, event: &SidebarEvent) {
+        self.to_user(user_id, &room_frame(event));
+    }
+
+    fn cut_off(&self, room_id: u64, user_id: u64) {
+        let mut rooms = lock(&self.rooms);
+        let Some(room_arc) = rooms.get(&room_id).cloned() else {
+            return;
+        };
+        let mut room = lock(&room_arc);
+        let conns: Vec<ConnId> = room
+            .subscribers
+            .iter()
+            .filter(|(_, s)| s.user_id == user_id)
+            .map(|(conn, _)| *conn)
+            .collect();
+        for conn in conns {
+            if let Some(subscriber) = room.unsubscribe(conn) {
+                subscriber.outbox.push(Outgoing::Unfollow { room_id });
+            }
+        }
+        if room.subscribers.is_empty() {
+            drop(room);
+            rooms.remove(&room_id);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,7 +313,7 @@ mod tests {
 
     fn member(hub: &Hub, user_id: u64, name: &str) -> Member {
         let outbox = Arc::new(Outbox::new(1 << 20));
-        let conn = hub.connect([user_id as u8; 32], Arc::clone(&outbox));
+        let conn = hub.connect([user_id as u8; 32], user_id, Arc::clone(&outbox));
         Member {
             conn,
             user_id,
@@ -251,6 +329,7 @@ mod tests {
                 .into_iter()
                 .map(|item| match item {
                     Outgoing::Frame(f) | Outgoing::Change { frame: f, .. } => f.as_str().to_owned(),
+                    Outgoing::Unfollow { room_id } => format!("unfollow {room_id}"),
                 })
                 .collect(),
             Some(Work::Close(reason)) => vec![format!("close {}", reason.code())],
@@ -265,10 +344,10 @@ mod tests {
         let alice2 = member(&hub, 1, "alice");
         let bob = member(&hub, 2, "bob");
 
-        assert_eq!(hub.join(9, "R", &bob), ["bob"]);
-        assert_eq!(hub.join(9, "R", &alice1), ["alice", "bob"]);
+        assert_eq!(hub.join(9, &bob), ["bob"]);
+        assert_eq!(hub.join(9, &alice1), ["alice", "bob"]);
         assert_eq!(drained(&bob).len(), 1, "bob hears alice join");
-        hub.join(9, "R", &alice2);
+        hub.join(9, &alice2);
         assert!(
             drained(&bob).is_empty(),
             "a second tab is not a new arrival"
@@ -289,8 +368,8 @@ mod tests {
         let hub = Hub::new();
         let alice = member(&hub, 1, "alice");
         let bob = member(&hub, 2, "bob");
-        hub.join(1, "one", &alice);
-        hub.join(2, "two", &bob);
+        hub.join(1, &alice);
+        hub.join(2, &bob);
         drained(&alice);
         hub.publish(1, 1, Utf8Bytes::from("m"));
         assert_eq!(drained(&alice), ["m"]);
@@ -303,6 +382,52 @@ mod tests {
     }
 
     #[test]
+    fn a_users_own_events_reach_every_socket_of_theirs_whatever_it_follows() {
+        let hub = Hub::new();
+        let phone = member(&hub, 1, "alice");
+        let laptop = member(&hub, 1, "alice");
+        let bob = member(&hub, 2, "bob");
+        hub.join(5, &laptop);
+        hub.to_user(1, &Utf8Bytes::from("yours"));
+        assert_eq!(drained(&phone), ["yours"]);
+        assert_eq!(drained(&laptop), ["yours"]);
+        assert!(drained(&bob).is_empty());
+        assert!(hub.is_online(1));
+        assert!(
+            !hub.disconnect([1; 32], 1, phone.conn),
+            "the laptop is still open"
+        );
+        assert!(hub.disconnect([1; 32], 1, laptop.conn));
+        assert!(!hub.is_online(1));
+    }
+
+    #[test]
+    fn cutting_someone_off_unsubscribes_all_their_sockets_in_that_room_only() {
+        let hub = Hub::new();
+        let alice1 = member(&hub, 1, "alice");
+        let alice2 = member(&hub, 1, "alice");
+        let bob = member(&hub, 2, "bob");
+        for m in [&alice1, &alice2, &bob] {
+            hub.join(3, m);
+        }
+        hub.join(4, &alice1);
+        for m in [&alice1, &alice2, &bob] {
+            drained(m);
+        }
+        hub.cut_off(3, 1);
+        assert_eq!(drained(&alice1), ["unfollow 3"]);
+        assert_eq!(drained(&alice2), ["unfollow 3"]);
+        let bob_heard = drained(&bob);
+        assert_eq!(bob_heard.len(), 1);
+        assert!(bob_heard[0].contains(r#""event":"leave""#), "{bob_heard:?}");
+        hub.publish(3, 9, Utf8Bytes::from("after"));
+        assert!(drained(&alice1).is_empty(), "nothing more from room 3");
+        assert_eq!(drained(&bob), ["after"]);
+        hub.publish(4, 1, Utf8Bytes::from("other room"));
+        assert_eq!(drained(&alice1), ["other room"]);
+    }
+
+    #[test]
     fn closing_a_session_closes_only_its_sockets() {
         let hub = Hub::new();
         let alice = member(&hub, 1, "alice");
@@ -310,7 +435,7 @@ mod tests {
         hub.close_sessions(&[[1; 32]]);
         assert_eq!(drained(&alice), ["close 4001"]);
         assert!(drained(&bob).is_empty());
-        hub.disconnect([1; 32], alice.conn);
+        hub.disconnect([1; 32], 1, alice.conn);
         assert_eq!(hub.socket_count(), 1);
     }
 }

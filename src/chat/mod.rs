@@ -1,28 +1,26 @@
-//! Live chat: rooms, presence, the group-commit writer and fan-out.
+//! Live chat over WebSockets: the socket loop and its commands, the wire protocol
+//! (`PROTOCOL.md`), each socket's outgoing queue, and the hub that fans committed changes out.
 //!
-//! A message travels: `connection` (a socket's `send` frame, validated and rate limited) →
-//! `writer` (batched into one redb transaction with whatever else arrived meanwhile, committed)
-//! → `hub::Hub::publish` (encoded once, the same bytes queued on every subscriber's `outbox`) →
-//! back in each `connection`, written to its socket. Nothing is visible before its
-//! transaction commits.
+//! A message travels: `socket` (a `send` frame, validated and rate limited) → the rooms
+//! service's writer (`rooms::writer`: batched into one redb transaction with whatever else
+//! arrived meanwhile, checked, committed) → `Hub` (as `rooms::fanout::Fanout`: encoded once,
+//! the same bytes queued on every subscriber's `outbox`) → back in each `socket`, written out.
+//! Nothing is visible before its transaction commits.
 
-mod connection;
 mod hub;
 mod outbox;
 pub mod protocol;
-mod writer;
+mod socket;
 
 use std::sync::Arc;
 
-pub use connection::serve_socket;
 pub use hub::Hub;
 pub use outbox::CloseReason;
-pub use writer::{Writer, WriterThread};
+pub use socket::serve_socket;
 
 use crate::clock::SharedClock;
 use crate::ratelimit::Rate;
 use crate::rooms::Rooms;
-use crate::store::Store;
 
 /// Per-socket limits, from the command line.
 #[derive(Debug, Clone)]
@@ -38,30 +36,23 @@ pub struct ChatSettings {
 /// Everything a socket needs to take part in chat.
 pub struct Chat {
     pub hub: Arc<Hub>,
-    pub writer: Writer,
     rooms: Arc<Rooms>,
     clock: SharedClock,
     settings: ChatSettings,
 }
 
 impl Chat {
-    /// Starts the writer thread; the caller stops it with [`Writer::stop`] and joins the
-    /// returned thread at shutdown.
-    pub fn start(
-        store: Arc<Store>,
+    pub fn new(
+        hub: Arc<Hub>,
         rooms: Arc<Rooms>,
         clock: SharedClock,
         settings: ChatSettings,
-    ) -> (Chat, WriterThread) {
-        let hub = Arc::new(Hub::new());
-        let (writer, thread) = Writer::start(store, Arc::clone(&hub), Arc::clone(&clock));
-        let chat = Chat {
+    ) -> Chat {
+        Chat {
             hub,
-            writer,
             rooms,
             clock,
             settings,
-        };
-        (chat, thread)
+        }
     }
 }

@@ -23,14 +23,18 @@ pub enum Outgoing {
         seq: u64,
         frame: Utf8Bytes,
     },
-    /// Any other frame (presence, a late error).
+    /// Any other frame (presence, a late error, the person's own events).
     Frame(Utf8Bytes),
+    /// The person lost access to this room: the socket stops following it. Comes after every
+    /// change of the room committed before the loss, and before any committed after it.
+    Unfollow { room_id: u64 },
 }
 
 impl Outgoing {
     fn len(&self) -> usize {
         match self {
             Outgoing::Change { frame, .. } | Outgoing::Frame(frame) => frame.len(),
+            Outgoing::Unfollow { .. } => 0,
         }
     }
 }

@@ -22,6 +22,9 @@ pub enum RoomError {
     NameTaken,
     #[error("The server is shutting down; try again after reconnecting.")]
     ShuttingDown,
+    /// The transaction holding the change failed to commit; nothing of it was stored.
+    #[error("The change could not be saved. Try again.")]
+    NotSaved,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

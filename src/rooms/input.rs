@@ -20,7 +20,7 @@ pub fn check_room_name(raw: &str) -> Result<&str, &'static str> {
     Ok(name)
 }
 
-/// Why a message text was refused, with its stable code.
+/// Why a message text was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextProblem {
     Empty,
@@ -28,13 +28,6 @@ pub enum TextProblem {
 }
 
 impl TextProblem {
-    pub fn code(self) -> &'static str {
-        match self {
-            TextProblem::Empty => "empty_message",
-            TextProblem::TooLong => "too_long",
-        }
-    }
-
     pub fn message(self) -> &'static str {
         match self {
             TextProblem::Empty => "Message is empty.",

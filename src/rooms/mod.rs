@@ -4,21 +4,23 @@
 //! snapshot it reads from; nothing else reads a room's history.
 
 pub mod access;
+pub mod changes;
 mod error;
+pub mod fanout;
 pub mod input;
 pub mod view;
+pub mod writer;
 
 use std::sync::Arc;
 
 pub use error::RoomError;
 
 use access::{Action, authorize};
-use view::{MessageView, Names};
+use changes::{Change, NewPost, Outcome};
+use view::{MessageView, Names, RoomSummary, direct_people};
+use writer::{Reply, SendReply, Writer};
 
-use crate::clock::SharedClock;
-use crate::store::{
-    HistoryQuery, Kind, Membership, Role, Room, RoomRecord, Snapshot, Store, StoreError,
-};
+use crate::store::{HistoryQuery, Membership, Room, Snapshot, Store, StoreError};
 
 /// How a door names a room: by id (any kind), or by name (open and private rooms).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +40,8 @@ pub struct Visible {
 #[derive(Debug, Clone)]
 pub struct History {
     pub room: Room,
+    /// The room as this reader's sidebar shows it, from the same snapshot.
+    pub summary: RoomSummary,
     pub messages: Vec<MessageView>,
     /// The range goes on past this page.
     pub more: bool,
@@ -53,7 +57,7 @@ pub struct Listing {
 
 pub struct Rooms {
     store: Arc<Store>,
-    clock: SharedClock,
+    writer: Writer,
 }
 
 /// Runs a store call on the blocking pool: redb reads and writes block.
@@ -87,8 +91,8 @@ fn permitted(
 }
 
 impl Rooms {
-    pub fn new(store: Arc<Store>, clock: SharedClock) -> Self {
-        Rooms { store, clock }
+    pub fn new(store: Arc<Store>, writer: Writer) -> Self {
+        Rooms { store, writer }
     }
 
     /// The room, if this person may see it.
@@ -109,10 +113,12 @@ impl Rooms {
         let store = Arc::clone(&self.store);
         blocking(move || {
             let snapshot = store.snapshot()?;
-            let Visible { room, .. } = permitted(&snapshot, user_id, &room, Action::Read)?;
+            let Visible { room, membership } = permitted(&snapshot, user_id, &room, Action::Read)?;
             let page = snapshot.history(room.id, query, limit)?;
             let messages = Names::new(&snapshot).messages(&room, page.messages)?;
+            let people = direct_people(&snapshot, &room)?;
             Ok(History {
+                summary: RoomSummary::new(&room, membership.as_ref(), people),
                 room,
                 messages,
                 more: page.more,
@@ -140,12 +146,35 @@ impl Rooms {
         {
             return Ok(visible);
         }
+        match self.writer.apply(Change::Join { user_id, room }).await? {
+            Outcome::Room(visible) => Ok(visible),
+            other => unreachable_outcome(other),
+        }
+    }
+
+    /// Queues a message; the sender hears back through `reply` (or sees it published).
+    pub async fn post(&self, post: NewPost, reply: Arc<dyn SendReply>) -> Result<(), RoomError> {
+        self.writer
+            .submit(Change::Post(post), Reply::Send(reply))
+            .await
+    }
+
+    /// The rooms in someone's sidebar: every room they are a member of and have not hidden,
+    /// newest activity first.
+    pub async fn sidebar(&self, user_id: u64) -> Result<Vec<RoomSummary>, RoomError> {
         let store = Arc::clone(&self.store);
-        let now = self.clock.now_ms();
         blocking(move || {
-            store.transact(redb::Durability::Immediate, now, |tx| {
-                join_in(tx, user_id, &room)
-            })?
+            let snapshot = store.snapshot()?;
+            let mut rooms = snapshot.rooms_of(user_id)?;
+            rooms.retain(|(_, membership)| !membership.hidden);
+            rooms.sort_by_key(|(room, _)| std::cmp::Reverse(room.last_activity));
+            rooms
+                .iter()
+                .map(|(room, membership)| {
+                    let people = direct_people(&snapshot, room)?;
+                    Ok(RoomSummary::new(room, Some(membership), people))
+                })
+                .collect()
         })
         .await
     }
@@ -164,63 +193,12 @@ impl Rooms {
     }
 }
 
-/// Joining inside a write transaction: the room is looked up again, since it may have been
-/// created, or closed to outsiders, since the snapshot that found it missing.
-fn join_in(
-    tx: &mut crate::store::Tx,
-    user_id: u64,
-    room: &RoomRef,
-) -> Result<Result<Visible, RoomError>, StoreError> {
-    let now = tx.now_ms();
-    let id = match room {
-        RoomRef::Id(id) => Some(*id),
-        RoomRef::Name(name) => tx.room_id_by_name(name)?,
-    };
-    let (id, record, created) = match id.map(|id| tx.room(id).map(|r| (id, r))).transpose()? {
-        Some((id, Some(record))) => (id, record, false),
-        Some((_, None)) => return Ok(Err(RoomError::NotFound)),
-        None => {
-            let RoomRef::Name(name) = room else {
-                return Ok(Err(RoomError::NotFound));
-            };
-            let record = RoomRecord {
-                kind: Kind::Open,
-                name: Some(name.trim().to_owned()),
-                topic: None,
-                created_at: now,
-                created_by: Some(user_id),
-                seq: 0,
-                last_id: 0,
-                last_activity: now,
-                members: 0,
-                hidden: 0,
-            };
-            let id = tx.create_room(record.clone())?;
-            (id, record, true)
-        }
-    };
-    let existing = tx.membership(id, user_id)?;
-    if let Err(denied) = authorize(record.kind, existing.as_ref(), Action::Join) {
-        return Ok(Err(denied.into()));
-    }
-    let membership = match existing {
-        Some(membership) => membership,
-        None => {
-            let membership = Membership {
-                room_id: id,
-                user_id,
-                role: if created { Role::Owner } else { Role::Member },
-                joined_at: now,
-                hidden: false,
-            };
-            tx.put_membership(&membership)?;
-            tx.update_room(id, |r| r.members += 1)?;
-            membership
-        }
-    };
-    let record = tx.room(id)?.ok_or(StoreError::NotFound)?;
-    Ok(Ok(Visible {
-        room: Room::from_record(id, &record),
-        membership: Some(membership),
-    }))
+/// A change answered with an outcome of another change's kind: a bug, reported as a failure
+/// to save rather than a crash of the request.
+fn unreachable_outcome<T>(outcome: Outcome) -> Result<T, RoomError> {
+    tracing::error!(
+        ?outcome,
+        "the writer answered a change with the wrong outcome"
+    );
+    Err(RoomError::NotSaved)
 }

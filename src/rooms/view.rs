@@ -8,7 +8,7 @@ use std::sync::Arc;
 use poem_openapi::Object;
 use serde::Serialize;
 
-use crate::store::{Room, Snapshot, StoreError, StoredMessage};
+use crate::store::{Kind, Membership, Room, Snapshot, StoreError, StoredMessage};
 
 /// What a message is shown as when its author's account is gone.
 const UNKNOWN_AUTHOR: &str = "unknown";
@@ -92,4 +92,60 @@ impl<'s> Names<'s> {
             })
             .collect()
     }
+}
+
+/// A room as it appears in someone's list of rooms (the sidebar, the rooms API).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
+pub struct RoomSummary {
+    pub id: u64,
+    /// `open`, `private` or `direct`.
+    pub kind: String,
+    /// The name as first created; null for a direct room.
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub topic: Option<String>,
+    /// Your role in it: `owner` or `member` (none when you are not a member).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub role: Option<String>,
+    /// A direct room's people (usernames, sorted), you included.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[oai(skip_serializing_if_is_empty)]
+    pub people: Vec<String>,
+    /// Unix milliseconds of the newest message (or of creation).
+    pub last_activity: u64,
+    /// Id of the newest message (0 when there is none).
+    pub last_id: u64,
+}
+
+impl RoomSummary {
+    /// `people` matters for direct rooms only (see [`direct_people`]).
+    pub fn new(room: &Room, membership: Option<&Membership>, people: Vec<String>) -> Self {
+        RoomSummary {
+            id: room.id,
+            kind: room.kind.as_str().to_owned(),
+            name: room.name.clone(),
+            topic: room.topic.clone(),
+            role: membership.map(|m| m.role.as_str().to_owned()),
+            people,
+            last_activity: room.last_activity,
+            last_id: room.last_id,
+        }
+    }
+}
+
+/// The usernames of a direct room's people, sorted; empty for other rooms.
+pub fn direct_people(snapshot: &Snapshot, room: &Room) -> Result<Vec<String>, StoreError> {
+    if room.kind != Kind::Direct {
+        return Ok(Vec::new());
+    }
+    let mut names = Names::new(snapshot);
+    let mut people = snapshot
+        .memberships_of(room.id)?
+        .iter()
+        .map(|m| names.of(m.user_id).map(|n| n.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    people.sort_unstable_by_key(|name| name.to_lowercase());
+    Ok(people)
 }

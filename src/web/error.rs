@@ -181,6 +181,7 @@ impl From<RoomError> for ApiError {
             RoomError::InvalidName(_) => ApiError::bad_request("invalid_room", message),
             RoomError::NameTaken => ApiError::Conflict(body("room_exists", message)),
             RoomError::ShuttingDown => ApiError::Unavailable(body("unavailable", message)),
+            RoomError::NotSaved => ApiError::Internal(body("storage_error", message)),
             RoomError::Store(err) => ApiError::from(err),
         }
     }

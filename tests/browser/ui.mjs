@@ -103,11 +103,13 @@ export async function postMany(page, room, texts) {
     const socket = new WebSocket(`ws://${location.host}/ws`);
     let stored = 0;
     socket.onopen = () => socket.send(JSON.stringify({ type: 'join', room }));
+    let roomId = null;
     socket.onclose = () => reject(new Error(`socket closed after ${stored} of ${texts.length}`));
     socket.onmessage = (event) => {
       const frame = JSON.parse(event.data);
       if (frame.type === 'joined') {
-        texts.forEach((text, i) => socket.send(JSON.stringify({ type: 'send', room, text, client_id: `many-${i}` })));
+        roomId = frame.room_id;
+        texts.forEach((text, i) => socket.send(JSON.stringify({ type: 'send', room_id: roomId, text, client_id: `many-${i}` })));
       } else if (frame.type === 'message' && frame.client_id?.startsWith('many-')) {
         stored += 1;
         if (stored === texts.length) {

@@ -63,9 +63,10 @@ fn ids(messages: &Value) -> Vec<u64> {
         .collect()
 }
 
-/// A `send` frame of exactly `len` bytes.
+/// A `send` frame of exactly `len` bytes, to room 1 (the first room of a fresh server, `r`
+/// in the tests that use this).
 fn send_frame_of(len: usize) -> String {
-    let (head, tail) = (r#"{"type":"send","room":"r","text":""#, r#""}"#);
+    let (head, tail) = (r#"{"type":"send","room_id":1,"text":""#, r#""}"#);
     let frame = format!("{head}{}{tail}", "x".repeat(len - head.len() - tail.len()));
     assert_eq!(frame.len(), len);
     frame
@@ -211,6 +212,7 @@ async fn a_thousand_messages_a_second_from_one_client_are_throttled_and_another_
     let mut baseline = round_trips(&mut calm, 10).await;
     let baseline = median(&mut baseline);
 
+    let flood_room = flooder.id("flood");
     let (mut sink, mut stream) = flooder.socket.split();
     let started = Instant::now();
     let flood = tokio::spawn(async move {
@@ -218,7 +220,7 @@ async fn a_thousand_messages_a_second_from_one_client_are_throttled_and_another_
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         for i in 0..1000 {
             tick.tick().await;
-            let frame = json!({"type":"send","room":"flood","text":format!("spam {i}"),"client_id":format!("f{i}")});
+            let frame = json!({"type":"send","room_id":flood_room,"text":format!("spam {i}"),"client_id":format!("f{i}")});
             sink.send(Message::Text(frame.to_string().into()))
                 .await
                 .unwrap();
@@ -299,7 +301,7 @@ async fn post_and_read(sender: &mut Chat, reader: &mut Chat, room: &str, count: 
     while received < count {
         tokio::select! {
             _ = tick.tick(), if sent < count => {
-                sender.send(json!({"type":"send","room":room,"text":text})).await;
+                sender.send(json!({"type":"send","room_id":sender.id(room),"text":text})).await;
                 sent += 1;
             }
             frame = reader.recv() => {
@@ -419,8 +421,7 @@ async fn a_room_full_of_the_longest_messages_can_still_be_joined_resumed_and_pag
     // 4,000 control characters: the longest text there is once JSON escapes it (24 KB).
     let jam = "\u{1}".repeat(4000);
     for i in 0..120 {
-        poster
-            .send(json!({"type":"send","room":"jam","text":jam,"client_id":format!("j{i}")}))
+        poster.send(json!({"type":"send","room_id":poster.id("jam"),"text":jam,"client_id":format!("j{i}")}))
             .await;
     }
     let mut last = 0;
@@ -428,6 +429,7 @@ async fn a_room_full_of_the_longest_messages_can_still_be_joined_resumed_and_pag
         last = poster.recv_type("message").await["id"].as_u64().unwrap();
     }
 
+    let jam_id = poster.id("jam");
     // Every answer fits in half a MiB, says `more`, and paging on gets each message once.
     let answer = |raw: String| -> (Vec<u64>, bool) {
         assert!(raw.len() <= 600 * KIB, "an answer of {} bytes", raw.len());
@@ -451,7 +453,7 @@ async fn a_room_full_of_the_longest_messages_can_still_be_joined_resumed_and_pag
     while more {
         let after = *forward.last().unwrap();
         resumed
-            .send(json!({"type":"history","room":"jam","after":after,"limit":200}))
+            .send(json!({"type":"history","room_id":jam_id,"since":after,"limit":200}))
             .await;
         let (page, page_more) = answer(recv_raw(&mut resumed).await);
         forward.extend(page);
@@ -466,7 +468,7 @@ async fn a_room_full_of_the_longest_messages_can_still_be_joined_resumed_and_pag
             break;
         }
         fresh
-            .send(json!({"type":"history","room":"jam","before":before,"limit":200}))
+            .send(json!({"type":"history","room_id":jam_id,"before":before,"limit":200}))
             .await;
         let (mut page, _) = answer(recv_raw(&mut fresh).await);
         page.extend(backward);
@@ -497,8 +499,7 @@ async fn after_a_thirty_second_blip_a_client_gets_exactly_the_missed_messages_on
     let missed: Vec<u64> = {
         let _heavy = HEAVY.lock().await;
         for i in 0..500 {
-            poster
-                .send(json!({"type":"send","room":"r","text":format!("missed {i}"),"client_id":format!("m{i}")}))
+            poster.send(json!({"type":"send","room_id":poster.id("r"),"text":format!("missed {i}"),"client_id":format!("m{i}")}))
                 .await;
         }
         let mut ids = Vec::new();
@@ -577,7 +578,7 @@ async fn a_send_retried_on_a_new_socket_after_a_reconnect_is_stored_once() {
     let mut first = connect(&server, &alice).await;
     first.join("r").await;
     first
-        .send(json!({"type":"send","room":"r","text":"once","client_id":"k1"}))
+        .send(json!({"type":"send","room_id":first.id("r"),"text":"once","client_id":"k1"}))
         .await;
     drop(first);
     let stored = watcher.recv_type("message").await;
@@ -590,7 +591,7 @@ async fn a_send_retried_on_a_new_socket_after_a_reconnect_is_stored_once() {
         vec![stored["id"].as_u64().unwrap()]
     );
     second
-        .send(json!({"type":"send","room":"r","text":"once","client_id":"k1"}))
+        .send(json!({"type":"send","room_id":second.id("r"),"text":"once","client_id":"k1"}))
         .await;
     let echo = second.recv_type("message").await;
     assert_eq!(echo, stored, "the stored message is echoed again");
@@ -600,13 +601,13 @@ async fn a_send_retried_on_a_new_socket_after_a_reconnect_is_stored_once() {
     let mut third = connect(&server, &alice).await;
     third.join("r").await;
     third
-        .send(json!({"type":"send","room":"r","text":"raced","client_id":"k2"}))
+        .send(json!({"type":"send","room_id":third.id("r"),"text":"raced","client_id":"k2"}))
         .await;
     drop(third);
     let mut fourth = connect(&server, &alice).await;
     fourth.join("r").await;
     fourth
-        .send(json!({"type":"send","room":"r","text":"raced","client_id":"k2"}))
+        .send(json!({"type":"send","room_id":fourth.id("r"),"text":"raced","client_id":"k2"}))
         .await;
     let raced = fourth.recv_type("message").await;
     assert_eq!(raced["client_id"], "k2");

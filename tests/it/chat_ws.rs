@@ -40,6 +40,12 @@ async fn two_users_chat_in_one_room_while_another_room_stays_isolated() {
     );
     assert_eq!(joined["members"], json!(["alice", "bob"]));
     c.join("42").await;
+    let added = c.recv_type("room").await;
+    assert_eq!(
+        (added["event"].as_str(), added["room"]["name"].as_str()),
+        (Some("added"), Some("42")),
+        "joining an open room adds it to carol's rooms, on every socket of hers"
+    );
 
     let sent = a.say("Lobby", "hello <b>bob</b>").await;
     assert_eq!(sent["type"], "message");
@@ -82,7 +88,7 @@ async fn presence_join_and_leave_counts_a_user_with_two_tabs_once() {
     let presence = a.recv_type("presence").await;
     assert_eq!(
         presence,
-        json!({"type":"presence","room":"room","user":"bob","event":"join"})
+        json!({"type":"presence","room_id":a.id("room"),"user":"bob","event":"join"})
     );
 
     let mut b2 = connect(&server, &bob).await;
@@ -93,10 +99,11 @@ async fn presence_join_and_leave_counts_a_user_with_two_tabs_once() {
         "a second tab is not a new arrival"
     );
 
-    b1.send(json!({"type":"leave","room":"room"})).await;
+    b1.send(json!({"type":"leave","room_id":b1.id("room")}))
+        .await;
     assert_eq!(
         b1.recv_type("left").await,
-        json!({"type":"left","room":"room"})
+        json!({"type":"left","room_id":b1.id("room")})
     );
     assert!(
         a.is_silent_for(Duration::from_millis(300)).await,
@@ -159,7 +166,7 @@ async fn resume_is_capped_at_500_and_the_client_pages_on_with_history_after() {
     a.join("big").await;
     for i in 0..620 {
         a.send(
-            json!({"type":"send","room":"big","text":format!("m{i}"),"client_id":format!("k{i}")}),
+            json!({"type":"send","room_id":a.id("big"),"text":format!("m{i}"),"client_id":format!("k{i}")}),
         )
         .await;
     }
@@ -174,22 +181,27 @@ async fn resume_is_capped_at_500_and_the_client_pages_on_with_history_after() {
     assert_eq!(got.len(), 500);
     assert_eq!(got.first(), Some(&11));
     assert_eq!(joined["more"], true);
-    b.send(json!({"type":"history","room":"big","after":510,"limit":200}))
+    // The resume pages on from the last sequence number it got.
+    b.send(json!({"type":"history","room_id":b.id("big"),"since":510,"limit":200}))
         .await;
     let page = b.recv_type("history").await;
     assert_eq!(ids(&page["messages"]), (511..=620).collect::<Vec<_>>());
     assert_eq!(page["more"], false);
+    b.send(json!({"type":"history","room_id":b.id("big"),"after":600,"limit":200}))
+        .await;
+    let page = b.recv_type("history").await;
+    assert_eq!(ids(&page["messages"]), (601..=620).collect::<Vec<_>>());
 
     // Without since: the latest 50, and older pages on request.
     let joined = b.join("big").await;
     assert_eq!(ids(&joined["messages"]), (571..=620).collect::<Vec<_>>());
     assert_eq!(joined["more"], true);
-    b.send(json!({"type":"history","room":"big","before":571,"limit":200}))
+    b.send(json!({"type":"history","room_id":b.id("big"),"before":571,"limit":200}))
         .await;
     let older = b.recv_type("history").await;
     assert_eq!(ids(&older["messages"]), (371..=570).collect::<Vec<_>>());
     assert_eq!(older["more"], true);
-    b.send(json!({"type":"history","room":"big","before":3}))
+    b.send(json!({"type":"history","room_id":b.id("big"),"before":3}))
         .await;
     let oldest = b.recv_type("history").await;
     assert_eq!(ids(&oldest["messages"]), vec![1, 2]);
@@ -207,7 +219,7 @@ async fn a_retried_send_with_the_same_client_id_is_stored_once_and_echoed_to_the
     b.join("r").await;
     a.recv_type("presence").await;
 
-    let frame = json!({"type":"send","room":"r","text":"once","client_id":"retry-1"});
+    let frame = json!({"type":"send","room_id":a.id("r"),"text":"once","client_id":"retry-1"});
     a.send(frame.clone()).await;
     let first = a.recv_type("message").await;
     a.send(frame).await;
@@ -272,11 +284,19 @@ async fn garbage_frames_get_errors_and_the_socket_stays_usable() {
         ),
         (
             Message::Text(r#"{"type":"send","room":"nowhere","text":"hi"}"#.into()),
+            "bad_request",
+        ),
+        (
+            Message::Text(r#"{"type":"send","room_id":999,"text":"hi"}"#.into()),
             "not_joined",
         ),
         (
-            Message::Text(r#"{"type":"history","room":"nowhere"}"#.into()),
+            Message::Text(r#"{"type":"history","room_id":999}"#.into()),
             "not_joined",
+        ),
+        (
+            Message::Text(r#"{"type":"join","room_id":999}"#.into()),
+            "room_not_found",
         ),
         (Message::Binary(vec![1, 2, 3].into()), "bad_request"),
     ];
@@ -292,17 +312,18 @@ async fn garbage_frames_get_errors_and_the_socket_stays_usable() {
         ("   \n ", "empty_message"),
         (&*"é".repeat(4001), "too_long"),
     ] {
-        a.send(json!({"type":"send","room":"r","text":text,"client_id":"c"}))
+        a.send(json!({"type":"send","room_id":a.id("r"),"text":text,"client_id":"c"}))
             .await;
         let error = a.recv_type("error").await;
         assert_eq!(error["code"], code);
-        assert_eq!(error["room"], "r");
+        assert_eq!(error["room_id"], a.id("r"));
         assert_eq!(error["client_id"], "c");
     }
-    a.send(json!({"type":"send","room":"r","text":"x","client_id":"c".repeat(65)}))
+    a.send(json!({"type":"send","room_id":a.id("r"),"text":"x","client_id":"c".repeat(65)}))
         .await;
     assert_eq!(a.recv_type("error").await["code"], "bad_request");
-    a.send(json!({"type":"history","room":"r","limit":0})).await;
+    a.send(json!({"type":"history","room_id":a.id("r"),"limit":0}))
+        .await;
     assert_eq!(a.recv_type("error").await["code"], "bad_request");
     // 4000 characters exactly is fine, and the socket still works.
     let long = "é".repeat(4000);
@@ -311,7 +332,7 @@ async fn garbage_frames_get_errors_and_the_socket_stays_usable() {
     for text in ["2", "3", "4"] {
         a.say("r", text).await;
     }
-    a.send(json!({"type":"history","room":"r","before":4,"after":1}))
+    a.send(json!({"type":"history","room_id":a.id("r"),"before":4,"after":1}))
         .await;
     let between = a.recv_type("history").await;
     assert_eq!(ids(&between["messages"]), [2, 3]);
@@ -325,7 +346,8 @@ async fn an_oversized_message_closes_with_1009_and_the_server_lives_on() {
     let mut a = connect(&server, &alice).await;
     a.join("r").await;
     let huge = format!(
-        r#"{{"type":"send","room":"r","text":"{}"}}"#,
+        r#"{{"type":"send","room_id":{},"text":"{}"}}"#,
+        a.id("r"),
         "x".repeat(70 * 1024)
     );
     a.send_raw(Message::Text(huge.into())).await;
@@ -347,13 +369,13 @@ async fn sending_too_fast_is_answered_with_rate_limited() {
     for i in 0..3 {
         a.say("r", &format!("ok {i}")).await;
     }
-    a.send(json!({"type":"send","room":"r","text":"too many","client_id":"x"}))
+    a.send(json!({"type":"send","room_id":a.id("r"),"text":"too many","client_id":"x"}))
         .await;
     let error = a.recv_type("error").await;
     assert_eq!(error["code"], "rate_limited");
     assert_eq!(error["client_id"], "x");
     // The socket stays open and other frames still work.
-    a.send(json!({"type":"history","room":"r"})).await;
+    a.send(json!({"type":"history","room_id":a.id("r")})).await;
     assert_eq!(
         a.recv_type("history").await["messages"]
             .as_array()
@@ -414,10 +436,11 @@ async fn a_client_that_never_reads_is_disconnected_without_delaying_the_room() {
     // 1,000 messages of 8 KB (4,000 two-byte characters): far more than the kernel buffers.
     let text = "é".repeat(4000);
     let started = std::time::Instant::now();
+    let room_id = a.id("r");
     let (mut sink, mut stream) = futures_util::StreamExt::split(a.socket);
     let sender = tokio::spawn(async move {
         for _ in 0..1000 {
-            let frame = json!({"type":"send","room":"r","text":text}).to_string();
+            let frame = json!({"type":"send","room_id":room_id,"text":text}).to_string();
             futures_util::SinkExt::send(&mut sink, Message::Text(frame.into()))
                 .await
                 .unwrap();

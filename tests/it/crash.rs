@@ -64,6 +64,19 @@ async fn send_until_killed(
     if sink.send(Message::Text(join.into())).await.is_err() {
         return;
     }
+    // The server may be killed at any moment: no step here may panic on a closed socket.
+    let room_id = loop {
+        match stream.next().await {
+            Some(Ok(Message::Text(text))) => {
+                let frame: Value = serde_json::from_str(text.as_str()).unwrap();
+                if frame["type"] == "joined" {
+                    break frame["room_id"].as_u64().unwrap();
+                }
+            }
+            Some(Ok(_)) => continue,
+            _ => return,
+        }
+    };
     let reader_ledger = Arc::clone(&ledger);
     let reader = tokio::spawn(async move {
         while let Some(Ok(message)) = stream.next().await {
@@ -86,7 +99,7 @@ async fn send_until_killed(
     });
     let resend: Vec<(String, String)> = ledger.lock().unwrap().pending.clone();
     for (client_id, text) in resend {
-        let frame = json!({"type":"send","room":ROOM,"text":text,"client_id":client_id});
+        let frame = json!({"type":"send","room_id":room_id,"text":text,"client_id":client_id});
         if sink
             .send(Message::Text(frame.to_string().into()))
             .await
@@ -106,7 +119,7 @@ async fn send_until_killed(
             ledger.pending.push(entry.clone());
             entry
         };
-        let frame = json!({"type":"send","room":ROOM,"text":text,"client_id":client_id});
+        let frame = json!({"type":"send","room_id":room_id,"text":text,"client_id":client_id});
         if sink
             .send(Message::Text(frame.to_string().into()))
             .await

@@ -127,7 +127,7 @@ async fn a_send_retried_with_a_client_id_from_before_the_upgrade_is_not_stored_t
     };
     let mut chat = connect(&server, &alice).await;
     chat.join("Lobby").await;
-    chat.send(json!({"type":"send","room":"Lobby","text":"last word in the lobby","client_id":"fx-alice-2"}))
+    chat.send(json!({"type":"send","room_id":chat.id("Lobby"),"text":"last word in the lobby","client_id":"fx-alice-2"}))
         .await;
     let echo = chat.recv_type("message").await;
     assert_eq!(

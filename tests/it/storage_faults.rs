@@ -29,7 +29,7 @@ async fn wait_for_health(server: &TestServer, status: u16) {
 
 /// Sends a message and returns the frame that answers it: its echo or an error.
 async fn answer_to(chat: &mut Chat, room: &str, text: &str, client_id: &str) -> Value {
-    chat.send(json!({"type":"send","room":room,"text":text,"client_id":client_id}))
+    chat.send(json!({"type":"send","room_id":chat.id(room),"text":text,"client_id":client_id}))
         .await;
     loop {
         let frame = chat.recv().await;
@@ -59,7 +59,7 @@ async fn survives(fault: Fault) {
             "{fault:?}: never an ack while the disk fails: {answer}"
         );
         assert_eq!(answer["code"], "storage_error");
-        assert_eq!(answer["room"], "r");
+        assert_eq!(answer["room_id"], chat.id("r"));
     }
     assert_eq!(health(&server).await, 503, "{fault:?}: /healthz reports it");
     let signup_during = http()

@@ -79,8 +79,21 @@ async fn chat_over_wss(addr: SocketAddr, config: &Arc<rustls::ClientConfig>, coo
     ws.send(frame(json!({"type":"join","room":"secure"})))
         .await
         .unwrap();
+    let room_id = loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(text.as_str()).unwrap();
+            if value["type"] == "joined" {
+                break value["room_id"].clone();
+            }
+        }
+    };
     ws.send(frame(
-        json!({"type":"send","room":"secure","text":"over TLS","client_id":"t1"}),
+        json!({"type":"send","room_id":room_id,"text":"over TLS","client_id":"t1"}),
     ))
     .await
     .unwrap();

@@ -3,7 +3,7 @@
 //! send back. The fields of a parsed frame then go through the same checks the socket applies.
 #![no_main]
 
-use confab::chat::protocol::{ClientFrame, parse_client_frame};
+use confab::chat::protocol::{ClientFrame, JoinTarget, parse_client_frame};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -25,10 +25,10 @@ fn string<'a>(object: &'a Value, field: &str) -> Option<&'a str> {
 /// The field names a frame of this type may carry.
 fn allowed_fields(frame: &ClientFrame) -> &'static [&'static str] {
     match frame {
-        ClientFrame::Join { .. } => &["type", "room", "since"],
-        ClientFrame::Leave { .. } => &["type", "room"],
-        ClientFrame::Send { .. } => &["type", "room", "text", "client_id"],
-        ClientFrame::History { .. } => &["type", "room", "before", "after", "limit"],
+        ClientFrame::Join { .. } => &["type", "room_id", "room", "since"],
+        ClientFrame::Leave { .. } => &["type", "room_id"],
+        ClientFrame::Send { .. } => &["type", "room_id", "text", "client_id"],
+        ClientFrame::History { .. } => &["type", "room_id", "before", "after", "since", "limit"],
     }
 }
 
@@ -64,20 +64,30 @@ fuzz_target!(|data: &[u8]| {
     match &frame {
         ClientFrame::Join { room, since } => {
             assert_eq!(kind, "join");
-            assert_eq!(Some(room.as_str()), string(&json, "room"));
+            match room {
+                JoinTarget::Id(id) => {
+                    assert_eq!(Some(*id), number(&json, "room_id"));
+                    assert_eq!(string(&json, "room"), None, "a join names its room once");
+                }
+                JoinTarget::Name(name) => {
+                    assert_eq!(Some(name.as_str()), string(&json, "room"));
+                    assert_eq!(number(&json, "room_id"), None, "a join names its room once");
+                    confab_fuzz::room_name(name);
+                }
+            }
             assert_eq!(*since, number(&json, "since"));
         }
-        ClientFrame::Leave { room } => {
+        ClientFrame::Leave { room_id } => {
             assert_eq!(kind, "leave");
-            assert_eq!(Some(room.as_str()), string(&json, "room"));
+            assert_eq!(Some(*room_id), number(&json, "room_id"));
         }
         ClientFrame::Send {
-            room,
+            room_id,
             text: body,
             client_id,
         } => {
             assert_eq!(kind, "send");
-            assert_eq!(Some(room.as_str()), string(&json, "room"));
+            assert_eq!(Some(*room_id), number(&json, "room_id"));
             assert_eq!(Some(body.as_str()), string(&json, "text"));
             assert_eq!(client_id.as_deref(), string(&json, "client_id"));
             confab_fuzz::message_text(body);
@@ -86,21 +96,22 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         ClientFrame::History {
-            room,
+            room_id,
             before,
             after,
+            since,
             limit,
         } => {
             assert_eq!(kind, "history");
-            assert_eq!(Some(room.as_str()), string(&json, "room"));
+            assert_eq!(Some(*room_id), number(&json, "room_id"));
             assert_eq!(*before, number(&json, "before"));
             assert_eq!(*after, number(&json, "after"));
+            assert_eq!(*since, number(&json, "since"));
+            assert!(
+                since.is_none() || (before.is_none() && after.is_none()),
+                "since together with before or after accepted in {text:?}"
+            );
             assert_eq!(limit.map(u64::from), number(&json, "limit"));
         }
     }
-    let (ClientFrame::Join { room, .. }
-    | ClientFrame::Leave { room }
-    | ClientFrame::Send { room, .. }
-    | ClientFrame::History { room, .. }) = &frame;
-    confab_fuzz::room_name(room);
 });

@@ -310,9 +310,13 @@ pub async fn login(server: &impl Target, name: &str, password: &str) -> reqwest:
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// A chat client on a WebSocket.
+/// A chat client on a WebSocket that has read its `hello` frame.
 pub struct Chat {
     pub socket: Socket,
+    /// The server's first frame: who this is and their rooms.
+    pub hello: Value,
+    /// Rooms joined by name (lower-cased) → their ids, from the `joined` answers.
+    rooms: std::collections::HashMap<String, u64>,
 }
 
 /// Opens `/ws` with a cookie (and optionally an Origin); returns the HTTP error if refused.
@@ -333,7 +337,7 @@ pub async fn try_connect(
             .insert("origin", HeaderValue::from_str(origin).unwrap());
     }
     let (socket, _) = tokio_tungstenite::connect_async(request).await?;
-    Ok(Chat { socket })
+    Chat::greeted(socket).await
 }
 
 pub async fn connect(server: &impl Target, user: &User) -> Chat {
@@ -357,10 +361,39 @@ pub async fn connect_with_small_receive_buffer(server: &impl Target, user: &User
         tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
             .await
             .unwrap();
-    Chat { socket }
+    Chat::greeted(socket).await.expect("the server says hello")
 }
 
 impl Chat {
+    /// A client on a socket just opened: reads the `hello` the server sends first. A socket
+    /// that closes before it is an error, not a panic (the server may be going down).
+    pub async fn greeted(mut socket: Socket) -> Result<Chat, tungstenite::Error> {
+        let hello = loop {
+            match tokio::time::timeout(WAIT, socket.next()).await {
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    break serde_json::from_str::<Value>(text.as_str()).expect("JSON frame");
+                }
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                Ok(Some(Err(err))) => return Err(err),
+                _ => return Err(tungstenite::Error::ConnectionClosed),
+            }
+        };
+        assert_eq!(hello["type"], "hello", "the first frame: {hello}");
+        Ok(Chat {
+            socket,
+            hello,
+            rooms: Default::default(),
+        })
+    }
+
+    /// The id of a room this client joined by name.
+    pub fn id(&self, room: &str) -> u64 {
+        *self
+            .rooms
+            .get(&room.trim().to_lowercase())
+            .unwrap_or_else(|| panic!("{room:?} was not joined by name on this socket"))
+    }
+
     pub async fn send(&mut self, frame: Value) {
         self.socket
             .send(Message::Text(frame.to_string().into()))
@@ -407,22 +440,35 @@ impl Chat {
             .is_err()
     }
 
+    /// Joins a room by name and returns the `joined` answer.
     pub async fn join(&mut self, room: &str) -> Value {
         self.send(json!({"type": "join", "room": room})).await;
-        self.recv_type("joined").await
+        self.joined(room).await
     }
 
+    /// Joins a room by name, resuming after a sequence number.
     pub async fn join_since(&mut self, room: &str, since: u64) -> Value {
         self.send(json!({"type": "join", "room": room, "since": since}))
             .await;
-        self.recv_type("joined").await
+        self.joined(room).await
     }
 
-    /// Sends a message and waits for its echo (the acknowledgement).
+    async fn joined(&mut self, room: &str) -> Value {
+        let joined = self.recv_type("joined").await;
+        let id = joined["room_id"].as_u64().expect("joined has a room_id");
+        self.rooms.insert(room.trim().to_lowercase(), id);
+        joined
+    }
+
+    /// Sends a message to a room joined by name and waits for its echo (the
+    /// acknowledgement).
     pub async fn say(&mut self, room: &str, text: &str) -> Value {
         let client_id = format!("c-{}", rand_suffix());
-        self.send(json!({"type": "send", "room": room, "text": text, "client_id": client_id}))
-            .await;
+        let room_id = self.id(room);
+        self.send(
+            json!({"type": "send", "room_id": room_id, "text": text, "client_id": client_id}),
+        )
+        .await;
         loop {
             let frame = self.recv().await;
             if frame["client_id"] != client_id.as_str() {

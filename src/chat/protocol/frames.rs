@@ -1,0 +1,360 @@
+//! Server frames, each encoded to JSON text once and shared as bytes by every recipient. The
+//! field names are the contract of `PROTOCOL.md`.
+
+use serde::Serialize;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
+use super::codes::ErrorCode;
+use crate::rooms::RoomError;
+use crate::rooms::fanout::SidebarEvent;
+use crate::rooms::view::{MessageView, RoomSummary};
+use crate::store::User;
+
+fn encode(value: &impl Serialize) -> Utf8Bytes {
+    serde_json::to_string(value)
+        .expect("frames contain only strings, numbers and lists of them")
+        .into()
+}
+
+/// `{"type":"hello", "user":{…}, "rooms":[…]}`: the first frame on every socket, with the
+/// person's rooms as they are now (a reconnecting page replaces its sidebar with them).
+pub fn hello_frame(user: &User, rooms: &[RoomSummary]) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Me<'a> {
+        id: u64,
+        username: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        user: Me<'a>,
+        rooms: &'a [RoomSummary],
+    }
+    encode(&Frame {
+        r#type: "hello",
+        user: Me {
+            id: user.id,
+            username: &user.username,
+        },
+        rooms,
+    })
+}
+
+/// `{"type":"message", …M}`: encoded once per message, shared by every recipient.
+pub fn message_frame(message: &MessageView) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        #[serde(flatten)]
+        body: &'a MessageView,
+    }
+    encode(&Frame {
+        r#type: "message",
+        body: message,
+    })
+}
+
+/// What a `joined` answer says about its room.
+pub struct Joined<'a> {
+    pub summary: &'a RoomSummary,
+    /// The room's change sequence as of the answer.
+    pub seq: u64,
+    /// Who is online in it now.
+    pub members: &'a [String],
+    pub messages: &'a [MessageView],
+    pub more: bool,
+}
+
+/// `{"type":"joined", …}`: the answer to a join.
+pub fn joined_frame(joined: &Joined<'_>) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        room_id: u64,
+        room: &'a Option<String>,
+        kind: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        topic: &'a Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        role: &'a Option<String>,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        people: &'a [String],
+        seq: u64,
+        members: &'a [String],
+        messages: &'a [MessageView],
+        more: bool,
+    }
+    let summary = joined.summary;
+    encode(&Frame {
+        r#type: "joined",
+        room_id: summary.id,
+        room: &summary.name,
+        kind: &summary.kind,
+        topic: &summary.topic,
+        role: &summary.role,
+        people: &summary.people,
+        seq: joined.seq,
+        members: joined.members,
+        messages: joined.messages,
+        more: joined.more,
+    })
+}
+
+/// `{"type":"history", …}`: the answer to a history request.
+pub fn history_frame(room_id: u64, messages: &[MessageView], more: bool) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        room_id: u64,
+        messages: &'a [MessageView],
+        more: bool,
+    }
+    encode(&Frame {
+        r#type: "history",
+        room_id,
+        messages,
+        more,
+    })
+}
+
+/// `{"type":"left","room_id":N}`: the answer to a leave.
+pub fn left_frame(room_id: u64) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame {
+        r#type: &'static str,
+        room_id: u64,
+    }
+    encode(&Frame {
+        r#type: "left",
+        room_id,
+    })
+}
+
+/// Whether someone came or went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PresenceEvent {
+    Join,
+    Leave,
+}
+
+/// `{"type":"presence","room_id":N,"user":U,"event":"join"|"leave"}`.
+pub fn presence_frame(room_id: u64, user: &str, event: PresenceEvent) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        room_id: u64,
+        user: &'a str,
+        event: PresenceEvent,
+    }
+    encode(&Frame {
+        r#type: "presence",
+        room_id,
+        user,
+        event,
+    })
+}
+
+/// `{"type":"room","event":"added"|"changed"|"removed", …}`: a change to the person's rooms.
+pub fn room_frame(event: &SidebarEvent) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        event: &'static str,
+        room_id: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        room: Option<&'a RoomSummary>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'static str>,
+    }
+    let frame = match event {
+        SidebarEvent::Added(room) => Frame {
+            r#type: "room",
+            event: "added",
+            room_id: room.id,
+            room: Some(room),
+            reason: None,
+        },
+        SidebarEvent::Changed(room) => Frame {
+            r#type: "room",
+            event: "changed",
+            room_id: room.id,
+            room: Some(room),
+            reason: None,
+        },
+        SidebarEvent::Removed { room_id, why } => Frame {
+            r#type: "room",
+            event: "removed",
+            room_id: *room_id,
+            room: None,
+            reason: Some(why.as_str()),
+        },
+    };
+    encode(&frame)
+}
+
+/// An `error` frame. `room_id`, `room` and `client_id` say what it is about, when known; they
+/// echo the request, so a refusal says nothing the request did not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorFrame {
+    r#type: &'static str,
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+impl ErrorFrame {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorFrame {
+            r#type: "error",
+            code,
+            message: message.into(),
+            room_id: None,
+            room: None,
+            client_id: None,
+        }
+    }
+
+    /// The error frame for a refused room operation.
+    pub fn for_room(err: &RoomError) -> Self {
+        let message = match err {
+            RoomError::Store(_) => {
+                "The server could not read or write its data. Try again.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        ErrorFrame::new(ErrorCode::of_room_error(err), message)
+    }
+
+    pub fn room_id(mut self, room_id: u64) -> Self {
+        self.room_id = Some(room_id);
+        self
+    }
+
+    pub fn room(mut self, room: impl Into<String>) -> Self {
+        self.room = Some(room.into());
+        self
+    }
+
+    pub fn client_id(mut self, client_id: Option<String>) -> Self {
+        self.client_id = client_id;
+        self
+    }
+
+    pub fn encode(&self) -> Utf8Bytes {
+        encode(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rooms::fanout::Gone;
+    use serde_json::{Value, json};
+
+    fn message() -> MessageView {
+        MessageView {
+            room_id: 7,
+            room: Some("Lobby".into()),
+            id: 3,
+            seq: 3,
+            user_id: 1,
+            user: "alice".into(),
+            text: "<b>hi</b> \"there\"".into(),
+            ts: 1_700_000_000_000,
+            client_id: Some("c1".into()),
+        }
+    }
+
+    fn summary() -> RoomSummary {
+        RoomSummary {
+            id: 7,
+            kind: "open".into(),
+            name: Some("Lobby".into()),
+            topic: None,
+            role: Some("member".into()),
+            people: vec![],
+            last_activity: 5,
+            last_id: 3,
+        }
+    }
+
+    fn json_of(frame: Utf8Bytes) -> Value {
+        serde_json::from_str(frame.as_str()).unwrap()
+    }
+
+    #[test]
+    fn message_frame_has_the_fixed_field_names() {
+        let frame = json_of(message_frame(&message()));
+        assert_eq!(
+            frame,
+            json!({"type":"message","room_id":7,"room":"Lobby","id":3,"seq":3,"user_id":1,
+                   "user":"alice","text":"<b>hi</b> \"there\"","ts":1_700_000_000_000u64,
+                   "client_id":"c1"})
+        );
+        let mut without = message();
+        without.client_id = None;
+        assert!(json_of(message_frame(&without)).get("client_id").is_none());
+    }
+
+    #[test]
+    fn joined_history_presence_left_room_and_error_frames() {
+        let joined = json_of(joined_frame(&Joined {
+            summary: &summary(),
+            seq: 9,
+            members: &["bob".into()],
+            messages: &[message()],
+            more: true,
+        }));
+        assert_eq!(joined["type"], "joined");
+        assert_eq!(
+            (joined["room_id"].as_u64(), joined["room"].as_str()),
+            (Some(7), Some("Lobby"))
+        );
+        assert_eq!(
+            (joined["kind"].as_str(), joined["seq"].as_u64()),
+            (Some("open"), Some(9))
+        );
+        assert_eq!(joined["members"], json!(["bob"]));
+        assert_eq!(joined["messages"][0]["id"], 3);
+        assert!(joined["messages"][0].get("type").is_none());
+        assert_eq!(joined["more"], true);
+        assert!(joined.get("people").is_none() && joined.get("topic").is_none());
+
+        assert_eq!(
+            json_of(history_frame(7, &[], false)),
+            json!({"type":"history","room_id":7,"messages":[],"more":false})
+        );
+        assert_eq!(
+            json_of(presence_frame(7, "bob", PresenceEvent::Leave)),
+            json!({"type":"presence","room_id":7,"user":"bob","event":"leave"})
+        );
+        assert_eq!(json_of(left_frame(7)), json!({"type":"left","room_id":7}));
+        let added = json_of(room_frame(&SidebarEvent::Added(summary())));
+        assert_eq!(
+            (added["event"].as_str(), added["room"]["name"].as_str()),
+            (Some("added"), Some("Lobby"))
+        );
+        assert_eq!(
+            json_of(room_frame(&SidebarEvent::Removed {
+                room_id: 7,
+                why: Gone::Removed
+            })),
+            json!({"type":"room","event":"removed","room_id":7,"reason":"removed"})
+        );
+        let error = json_of(
+            ErrorFrame::new(ErrorCode::NotJoined, "Join first.")
+                .room_id(7)
+                .encode(),
+        );
+        assert_eq!(
+            error,
+            json!({"type":"error","code":"not_joined","message":"Join first.","room_id":7})
+        );
+    }
+}

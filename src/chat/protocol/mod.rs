@@ -1,0 +1,233 @@
+//! The WebSocket wire format (`PROTOCOL.md` beside this module): client frames parsed from
+//! JSON text here, server frames encoded once and shared as bytes ([`frames`]), and the error
+//! codes ([`codes`]).
+
+pub mod codes;
+pub mod frames;
+
+use serde::Deserialize;
+
+pub use codes::ErrorCode;
+pub use frames::ErrorFrame;
+
+/// How a `join` names its room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinTarget {
+    Id(u64),
+    Name(String),
+}
+
+/// A frame from the browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientFrame {
+    Join {
+        room: JoinTarget,
+        since: Option<u64>,
+    },
+    Leave {
+        room_id: u64,
+    },
+    Send {
+        room_id: u64,
+        text: String,
+        client_id: Option<String>,
+    },
+    History {
+        room_id: u64,
+        before: Option<u64>,
+        after: Option<u64>,
+        since: Option<u64>,
+        limit: Option<u32>,
+    },
+}
+
+/// The frames as JSON has them, before the checks serde cannot express.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+enum Wire {
+    Join {
+        #[serde(default)]
+        room_id: Option<u64>,
+        #[serde(default)]
+        room: Option<String>,
+        #[serde(default)]
+        since: Option<u64>,
+    },
+    Leave {
+        room_id: u64,
+    },
+    Send {
+        room_id: u64,
+        text: String,
+        #[serde(default)]
+        client_id: Option<String>,
+    },
+    History {
+        room_id: u64,
+        #[serde(default)]
+        before: Option<u64>,
+        #[serde(default)]
+        after: Option<u64>,
+        #[serde(default)]
+        since: Option<u64>,
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+}
+
+/// Characters of a parse error sent back to the client.
+const REASON_MAX: usize = 200;
+
+/// Parses one text frame. The error text is safe to send back to the client.
+pub fn parse_client_frame(text: &str) -> Result<ClientFrame, String> {
+    // serde would also take a tagged enum written as an array (`["join","lobby"]`); the
+    // protocol's frames are objects.
+    if !text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
+    {
+        return Err("a frame must be a JSON object".to_owned());
+    }
+    let wire: Wire = serde_json::from_str(text).map_err(|e| {
+        // serde's wording, without the line/column noise of a one-line frame, and short: it
+        // may quote what the client sent, which can be 64 KiB.
+        let full = e.to_string();
+        let position = format!(" at line {} column {}", e.line(), e.column());
+        let reason = full.strip_suffix(&position).unwrap_or(&full);
+        match reason.char_indices().nth(REASON_MAX) {
+            Some((cut, _)) => format!("{}…", &reason[..cut]),
+            None => reason.to_owned(),
+        }
+    })?;
+    Ok(match wire {
+        Wire::Join {
+            room_id,
+            room,
+            since,
+        } => {
+            let room = match (room_id, room) {
+                (Some(id), None) => JoinTarget::Id(id),
+                (None, Some(name)) => JoinTarget::Name(name),
+                _ => return Err("join names its room by room_id or by room, not both".to_owned()),
+            };
+            ClientFrame::Join { room, since }
+        }
+        Wire::Leave { room_id } => ClientFrame::Leave { room_id },
+        Wire::Send {
+            room_id,
+            text,
+            client_id,
+        } => ClientFrame::Send {
+            room_id,
+            text,
+            client_id,
+        },
+        Wire::History {
+            room_id,
+            before,
+            after,
+            since,
+            limit,
+        } => {
+            if since.is_some() && (before.is_some() || after.is_some()) {
+                return Err("history takes since, or before and after, not both".to_owned());
+            }
+            ClientFrame::History {
+                room_id,
+                before,
+                after,
+                since,
+                limit,
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_client_frame() {
+        assert_eq!(
+            parse_client_frame(r#"{"type":"join","room":"Lobby"}"#),
+            Ok(ClientFrame::Join {
+                room: JoinTarget::Name("Lobby".into()),
+                since: None
+            })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"join","room_id":7,"since":40}"#),
+            Ok(ClientFrame::Join {
+                room: JoinTarget::Id(7),
+                since: Some(40)
+            })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"leave","room_id":3}"#),
+            Ok(ClientFrame::Leave { room_id: 3 })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"send","room_id":3,"text":"hi","client_id":"c"}"#),
+            Ok(ClientFrame::Send {
+                room_id: 3,
+                text: "hi".into(),
+                client_id: Some("c".into())
+            })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"history","room_id":3,"before":9,"limit":20}"#),
+            Ok(ClientFrame::History {
+                room_id: 3,
+                before: Some(9),
+                after: None,
+                since: None,
+                limit: Some(20)
+            })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"history","room_id":3,"since":9}"#),
+            Ok(ClientFrame::History {
+                room_id: 3,
+                before: None,
+                after: None,
+                since: Some(9),
+                limit: None
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_frames_with_a_reason() {
+        for bad in [
+            "",
+            "not json",
+            "[]",
+            r#"{"room":"x"}"#,
+            r#"{"type":"dance","room":"x"}"#,
+            r#"{"type":"join"}"#,
+            r#"{"type":"join","room":5}"#,
+            r#"{"type":"join","room":"x","room_id":1}"#,
+            r#"{"type":"join","room":"x","since":-1}"#,
+            r#"{"type":"send","room_id":1}"#,
+            r#"{"type":"send","room":"x","text":"hi"}"#,
+            r#"{"type":"send","room_id":1,"text":"hi","extra":1}"#,
+            r#"{"type":"history","room_id":1,"since":1,"after":2}"#,
+            r#"["join","x"]"#,
+            r#"  ["send","x","hi"]"#,
+        ] {
+            let err = parse_client_frame(bad).unwrap_err();
+            assert!(!err.is_empty(), "{bad}");
+            assert!(!err.contains("at line"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_reason_quoting_the_frame_is_kept_short_and_keeps_its_words() {
+        let err = parse_client_frame(r#"{"type":"hello at line 1 column 2"}"#).unwrap_err();
+        assert!(err.contains("hello at line 1 column 2"), "{err}");
+        let long = format!(r#"{{"type":"{}"}}"#, "é".repeat(60_000));
+        let err = parse_client_frame(&long).unwrap_err();
+        assert!(err.chars().count() <= 201 && err.ends_with('…'), "{err}");
+    }
+}

@@ -1,0 +1,63 @@
+// The chat protocol's frames, as src/chat/PROTOCOL.md describes them: builders for the frames
+// the page sends, and the stable error codes the server answers with. No DOM here.
+
+/** The codes of `error` frames (a server test keeps this table and the server's in step). */
+export const ERROR_CODES = Object.freeze({
+  badRequest: 'bad_request',
+  invalidRoom: 'invalid_room',
+  roomNotFound: 'room_not_found',
+  notJoined: 'not_joined',
+  tooManyRooms: 'too_many_rooms',
+  emptyMessage: 'empty_message',
+  tooLong: 'too_long',
+  rateLimited: 'rate_limited',
+  storageError: 'storage_error',
+  unavailable: 'unavailable',
+  forbidden: 'forbidden',
+  notAMember: 'not_a_member',
+});
+
+/** Close codes the page acts on. */
+export const CLOSE_CODES = Object.freeze({
+  signedOut: 4001,
+  goingAway: 1001,
+  tooFarBehind: 1013,
+});
+
+/** `join` by id or by name; with `since` (a sequence number) to resume. */
+export function join(room, since) {
+  const frame = { type: 'join' };
+  if (typeof room === 'number') frame.room_id = room;
+  else frame.room = room;
+  if (since) frame.since = since;
+  return frame;
+}
+
+export function leave(roomId) {
+  return { type: 'leave', room_id: roomId };
+}
+
+export function send(roomId, text, clientId) {
+  return { type: 'send', room_id: roomId, text, client_id: clientId };
+}
+
+/** Older messages than `before`, newer than `after`, or every change after `since`. */
+export function history(roomId, { before, after, since, limit } = {}) {
+  const frame = { type: 'history', room_id: roomId };
+  if (before !== undefined) frame.before = before;
+  if (after !== undefined) frame.after = after;
+  if (since !== undefined) frame.since = since;
+  if (limit !== undefined) frame.limit = limit;
+  return frame;
+}
+
+/** Parses a frame from the server; null for anything that is not a JSON object with a type. */
+export function parse(text) {
+  let frame;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return frame && typeof frame === 'object' && typeof frame.type === 'string' ? frame : null;
+}
