@@ -182,8 +182,12 @@ impl Auth {
             blocking(&self.store, move |s| s.delete_session(key)).await?;
             return Ok(None);
         }
-        if now.saturating_sub(record.last_seen) >= TOUCH_EVERY.as_millis() as u64 {
-            blocking(&self.store, move |s| s.touch_session(key, now)).await?;
+        // Bookkeeping only: a session whose last-seen time cannot be written right now (a
+        // passing disk fault) is still the person's session.
+        if now.saturating_sub(record.last_seen) >= TOUCH_EVERY.as_millis() as u64
+            && let Err(err) = blocking(&self.store, move |s| s.touch_session(key, now)).await
+        {
+            tracing::warn!(error = %err, "cannot record a session's activity");
         }
         Ok(Some(Session { key, user, record }))
     }

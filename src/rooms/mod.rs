@@ -101,6 +101,25 @@ impl Rooms {
         blocking(move || permitted(&store.snapshot()?, user_id, &room, Action::See)).await
     }
 
+    /// The room as this person's sidebar shows it, if they may see it.
+    pub async fn summary(&self, user_id: u64, room: RoomRef) -> Result<RoomSummary, RoomError> {
+        let store = Arc::clone(&self.store);
+        blocking(move || {
+            let snapshot = store.snapshot()?;
+            let Visible { room, membership } = permitted(&snapshot, user_id, &room, Action::See)?;
+            let people = direct_people(&snapshot, &room)?;
+            Ok(RoomSummary::new(&room, membership.as_ref(), people))
+        })
+        .await
+    }
+
+    /// Whether no room, of any kind, has this name: the only thing a name tells an outsider.
+    pub async fn name_is_free(&self, name: &str) -> Result<bool, RoomError> {
+        let store = Arc::clone(&self.store);
+        let name = name.to_owned();
+        blocking(move || Ok(store.snapshot()?.room_by_name(&name)?.is_none())).await
+    }
+
     /// A page of history, if this person may read the room: the check and the read are one
     /// snapshot.
     pub async fn history(

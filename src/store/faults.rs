@@ -24,6 +24,8 @@ pub enum Fault {
     DiskFull = 2,
     /// Flushing to disk (fsync) fails.
     SyncError = 3,
+    /// Reads fail too: the file cannot even be opened again.
+    Unreadable = 4,
 }
 
 /// Shared switch: flip it from a test while the server runs.
@@ -44,6 +46,7 @@ impl FaultSwitch {
             1 => Fault::WriteError,
             2 => Fault::DiskFull,
             3 => Fault::SyncError,
+            4 => Fault::Unreadable,
             _ => Fault::None,
         }
     }
@@ -72,7 +75,7 @@ impl FaultyBackend {
 
     fn check_write(&self) -> io::Result<()> {
         match self.faults.get() {
-            Fault::WriteError => Err(io::Error::other("injected write error")),
+            Fault::WriteError | Fault::Unreadable => Err(io::Error::other("injected write error")),
             Fault::DiskFull => Err(io::Error::from_raw_os_error(28)), // ENOSPC
             _ => Ok(()),
         }
@@ -85,6 +88,9 @@ impl StorageBackend for FaultyBackend {
     }
 
     fn read(&self, offset: u64, out: &mut [u8]) -> io::Result<()> {
+        if self.faults.get() == Fault::Unreadable {
+            return Err(io::Error::other("injected read error"));
+        }
         self.inner.read(offset, out)
     }
 

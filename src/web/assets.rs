@@ -1,6 +1,8 @@
-//! Browser assets from `ui/`, embedded in the binary and served under content-hashed names
-//! (`/assets/chat.3f2a1b9c0d.js`) with a one-year immutable cache lifetime: a new build changes
-//! the names, so browsers never run stale code.
+//! Browser assets from `ui/`, embedded in the binary and served under one content-hashed
+//! folder (`/assets/3f2a1b9c0d/js/app.js`) with a one-year immutable cache lifetime. The hash
+//! covers the whole tree, so the browser code's relative imports (`./lib/protocol.js`) resolve
+//! to files of the same build, and a new build changes every URL: browsers never run stale
+//! code or mix two versions.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -10,6 +12,7 @@ use poem::http::{StatusCode, header};
 use poem::web::Path;
 use poem::{IntoResponse, Response, handler};
 use rust_embed::RustEmbed;
+use sha2::{Digest, Sha256};
 
 #[derive(RustEmbed)]
 #[folder = "ui/"]
@@ -20,30 +23,21 @@ struct Asset {
     content_type: &'static str,
 }
 
-/// The embedded assets, indexed by their hashed names.
+/// The embedded assets and the hash of the whole tree.
 pub struct Assets {
-    by_hashed_name: HashMap<String, Asset>,
-    hashed_names: HashMap<String, String>,
+    by_path: HashMap<String, Asset>,
+    tree: String,
 }
 
 fn content_type(name: &str) -> &'static str {
     match name.rsplit('.').next() {
         Some("css") => "text/css; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
+        Some("js") | Some("mjs") => "text/javascript; charset=utf-8",
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
         Some("ico") => "image/x-icon",
         Some("json") | Some("webmanifest") => "application/manifest+json",
         _ => "application/octet-stream",
-    }
-}
-
-/// `chat.js` with hash `3f2a…` becomes `chat.3f2a1b9c0d.js`.
-fn hashed_name(name: &str, hash: &[u8; 32]) -> String {
-    let short: String = hash[..5].iter().map(|b| format!("{b:02x}")).collect();
-    match name.rsplit_once('.') {
-        Some((stem, ext)) => format!("{stem}.{short}.{ext}"),
-        None => format!("{name}.{short}"),
     }
 }
 
@@ -55,45 +49,48 @@ impl Assets {
     }
 
     fn load() -> Self {
-        let mut by_hashed_name = HashMap::new();
-        let mut hashed_names = HashMap::new();
-        for name in Ui::iter() {
+        let mut by_path = HashMap::new();
+        let mut names: Vec<String> = Ui::iter().map(|name| name.to_string()).collect();
+        names.sort();
+        let mut tree = Sha256::new();
+        for name in names {
             let file = Ui::get(&name).expect("listed assets exist");
-            let hashed = hashed_name(&name, &file.metadata.sha256_hash());
-            hashed_names.insert(name.to_string(), hashed.clone());
-            by_hashed_name.insert(
-                hashed,
+            tree.update(name.as_bytes());
+            tree.update([0]);
+            tree.update(file.metadata.sha256_hash());
+            by_path.insert(
+                name.clone(),
                 Asset {
                     bytes: file.data,
                     content_type: content_type(&name),
                 },
             );
         }
-        Assets {
-            by_hashed_name,
-            hashed_names,
-        }
+        let tree = tree.finalize()[..5]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Assets { by_path, tree }
     }
 
-    /// The URL of an asset by its file name in `ui/`.
-    pub fn url(&self, name: &str) -> String {
-        match self.hashed_names.get(name) {
-            Some(hashed) => format!("/assets/{hashed}"),
-            None => {
-                debug_assert!(false, "unknown asset {name}");
-                format!("/assets/{name}")
-            }
-        }
+    /// The URL of an asset by its path in `ui/` (`js/app.js`).
+    pub fn url(&self, path: &str) -> String {
+        debug_assert!(self.by_path.contains_key(path), "unknown asset {path}");
+        format!("/assets/{}/{path}", self.tree)
     }
 
-    fn get(&self, hashed: &str) -> Option<&Asset> {
-        self.by_hashed_name.get(hashed)
+    fn get(&self, tree: &str, path: &str) -> Option<&Asset> {
+        (tree == self.tree)
+            .then(|| self.by_path.get(path))
+            .flatten()
     }
 }
 
+/// `/assets/{tree hash}/{path}`: only the current build's tree is served; a page of an earlier
+/// build asks for an old hash and gets 404 (and is reloaded by then anyway).
 #[handler]
-pub fn serve_asset(Path(name): Path<String>) -> Response {
-    match Assets::shared().get(&name) {
+pub fn serve_asset(Path((tree, path)): Path<(String, String)>) -> Response {
+    match Assets::shared().get(&tree, &path) {
         Some(asset) => Response::builder()
             .header(header::CONTENT_TYPE, asset.content_type)
             .header(header::CACHE_CONTROL, "public, max-age=31536000, immutable")
@@ -110,19 +107,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_asset_has_a_hashed_url_that_serves_it() {
+    fn every_asset_is_served_under_the_tree_hash() {
         let assets = Assets::load();
-        for name in ["app.css", "chat.js", "forms.js", "favicon.svg"] {
+        for name in ["app.css", "js/app.js", "js/lib/protocol.js", "favicon.svg"] {
             let url = assets.url(name);
-            let hashed = url.strip_prefix("/assets/").unwrap();
-            assert_ne!(hashed, name);
-            assert!(assets.get(hashed).is_some(), "{url}");
+            let rest = url.strip_prefix("/assets/").unwrap();
+            let (tree, path) = rest.split_once('/').unwrap();
+            assert_eq!((tree.len(), path), (10, name));
+            assert!(assets.get(tree, path).is_some(), "{url}");
+            assert!(
+                assets.get("0000000000", path).is_none(),
+                "another build's tree"
+            );
         }
     }
 
     #[test]
-    fn hashed_names_keep_the_extension() {
-        assert_eq!(hashed_name("chat.js", &[0xab; 32]), "chat.ababababab.js");
+    fn modules_are_served_as_javascript() {
+        assert_eq!(
+            content_type("js/lib/x.js"),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type("x.css"), "text/css; charset=utf-8");
     }
 }

@@ -48,9 +48,9 @@ pub enum ApiError {
     /// The server failed.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
-    /// The database is unavailable.
+    /// The database is unavailable for a moment; retry after the given number of seconds.
     #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
+    Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
 }
 
 pub fn body(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
@@ -128,10 +128,13 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         tracing::error!(error = %err, "storage error");
         match err {
-            StoreError::Unavailable => ApiError::Unavailable(body(
-                "unavailable",
-                "The database is being reopened; try again shortly.",
-            )),
+            StoreError::Unavailable => ApiError::Unavailable(
+                body(
+                    "unavailable",
+                    "The database is being reopened; try again shortly.",
+                ),
+                crate::web::RETRY_AFTER_SECS,
+            ),
             _ => ApiError::Internal(body(
                 "storage_error",
                 "The server could not read or write its data.",
@@ -169,6 +172,18 @@ impl From<AuthError> for ApiError {
     }
 }
 
+impl From<crate::web::SessionUnknown> for ApiError {
+    fn from(_: crate::web::SessionUnknown) -> Self {
+        ApiError::Unavailable(
+            body(
+                "unavailable",
+                "The server cannot read its data right now; try again shortly.",
+            ),
+            crate::web::RETRY_AFTER_SECS,
+        )
+    }
+}
+
 impl From<RoomError> for ApiError {
     fn from(err: RoomError) -> Self {
         let message = err.to_string();
@@ -180,7 +195,9 @@ impl From<RoomError> for ApiError {
             RoomError::NotMember => ApiError::not_found("not_a_member", message),
             RoomError::InvalidName(_) => ApiError::bad_request("invalid_room", message),
             RoomError::NameTaken => ApiError::Conflict(body("room_exists", message)),
-            RoomError::ShuttingDown => ApiError::Unavailable(body("unavailable", message)),
+            RoomError::ShuttingDown => {
+                ApiError::Unavailable(body("unavailable", message), crate::web::RETRY_AFTER_SECS)
+            }
             RoomError::NotSaved => ApiError::Internal(body("storage_error", message)),
             RoomError::Store(err) => ApiError::from(err),
         }

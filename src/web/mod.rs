@@ -49,19 +49,27 @@ impl AppState {
         self.shutting_down.load(Ordering::Acquire)
     }
 
-    /// The signed-in session of a request, if any. A broken store counts as signed out here;
-    /// the error is logged.
-    pub async fn session(&self, req: &Request) -> Option<Session> {
-        let token = cookie::session_token(req.headers(), self.tls)?;
-        match self.auth.session(token).await {
-            Ok(session) => session,
-            Err(err) => {
-                tracing::error!(error = %err, "session lookup failed");
-                None
-            }
-        }
+    /// The signed-in session of a request, if any. When the store cannot say (a passing disk
+    /// fault), that is [`SessionUnknown`], never "signed out": a page that reconnects during
+    /// a fault must not be sent to sign in.
+    pub async fn session(&self, req: &Request) -> Result<Option<Session>, SessionUnknown> {
+        let Some(token) = cookie::session_token(req.headers(), self.tls) else {
+            return Ok(None);
+        };
+        self.auth.session(token).await.map_err(|err| {
+            tracing::error!(error = %err, "session lookup failed");
+            SessionUnknown
+        })
     }
 }
+
+/// Whether a request is signed in could not be told: the database did not answer. Every door
+/// answers 503 (with `Retry-After`), and the page tries again.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionUnknown;
+
+/// Seconds a client is asked to wait when the database does not answer.
+pub const RETRY_AFTER_SECS: u64 = 2;
 
 impl AppState {
     /// Signing in replaces whatever session cookie the browser presented (it may have been
@@ -105,7 +113,7 @@ pub fn app(state: Arc<AppState>) -> impl poem::Endpoint + 'static {
         .nest("/api", api::routes())
         .at("/ws", get(ws::upgrade))
         .at("/healthz", get(healthz))
-        .at("/assets/:name", get(assets::serve_asset));
+        .at("/assets/:tree/*path", get(assets::serve_asset));
     pages::routes(routes)
         .data(state)
         .with(security::Guard { tls })

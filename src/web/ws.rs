@@ -58,8 +58,19 @@ pub async fn upgrade(req: &Request, state: Data<&Arc<AppState>>) -> Response {
             "WebSocket connections from other sites are refused.",
         );
     }
-    let Some(session) = state.session(req).await else {
-        return refuse(StatusCode::UNAUTHORIZED, "not_signed_in", "Sign in first.");
+    let session = match state.session(req).await {
+        Ok(Some(session)) => session,
+        Ok(None) => return refuse(StatusCode::UNAUTHORIZED, "not_signed_in", "Sign in first."),
+        Err(_) => {
+            let mut resp = refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "The server cannot read its data right now; try again shortly.",
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, super::RETRY_AFTER_SECS.into());
+            return resp;
+        }
     };
     let key = req.headers().get(header::SEC_WEBSOCKET_KEY).cloned();
     let valid = header_has_token(req, header::UPGRADE, "websocket")

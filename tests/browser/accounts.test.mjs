@@ -27,7 +27,7 @@ test('signing up through the form lands on the rooms page, and rooms are joined 
     await page.getByText('No messages here yet.').waitFor();
   }
 
-  await page.getByRole('link', { name: 'Home: all rooms' }).click();
+  await page.getByRole('navigation', { name: 'Your rooms' }).getByRole('link', { name: 'All rooms' }).click();
   await page.waitForURL('/rooms');
   const recent = page.locator('section', { has: page.getByRole('heading', { name: 'Your rooms' }) });
   assert.deepEqual((await recent.locator('.room-name').allTextContents()).sort(), ['42', 'lobby']);

@@ -316,13 +316,13 @@ async fn every_route_and_method_answers_with_the_security_headers_even_when_refu
         .text()
         .await
         .unwrap();
-    let asset = |prefix: &str| {
+    let asset = |suffix: &str| {
         home.split('"')
-            .find(|part| part.starts_with(prefix))
-            .unwrap_or_else(|| panic!("{prefix} linked from the home page"))
+            .find(|part| part.starts_with("/assets/") && part.ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix} linked from the home page"))
             .to_owned()
     };
-    let (css, forms_js) = (asset("/assets/app."), asset("/assets/forms."));
+    let (css, forms_js) = (asset("/app.css"), asset("/js/forms.js"));
     let paths = [
         "/",
         "/signup",
@@ -593,12 +593,19 @@ fn tags(html: &str) -> Vec<Tag> {
     found
 }
 
-/// The shape of a page: tag names and attribute names, without any text.
+/// The shape of a page: tag names and attribute names, without any text. The sidebar marks the
+/// room on screen (`aria-current`), which sits wherever the room's name sorts, so that mark is
+/// left out.
 fn structure(html: &str) -> Vec<String> {
     tags(html)
         .into_iter()
         .map(|tag| {
-            let names: Vec<_> = tag.attributes.into_iter().map(|(name, _)| name).collect();
+            let names: Vec<_> = tag
+                .attributes
+                .into_iter()
+                .map(|(name, _)| name)
+                .filter(|name| name != "aria-current")
+                .collect();
             format!("{} {}", tag.name, names.join(" "))
         })
         .collect()
@@ -611,12 +618,19 @@ fn assert_inert(html: &str, context: &str) {
         assert!(
             ![
                 "iframe", "frame", "object", "embed", "svg", "math", "style", "base", "applet",
-                "template",
             ]
             .contains(&tag.name.as_str()),
             "{context}: a <{}> element",
             tag.name
         );
+        // The one template is the chat page's own markup for a message, with no text in it.
+        if tag.name == "template" {
+            assert_eq!(
+                tag.attributes,
+                [("id".to_owned(), Some("message-template".to_owned()))],
+                "{context}: a <template> that is not the message template"
+            );
+        }
         for (attribute, value) in &tag.attributes {
             assert!(
                 !attribute.starts_with("on") && attribute != "style" && attribute != "srcdoc",
@@ -702,7 +716,7 @@ async fn a_classic_xss_corpus_as_room_names_and_messages_renders_inert_in_every_
         assert_escaped(&rooms, payload, "/rooms");
     }
 
-    let (_, benign) = page(&server, "/rooms/benign", cookie).await;
+    let (_, benign) = page(&server, "/rooms/plain", cookie).await;
     let (_, benign_too_long) =
         page(&server, &format!("/rooms?room={}", "b".repeat(65)), cookie).await;
     for payload in CORPUS {

@@ -231,7 +231,8 @@ async fn the_chat_page_names_the_room_as_first_created_and_escapes_everything() 
     assert!(html.contains("<title>&lt;script&gt;"));
     // No inline script: every script has a src on this site.
     assert!(!html.contains("<script>"));
-    assert!(html.contains(r#"<script src="/assets/chat."#));
+    assert!(html.contains(r#"<script type="module" src="/assets/"#));
+    assert!(html.contains(r#"/js/app.js"></script>"#));
 
     let rooms = get(&server, "/rooms", Some(&user.cookie))
         .await
@@ -252,7 +253,7 @@ async fn the_chat_page_names_the_room_as_first_created_and_escapes_everything() 
             .text()
             .await
             .unwrap()
-            .contains("<h1 class=\"room-title\">&lt;script&gt;")
+            .contains("<h1 class=\"room-title\" id=\"room-title\">&lt;script&gt;")
     );
 }
 
@@ -262,9 +263,13 @@ async fn assets_are_served_under_hashed_names_with_long_cache_lifetimes() {
     let html = get(&server, "/", None).await.text().await.unwrap();
     let css = html
         .split('"')
-        .find(|part| part.starts_with("/assets/app.") && part.ends_with(".css"))
-        .expect("hashed stylesheet link")
+        .find(|part| part.starts_with("/assets/") && part.ends_with("/app.css"))
+        .expect("stylesheet link in the hashed folder")
         .to_owned();
+    let tree = css
+        .trim_start_matches("/assets/")
+        .trim_end_matches("/app.css");
+    assert_eq!(tree.len(), 10, "{css}");
     let resp = get(&server, &css, None).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(
@@ -277,9 +282,25 @@ async fn assets_are_served_under_hashed_names_with_long_cache_lifetimes() {
             .unwrap()
             .starts_with("text/css")
     );
+    // The browser code's modules, by their relative imports, come from the same folder.
+    let module = get(&server, &format!("/assets/{tree}/js/lib/protocol.js"), None).await;
+    assert_eq!(module.status(), 200);
+    assert!(
+        module.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     assert_eq!(get(&server, "/assets/app.css", None).await.status(), 404);
     assert_eq!(
-        get(&server, "/assets/app.0000000000.css", None)
+        get(&server, "/assets/0000000000/app.css", None)
+            .await
+            .status(),
+        404,
+        "another build's folder"
+    );
+    assert_eq!(
+        get(&server, &format!("/assets/{tree}/nothing.js"), None)
             .await
             .status(),
         404

@@ -133,3 +133,68 @@ async fn a_full_disk_is_refused_reported_and_healed() {
 async fn a_failing_fsync_is_refused_reported_and_healed() {
     survives(Fault::SyncError).await;
 }
+
+/// While the database cannot be read, nobody is told they are signed out: every door answers
+/// 503 with `Retry-After` (the page says so and reloads itself), and once the disk works
+/// again the same cookie is still signed in.
+#[tokio::test]
+async fn a_signed_in_person_is_not_sent_to_sign_in_while_the_disk_cannot_be_read() {
+    let (server, faults) = TestServer::start_with_faults(ServeArgs::default()).await;
+    let alice = signup(&server, "alice").await;
+    let mut chat = connect(&server, &alice).await;
+    chat.join("r").await;
+
+    // The disk goes: a message fails to commit, and the database cannot be opened again.
+    faults.set(Fault::Unreadable);
+    let answer = answer_to(&mut chat, "r", "lost to the fault", "u1").await;
+    assert_eq!(answer["code"], "storage_error");
+    wait_for_health(&server, 503).await;
+
+    let page = http()
+        .get(server.url("/rooms"))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 503, "not a redirect to sign in");
+    assert!(page.headers().contains_key("retry-after"));
+    let text = page.text().await.unwrap();
+    assert!(text.contains("Temporarily unavailable"), "{text}");
+    assert!(
+        text.contains(r#"http-equiv="refresh""#),
+        "the page tries again by itself"
+    );
+
+    let me = http()
+        .get(server.url("/api/v1/me"))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 503);
+    assert!(me.headers().contains_key("retry-after"));
+    assert_eq!(me.json::<Value>().await.unwrap()["error"], "unavailable");
+
+    match try_connect(&server, Some(&alice.cookie), Some(&server.origin())).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(
+                resp.status(),
+                503,
+                "the socket's page will retry, not sign in"
+            )
+        }
+        Err(other) => panic!("the upgrade failed otherwise: {other}"),
+        Ok(_) => panic!("the upgrade succeeded while the database was unreadable"),
+    }
+
+    faults.set(Fault::None);
+    wait_for_health(&server, 200).await;
+    let page = http()
+        .get(server.url("/rooms"))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "still signed in once the disk works");
+    server.stop().await;
+}

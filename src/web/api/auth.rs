@@ -141,10 +141,7 @@ impl AuthApi {
         req: &Request,
         body: Json<PasswordChange>,
     ) -> Result<PasswordResponse, ApiError> {
-        let session = state
-            .session(req)
-            .await
-            .ok_or_else(ApiError::not_signed_in)?;
+        let session = super::signed_in(&state, req).await?;
         let ended = state
             .auth
             .change_password(&session, &body.current, &body.new)
@@ -156,10 +153,7 @@ impl AuthApi {
     /// The signed-in account.
     #[oai(path = "/me", method = "get")]
     async fn me(&self, state: Data<&Arc<AppState>>, req: &Request) -> Result<MeResponse, ApiError> {
-        let session = state
-            .session(req)
-            .await
-            .ok_or_else(ApiError::not_signed_in)?;
+        let session = super::signed_in(&state, req).await?;
         Ok(MeResponse::Ok(Json(UserEnvelope::of(&session.user))))
     }
 }

@@ -14,8 +14,10 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, endpoi
 use poem_openapi::{Object, OpenApiService, Tags};
 use sha2::{Digest, Sha256};
 
+use crate::auth::Session;
 use crate::config::VERSION;
 use crate::store::User;
+use crate::web::AppState;
 use crate::web::error::{ApiError, body};
 
 #[derive(Tags)]
@@ -55,6 +57,15 @@ impl UserEnvelope {
     fn of(user: &User) -> Self {
         UserEnvelope { user: user.into() }
     }
+}
+
+/// The request's session, or why there is none to use: 401 when signed out, 503 when the
+/// database cannot tell.
+async fn signed_in(state: &AppState, req: &poem::Request) -> Result<Session, ApiError> {
+    state
+        .session(req)
+        .await?
+        .ok_or_else(ApiError::not_signed_in)
 }
 
 pub fn routes() -> Route {

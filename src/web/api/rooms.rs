@@ -83,10 +83,7 @@ impl RoomsApi {
         state: Data<&Arc<AppState>>,
         req: &Request,
     ) -> Result<RoomListResponse, ApiError> {
-        let session = state
-            .session(req)
-            .await
-            .ok_or_else(ApiError::not_signed_in)?;
+        let session = super::signed_in(&state, req).await?;
         let listing = state
             .rooms
             .listing(session.user.id, ROOM_LIST_LIMIT)
@@ -153,10 +150,7 @@ impl RoomsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<MessagesResponse, ApiError> {
-        let session = state
-            .session(req)
-            .await
-            .ok_or_else(ApiError::not_signed_in)?;
+        let session = super::signed_in(&state, req).await?;
         let name = check_room_name(&name)
             .map_err(|reason| ApiError::bad_request("invalid_room", reason))?
             .to_owned();

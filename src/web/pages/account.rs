@@ -157,7 +157,7 @@ fn signed_in_response(token: &str, tls: bool, to: &str) -> Response {
 
 #[handler]
 pub async fn signup_page(req: &Request, state: Data<&State>) -> Response {
-    if state.session(req).await.is_some() {
+    if matches!(state.session(req).await, Ok(Some(_))) {
         return see_other("/rooms");
     }
     let form = signup_form("", None, state.auth.open_signup());
@@ -199,7 +199,7 @@ pub async fn login_page(
     Query(query): Query<NextQuery>,
 ) -> Response {
     let next = safe_next(query.next.as_deref());
-    if state.session(req).await.is_some() {
+    if matches!(state.session(req).await, Ok(Some(_))) {
         return see_other(next);
     }
     page(
@@ -235,8 +235,7 @@ pub async fn login(req: &Request, state: Data<&State>, Form(form): Form<LoginFor
 
 #[handler]
 pub async fn logout_page(req: &Request, state: Data<&State>) -> Response {
-    let session = state.session(req).await;
-    let Some(session) = session else {
+    let Ok(Some(session)) = state.session(req).await else {
         return see_other("/");
     };
     let markup = html! {

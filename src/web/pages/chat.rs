@@ -1,94 +1,180 @@
-//! `/rooms/{name}`: the chat itself. The page is a frame; `ui/chat.js` fills it over the
-//! WebSocket (history, live messages, presence, reconnects).
+//! The chat page of a room, `/rooms/{name}` (and `/dm/{people}`, see `direct.rs`): a frame in
+//! the app shell that `ui/js/app.js` fills over the WebSocket (history, live messages,
+//! presence, reconnects) and that switches rooms without a reload.
 
-use maud::{DOCTYPE, html};
+use maud::{Markup, html};
+use percent_encoding::percent_decode_str;
 use poem::http::StatusCode;
-use poem::web::{Data, Path};
+use poem::web::Data;
 use poem::{Request, Response, handler};
 
-use super::layout::{head, sign_out_button};
-use super::{State, page, room_path, see_other};
-use crate::rooms::RoomRef;
+use super::{State, error_page, signed_in_page};
 use crate::rooms::input::{MESSAGE_MAX, check_room_name};
-use crate::web::Assets;
+use crate::rooms::view::RoomSummary;
+use crate::rooms::{RoomError, RoomRef};
+use crate::store::User;
 
-#[handler]
-pub async fn chat_page(req: &Request, state: Data<&State>, Path(raw): Path<String>) -> Response {
-    let name = match check_room_name(&raw) {
-        Ok(name) => name.to_owned(),
-        Err(reason) => return super::error_page(StatusCode::BAD_REQUEST, reason),
+/// Which room a chat page shows: one that exists (and may be seen), or a free name that the
+/// page's first join creates as an open room.
+pub enum ChatRoom<'a> {
+    Existing(&'a RoomSummary),
+    New(&'a str),
+}
+
+/// The chat frame for a room. Markup for a message comes from the `<template>` here, which
+/// the browser clones and fills with text only.
+pub fn chat_main(room: ChatRoom<'_>, title: &str) -> Markup {
+    let (id, name, topic, named) = match &room {
+        ChatRoom::Existing(summary) => (
+            Some(summary.id),
+            summary.name.as_deref(),
+            summary.topic.as_deref(),
+            summary.kind != "direct",
+        ),
+        ChatRoom::New(name) => (None, Some(*name), None, true),
     };
-    let Some(session) = state.session(req).await else {
-        return see_other(&format!(
-            "/login?next={}",
-            percent_encoding::utf8_percent_encode(
-                &room_path(&name),
-                percent_encoding::NON_ALPHANUMERIC
-            )
-        ));
-    };
-    // Show the room as first created (`Lobby`), even when typed as `lobby`.
-    let display = match state
-        .rooms
-        .find(session.user.id, RoomRef::Name(name.clone()))
-        .await
-    {
-        Ok(visible) => visible.room.name.unwrap_or(name),
-        _ => name,
-    };
-    let assets = Assets::shared();
-    let markup = html! {
-        (DOCTYPE)
-        html lang="en" {
-            (head(assets, &display))
-            body.chat-body {
-                div.chat #chat data-room=(display) data-user=(session.user.username) data-max-length=(MESSAGE_MAX) {
-                    header.chat-header {
-                        a.button.secondary.home href="/rooms" aria-label="Home: all rooms" { "← Rooms" }
-                        div.room-heading {
-                            h1.room-title { (display) }
-                            p.conn-state #conn-state role="status" data-state="connecting" { "Connecting…" }
-                        }
-                        div.header-actions {
-                            button.button.secondary.members-toggle #members-toggle type="button"
-                                aria-controls="members" aria-expanded="false" {
-                                "Online " span #member-count-short {}
-                            }
-                            (sign_out_button("button secondary"))
-                        }
-                    }
-                    div.chat-main {
-                        section.messages-pane aria-label="Messages" {
-                            div.messages #messages tabindex="0" {
-                                p.history-status #history-status aria-live="polite" {}
-                                ol.message-list #message-list role="log" aria-live="polite" aria-relevant="additions" {}
-                                div.empty-state #empty-state hidden {
-                                    p { "No messages here yet." }
-                                    p.muted { "Say hello — anyone who opens this room will see it." }
-                                }
-                                noscript {
-                                    p.form-error { "The live chat needs JavaScript. Everything else on this site works without it." }
-                                }
-                            }
-                            button.new-messages #new-messages type="button" hidden { "New messages ↓" }
-                        }
-                        aside.members #members aria-labelledby="members-title" {
-                            h2 #members-title { "Online " span.count #member-count {} }
-                            ul.member-list #member-list {}
-                        }
-                    }
-                    form.composer #composer autocomplete="off" {
-                        label.visually-hidden for="message-input" { "Message" }
-                        textarea #message-input name="text" rows="1" required
-                            placeholder={ "Message " (display) } enterkeyhint="send"
-                            aria-describedby="composer-hint" {}
-                        button.button.primary #send-button type="submit" { "Send" }
-                        p.visually-hidden #composer-hint { "Enter sends, Shift+Enter starts a new line." }
+    html! {
+        main.chat #main tabindex="-1" data-room-id=[id] data-room-name=[name] data-max-length=(MESSAGE_MAX) {
+            header.chat-header {
+                div.room-heading {
+                    h1.room-title #room-title { (title) }
+                    p.room-topic #room-topic hidden[topic.is_none()] { (topic.unwrap_or_default()) }
+                }
+                p.conn-state #conn-state role="status" data-state="connecting" { "Connecting…" }
+                div.header-actions {
+                    a.button.secondary #room-settings hidden[!named || id.is_none()]
+                        href=(format!("{}/settings", super::room_path(name.unwrap_or_default()))) { "Room settings" }
+                    button.button.secondary.members-toggle #members-toggle type="button"
+                        aria-controls="members" aria-expanded="false" {
+                        "Online " span #member-count-short {}
                     }
                 }
-                script src=(assets.url("chat.js")) defer {}
+            }
+            p.room-gone #room-gone role="alert" hidden {}
+            div.chat-main {
+                section.messages-pane aria-labelledby="room-title" {
+                    div.messages #messages tabindex="0" aria-label="Messages" {
+                        p.history-status #history-status aria-live="polite" {}
+                        div.message-log role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" {
+                            ol.message-list #message-list {}
+                        }
+                        div.empty-state #empty-state hidden {
+                            p { "No messages here yet." }
+                            p.muted { "Say hello — everyone in this room will see it." }
+                        }
+                        noscript {
+                            p.form-error { "The live chat needs JavaScript. Everything else on this site works without it." }
+                        }
+                    }
+                    button.new-messages #new-messages type="button" hidden { "New messages ↓" }
+                }
+                aside.members #members aria-labelledby="members-title" {
+                    h2 #members-title { "Online " span.count #member-count {} }
+                    ul.member-list #member-list {}
+                }
+            }
+            form.composer #composer autocomplete="off" aria-label="Send a message" {
+                label.visually-hidden for="message-input" { "Message" }
+                textarea #message-input name="text" rows="1" required
+                    placeholder={ "Message " (title) } enterkeyhint="send"
+                    aria-describedby="composer-hint" {}
+                button.button.primary #send-button type="submit" { "Send" }
+                p.visually-hidden #composer-hint { "Enter sends, Shift+Enter starts a new line." }
+            }
+            template #message-template {
+                li.msg {
+                    div.msg-head {
+                        span.msg-author {}
+                        " "
+                        time.msg-time {}
+                        " "
+                        span.msg-status {}
+                    }
+                    div.msg-text {}
+                }
             }
         }
+    }
+}
+
+/// The name a `/rooms/…` path names, and what follows it (`settings`), from the raw path: a
+/// name may hold an encoded `/` (`a%2Fb`), which must not be taken for a separator.
+pub fn split_room_path(path: &str) -> Option<(String, Option<&str>)> {
+    let rest = path.strip_prefix("/rooms/")?;
+    let (encoded, tail) = match rest.split_once('/') {
+        Some((name, tail)) => (name, Some(tail)),
+        None => (rest, None),
     };
-    page(StatusCode::OK, markup)
+    let name = percent_decode_str(encoded).decode_utf8().ok()?.into_owned();
+    Some((name, tail))
+}
+
+#[handler]
+pub async fn room_page(req: &Request, state: Data<&State>) -> Response {
+    let Some((raw, tail)) = split_room_path(req.uri().path()) else {
+        return error_page(StatusCode::BAD_REQUEST, "That room name is not valid text.");
+    };
+    let name = match check_room_name(&raw) {
+        Ok(name) => name.to_owned(),
+        Err(reason) => return error_page(StatusCode::BAD_REQUEST, reason),
+    };
+    let session = match super::signed_in(&state, req).await {
+        Ok(session) => session,
+        Err(answer) => return answer,
+    };
+    match tail {
+        None => chat_page(&state, &session.user, &name).await,
+        Some(_) => error_page(StatusCode::NOT_FOUND, "There is nothing here."),
+    }
+}
+
+async fn chat_page(state: &State, user: &User, name: &str) -> Response {
+    match state
+        .rooms
+        .summary(user.id, RoomRef::Name(name.to_owned()))
+        .await
+    {
+        Ok(summary) => {
+            let title = summary.name.clone().unwrap_or_default();
+            let body = chat_main(ChatRoom::Existing(&summary), &title);
+            signed_in_page(state, user, StatusCode::OK, &title, Some(summary.id), body).await
+        }
+        Err(RoomError::NotFound) => match state.rooms.name_is_free(name).await {
+            // The page's first join creates the room.
+            Ok(true) => {
+                let body = chat_main(ChatRoom::New(name), name);
+                signed_in_page(state, user, StatusCode::OK, name, None, body).await
+            }
+            Ok(false) => super::not_found_room(state, user, name).await,
+            Err(err) => super::room_error_page(state, user, &err).await,
+        },
+        Err(err) => super::room_error_page(state, user, &err).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_paths_split_at_unencoded_slashes_only() {
+        assert_eq!(
+            split_room_path("/rooms/lobby"),
+            Some(("lobby".into(), None))
+        );
+        assert_eq!(
+            split_room_path("/rooms/a%2Fsettings"),
+            Some(("a/settings".into(), None))
+        );
+        assert_eq!(
+            split_room_path("/rooms/a/settings"),
+            Some(("a".into(), Some("settings")))
+        );
+        assert_eq!(
+            split_room_path("/rooms/caf%C3%A9"),
+            Some(("café".into(), None))
+        );
+        assert_eq!(split_room_path("/rooms/%FF"), None);
+        assert_eq!(split_room_path("/elsewhere"), None);
+    }
 }

@@ -5,19 +5,15 @@ use poem::http::{StatusCode, header};
 use poem::web::Data;
 use poem::{IntoResponse, Request, Response, handler};
 
-use super::layout::layout;
+use super::layout::{layout, main};
 use super::{State, page};
 use crate::web::Assets;
 
 #[handler]
 pub async fn home(req: &Request, state: Data<&State>) -> Response {
-    let session = state.session(req).await;
+    let session = state.session(req).await.ok().flatten();
     let user = session.as_ref().map(|s| &s.user);
-    let markup = layout(
-        Assets::shared(),
-        "Welcome",
-        user,
-        html! {
+    let content = html! {
             section.hero {
                 h1 { "Chat with your people, on your own server." }
                 p.lead { "Pick a room by name, invite others to it, and talk live. Everything stays on this server." }
@@ -31,9 +27,17 @@ pub async fn home(req: &Request, state: Data<&State>) -> Response {
                     }
                 }
             }
-        },
-    );
-    page(StatusCode::OK, markup)
+    };
+    match user {
+        Some(user) => {
+            super::signed_in_page(&state, user, StatusCode::OK, "Welcome", None, main(content))
+                .await
+        }
+        None => page(
+            StatusCode::OK,
+            layout(Assets::shared(), "Welcome", None, content),
+        ),
+    }
 }
 
 /// Browsers ask for `/favicon.ico` on their own; send them to the real icon.

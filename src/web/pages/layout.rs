@@ -1,24 +1,35 @@
-//! The frame every page shares: head, header with sign-in state, main.
+//! The frame every page shares. Signed out: a header and the page. Signed in: the app shell, a
+//! header, the sidebar with the person's rooms and direct conversations (a drawer on a phone),
+//! and the page's `<main>`.
 
 use maud::{DOCTYPE, Markup, html};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 
 use super::page;
+use crate::rooms::view::RoomSummary;
 use crate::store::User;
 use crate::web::Assets;
 
 /// Page head: metadata, styles, icon and the small form script.
 pub fn head(assets: &Assets, title: &str) -> Markup {
+    head_refreshing(assets, title, None)
+}
+
+/// A head that, with `refresh`, has the browser load the page again after that many seconds.
+fn head_refreshing(assets: &Assets, title: &str, refresh: Option<u64>) -> Markup {
     html! {
         head {
             meta charset="utf-8";
+            @if let Some(seconds) = refresh {
+                meta http-equiv="refresh" content=(seconds);
+            }
             meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover";
             meta name="color-scheme" content="light dark";
             title { (title) " · confab" }
             link rel="icon" type="image/svg+xml" href=(assets.url("favicon.svg"));
             link rel="stylesheet" href=(assets.url("app.css"));
-            script src=(assets.url("forms.js")) defer {}
+            script type="module" src=(assets.url("js/forms.js")) {}
         }
     }
 }
@@ -32,7 +43,16 @@ pub fn sign_out_button(class: &str) -> Markup {
     }
 }
 
-/// A page with the site header.
+fn brand(assets: &Assets) -> Markup {
+    html! {
+        a.brand href="/" aria-label="confab home" {
+            img src=(assets.url("favicon.svg")) alt="" width="24" height="24";
+            span { "confab" }
+        }
+    }
+}
+
+/// A signed-out page (or an error page): the site header and the page in `<main>`.
 pub fn layout(assets: &Assets, title: &str, user: Option<&User>, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
@@ -41,10 +61,7 @@ pub fn layout(assets: &Assets, title: &str, user: Option<&User>, main: Markup) -
             body {
                 a.skip-link href="#main" { "Skip to content" }
                 header.site-header {
-                    a.brand href="/" aria-label="confab home" {
-                        img src=(assets.url("favicon.svg")) alt="" width="24" height="24";
-                        span { "confab" }
-                    }
+                    (brand(assets))
                     nav aria-label="Account" {
                         @if let Some(user) = user {
                             a href="/rooms" { "Rooms" }
@@ -60,6 +77,152 @@ pub fn layout(assets: &Assets, title: &str, user: Option<&User>, main: Markup) -
             }
         }
     }
+}
+
+/// What the app shell needs besides the page: who is signed in and their rooms.
+pub struct Shell<'a> {
+    pub user: &'a User,
+    pub rooms: &'a [RoomSummary],
+    /// The room the page shows, marked in the sidebar.
+    pub current: Option<u64>,
+}
+
+/// A room's title in `me`'s sidebar: its name, or a direct room's other people.
+pub fn room_title(room: &RoomSummary, me: &str) -> String {
+    if room.kind != "direct" {
+        return room.name.clone().unwrap_or_default();
+    }
+    let others: Vec<&str> = room
+        .people
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !name.eq_ignore_ascii_case(me))
+        .collect();
+    if others.is_empty() {
+        me.to_owned()
+    } else {
+        others.join(", ")
+    }
+}
+
+/// The path of a room's chat page for `me`.
+pub fn room_href(room: &RoomSummary, me: &str) -> String {
+    if room.kind == "direct" {
+        let others: Vec<&str> = room
+            .people
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !name.eq_ignore_ascii_case(me))
+            .collect();
+        super::dm_path(&others)
+    } else {
+        super::room_path(room.name.as_deref().unwrap_or_default())
+    }
+}
+
+fn sidebar_item(room: &RoomSummary, shell: &Shell) -> Markup {
+    let me = &shell.user.username;
+    html! {
+        li {
+            a.sidebar-room.(format!("kind-{}", room.kind)) href=(room_href(room, me)) data-room-id=(room.id)
+                aria-current=[(shell.current == Some(room.id)).then_some("page")] {
+                span.room-label { (room_title(room, me)) }
+                @if room.kind == "private" { span.room-private { "private" } }
+            }
+        }
+    }
+}
+
+fn sidebar(shell: &Shell) -> Markup {
+    let me = &shell.user.username;
+    let mut named: Vec<&RoomSummary> = shell.rooms.iter().filter(|r| r.kind != "direct").collect();
+    named.sort_by_key(|r| room_title(r, me).to_lowercase());
+    let mut direct: Vec<&RoomSummary> = shell.rooms.iter().filter(|r| r.kind == "direct").collect();
+    direct.sort_by_key(|r| std::cmp::Reverse(r.last_activity));
+    html! {
+        nav.sidebar #sidebar aria-label="Your rooms" data-current=[shell.current] {
+            section.sidebar-section aria-labelledby="sidebar-rooms-title" {
+                h2 #sidebar-rooms-title { "Rooms" }
+                ul.sidebar-list #sidebar-rooms {
+                    @for room in &named { (sidebar_item(room, shell)) }
+                }
+                p.sidebar-empty #sidebar-rooms-empty hidden[!named.is_empty()] { "No rooms yet." }
+            }
+            section.sidebar-section aria-labelledby="sidebar-dms-title" {
+                h2 #sidebar-dms-title { "Direct messages" }
+                ul.sidebar-list #sidebar-dms {
+                    @for room in &direct { (sidebar_item(room, shell)) }
+                }
+                p.sidebar-empty #sidebar-dms-empty hidden[!direct.is_empty()] { "No conversations yet." }
+            }
+            p.sidebar-links {
+                a href="/rooms" { "All rooms" }
+                a href="/people" { "People" }
+            }
+        }
+    }
+}
+
+/// A signed-in page: the header, the sidebar and `body` (which holds the page's `<main>`).
+pub fn shell(assets: &Assets, title: &str, shell: &Shell, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(assets, title))
+            body.app data-user=(shell.user.username) {
+                a.skip-link href="#main" { "Skip to content" }
+                header.site-header {
+                    a.button.secondary.sidebar-toggle #sidebar-toggle href="#sidebar" aria-controls="sidebar" { "Rooms" }
+                    (brand(assets))
+                    nav aria-label="Account" {
+                        a.nav-wide href="/rooms" { "Rooms" }
+                        a.nav-wide href="/people" { "People" }
+                        a href="/settings" { "Settings" }
+                        span.whoami { "Signed in as " strong { (shell.user.username) } }
+                        (sign_out_button("button secondary"))
+                    }
+                }
+                div.shell {
+                    (sidebar(shell))
+                    (body)
+                }
+                script type="module" src=(assets.url("js/app.js")) {}
+            }
+        }
+    }
+}
+
+/// The `<main>` of an ordinary signed-in page.
+pub fn main(content: Markup) -> Markup {
+    html! {
+        main.page #main tabindex="-1" { (content) }
+    }
+}
+
+/// 503 while the database does not answer: the page says so and loads itself again shortly,
+/// so a person is never sent to sign in by a passing disk fault.
+pub fn unavailable_page() -> Response {
+    let assets = Assets::shared();
+    let seconds = crate::web::RETRY_AFTER_SECS;
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head_refreshing(assets, "Temporarily unavailable", Some(seconds)))
+            body {
+                header.site-header { (brand(assets)) }
+                main #main tabindex="-1" {
+                    section.card.narrow {
+                        h1 { "Temporarily unavailable" }
+                        p role="status" { "The server cannot read its data right now. This page tries again in a moment." }
+                    }
+                }
+            }
+        }
+    };
+    let mut resp = page(StatusCode::SERVICE_UNAVAILABLE, markup);
+    resp.headers_mut()
+        .insert(poem::http::header::RETRY_AFTER, seconds.into());
+    resp
 }
 
 /// A page that explains an error. Used for 404s, refused requests and the like.

@@ -14,9 +14,15 @@ use poem::http::{StatusCode, header};
 use poem::web::{Html, Redirect};
 use poem::{IntoResponse, Response, Route, get};
 
+use super::Assets;
+
 pub use account::{LoginForm, SignupForm};
 pub use layout::error_page;
 pub use rooms::JoinQuery;
+
+use crate::auth::Session;
+use crate::rooms::RoomError;
+use crate::store::User;
 
 /// Adds the page routes to the server's routes.
 pub fn routes(route: Route) -> Route {
@@ -26,13 +32,111 @@ pub fn routes(route: Route) -> Route {
         .at("/login", get(account::login_page).post(account::login))
         .at("/logout", get(account::logout_page).post(account::logout))
         .at("/rooms", get(rooms::rooms_page))
-        .at("/rooms/*name", get(chat::chat_page))
+        .at("/rooms/*name", get(chat::room_page))
         .at("/favicon.ico", get(home::favicon))
 }
 
 /// The path of a room's chat page.
 pub fn room_path(name: &str) -> String {
     format!("/rooms/{}", utf8_percent_encode(name, NON_ALPHANUMERIC))
+}
+
+/// The path of the direct room with these people (and you): `/dm/alice,bob`.
+pub fn dm_path(usernames: &[&str]) -> String {
+    let names: Vec<String> = usernames
+        .iter()
+        .map(|name| utf8_percent_encode(name, NON_ALPHANUMERIC).to_string())
+        .collect();
+    format!("/dm/{}", names.join(","))
+}
+
+/// The session of a page's request, or the answer to give instead: to sign in (and back
+/// here afterwards), or 503 when the database cannot tell.
+pub async fn signed_in(state: &super::AppState, req: &poem::Request) -> Result<Session, Response> {
+    match state.session(req).await {
+        Ok(Some(session)) => Ok(session),
+        Ok(None) => Err(login_redirect(req)),
+        Err(_) => Err(layout::unavailable_page()),
+    }
+}
+
+/// 303 to the sign-in page, which comes back to this page afterwards.
+pub fn login_redirect(req: &poem::Request) -> Response {
+    let back = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    see_other(&format!(
+        "/login?next={}",
+        utf8_percent_encode(safe_next(Some(back)), NON_ALPHANUMERIC)
+    ))
+}
+
+/// "No such room" for a name that is taken by a room this person cannot see: nothing is
+/// created and nothing else is said.
+pub async fn not_found_room(state: &super::AppState, user: &User, name: &str) -> Response {
+    let body = layout::main(maud::html! {
+        section.card.narrow {
+            h1 { "No such room" }
+            p { "The name “" (name) "” is taken by a room you are not a member of." }
+            p { a.button href="/rooms" { "Back to the rooms" } }
+        }
+    });
+    signed_in_page(
+        state,
+        user,
+        StatusCode::NOT_FOUND,
+        "No such room",
+        None,
+        body,
+    )
+    .await
+}
+
+/// The page for a refused room operation.
+pub async fn room_error_page(state: &super::AppState, user: &User, err: &RoomError) -> Response {
+    let status = match err {
+        RoomError::NotFound | RoomError::NotMember => StatusCode::NOT_FOUND,
+        RoomError::NotAllowed(_) => StatusCode::FORBIDDEN,
+        RoomError::InvalidName(_) => StatusCode::BAD_REQUEST,
+        RoomError::NameTaken => StatusCode::CONFLICT,
+        RoomError::ShuttingDown | RoomError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+        RoomError::NotSaved => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if matches!(err, RoomError::Store(_)) {
+        return layout::unavailable_page();
+    }
+    let message = err.to_string();
+    let body = layout::main(maud::html! {
+        section.card.narrow {
+            h1 { (status.canonical_reason().unwrap_or("Error")) }
+            p { (message) }
+            p { a.button href="/rooms" { "Back to the rooms" } }
+        }
+    });
+    signed_in_page(state, user, status, "Error", None, body).await
+}
+
+/// A signed-in page in the app shell, with the person's rooms in the sidebar. If they cannot
+/// be read, the page is still shown, with an empty sidebar that the live connection fills.
+pub async fn signed_in_page(
+    state: &super::AppState,
+    user: &crate::store::User,
+    status: StatusCode,
+    title: &str,
+    current: Option<u64>,
+    body: maud::Markup,
+) -> Response {
+    let rooms = match state.rooms.sidebar(user.id).await {
+        Ok(rooms) => rooms,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read the rooms for a sidebar");
+            Vec::new()
+        }
+    };
+    let shell = layout::Shell {
+        user,
+        rooms: &rooms,
+        current,
+    };
+    page(status, layout::shell(Assets::shared(), title, &shell, body))
 }
 
 /// 303 to `path` (after a form post, or to the sign-in page).

@@ -6,11 +6,10 @@ use poem::web::{Data, Query};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
 
-use super::layout::layout;
-use super::{State, page, room_path, see_other};
+use super::layout::main;
+use super::{State, room_path, see_other};
 use crate::rooms::input::{ROOM_NAME_MAX, check_room_name};
 use crate::store::Room;
-use crate::web::Assets;
 
 const ACTIVE_ROOMS: usize = 20;
 
@@ -83,8 +82,9 @@ pub async fn rooms_page(
     state: Data<&State>,
     Query(query): Query<JoinQuery>,
 ) -> Response {
-    let Some(session) = state.session(req).await else {
-        return see_other("/login?next=/rooms");
+    let session = match super::signed_in(&state, req).await {
+        Ok(session) => session,
+        Err(answer) => return answer,
     };
     let error = match query.destination() {
         Some(Ok(path)) => return see_other(&path),
@@ -140,10 +140,7 @@ pub async fn rooms_page(
     } else {
         StatusCode::OK
     };
-    page(
-        status,
-        layout(Assets::shared(), "Rooms", Some(&session.user), markup),
-    )
+    super::signed_in_page(&state, &session.user, status, "Rooms", None, main(markup)).await
 }
 
 #[cfg(test)]

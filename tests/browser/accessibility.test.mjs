@@ -1,0 +1,98 @@
+// Accessibility: every page, signed out and signed in, light and dark, desktop and phone, has
+// no serious or critical WCAG 2.1 A/AA violation that axe-core can find. Each page is its own
+// test, so one failing page does not hide what is wrong with the others.
+import { test } from 'node:test';
+
+import { assertAccessible } from './axe.mjs';
+import { DESKTOP, PHONE, useConfab } from './harness.mjs';
+import { openRoom, roomPath, say, waitForMessage, waitUntil } from './ui.mjs';
+
+const confab = useConfab('accessibility');
+
+const ON_A_DESKTOP = { viewport: DESKTOP };
+const ON_A_PHONE = { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const DESKTOP_NAME = `desktop ${DESKTOP.width}×${DESKTOP.height}`;
+const PHONE_NAME = `phone ${PHONE.width}×${PHONE.height}`;
+
+const ROOM = 'Release planning';
+const CONVERSATION = [
+  ['alice', 'Morning! Is the release still on for Thursday?'],
+  ['bob', 'Yes, the last fix went in last night.'],
+  ['bob', 'I will write the notes this afternoon.'],
+  ['alice', 'Great, thanks. I will tell the team.'],
+];
+const LAST = CONVERSATION.at(-1)[1];
+
+// Alice and Bob's conversation is made once, by the first test that needs it; the others open
+// it again in new contexts signed in with their saved cookies (closing a context does not sign
+// anyone out), so any one test can still run alone.
+let signedIn = null;
+function conversation() {
+  signedIn ??= (async () => {
+    const people = { alice: await confab.signedUp('alice'), bob: await confab.signedUp('bob') };
+    await openRoom(people.alice, ROOM);
+    await openRoom(people.bob, ROOM);
+    for (const [who, text] of CONVERSATION) {
+      await say(people[who], text);
+      await waitForMessage(people.alice, text);
+      await waitForMessage(people.bob, text);
+    }
+    return {
+      alice: await people.alice.context().storageState(),
+      bob: await people.bob.context().storageState(),
+    };
+  })();
+  return signedIn;
+}
+
+async function asAlice(colorScheme, device) {
+  return confab.visitor({ ...device, colorScheme, storageState: (await conversation()).alice }, 'alice');
+}
+
+/** Alice on the chat page, with the whole conversation shown and Bob online beside her. */
+async function inTheRoom(colorScheme, device) {
+  const bob = await confab.visitor({ colorScheme, storageState: (await conversation()).bob }, 'bob');
+  await openRoom(bob, ROOM);
+  const alice = await asAlice(colorScheme, device);
+  await openRoom(alice, ROOM);
+  await waitForMessage(alice, LAST);
+  await waitUntil(alice, 'alice and bob are listed online', () =>
+    document.querySelectorAll('#member-list li').length === 2);
+  return alice;
+}
+
+for (const colorScheme of ['light', 'dark']) {
+  for (const [path, name] of [['/', 'the home page'], ['/login', 'the sign-in page'], ['/signup', 'the sign-up page']]) {
+    test(`${name}, signed out, has no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
+      const page = await confab.visitor({ ...ON_A_DESKTOP, colorScheme });
+      await page.goto(path);
+      await assertAccessible(page, `${name} ${path}, signed out, ${colorScheme}, ${DESKTOP_NAME}`);
+    });
+  }
+
+  test(`the rooms page, signed in with a room of one's own, has no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
+    const page = await asAlice(colorScheme, ON_A_DESKTOP);
+    await page.goto('/rooms');
+    const yours = page.locator('section', { has: page.getByRole('heading', { name: 'Your rooms' }) });
+    await yours.getByRole('link', { name: ROOM }).waitFor();
+    await assertAccessible(page, `the rooms page /rooms, signed in, ${colorScheme}, ${DESKTOP_NAME}`);
+  });
+
+  test(`the chat page with a conversation and its members panel listing two people has no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
+    const page = await inTheRoom(colorScheme, ON_A_DESKTOP);
+    await assertAccessible(page, `the chat page ${roomPath(ROOM)} with its members panel, ${colorScheme}, ${DESKTOP_NAME}`);
+  });
+
+  test(`on a phone the chat page with a conversation has no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
+    const page = await inTheRoom(colorScheme, ON_A_PHONE);
+    await assertAccessible(page, `the chat page ${roomPath(ROOM)}, ${colorScheme}, ${PHONE_NAME}`);
+  });
+
+  // On a phone the members panel is hidden until its button in the header opens it over the chat.
+  test(`on a phone the opened members panel has no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
+    const page = await inTheRoom(colorScheme, ON_A_PHONE);
+    await page.locator('#members-toggle').click();
+    await page.locator('#members.open').waitFor();
+    await assertAccessible(page, `the chat page ${roomPath(ROOM)} with the members panel open, ${colorScheme}, ${PHONE_NAME}`);
+  });
+}

@@ -1,0 +1,34 @@
+// The sidebar's rooms: set from hello, kept current by room events.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { SidebarState } from '../../../ui/js/lib/sidebar-state.js';
+
+const room = (id, kind, name, extra = {}) => ({ id, kind, name, last_activity: 0, last_id: 0, ...extra });
+
+test('named rooms are listed by name and direct rooms newest first, each titled for me', () => {
+  const sidebar = new SidebarState('me');
+  sidebar.reset([
+    room(1, 'open', 'zebra'),
+    room(2, 'private', 'Apples'),
+    room(3, 'direct', null, { people: ['me', 'old'], last_activity: 10 }),
+    room(4, 'direct', null, { people: ['me', 'new'], last_activity: 20 }),
+  ]);
+  const { named, direct } = sidebar.groups();
+  assert.deepEqual(named.map((e) => e.title), ['Apples', 'zebra']);
+  assert.deepEqual(direct.map((e) => e.title), ['new', 'old']);
+
+  sidebar.touch(3, 30, 5);
+  assert.deepEqual(sidebar.groups().direct.map((e) => e.title), ['old', 'new'], 'a new message moves it up');
+});
+
+test('room events add, change and remove rooms', () => {
+  const sidebar = new SidebarState('me');
+  sidebar.reset([room(1, 'open', 'one')]);
+  assert.ok(sidebar.apply({ type: 'room', event: 'added', room_id: 2, room: room(2, 'private', 'two') }));
+  assert.ok(sidebar.apply({ type: 'room', event: 'changed', room_id: 1, room: room(1, 'open', 'uno') }));
+  assert.deepEqual(sidebar.groups().named.map((e) => e.title), ['two', 'uno']);
+  assert.ok(sidebar.apply({ type: 'room', event: 'removed', room_id: 2, reason: 'removed' }));
+  assert.ok(!sidebar.apply({ type: 'room', event: 'removed', room_id: 2, reason: 'removed' }), 'gone already');
+  assert.deepEqual(sidebar.groups().named.map((e) => e.title), ['uno']);
+});

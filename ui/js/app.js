@@ -1,0 +1,60 @@
+// The signed-in pages' live parts: one socket per tab (lib/session.js) keeps the sidebar
+// current on every page, and on a chat page shows the room and switches rooms without a
+// reload. Pages work without this script, except the live chat itself.
+
+import { Connection } from './lib/connection.js';
+import { ChatSession } from './lib/session.js';
+import { ChatView } from './views/chat-view.js';
+import { Sidebar } from './views/sidebar.js';
+
+const me = document.body.dataset.user;
+const nav = document.getElementById('sidebar');
+
+if (me && nav) {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const checkSignedIn = async () => (await fetch('/api/v1/me', { credentials: 'same-origin' })).status !== 401;
+  const session = new ChatSession({
+    me,
+    connect: (handlers) => new Connection(`${scheme}//${location.host}/ws`, handlers, { checkSignedIn }),
+  });
+  const main = document.querySelector('main.chat');
+  let chat = null;
+  const sidebar = new Sidebar(nav, document.getElementById('sidebar-toggle'), {
+    me,
+    onOpen: main ? (roomId, href) => {
+      history.pushState({ roomId }, '', href);
+      chat.open({ id: roomId });
+    } : null,
+  });
+  session.on('sidebar', () => sidebar.render(session.sidebar));
+
+  // A form of the page (Sign out) taking us elsewhere: its own sign-out closes this socket
+  // (4001) before the answer arrives, and going to sign-in then would cancel that navigation.
+  let leaving = false;
+  document.addEventListener('submit', (event) => {
+    if (event.target.id !== 'composer' && !event.defaultPrevented) leaving = true;
+  });
+  window.addEventListener('pageshow', (event) => {
+    if (event.persisted) leaving = false;
+  });
+  session.on('state', (state) => {
+    if (state === 'signed-out' && !leaving) {
+      location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
+    }
+  });
+
+  if (main) {
+    chat = new ChatView(main, session, sidebar);
+    const id = Number(main.dataset.roomId);
+    chat.open(id ? { id } : { name: main.dataset.roomName });
+    history.replaceState({ roomId: id || null }, '');
+    window.addEventListener('popstate', (event) => {
+      const roomId = event.state && event.state.roomId;
+      if (roomId) chat.open({ id: roomId });
+      else location.reload();
+    });
+  }
+  // A laptop waking up or a phone regaining signal: try at once instead of waiting.
+  window.addEventListener('online', () => session.connection.retryNow());
+  session.start();
+}

@@ -1,0 +1,48 @@
+// Formatting without DOM: days and times for the message list, and how a room is named and
+// linked for a given person.
+
+/** A key that is equal for two times on the same local day. */
+export function dayKey(ts) {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** "Today", "Yesterday" or a date, for a day divider. */
+export function dayLabel(ts, now = Date.now()) {
+  if (dayKey(ts) === dayKey(now)) return 'Today';
+  if (dayKey(ts) === dayKey(now - 86_400_000)) return 'Yesterday';
+  return new Date(ts).toLocaleDateString([], {
+    weekday: 'short', day: 'numeric', month: 'short', year: 'numeric',
+  });
+}
+
+export function timeLabel(ts) {
+  return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** Two messages by one author within this long are shown as one group. */
+export const GROUP_MS = 5 * 60 * 1000;
+
+export function sameName(a, b) {
+  return String(a).toLowerCase() === String(b).toLowerCase();
+}
+
+/** The people of a direct room other than `me`, sorted (everyone, if only `me` is left). */
+export function otherPeople(people, me) {
+  const others = (people || []).filter((name) => !sameName(name, me));
+  return others.length ? others : [me];
+}
+
+/** What a room is called in `me`'s view: its name, or a direct room's other people. */
+export function roomTitle(room, me) {
+  if (room.kind === 'direct') return otherPeople(room.people, me).join(', ');
+  return room.name;
+}
+
+/** The path of a room's chat page: `/rooms/NAME`, or `/dm/alice,bob` for a direct room. */
+export function roomPath(room, me) {
+  if (room.kind === 'direct') {
+    return `/dm/${otherPeople(room.people, me).map(encodeURIComponent).join(',')}`;
+  }
+  return `/rooms/${encodeURIComponent(room.name)}`;
+}

@@ -1,0 +1,263 @@
+// The chat as the page lives it, without DOM: one connection carrying several rooms, each
+// room's state, the outbox of unsent messages, and the sidebar. It answers every server frame
+// and tells the views what changed through `on(event, listener)`:
+//
+//   state (state, detail)        the connection: connecting, open, reconnecting, signed-out
+//   sidebar ()                   the list of rooms changed
+//   room (room, change)          a room changed: 'reset', 'added' (messages), 'older',
+//                                'presence', 'info', 'gone'
+//   outbox (room)                a room's unsent messages changed
+//   notice (text)                something to tell the person that belongs to no message
+//
+// Resume: every (re)connect joins each followed room again with `since` = the highest
+// sequence number it has seen, so nothing is missed and nothing shown twice.
+
+import { Outbox } from './outbox.js';
+import { ERROR_CODES, history, join, leave, send } from './protocol.js';
+import { RoomState } from './room-state.js';
+import { SidebarState } from './sidebar-state.js';
+
+/** Rooms one tab follows at once; the least recently shown is left beyond this. */
+export const MAX_FOLLOWED = 8;
+/** Messages per page of older history. */
+export const PAGE = 50;
+/** After `rate_limited` or `unavailable`, a message is sent again after this long. */
+export const RETRY_MS = 1000;
+
+function nameKey(name) {
+  return `name:${String(name).trim().toLowerCase()}`;
+}
+
+export class ChatSession {
+  /**
+   * `me`: the signed-in username. `connection`: made by `connect(handlers)`, with `send`,
+   * `start`, `retryNow` (see connection.js). `later(fn, ms)` schedules a retry.
+   */
+  constructor({ me, connect, outbox = new Outbox(), later = (fn, ms) => setTimeout(fn, ms) }) {
+    this.me = me;
+    this.outbox = outbox;
+    this.later = later;
+    this.sidebar = new SidebarState(me);
+    this.rooms = new Map(); // key -> RoomState
+    this.byId = new Map(); // room id -> RoomState
+    this.recent = []; // keys, most recently shown last
+    this.listeners = new Map();
+    this.open = false;
+    this.connection = connect({
+      frame: (frame) => this.handle(frame),
+      state: (state, detail) => this.connectionState(state, detail),
+    });
+  }
+
+  on(event, listener) {
+    if (!this.listeners.has(event)) this.listeners.set(event, []);
+    this.listeners.get(event).push(listener);
+  }
+
+  emit(event, ...args) {
+    for (const listener of this.listeners.get(event) || []) listener(...args);
+  }
+
+  start() {
+    this.connection.start();
+  }
+
+  /** The room `ref` names (`{ id }` or `{ name }`), followed from now on. */
+  follow(ref) {
+    let room = ref.id ? this.byId.get(ref.id) : this.rooms.get(nameKey(ref.name));
+    if (!room) {
+      const key = ref.id ? `id:${ref.id}` : nameKey(ref.name);
+      room = new RoomState(key, ref);
+      this.rooms.set(key, room);
+      if (ref.id) this.byId.set(ref.id, room);
+      this.joinRoom(room);
+    } else if (room.gone === 'missing') {
+      this.joinRoom(room);
+    }
+    this.recent = this.recent.filter((key) => key !== room.key).concat(room.key);
+    this.forgetBeyondLimit();
+    return room;
+  }
+
+  forgetBeyondLimit() {
+    while (this.recent.length > MAX_FOLLOWED) {
+      const key = this.recent.shift();
+      const room = this.rooms.get(key);
+      if (!room || this.outbox.forRoom(key).length) continue;
+      if (room.joined) this.connection.send(leave(room.id));
+      this.rooms.delete(key);
+      if (room.id) this.byId.delete(room.id);
+    }
+  }
+
+  joinRoom(room) {
+    if (!this.open) return;
+    room.historyRequest = null;
+    this.connection.send(join(room.id ?? room.name, room.lastSeq || undefined));
+  }
+
+  connectionState(state, detail) {
+    if (state !== 'open') {
+      this.open = false;
+      for (const room of this.rooms.values()) room.disconnected();
+    }
+    this.emit('state', state, detail);
+  }
+
+  handle(frame) {
+    switch (frame.type) {
+      case 'hello': return this.onHello(frame);
+      case 'joined': return this.onJoined(frame);
+      case 'message': return this.onMessage(frame);
+      case 'history': return this.onHistory(frame);
+      case 'presence': return this.onPresence(frame);
+      case 'room': return this.onRoom(frame);
+      case 'error': return this.onError(frame);
+      default: return undefined;
+    }
+  }
+
+  onHello(frame) {
+    this.open = true;
+    this.sidebar.reset(frame.rooms);
+    this.emit('sidebar');
+    for (const room of this.rooms.values()) {
+      if (room.gone !== 'removed' && room.gone !== 'left') this.joinRoom(room);
+    }
+  }
+
+  roomOf(frame) {
+    return this.byId.get(frame.room_id) || (frame.room && this.rooms.get(nameKey(frame.room))) || null;
+  }
+
+  onJoined(frame) {
+    const room = this.roomOf(frame);
+    if (!room) return;
+    this.byId.set(frame.room_id, room);
+    for (const message of frame.messages) this.outbox.acknowledge(message.client_id);
+    const { resumed, added } = room.applyJoined(frame);
+    this.emit('room', room, resumed ? 'added' : 'reset', added);
+    this.emit('room', room, 'info');
+    this.emit('outbox', room);
+    if (room.catchingUp) {
+      room.historyRequest = 'catch-up';
+      this.connection.send(history(room.id, { since: room.lastSeq, limit: 200 }));
+    } else {
+      this.transmit(room);
+    }
+  }
+
+  onMessage(message) {
+    this.sidebar.touch(message.room_id, message.ts, message.id);
+    const room = this.byId.get(message.room_id);
+    if (!room || !room.joined) return;
+    if (this.outbox.acknowledge(message.client_id)) this.emit('outbox', room);
+    if (room.applyMessage(message)) this.emit('room', room, 'added', [message]);
+  }
+
+  onHistory(frame) {
+    const room = this.byId.get(frame.room_id);
+    if (!room) return;
+    const kind = room.historyRequest;
+    room.historyRequest = null;
+    if (kind === 'older') {
+      this.emit('room', room, 'older', room.applyOlder(frame));
+      return;
+    }
+    for (const message of frame.messages) this.outbox.acknowledge(message.client_id);
+    const added = room.applyCatchUp(frame);
+    this.emit('room', room, 'added', added);
+    this.emit('outbox', room);
+    if (frame.more) {
+      room.historyRequest = 'catch-up';
+      this.connection.send(history(room.id, { since: room.lastSeq, limit: 200 }));
+    } else {
+      this.transmit(room);
+    }
+  }
+
+  onPresence(frame) {
+    const room = this.byId.get(frame.room_id);
+    if (!room) return;
+    room.presence(frame.user, frame.event);
+    this.emit('room', room, 'presence', frame);
+  }
+
+  onRoom(frame) {
+    if (this.sidebar.apply(frame)) this.emit('sidebar');
+    const room = this.byId.get(frame.room_id);
+    if (!room) return;
+    if (frame.event === 'removed' && frame.reason !== 'hidden') {
+      room.gone = frame.reason;
+      room.joined = false;
+      this.emit('room', room, 'gone');
+    } else if (frame.room) {
+      Object.assign(room, { name: frame.room.name, topic: frame.room.topic ?? null, role: frame.room.role ?? null });
+      this.emit('room', room, 'info');
+    }
+  }
+
+  onError(frame) {
+    const entry = frame.client_id && this.outbox.get(frame.client_id);
+    if (entry) {
+      const room = this.rooms.get(entry.roomKey);
+      if (frame.code === ERROR_CODES.rateLimited || frame.code === ERROR_CODES.unavailable) {
+        this.later(() => room && this.transmit(room), RETRY_MS);
+      } else {
+        this.outbox.fail(entry.clientId, frame.code === ERROR_CODES.storageError
+          ? 'Not saved: the server had a problem.' : frame.message, frame.code === ERROR_CODES.storageError);
+        if (room) this.emit('outbox', room);
+      }
+      return;
+    }
+    const room = this.roomOf(frame);
+    if (room && frame.code === ERROR_CODES.notJoined) {
+      room.joined = false;
+      this.joinRoom(room);
+      return;
+    }
+    if (room && frame.code === ERROR_CODES.roomNotFound) {
+      room.gone = 'missing';
+      room.joined = false;
+      this.emit('room', room, 'gone');
+      return;
+    }
+    if (room) room.historyRequest = null;
+    this.emit('notice', frame.message);
+  }
+
+  /** Sends a room's unsent messages (when it is joined; otherwise they wait). */
+  transmit(room) {
+    if (!room.joined) return;
+    for (const entry of this.outbox.toSend(room.key)) {
+      this.connection.send(send(room.id, entry.text, entry.clientId));
+    }
+  }
+
+  /** Queues a message; it is shown as sending until the server's copy arrives. */
+  say(room, text) {
+    const entry = this.outbox.add(room.key, text);
+    this.emit('outbox', room);
+    if (room.joined) this.connection.send(send(room.id, entry.text, entry.clientId));
+    return entry;
+  }
+
+  retry(room, clientId) {
+    if (this.outbox.retry(clientId)) {
+      this.emit('outbox', room);
+      this.transmit(room);
+    }
+  }
+
+  dismiss(room, clientId) {
+    this.outbox.remove(clientId);
+    this.emit('outbox', room);
+  }
+
+  /** Asks for the page of messages before the oldest shown; false if there is none to ask. */
+  loadOlder(room) {
+    if (!room.joined || room.historyRequest || !room.moreOlder) return false;
+    room.historyRequest = 'older';
+    return this.connection.send(history(room.id, { before: room.oldestId(), limit: PAGE }));
+  }
+}

@@ -1,0 +1,85 @@
+// The sidebar: the person's rooms and direct conversations, kept current by the session, and
+// a drawer on a phone. On the chat page a click on a room switches to it without a reload
+// (`onOpen`); elsewhere the links simply navigate.
+
+import { roomPath } from '../lib/format.js';
+
+function item(entry, me, currentId) {
+  const { room, title } = entry;
+  const li = document.createElement('li');
+  const link = document.createElement('a');
+  link.href = roomPath(room, me);
+  link.dataset.roomId = room.id;
+  link.className = `sidebar-room kind-${room.kind}`;
+  if (room.id === currentId) link.setAttribute('aria-current', 'page');
+  const label = document.createElement('span');
+  label.className = 'room-label';
+  label.textContent = title;
+  link.append(label);
+  if (room.kind === 'private') {
+    const lock = document.createElement('span');
+    lock.className = 'room-private';
+    lock.textContent = 'private';
+    link.append(lock);
+  }
+  li.append(link);
+  return li;
+}
+
+export class Sidebar {
+  constructor(nav, toggle, { me, onOpen }) {
+    this.nav = nav;
+    this.toggle = toggle;
+    this.me = me;
+    this.named = nav.querySelector('#sidebar-rooms');
+    this.direct = nav.querySelector('#sidebar-dms');
+    this.current = Number(nav.dataset.current) || null;
+    if (toggle) {
+      // Without JavaScript the toggle is a link to #sidebar (the style sheet opens the
+      // drawer for :target); with it, a button that says whether the drawer is open.
+      toggle.setAttribute('role', 'button');
+      toggle.setAttribute('aria-expanded', 'false');
+      toggle.addEventListener('click', (event) => {
+        event.preventDefault();
+        this.open(!nav.classList.contains('open'));
+      });
+      document.addEventListener('keydown', (event) => {
+        if (event.key === 'Escape' && nav.classList.contains('open')) {
+          this.open(false);
+          toggle.focus();
+        }
+      });
+    }
+    if (onOpen) {
+      nav.addEventListener('click', (event) => {
+        const link = event.target.closest('a[data-room-id]');
+        if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+        event.preventDefault();
+        this.open(false);
+        onOpen(Number(link.dataset.roomId), link.getAttribute('href'));
+      });
+    }
+  }
+
+  open(open) {
+    this.nav.classList.toggle('open', open);
+    if (this.toggle) this.toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+  }
+
+  /** Marks the room on screen. */
+  select(roomId) {
+    this.current = roomId;
+    for (const link of this.nav.querySelectorAll('a[data-room-id]')) {
+      if (Number(link.dataset.roomId) === roomId) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+  }
+
+  render(state) {
+    const { named, direct } = state.groups();
+    this.named.replaceChildren(...named.map((entry) => item(entry, this.me, this.current)));
+    this.direct.replaceChildren(...direct.map((entry) => item(entry, this.me, this.current)));
+    this.nav.querySelector('#sidebar-rooms-empty').hidden = named.length > 0;
+    this.nav.querySelector('#sidebar-dms-empty').hidden = direct.length > 0;
+  }
+}
