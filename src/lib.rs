@@ -4,6 +4,7 @@
 //! - [`server`] wires everything together and runs until shutdown: `server::run(listener,
 //!   config, clock, shutdown)`, which tests call in-process on port 0.
 //! - [`store`] is the one redb file: accounts, sessions, rooms, memberships, messages.
+//! - [`people`] is friends, blocks, profiles and who may open a direct room with whom.
 //! - [`rooms`] decides who may do what with a room (open, private, direct) and is the only way
 //!   in to a room's data, for every door.
 //! - [`auth`] signs people up and in, hashes passwords, keeps sessions and rate limits.
@@ -25,6 +26,7 @@ pub mod clock;
 pub mod config;
 pub mod healthcheck;
 pub mod operator;
+pub mod people;
 pub mod ratelimit;
 pub mod rooms;
 pub mod server;

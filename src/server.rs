@@ -16,6 +16,7 @@ use crate::chat::{Chat, CloseReason, Hub};
 use crate::clock::SharedClock;
 use crate::config::ServeArgs;
 use crate::operator::control::{self, ControlSocket, Operated};
+use crate::people::People;
 use crate::rooms::Rooms;
 use crate::rooms::fanout::Fanout;
 use crate::rooms::writer::{Writer, WriterThread};
@@ -104,10 +105,16 @@ impl Server {
             Arc::clone(&hub) as Arc<dyn Fanout>,
             Arc::clone(&clock),
         );
-        let rooms = Arc::new(Rooms::new(Arc::clone(&store), writer.clone()));
+        let rooms = Arc::new(Rooms::new(
+            Arc::clone(&store),
+            writer.clone(),
+            Arc::clone(&clock),
+        ));
+        let people = Arc::new(People::new(Arc::clone(&store), Arc::clone(&clock)));
         let chat = Chat::new(
             hub,
             Arc::clone(&rooms),
+            Arc::clone(&people),
             Arc::clone(&clock),
             config.chat_settings(),
         );
@@ -115,6 +122,7 @@ impl Server {
             store,
             auth,
             rooms,
+            people,
             chat: Arc::new(chat),
             clock,
             tls: tls.is_some(),

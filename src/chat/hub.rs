@@ -117,8 +117,13 @@ impl Hub {
     }
 
     /// Registers a socket of a session and user, so signing out can close it and the user's
-    /// own events reach it.
-    pub fn connect(&self, session: SessionKey, user_id: u64, outbox: Arc<Outbox>) -> ConnId {
+    /// own events reach it. True with it when it is the user's first socket (they came online).
+    pub fn connect(
+        &self,
+        session: SessionKey,
+        user_id: u64,
+        outbox: Arc<Outbox>,
+    ) -> (ConnId, bool) {
         let conn = self.next_conn.fetch_add(1, Ordering::Relaxed) + 1;
         let mut sockets = lock(&self.sockets);
         if let Some(reason) = sockets.closing {
@@ -129,12 +134,9 @@ impl Hub {
             .entry(session)
             .or_default()
             .insert(conn, Arc::clone(&outbox));
-        sockets
-            .by_user
-            .entry(user_id)
-            .or_default()
-            .insert(conn, outbox);
-        conn
+        let mine = sockets.by_user.entry(user_id).or_default();
+        mine.insert(conn, outbox);
+        (conn, mine.len() == 1)
     }
 
     /// Forgets a socket (leave its rooms first). True when it was the user's last socket.
@@ -313,7 +315,7 @@ mod tests {
 
     fn member(hub: &Hub, user_id: u64, name: &str) -> Member {
         let outbox = Arc::new(Outbox::new(1 << 20));
-        let conn = hub.connect([user_id as u8; 32], user_id, Arc::clone(&outbox));
+        let (conn, _) = hub.connect([user_id as u8; 32], user_id, Arc::clone(&outbox));
         Member {
             conn,
             user_id,

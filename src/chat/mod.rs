@@ -9,6 +9,7 @@
 
 mod hub;
 mod outbox;
+mod presence;
 pub mod protocol;
 mod socket;
 
@@ -16,9 +17,11 @@ use std::sync::Arc;
 
 pub use hub::Hub;
 pub use outbox::CloseReason;
+pub use presence::tell as tell_friends;
 pub use socket::serve_socket;
 
 use crate::clock::SharedClock;
+use crate::people::People;
 use crate::ratelimit::Rate;
 use crate::rooms::Rooms;
 
@@ -37,6 +40,7 @@ pub struct ChatSettings {
 pub struct Chat {
     pub hub: Arc<Hub>,
     rooms: Arc<Rooms>,
+    people: Arc<People>,
     clock: SharedClock,
     settings: ChatSettings,
 }
@@ -45,12 +49,14 @@ impl Chat {
     pub fn new(
         hub: Arc<Hub>,
         rooms: Arc<Rooms>,
+        people: Arc<People>,
         clock: SharedClock,
         settings: ChatSettings,
     ) -> Chat {
         Chat {
             hub,
             rooms,
+            people,
             clock,
             settings,
         }

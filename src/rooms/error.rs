@@ -20,6 +20,18 @@ pub enum RoomError {
     /// say which).
     #[error("That room name is taken.")]
     NameTaken,
+    #[error("{0}")]
+    InvalidTopic(&'static str),
+    #[error("No account is called that.")]
+    UserNotFound,
+    /// Unknown, expired, used up or revoked: one answer for all.
+    #[error("This invite link is not valid: it may have expired, been used up or been revoked.")]
+    InviteInvalid,
+    /// A direct room someone does not accept, and why.
+    #[error("{0}")]
+    DmRefused(String),
+    #[error("{0}")]
+    InvalidDirect(&'static str),
     #[error("The server is shutting down; try again after reconnecting.")]
     ShuttingDown,
     /// The transaction holding the change failed to commit; nothing of it was stored.

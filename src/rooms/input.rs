@@ -20,6 +20,22 @@ pub fn check_room_name(raw: &str) -> Result<&str, &'static str> {
     Ok(name)
 }
 
+/// Characters a room's topic may have.
+pub const TOPIC_MAX: usize = 200;
+
+/// A topic as typed: trimmed, at most 200 characters, no control characters. An empty one is
+/// no topic.
+pub fn check_topic(raw: &str) -> Result<Option<String>, &'static str> {
+    let topic = raw.trim();
+    if topic.chars().take(TOPIC_MAX + 1).count() > TOPIC_MAX {
+        return Err("A topic must be at most 200 characters.");
+    }
+    if topic.chars().any(char::is_control) {
+        return Err("A topic may not contain control characters or line breaks.");
+    }
+    Ok((!topic.is_empty()).then(|| topic.to_owned()))
+}
+
 /// Why a message text was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextProblem {
@@ -79,6 +95,14 @@ mod tests {
             check_message_text(&"ü".repeat(4001)),
             Err(TextProblem::TooLong)
         );
+    }
+
+    #[test]
+    fn topics() {
+        assert_eq!(check_topic("  plans "), Ok(Some("plans".into())));
+        assert_eq!(check_topic("   "), Ok(None));
+        assert!(check_topic(&"x".repeat(201)).is_err());
+        assert!(check_topic("two\nlines").is_err());
     }
 
     #[test]

@@ -8,18 +8,22 @@ pub mod changes;
 mod error;
 pub mod fanout;
 pub mod input;
+pub mod invite_code;
+mod manage;
 pub mod view;
 pub mod writer;
 
 use std::sync::Arc;
 
 pub use error::RoomError;
+pub use manage::{InviteInfo, InvitePreview, Member, NewInvite};
 
 use access::{Action, authorize};
 use changes::{Change, NewPost, Outcome};
 use view::{MessageView, Names, RoomSummary, direct_people};
 use writer::{Reply, SendReply, Writer};
 
+use crate::clock::SharedClock;
 use crate::store::{HistoryQuery, Membership, Room, Snapshot, Store, StoreError};
 
 /// How a door names a room: by id (any kind), or by name (open and private rooms).
@@ -58,6 +62,7 @@ pub struct Listing {
 pub struct Rooms {
     store: Arc<Store>,
     writer: Writer,
+    clock: SharedClock,
 }
 
 /// Runs a store call on the blocking pool: redb reads and writes block.
@@ -91,8 +96,12 @@ fn permitted(
 }
 
 impl Rooms {
-    pub fn new(store: Arc<Store>, writer: Writer) -> Self {
-        Rooms { store, writer }
+    pub fn new(store: Arc<Store>, writer: Writer, clock: SharedClock) -> Self {
+        Rooms {
+            store,
+            writer,
+            clock,
+        }
     }
 
     /// The room, if this person may see it.

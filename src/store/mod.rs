@@ -12,7 +12,9 @@ mod error;
 pub mod faults;
 mod folder;
 mod history;
+mod invites;
 mod migrate;
+mod people;
 mod record;
 mod rooms;
 mod sessions;
@@ -34,12 +36,14 @@ pub use folder::{create_data_dir, open_data_folder};
 
 use faults::FaultyBackend;
 pub use history::{HistoryQuery, Page, StoredMessage};
+pub use invites::{InviteKey, InviteRecord};
 pub use migrate::SCHEMA_VERSION;
+pub use people::Friendship;
 pub use rooms::{Kind, Membership, Role, Room, RoomRecord, direct_key, room_key};
 pub use sessions::{SessionKey, SessionRecord};
 pub use snapshot::Snapshot;
 pub use tx::Tx;
-pub use users::{User, UserWithHash};
+pub use users::{DmFrom, User, UserWithHash};
 
 /// The database file's name inside the data folder.
 pub const DB_FILE: &str = "confab.redb";

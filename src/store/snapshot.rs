@@ -14,7 +14,7 @@ use super::users::{User, load_user, user_id_by_name};
 use super::{StoreError, tables};
 
 pub struct Snapshot {
-    txn: ReadTransaction,
+    pub(super) txn: ReadTransaction,
     /// Keeps the database open while the snapshot lives (a reopen waits for it).
     _db: Arc<Database>,
 }

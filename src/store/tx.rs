@@ -28,7 +28,7 @@ struct Touched {
 }
 
 pub struct Tx<'t> {
-    txn: &'t WriteTransaction,
+    pub(super) txn: &'t WriteTransaction,
     now_ms: u64,
     rooms: Table<'t, u64, &'static [u8]>,
     history: Table<'t, (u64, u64), &'static [u8]>,

@@ -12,6 +12,34 @@ struct UserRecord {
     created_at: u64,
     #[serde(default)]
     disabled: bool,
+    #[serde(default)]
+    dm_from: DmFrom,
+}
+
+/// Who may open a direct room with someone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DmFrom {
+    #[default]
+    Everyone,
+    Friends,
+}
+
+impl DmFrom {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DmFrom::Everyone => "everyone",
+            DmFrom::Friends => "friends",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DmFrom> {
+        match text {
+            "everyone" => Some(DmFrom::Everyone),
+            "friends" => Some(DmFrom::Friends),
+            _ => None,
+        }
+    }
 }
 
 /// An account as the rest of confab sees it.
@@ -22,6 +50,7 @@ pub struct User {
     /// Unix milliseconds.
     pub created_at: u64,
     pub disabled: bool,
+    pub dm_from: DmFrom,
 }
 
 /// An account together with its password hash, for sign-in only.
@@ -38,6 +67,7 @@ impl UserRecord {
                 username: self.username,
                 created_at: self.created_at,
                 disabled: self.disabled,
+                dm_from: self.dm_from,
             },
             password_hash: self.password_hash,
         }
@@ -70,6 +100,7 @@ impl Store {
                 password_hash: password_hash.to_owned(),
                 created_at: now_ms,
                 disabled: false,
+                dm_from: DmFrom::Everyone,
             };
             users.insert(id, serde_json::to_vec(&record)?.as_slice())?;
             names.insert(key.as_str(), id)?;
@@ -123,6 +154,11 @@ impl Store {
         self.update_user(user_id, |record| record.disabled = disabled)
     }
 
+    /// Sets who may open a direct room with this person.
+    pub fn set_dm_from(&self, user_id: u64, dm_from: DmFrom) -> Result<(), StoreError> {
+        self.update_user(user_id, |record| record.dm_from = dm_from)
+    }
+
     fn update_user(
         &self,
         user_id: u64,
@@ -162,4 +198,25 @@ pub(super) fn load_user(
         }
         None => Ok(None),
     }
+}
+
+/// Up to `limit` accounts whose username starts with `prefix` (in any case), by username.
+pub(super) fn users_with_prefix(
+    names: &impl ReadableTable<&'static str, u64>,
+    users: &impl ReadableTable<u64, &'static [u8]>,
+    prefix: &str,
+    limit: usize,
+) -> Result<Vec<User>, StoreError> {
+    let start = username_key(prefix);
+    let mut out = Vec::new();
+    for entry in names.range(start.as_str()..)? {
+        let (key, id) = entry?;
+        if !key.value().starts_with(start.as_str()) || out.len() >= limit {
+            break;
+        }
+        if let Some(found) = load_user(users, id.value())? {
+            out.push(found.user);
+        }
+    }
+    Ok(out)
 }

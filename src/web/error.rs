@@ -7,6 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
 use crate::auth::AuthError;
+use crate::people::PeopleError;
 use crate::rooms::RoomError;
 use crate::store::StoreError;
 
@@ -195,11 +196,28 @@ impl From<RoomError> for ApiError {
             RoomError::NotMember => ApiError::not_found("not_a_member", message),
             RoomError::InvalidName(_) => ApiError::bad_request("invalid_room", message),
             RoomError::NameTaken => ApiError::Conflict(body("room_exists", message)),
+            RoomError::InvalidTopic(_) => ApiError::bad_request("invalid_topic", message),
+            RoomError::UserNotFound => ApiError::not_found("user_not_found", message),
+            RoomError::InviteInvalid => ApiError::not_found("invite_invalid", message),
+            RoomError::DmRefused(_) => ApiError::Forbidden(body("dm_refused", message)),
+            RoomError::InvalidDirect(_) => ApiError::bad_request("invalid_dm", message),
             RoomError::ShuttingDown => {
                 ApiError::Unavailable(body("unavailable", message), crate::web::RETRY_AFTER_SECS)
             }
             RoomError::NotSaved => ApiError::Internal(body("storage_error", message)),
             RoomError::Store(err) => ApiError::from(err),
+        }
+    }
+}
+
+impl From<PeopleError> for ApiError {
+    fn from(err: PeopleError) -> Self {
+        let message = err.to_string();
+        match err {
+            PeopleError::NotFound => ApiError::not_found("user_not_found", message),
+            PeopleError::Yourself => ApiError::Forbidden(body("yourself", message)),
+            PeopleError::Refused(_) => ApiError::Forbidden(body("friend_refused", message)),
+            PeopleError::Store(err) => ApiError::from(err),
         }
     }
 }

@@ -25,6 +25,7 @@ use crate::auth::{Auth, Session};
 use crate::chat::Chat;
 use crate::clock::SharedClock;
 use crate::config::HttpTimeouts;
+use crate::people::People;
 use crate::rooms::Rooms;
 use crate::store::Store;
 
@@ -33,6 +34,7 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub auth: Arc<Auth>,
     pub rooms: Arc<Rooms>,
+    pub people: Arc<People>,
     pub chat: Arc<Chat>,
     pub clock: SharedClock,
     /// Served over TLS: `__Host-` cookie, `Secure`, HSTS.
@@ -81,6 +83,13 @@ impl AppState {
             self.chat.hub.close_sessions(&[key]);
         }
     }
+}
+
+/// The address of an invite link on this server, as the browser reached it.
+pub fn invite_url(req: &Request, tls: bool, code: &str) -> String {
+    let host = security::request_authority(req).unwrap_or("localhost");
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{host}/invite/{code}")
 }
 
 /// The client's IP address, for per-IP rate limits.

@@ -25,18 +25,29 @@ pub struct BodyTimeout(pub Duration);
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+/// The host (and port) a request was sent to: HTTP/2's `:authority` pseudo-header (which
+/// arrives as the request URI's authority, and which HTTP/2 sends instead of `Host`), or
+/// HTTP/1.1's `Host` header.
+pub fn request_authority(req: &Request) -> Option<&str> {
+    req.uri()
+        .authority()
+        .map(|authority| authority.as_str())
+        .or_else(|| req.headers().get(header::HOST)?.to_str().ok())
+}
+
 /// True when a browser says this request comes from another site (Go's
 /// `http.CrossOriginProtection` rule): `Sec-Fetch-Site` other than `same-origin`/`none`, or,
-/// without it, an `Origin` whose host is not this server's. A request with neither header is
-/// not from a browser and is allowed.
-pub fn is_cross_origin(headers: &HeaderMap) -> bool {
+/// without it, an `Origin` whose host is not the one the request was sent to (`authority`,
+/// see [`request_authority`]). A request with neither header is not from a browser and is
+/// allowed.
+pub fn is_cross_origin(headers: &HeaderMap, authority: Option<&str>) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         return !matches!(site.as_bytes(), b"same-origin" | b"none");
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return false;
     };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let host = authority;
     let origin_host = origin.to_str().ok().and_then(|o| {
         o.strip_prefix("https://")
             .or_else(|| o.strip_prefix("http://"))
@@ -85,7 +96,7 @@ impl<E: Endpoint> GuardEndpoint<E> {
     async fn guarded(&self, mut req: Request) -> Response {
         let path = req.uri().path().to_owned();
         let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-        if !safe && is_cross_origin(req.headers()) {
+        if !safe && is_cross_origin(req.headers(), request_authority(&req)) {
             return error_response(
                 &path,
                 StatusCode::FORBIDDEN,
@@ -186,6 +197,11 @@ impl<E: Endpoint> Endpoint for GuardEndpoint<E> {
 mod tests {
     use super::*;
 
+    /// The check as HTTP/1.1 makes it: the authority is the `Host` header.
+    fn cross(headers: &HeaderMap) -> bool {
+        is_cross_origin(headers, headers.get("host").and_then(|h| h.to_str().ok()))
+    }
+
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (k, v) in pairs {
@@ -196,21 +212,12 @@ mod tests {
 
     #[test]
     fn fetch_metadata_decides_when_present() {
-        assert!(!is_cross_origin(&headers(&[(
-            "sec-fetch-site",
-            "same-origin"
-        )])));
-        assert!(!is_cross_origin(&headers(&[("sec-fetch-site", "none")])));
-        assert!(is_cross_origin(&headers(&[(
-            "sec-fetch-site",
-            "cross-site"
-        )])));
-        assert!(is_cross_origin(&headers(&[(
-            "sec-fetch-site",
-            "same-site"
-        )])));
+        assert!(!cross(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!cross(&headers(&[("sec-fetch-site", "none")])));
+        assert!(cross(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(cross(&headers(&[("sec-fetch-site", "same-site")])));
         // Sec-Fetch-Site wins over a matching Origin.
-        assert!(is_cross_origin(&headers(&[
+        assert!(cross(&headers(&[
             ("sec-fetch-site", "cross-site"),
             ("origin", "http://chat.example"),
             ("host", "chat.example"),
@@ -223,17 +230,17 @@ mod tests {
             ("origin", "http://127.0.0.1:8080"),
             ("host", "127.0.0.1:8080"),
         ]);
-        assert!(!is_cross_origin(&same));
+        assert!(!cross(&same));
         let tls = headers(&[("origin", "https://Chat.Example"), ("host", "chat.example")]);
-        assert!(!is_cross_origin(&tls));
+        assert!(!cross(&tls));
         let foreign = headers(&[("origin", "https://evil.example"), ("host", "chat.example")]);
-        assert!(is_cross_origin(&foreign));
+        assert!(cross(&foreign));
         let other_port = headers(&[
             ("origin", "http://chat.example:81"),
             ("host", "chat.example"),
         ]);
-        assert!(is_cross_origin(&other_port));
-        assert!(is_cross_origin(&headers(&[
+        assert!(cross(&other_port));
+        assert!(cross(&headers(&[
             ("origin", "null"),
             ("host", "chat.example")
         ])));
@@ -241,7 +248,38 @@ mod tests {
 
     #[test]
     fn non_browser_clients_are_allowed() {
-        assert!(!is_cross_origin(&headers(&[("host", "chat.example")])));
-        assert!(!is_cross_origin(&HeaderMap::new()));
+        assert!(!cross(&headers(&[("host", "chat.example")])));
+        assert!(!cross(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn over_http2_the_authority_comes_from_the_request_uri_not_a_host_header() {
+        // HTTP/2 has no Host header: `:authority` arrives as the URI's authority.
+        let req = Request::builder()
+            .uri(poem::http::Uri::from_static(
+                "https://chat.example:8443/api/v1/auth/signup",
+            ))
+            .header("origin", "https://chat.example:8443")
+            .finish();
+        assert_eq!(request_authority(&req), Some("chat.example:8443"));
+        assert!(!is_cross_origin(req.headers(), request_authority(&req)));
+        let forged = Request::builder()
+            .uri(poem::http::Uri::from_static(
+                "https://chat.example:8443/api/v1/auth/signup",
+            ))
+            .header("origin", "https://evil.example")
+            .finish();
+        assert!(is_cross_origin(
+            forged.headers(),
+            request_authority(&forged)
+        ));
+        // HTTP/1.1: the path alone in the URI, the authority in Host.
+        let plain = Request::builder()
+            .uri(poem::http::Uri::from_static("/api/v1/auth/signup"))
+            .header("host", "chat.example")
+            .header("origin", "http://chat.example")
+            .finish();
+        assert_eq!(request_authority(&plain), Some("chat.example"));
+        assert!(!is_cross_origin(plain.headers(), request_authority(&plain)));
     }
 }

@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::AppState;
-use super::security::{error_response, is_cross_origin};
+use super::security::{error_response, is_cross_origin, request_authority};
 use crate::chat::serve_socket;
 
 /// Largest message (and frame) a client may send: SPEC §8. Bigger ones close with 1009.
@@ -51,7 +51,7 @@ fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
 
 #[handler]
 pub async fn upgrade(req: &Request, state: Data<&Arc<AppState>>) -> Response {
-    if is_cross_origin(req.headers()) {
+    if is_cross_origin(req.headers(), request_authority(req)) {
         return refuse(
             StatusCode::FORBIDDEN,
             "forbidden_origin",

@@ -347,3 +347,122 @@ async fn a_certificate_from_an_acme_ca_is_issued_cached_and_reused_across_restar
     assert_eq!(home.status, 200);
     assert_eq!(server.terminate().await, Some(0));
 }
+
+/// A POST over HTTP/2 with only an `Origin` (no `Sec-Fetch-Site`, as Safari before 16.4 and
+/// scripts send it): `(status, body)`. HTTP/2 has no `Host` header; the request's authority
+/// is its `:authority`.
+async fn post_over_http2(
+    addr: SocketAddr,
+    roots: &[rustls_pki_types::CertificateDer<'static>],
+    path: &str,
+    origin: &str,
+    body: &str,
+) -> (u16, String) {
+    let mut config = (*client_config(roots)).clone();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let tls = connect(addr, NAME, Arc::new(config))
+        .await
+        .expect("TLS handshake");
+    assert_eq!(
+        tls.get_ref().1.alpn_protocol(),
+        Some(&b"h2"[..]),
+        "HTTP/2 is spoken"
+    );
+    let (client, connection) = h2::client::handshake(tls).await.expect("HTTP/2 handshake");
+    let driver = tokio::spawn(connection);
+    let mut client = client.ready().await.unwrap();
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(format!("https://{NAME}:{}{path}", addr.port()))
+        .header("origin", origin)
+        .header("content-type", "application/json")
+        .body(())
+        .unwrap();
+    let (response, mut sending) = client.send_request(request, false).unwrap();
+    sending
+        .send_data(bytes::Bytes::from(body.to_owned()), true)
+        .unwrap();
+    let response = tokio::time::timeout(WAIT, response).await.unwrap().unwrap();
+    let status = response.status().as_u16();
+    let mut stream = response.into_body();
+    let mut text = Vec::new();
+    while let Some(chunk) = tokio::time::timeout(WAIT, stream.data()).await.unwrap() {
+        let chunk = chunk.unwrap();
+        stream.flow_control().release_capacity(chunk.len()).unwrap();
+        text.extend_from_slice(&chunk);
+    }
+    driver.abort();
+    (status, String::from_utf8_lossy(&text).into_owned())
+}
+
+#[tokio::test]
+async fn a_same_origin_post_with_only_an_origin_is_accepted_over_http2_as_over_http1() {
+    let dir = TempDir::new().unwrap();
+    let ca = TestCa::new("confab test CA");
+    let (cert, key) = ca.issue(&[NAME]).write(dir.path(), "server");
+    let port = free_port();
+    let data = dir.path().join("data");
+    let server = Binary::spawn(&[
+        "serve",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--http-listen",
+        &format!("127.0.0.1:{}", free_port()),
+        "--data",
+        data.to_str().unwrap(),
+    ])
+    .await;
+    let addr = loopback(port);
+    let own = format!("https://{NAME}:{port}");
+    let account =
+        |name: &str| json!({"username": name, "password": "password over h2"}).to_string();
+
+    let (status, body) = post_over_http2(
+        addr,
+        &[ca.der()],
+        "/api/v1/auth/signup",
+        &own,
+        &account("over-h2"),
+    )
+    .await;
+    assert_eq!(status, 201, "HTTP/2, same origin: {body}");
+    let (status, body) = post_over_http2(
+        addr,
+        &[ca.der()],
+        "/api/v1/auth/signup",
+        "https://evil.example",
+        &account("forged-h2"),
+    )
+    .await;
+    assert_eq!(status, 403, "HTTP/2, another site: {body}");
+    assert!(body.contains("forbidden_origin"), "{body}");
+
+    // HTTP/1.1 names the authority in Host, port included, as browsers send it.
+    let config = client_config(&[ca.der()]);
+    let host = format!("{NAME}:{port}");
+    let post_over_http1 = |origin: String, body: String| {
+        let (config, host) = (Arc::clone(&config), host.clone());
+        async move {
+            let stream = connect(addr, NAME, config).await.expect("TLS handshake");
+            let headers = [("Origin", origin.as_str())];
+            request(
+                stream,
+                &host,
+                "POST",
+                "/api/v1/auth/signup",
+                &headers,
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let same = post_over_http1(own.clone(), account("over-h1")).await;
+    assert_eq!(same.status, 201, "HTTP/1.1, same origin: {}", same.body);
+    let forged = post_over_http1("https://evil.example".into(), account("forged-h1")).await;
+    assert_eq!(forged.status, 403, "HTTP/1.1, another site");
+    server.terminate().await;
+}

@@ -34,11 +34,13 @@ pub enum ErrorCode {
     Forbidden,
     /// The action needs a membership this person does not have.
     NotAMember,
+    /// A direct room the other person does not accept messages in from this one.
+    DmRefused,
 }
 
 impl ErrorCode {
     /// Every code, for the test that keeps the document and the browser code in step.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidRoom,
         ErrorCode::RoomNotFound,
@@ -51,6 +53,7 @@ impl ErrorCode {
         ErrorCode::Unavailable,
         ErrorCode::Forbidden,
         ErrorCode::NotAMember,
+        ErrorCode::DmRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +70,7 @@ impl ErrorCode {
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotAMember => "not_a_member",
+            ErrorCode::DmRefused => "dm_refused",
         }
     }
 
@@ -85,7 +89,13 @@ impl ErrorCode {
             RoomError::NotAllowed(_) => ErrorCode::Forbidden,
             RoomError::NotMember => ErrorCode::NotAMember,
             RoomError::InvalidName(_) => ErrorCode::InvalidRoom,
-            RoomError::NameTaken => ErrorCode::Forbidden,
+            RoomError::DmRefused(_) => ErrorCode::DmRefused,
+            // Not answers to any frame; their HTTP doors say more.
+            RoomError::NameTaken
+            | RoomError::InvalidTopic(_)
+            | RoomError::UserNotFound
+            | RoomError::InviteInvalid
+            | RoomError::InvalidDirect(_) => ErrorCode::BadRequest,
             RoomError::ShuttingDown | RoomError::Store(StoreError::Unavailable) => {
                 ErrorCode::Unavailable
             }

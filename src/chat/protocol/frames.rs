@@ -16,9 +16,30 @@ fn encode(value: &impl Serialize) -> Utf8Bytes {
         .into()
 }
 
-/// `{"type":"hello", "user":{…}, "rooms":[…]}`: the first frame on every socket, with the
-/// person's rooms as they are now (a reconnecting page replaces its sidebar with them).
-pub fn hello_frame(user: &User, rooms: &[RoomSummary]) -> Utf8Bytes {
+/// A friend (or a pending request) as the sidebar lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FriendEntry {
+    pub username: String,
+    /// `friends`, `asked` (you asked) or `incoming` (they asked you).
+    pub state: &'static str,
+    pub online: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<u64>,
+}
+
+/// What the first frame tells a socket.
+pub struct Hello<'a> {
+    pub user: &'a User,
+    pub rooms: &'a [RoomSummary],
+    pub friends: &'a [FriendEntry],
+    /// Usernames whose messages the page collapses.
+    pub blocked: &'a [String],
+}
+
+/// `{"type":"hello", "user":{…}, "rooms":[…], "friends":[…], "blocked":[…]}`: the first
+/// frame on every socket, with the person's rooms and friends as they are now (a reconnecting
+/// page replaces its sidebar with them).
+pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
     #[derive(Serialize)]
     struct Me<'a> {
         id: u64,
@@ -29,14 +50,55 @@ pub fn hello_frame(user: &User, rooms: &[RoomSummary]) -> Utf8Bytes {
         r#type: &'static str,
         user: Me<'a>,
         rooms: &'a [RoomSummary],
+        friends: &'a [FriendEntry],
+        blocked: &'a [String],
     }
     encode(&Frame {
         r#type: "hello",
         user: Me {
-            id: user.id,
-            username: &user.username,
+            id: hello.user.id,
+            username: &hello.user.username,
         },
-        rooms,
+        rooms: hello.rooms,
+        friends: hello.friends,
+        blocked: hello.blocked,
+    })
+}
+
+/// `{"type":"friend","event":"state","user":U,"state":…}`: where you now stand with U
+/// (`friends`, `asked`, `incoming`, or `none`).
+pub fn friend_state_frame(user: &str, state: Option<&'static str>) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        event: &'static str,
+        user: &'a str,
+        state: &'static str,
+    }
+    encode(&Frame {
+        r#type: "friend",
+        event: "state",
+        user,
+        state: state.unwrap_or("none"),
+    })
+}
+
+/// `{"type":"friend","event":"online"|"offline","user":U,"last_seen"?}`: a friend came or
+/// went.
+pub fn friend_presence_frame(user: &str, online: bool, last_seen: Option<u64>) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        event: &'static str,
+        user: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        last_seen: Option<u64>,
+    }
+    encode(&Frame {
+        r#type: "friend",
+        event: if online { "online" } else { "offline" },
+        user,
+        last_seen,
     })
 }
 

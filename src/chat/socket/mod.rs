@@ -22,7 +22,8 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 use super::Chat;
 use super::hub::{ConnId, Member};
 use super::outbox::{Outbox, Outgoing, Work};
-use super::protocol::frames::{hello_frame, message_frame};
+use super::presence;
+use super::protocol::frames::{Hello, hello_frame, message_frame};
 use super::protocol::{ErrorCode, ErrorFrame, parse_client_frame};
 use crate::ratelimit::TokenBucket;
 use crate::rooms::RoomError;
@@ -95,7 +96,9 @@ pub async fn serve_socket<S>(
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let outbox = Arc::new(Outbox::new(chat.settings.queue_bytes));
-    let conn: ConnId = chat.hub.connect(session, user.id, Arc::clone(&outbox));
+    let (conn, came_online): (ConnId, bool) =
+        chat.hub.connect(session, user.id, Arc::clone(&outbox));
+
     let now = chat.clock.now_ms();
     let mut socket = Socket {
         chat: &chat,
@@ -111,11 +114,16 @@ pub async fn serve_socket<S>(
         strikes: 0,
     };
 
-    // The person's rooms as they are now come first; events after them arrive live, so a
-    // reconnecting page misses nothing of its sidebar.
-    let close = match chat.rooms.sidebar(user.id).await {
-        Ok(rooms) => match send(&mut ws, hello_frame(&user, &rooms)).await {
-            Ok(()) => socket.run(&mut ws).await,
+    // The person's rooms and friends as they are now come first; events after them arrive
+    // live, so a reconnecting page misses nothing of its sidebar.
+    let close = match hello(&chat, &user).await {
+        Ok(frame) => match send(&mut ws, frame).await {
+            Ok(()) => {
+                if came_online {
+                    presence::announce(&chat, &user, true).await;
+                }
+                socket.run(&mut ws).await
+            }
             Err(()) => None,
         },
         Err(err) => {
@@ -137,7 +145,44 @@ pub async fn serve_socket<S>(
     for room in &socket.rooms {
         chat.hub.leave(room.id, conn);
     }
-    chat.hub.disconnect(session, user.id, conn);
+    if chat.hub.disconnect(session, user.id, conn) {
+        presence::announce(&chat, &user, false).await;
+    }
+}
+
+/// The first frame of a socket: the person's rooms, friends and blocks.
+async fn hello(chat: &Arc<Chat>, user: &User) -> Result<Utf8Bytes, String> {
+    let rooms = chat
+        .rooms
+        .sidebar(user.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let friends = chat
+        .people
+        .friends(user.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let blocked_ids = chat
+        .people
+        .blocked(user.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let blocked: Vec<String> = friends_names(chat, &blocked_ids).await?;
+    let friends = presence::entries(chat, &friends);
+    Ok(hello_frame(&Hello {
+        user,
+        rooms: &rooms,
+        friends: &friends,
+        blocked: &blocked,
+    }))
+}
+
+/// The usernames of these accounts.
+async fn friends_names(chat: &Chat, ids: &[u64]) -> Result<Vec<String>, String> {
+    chat.people
+        .usernames(ids.to_vec())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn send<S: AsyncRead + AsyncWrite + Unpin>(

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::text::Text;
 use super::{ApiTags, UserEnvelope};
+use crate::store::DmFrom;
 use crate::web::error::ApiError;
 use crate::web::{AppState, client_ip, cookie};
 
@@ -67,6 +68,20 @@ enum PasswordResponse {
     /// Password changed; every other session of the account has ended.
     #[oai(status = 204)]
     Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+enum DmSetting {
+    Everyone,
+    Friends,
+}
+
+/// Changes to your account: any of them.
+#[derive(Debug, Object)]
+struct AccountChanges {
+    /// Who may open a direct room with you: `everyone` or only `friends`.
+    dm_from: Option<DmSetting>,
 }
 
 #[derive(ApiResponse)]
@@ -155,5 +170,26 @@ impl AuthApi {
     async fn me(&self, state: Data<&Arc<AppState>>, req: &Request) -> Result<MeResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
         Ok(MeResponse::Ok(Json(UserEnvelope::of(&session.user))))
+    }
+
+    /// Change your account's settings.
+    #[oai(path = "/me", method = "patch")]
+    async fn update_me(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        body: Json<AccountChanges>,
+    ) -> Result<MeResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        let mut user = session.user;
+        if let Some(setting) = body.0.dm_from {
+            let dm_from = match setting {
+                DmSetting::Everyone => DmFrom::Everyone,
+                DmSetting::Friends => DmFrom::Friends,
+            };
+            state.people.set_dm_from(user.id, dm_from).await?;
+            user.dm_from = dm_from;
+        }
+        Ok(MeResponse::Ok(Json(UserEnvelope::of(&user))))
     }
 }

@@ -2,6 +2,10 @@
 //! `/api/docs`.
 
 mod auth;
+mod direct;
+mod members;
+mod names;
+mod people;
 mod rooms;
 mod text;
 
@@ -24,8 +28,10 @@ use crate::web::error::{ApiError, body};
 enum ApiTags {
     /// Accounts and sessions.
     Auth,
-    /// Rooms and their history.
+    /// Rooms, their members, invite links and history; direct rooms.
     Rooms,
+    /// People: profiles, friends, blocks.
+    People,
 }
 
 /// An account, as the API shows it.
@@ -35,6 +41,8 @@ struct UserView {
     username: String,
     /// Unix time in milliseconds.
     created_at: u64,
+    /// Who may open a direct room with this account: `everyone` or only `friends`.
+    dm_from: String,
 }
 
 impl From<&User> for UserView {
@@ -43,6 +51,7 @@ impl From<&User> for UserView {
             id: user.id,
             username: user.username.clone(),
             created_at: user.created_at,
+            dm_from: user.dm_from.as_str().to_owned(),
         }
     }
 }
@@ -59,6 +68,23 @@ impl UserEnvelope {
     }
 }
 
+/// Every part of the API, for its service and its document.
+fn apis() -> (
+    auth::AuthApi,
+    rooms::RoomsApi,
+    members::MembersApi,
+    direct::DirectApi,
+    people::PeopleApi,
+) {
+    (
+        auth::AuthApi,
+        rooms::RoomsApi,
+        members::MembersApi,
+        direct::DirectApi,
+        people::PeopleApi,
+    )
+}
+
 /// The request's session, or why there is none to use: 401 when signed out, 503 when the
 /// database cannot tell.
 async fn signed_in(state: &AppState, req: &poem::Request) -> Result<Session, ApiError> {
@@ -69,7 +95,7 @@ async fn signed_in(state: &AppState, req: &poem::Request) -> Result<Session, Api
 }
 
 pub fn routes() -> Route {
-    let service = OpenApiService::new((auth::AuthApi, rooms::RoomsApi), "confab", VERSION)
+    let service = OpenApiService::new(apis(), "confab", VERSION)
         .description("Accounts, sessions and room history of a confab chat server. Live chat runs over the WebSocket at /ws.")
         .server("/api/v1");
     let spec = service.spec_endpoint();
@@ -208,9 +234,10 @@ mod tests {
 
     #[test]
     fn a_405_names_the_methods_its_path_answers() {
-        let service = OpenApiService::new((auth::AuthApi, rooms::RoomsApi), "t", "1");
+        let service = OpenApiService::new(apis(), "t", "1");
         let methods = AllowedMethods::from_spec(&service.spec());
-        assert_eq!(methods.of("/me"), Some("GET, HEAD"));
+        assert_eq!(methods.of("/me"), Some("GET, PATCH, HEAD"));
+        assert_eq!(methods.of("/rooms/lobby/members/bob"), Some("DELETE"));
         assert_eq!(methods.of("/auth/logout"), Some("POST"));
         assert_eq!(methods.of("/rooms/caf%C3%A9/messages"), Some("GET, HEAD"));
         assert_eq!(methods.of("/rooms//messages"), None);

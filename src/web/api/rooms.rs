@@ -1,4 +1,6 @@
-//! `/api/v1/rooms` and a room's history.
+//! `/api/v1/rooms`: the rooms list, making a room, a room's details and settings, and its
+//! history. A private room someone is not a member of answers exactly as a room that was
+//! never made: 404 `room_not_found`.
 
 use std::sync::Arc;
 
@@ -6,28 +8,25 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::ApiTags;
+use super::names::RoomName;
+use super::text::Text;
 use crate::rooms::RoomRef;
-use crate::rooms::input::check_room_name;
-use crate::rooms::view::MessageView;
-use crate::store::{HistoryQuery, Room};
+use crate::rooms::view::{MessageView, RoomSummary};
+use crate::store::{HistoryQuery, Kind, Room};
 use crate::web::AppState;
 use crate::web::error::ApiError;
 
-/// How many rooms the list shows.
+/// How many open rooms the list shows besides your own.
 const ROOM_LIST_LIMIT: usize = 50;
 
 /// Messages in a history page when the request does not say.
-const DEFAULT_LIMIT: u32 = 50;
+pub const DEFAULT_LIMIT: u32 = 50;
 
-/// The room name the API documentation shows.
-fn example_room() -> String {
-    "lobby".into()
-}
-
-/// A room with its activity.
+/// A room in the list, with its activity.
 #[derive(Debug, Object)]
 struct RoomView {
     id: u64,
@@ -50,13 +49,58 @@ struct RoomList {
     rooms: Vec<RoomView>,
 }
 
+/// A page of history, oldest first.
 #[derive(Debug, Object)]
-struct MessagePage {
-    room: Option<String>,
-    /// Oldest first.
-    messages: Vec<MessageView>,
+pub struct MessagePage {
+    /// The room's name; null for a direct room.
+    pub room: Option<String>,
+    pub room_id: u64,
+    pub messages: Vec<MessageView>,
     /// More messages exist beyond this page in the requested direction.
-    more: bool,
+    pub more: bool,
+}
+
+/// The two kinds of room that are made by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum NamedKind {
+    Open,
+    Private,
+}
+
+impl From<NamedKind> for Kind {
+    fn from(kind: NamedKind) -> Kind {
+        match kind {
+            NamedKind::Open => Kind::Open,
+            NamedKind::Private => Kind::Private,
+        }
+    }
+}
+
+/// A room to make.
+#[derive(Debug, Object)]
+struct NewRoom {
+    name: RoomName,
+    kind: NamedKind,
+    /// At most 200 characters, on one line.
+    #[oai(validator(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    topic: Option<Text>,
+}
+
+/// Changes to a room: any of them.
+#[derive(Debug, Object)]
+struct RoomChanges {
+    name: Option<RoomName>,
+    /// A new topic; null removes it.
+    #[oai(validator(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    topic: MaybeUndefined<String>,
+    kind: Option<NamedKind>,
+}
+
+/// `{"room": {…}}`.
+#[derive(Debug, Object)]
+pub struct RoomEnvelope {
+    pub room: RoomSummary,
 }
 
 #[derive(ApiResponse)]
@@ -66,12 +110,48 @@ enum RoomListResponse {
 }
 
 #[derive(ApiResponse)]
-enum MessagesResponse {
+enum CreatedResponse {
+    /// Made; you are its owner.
+    #[oai(status = 201)]
+    Created(Json<RoomEnvelope>),
+}
+
+#[derive(ApiResponse)]
+enum RoomResponse {
+    #[oai(status = 200)]
+    Ok(Json<RoomEnvelope>),
+}
+
+#[derive(ApiResponse)]
+pub enum MessagesResponse {
     #[oai(status = 200)]
     Ok(Json<MessagePage>),
 }
 
 pub struct RoomsApi;
+
+/// Reads a page of a room's history for a signed-in person.
+pub async fn history_page(
+    state: &AppState,
+    user_id: u64,
+    room: RoomRef,
+    before: Option<u64>,
+    after: Option<u64>,
+    limit: Option<u32>,
+) -> Result<MessagesResponse, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    let query = HistoryQuery::from_bounds(before, after);
+    let page = state
+        .rooms
+        .history(user_id, room, query, limit as usize)
+        .await?;
+    Ok(MessagesResponse::Ok(Json(MessagePage {
+        room_id: page.room.id,
+        room: page.room.name,
+        messages: page.messages,
+        more: page.more,
+    })))
+}
 
 #[OpenApi(tag = "ApiTags::Rooms")]
 impl RoomsApi {
@@ -115,6 +195,85 @@ impl RoomsApi {
         Ok(RoomListResponse::Ok(Json(RoomList { rooms })))
     }
 
+    /// Make an open or private room; you become its owner. 409 `room_exists` when the name is
+    /// taken by any room, including one you cannot see.
+    #[oai(path = "/rooms", method = "post")]
+    async fn create(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        body: Json<NewRoom>,
+    ) -> Result<CreatedResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        let body = body.0;
+        let visible = state
+            .rooms
+            .create(
+                session.user.id,
+                body.kind.into(),
+                body.name.0,
+                body.topic.map(|t| t.0),
+            )
+            .await?;
+        let summary = RoomSummary::new(&visible.room, visible.membership.as_ref(), Vec::new());
+        Ok(CreatedResponse::Created(Json(RoomEnvelope {
+            room: summary,
+        })))
+    }
+
+    /// A room you may see, with your role in it.
+    #[oai(path = "/rooms/:name", method = "get")]
+    async fn room(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        /// Room name, in any case.
+        name: Path<RoomName>,
+    ) -> Result<RoomResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        let room = RoomRef::Name(name.0.0);
+        let summary = state.rooms.summary(session.user.id, room).await?;
+        Ok(RoomResponse::Ok(Json(RoomEnvelope { room: summary })))
+    }
+
+    /// Rename a room, change its topic, or make it open or private; owners only (others: 404
+    /// if they cannot see the room, 403 if they can).
+    #[oai(path = "/rooms/:name", method = "patch")]
+    async fn update(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        /// Room name, in any case.
+        name: Path<RoomName>,
+        body: Json<RoomChanges>,
+    ) -> Result<RoomResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        let user_id = session.user.id;
+        let changes = body.0;
+        let topic = match changes.topic {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(topic) => Some(Some(topic)),
+        };
+        let room = state
+            .rooms
+            .find(user_id, RoomRef::Name(name.0.0))
+            .await?
+            .room;
+        state
+            .rooms
+            .update(
+                user_id,
+                RoomRef::Id(room.id),
+                changes.name.map(|n| n.0),
+                topic,
+                changes.kind.map(Kind::from),
+            )
+            .await?;
+        let summary = state.rooms.summary(user_id, RoomRef::Id(room.id)).await?;
+        Ok(RoomResponse::Ok(Json(RoomEnvelope { room: summary })))
+    }
+
     /// A page of a room's history, oldest first. Without `before` or `after`, the newest
     /// messages.
     #[oai(path = "/rooms/:name/messages", method = "get")]
@@ -124,18 +283,7 @@ impl RoomsApi {
         req: &Request,
         /// Room name, in any case: 1–64 characters once surrounding white space is trimmed,
         /// no control characters.
-        // `check_room_name` as a regular expression: white space as `str::trim` removes it,
-        // then 1–64 characters that are not control characters (Unicode Cc: U+0000–U+001F,
-        // U+007F–U+009F) and neither start nor end with white space, then white space again.
-        // Its escapes read alike in Rust's regex, Python and ECMAScript; a unit test checks it
-        // against `check_room_name`.
-        #[oai(
-            example = "example_room",
-            validator(
-                pattern = r"^[\x09-\x0d\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]{0,62}[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\x09-\x0d\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
-            )
-        )]
-        name: Path<String>,
+        name: Path<RoomName>,
         /// Only messages with a smaller id.
         // The bounds say in the schema what `uint64` leaves unsaid: ids are never negative,
         // and they stay within the integers a JSON number carries exactly (2^53 - 1), which
@@ -151,76 +299,7 @@ impl RoomsApi {
         limit: Query<Option<u32>>,
     ) -> Result<MessagesResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let name = check_room_name(&name)
-            .map_err(|reason| ApiError::bad_request("invalid_room", reason))?
-            .to_owned();
-        let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-        let query = HistoryQuery::from_bounds(before.0, after.0);
-        let page = state
-            .rooms
-            .history(session.user.id, RoomRef::Name(name), query, limit as usize)
-            .await?;
-        Ok(MessagesResponse::Ok(Json(MessagePage {
-            room: page.room.name,
-            messages: page.messages,
-            more: page.more,
-        })))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use poem_openapi::OpenApiService;
-    use poem_openapi::validation::{Pattern, Validator};
-
-    /// The room name pattern as the published schema states it.
-    fn published_pattern() -> Pattern {
-        let spec: serde_json::Value =
-            serde_json::from_str(&OpenApiService::new(RoomsApi, "t", "1").spec()).unwrap();
-        let pattern =
-            spec["paths"]["/rooms/{name}/messages"]["get"]["parameters"][0]["schema"]["pattern"]
-                .as_str()
-                .expect("the name parameter has a pattern")
-                .to_owned();
-        Pattern::new(Box::leak(pattern.into_boxed_str()))
-    }
-
-    #[test]
-    fn the_schema_pattern_accepts_exactly_the_room_names_check_room_name_accepts() {
-        let pattern = published_pattern();
-        // Every character that white space, control or plain could treat differently, alone,
-        // padded, and inside a name.
-        let specials = (0u32..0x300)
-            .chain([
-                0x1680, 0x180e, 0x2000, 0x200a, 0x200b, 0x2028, 0x2029, 0x202f,
-            ])
-            .chain([0x205f, 0x2060, 0x3000, 0xfeff, 0x1_f600, 0x10_ffff])
-            .filter_map(char::from_u32);
-        let mut names: Vec<String> = Vec::new();
-        for c in specials {
-            names.extend([
-                c.to_string(),
-                format!("a{c}"),
-                format!("{c}a"),
-                format!("a{c}b"),
-                format!("{c}{c}"),
-            ]);
-        }
-        for n in [63, 64, 65] {
-            names.extend([
-                "é".repeat(n),
-                format!("  {}\t\n", "x".repeat(n)),
-                format!("\u{3000}a{}b ", " ".repeat(n.saturating_sub(2))),
-            ]);
-        }
-        names.extend(["".into(), " ".into(), "Lobby".into(), "café ☕".into()]);
-        for name in &names {
-            assert_eq!(
-                pattern.check(name),
-                check_room_name(name).is_ok(),
-                "{name:?}"
-            );
-        }
+        let room = RoomRef::Name(name.0.0);
+        history_page(&state, session.user.id, room, before.0, after.0, limit.0).await
     }
 }

@@ -21,12 +21,19 @@ pub struct SignupForm {
     pub password: String,
     #[serde(default)]
     pub password_repeat: String,
+    /// Where to go afterwards (an invite link, say).
+    pub next: Option<String>,
 }
 
 impl SignupForm {
     /// Parses a form body the way poem's `Form` extractor does.
     pub fn parse(body: &[u8]) -> Result<Self, serde_urlencoded::de::Error> {
         serde_urlencoded::from_bytes(body)
+    }
+
+    /// Where to go after signing up: a path on this site, whatever `next` says.
+    pub fn next_path(&self) -> &str {
+        safe_next(self.next.as_deref())
     }
 }
 
@@ -65,7 +72,20 @@ fn error_box(error: Option<&str>) -> Markup {
     }
 }
 
-fn signup_form(username: &str, error: Option<&str>, open: bool) -> Markup {
+/// `?next=…` for a link between the two forms, so an invite survives the way from one to the
+/// other.
+fn next_query(next: &str) -> String {
+    if next == "/rooms" {
+        String::new()
+    } else {
+        format!(
+            "?next={}",
+            percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
+        )
+    }
+}
+
+fn signup_form(username: &str, next: &str, error: Option<&str>, open: bool) -> Markup {
     html! {
         section.card.narrow {
             h1 { "Create an account" }
@@ -74,6 +94,7 @@ fn signup_form(username: &str, error: Option<&str>, open: bool) -> Markup {
             } @else {
                 (error_box(error))
                 form.stack method="post" action="/signup" {
+                    input type="hidden" name="next" value=(next);
                     label for="username" { "Username" }
                     input #username name="username" type="text" value=(username) required
                         autocomplete="username" autocapitalize="none" spellcheck="false"
@@ -90,7 +111,7 @@ fn signup_form(username: &str, error: Option<&str>, open: bool) -> Markup {
                         autocomplete="new-password" minlength=(PASSWORD_MIN) maxlength=(PASSWORD_MAX);
                     button.button.primary type="submit" data-busy-label="Creating account…" { "Create account" }
                 }
-                p.muted { "Already have an account? " a href="/login" { "Sign in" } }
+                p.muted { "Already have an account? " a href={ "/login" (next_query(next)) } { "Sign in" } }
             }
         }
     }
@@ -112,7 +133,7 @@ fn login_form(username: &str, next: &str, error: Option<&str>) -> Markup {
                     autofocus[!username.is_empty()];
                 button.button.primary type="submit" data-busy-label="Signing in…" { "Sign in" }
             }
-            p.muted { "No account yet? " a href="/signup" { "Create one" } }
+            p.muted { "No account yet? " a href={ "/signup" (next_query(next)) } { "Create one" } }
         }
     }
 }
@@ -156,11 +177,16 @@ fn signed_in_response(token: &str, tls: bool, to: &str) -> Response {
 }
 
 #[handler]
-pub async fn signup_page(req: &Request, state: Data<&State>) -> Response {
+pub async fn signup_page(
+    req: &Request,
+    state: Data<&State>,
+    Query(query): Query<NextQuery>,
+) -> Response {
+    let next = safe_next(query.next.as_deref());
     if matches!(state.session(req).await, Ok(Some(_))) {
-        return see_other("/rooms");
+        return see_other(next);
     }
-    let form = signup_form("", None, state.auth.open_signup());
+    let form = signup_form("", next, None, state.auth.open_signup());
     page(
         StatusCode::OK,
         layout(Assets::shared(), "Sign up", None, form),
@@ -170,9 +196,15 @@ pub async fn signup_page(req: &Request, state: Data<&State>) -> Response {
 #[handler]
 pub async fn signup(req: &Request, state: Data<&State>, Form(form): Form<SignupForm>) -> Response {
     let username = form.username.trim();
+    let next = form.next_path();
     if form.password != form.password_repeat {
         let err = AuthError::InvalidPassword("The two passwords differ.");
-        let markup = signup_form(username, Some(&err.to_string()), state.auth.open_signup());
+        let markup = signup_form(
+            username,
+            next,
+            Some(&err.to_string()),
+            state.auth.open_signup(),
+        );
         return refused_page("Sign up", markup, &err);
     }
     match state
@@ -182,11 +214,12 @@ pub async fn signup(req: &Request, state: Data<&State>, Form(form): Form<SignupF
     {
         Ok(signed_in) => {
             state.end_presented_session(req).await;
-            signed_in_response(&signed_in.token, state.tls, "/rooms")
+            let to = super::invite::land(&state, signed_in.user.id, next).await;
+            signed_in_response(&signed_in.token, state.tls, &to)
         }
         Err(err) => {
             let (_, text) = refusal(&err);
-            let markup = signup_form(username, Some(&text), state.auth.open_signup());
+            let markup = signup_form(username, next, Some(&text), state.auth.open_signup());
             refused_page("Sign up", markup, &err)
         }
     }
@@ -224,7 +257,8 @@ pub async fn login(req: &Request, state: Data<&State>, Form(form): Form<LoginFor
     {
         Ok(signed_in) => {
             state.end_presented_session(req).await;
-            signed_in_response(&signed_in.token, state.tls, next)
+            let to = super::invite::land(&state, signed_in.user.id, next).await;
+            signed_in_response(&signed_in.token, state.tls, &to)
         }
         Err(err) => {
             let (_, text) = refusal(&err);

@@ -79,12 +79,22 @@ pub fn layout(assets: &Assets, title: &str, user: Option<&User>, main: Markup) -
     }
 }
 
-/// What the app shell needs besides the page: who is signed in and their rooms.
+/// A friend in the sidebar.
+pub struct SidebarFriend {
+    pub username: String,
+    pub online: bool,
+    pub last_seen: Option<u64>,
+}
+
+/// What the app shell needs besides the page: who is signed in, their rooms and friends.
 pub struct Shell<'a> {
     pub user: &'a User,
     pub rooms: &'a [RoomSummary],
+    pub friends: &'a [SidebarFriend],
     /// The room the page shows, marked in the sidebar.
     pub current: Option<u64>,
+    /// Now, for "last seen".
+    pub now: u64,
 }
 
 /// A room's title in `me`'s sidebar: its name, or a direct room's other people.
@@ -154,6 +164,24 @@ fn sidebar(shell: &Shell) -> Markup {
                     @for room in &direct { (sidebar_item(room, shell)) }
                 }
                 p.sidebar-empty #sidebar-dms-empty hidden[!direct.is_empty()] { "No conversations yet." }
+            }
+            section.sidebar-section aria-labelledby="sidebar-friends-title" {
+                h2 #sidebar-friends-title { "Friends" }
+                ul.sidebar-list #sidebar-friends {
+                    @for friend in shell.friends {
+                        li {
+                            a.sidebar-friend href={ "/u/" (friend.username) } data-username=(friend.username) {
+                                span.presence-dot.(if friend.online { "on" } else { "off" }) aria-hidden="true" {}
+                                span.room-label { (friend.username) }
+                                span.friend-seen {
+                                    @if friend.online { "online" }
+                                    @else if let Some(at) = friend.last_seen { (super::ago(shell.now, at)) }
+                                }
+                            }
+                        }
+                    }
+                }
+                p.sidebar-empty #sidebar-friends-empty hidden[!shell.friends.is_empty()] { "No friends yet." }
             }
             p.sidebar-links {
                 a href="/rooms" { "All rooms" }

@@ -3,9 +3,14 @@
 
 mod account;
 mod chat;
+mod direct;
 mod home;
+mod invite;
 mod layout;
+mod people;
+mod room_settings;
 mod rooms;
+mod settings;
 
 use std::sync::Arc;
 
@@ -31,8 +36,26 @@ pub fn routes(route: Route) -> Route {
         .at("/signup", get(account::signup_page).post(account::signup))
         .at("/login", get(account::login_page).post(account::login))
         .at("/logout", get(account::logout_page).post(account::logout))
-        .at("/rooms", get(rooms::rooms_page))
-        .at("/rooms/*name", get(chat::room_page))
+        .at("/rooms", get(rooms::rooms_page).post(rooms::create_room))
+        .at(
+            "/rooms/*name",
+            get(chat::room_page).post(room_settings::change),
+        )
+        .at(
+            "/invite/:code",
+            get(invite::invite_page).post(invite::accept),
+        )
+        .at("/dm", poem::post(direct::start))
+        .at("/people", get(people::people_page))
+        .at(
+            "/u/:username",
+            get(people::profile_page).post(people::person_action),
+        )
+        .at(
+            "/settings",
+            get(settings::settings_page).post(settings::save),
+        )
+        .at("/dm/*people", get(direct::direct_page))
         .at("/favicon.ico", get(home::favicon))
 }
 
@@ -90,16 +113,31 @@ pub async fn not_found_room(state: &super::AppState, user: &User, name: &str) ->
     .await
 }
 
-/// The page for a refused room operation.
-pub async fn room_error_page(state: &super::AppState, user: &User, err: &RoomError) -> Response {
-    let status = match err {
-        RoomError::NotFound | RoomError::NotMember => StatusCode::NOT_FOUND,
-        RoomError::NotAllowed(_) => StatusCode::FORBIDDEN,
-        RoomError::InvalidName(_) => StatusCode::BAD_REQUEST,
+/// The page of a room that does not exist, or that this person may not see: the same for both.
+pub async fn not_found_room_page(state: &super::AppState, user: &User) -> Response {
+    room_error_page(state, user, &RoomError::NotFound).await
+}
+
+/// The status a page answers a refused room operation with.
+pub fn room_error_status(err: &RoomError) -> StatusCode {
+    match err {
+        RoomError::NotFound
+        | RoomError::NotMember
+        | RoomError::UserNotFound
+        | RoomError::InviteInvalid => StatusCode::NOT_FOUND,
+        RoomError::NotAllowed(_) | RoomError::DmRefused(_) => StatusCode::FORBIDDEN,
+        RoomError::InvalidName(_) | RoomError::InvalidTopic(_) | RoomError::InvalidDirect(_) => {
+            StatusCode::BAD_REQUEST
+        }
         RoomError::NameTaken => StatusCode::CONFLICT,
         RoomError::ShuttingDown | RoomError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         RoomError::NotSaved => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    }
+}
+
+/// The page for a refused room operation.
+pub async fn room_error_page(state: &super::AppState, user: &User, err: &RoomError) -> Response {
+    let status = room_error_status(err);
     if matches!(err, RoomError::Store(_)) {
         return layout::unavailable_page();
     }
@@ -131,12 +169,40 @@ pub async fn signed_in_page(
             Vec::new()
         }
     };
+    let friends: Vec<layout::SidebarFriend> = match state.people.friends(user.id).await {
+        Ok(friends) => friends
+            .into_iter()
+            .filter(|f| f.state == crate::store::Friendship::Friends)
+            .map(|f| layout::SidebarFriend {
+                online: state.chat.hub.is_online(f.user.id),
+                username: f.user.username,
+                last_seen: f.last_seen,
+            })
+            .collect(),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read the friends for a sidebar");
+            Vec::new()
+        }
+    };
     let shell = layout::Shell {
         user,
         rooms: &rooms,
+        friends: &friends,
         current,
+        now: state.clock.now_ms(),
     };
     page(status, layout::shell(Assets::shared(), title, &shell, body))
+}
+
+/// How long ago a time was, as a person says it.
+pub fn ago(now_ms: u64, then_ms: u64) -> String {
+    let secs = now_ms.saturating_sub(then_ms) / 1000;
+    match secs {
+        0..=59 => "just now".into(),
+        60..=3599 => format!("{} min ago", secs / 60),
+        3600..=86_399 => format!("{} h ago", secs / 3600),
+        _ => format!("{} days ago", secs / 86_400),
+    }
 }
 
 /// 303 to `path` (after a form post, or to the sign-in page).

@@ -1,15 +1,17 @@
-//! `/rooms`: join any room by name; busy rooms and your recent rooms.
+//! `/rooms`: join an open room by name, make a new (private or open) room, the busiest open
+//! rooms and your own.
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
-use poem::web::{Data, Query};
+use poem::web::{Data, Form, Query};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
 
 use super::layout::main;
-use super::{State, room_path, see_other};
-use crate::rooms::input::{ROOM_NAME_MAX, check_room_name};
-use crate::store::Room;
+use super::{State, ago, room_path, see_other};
+use crate::rooms::RoomError;
+use crate::rooms::input::{ROOM_NAME_MAX, TOPIC_MAX, check_room_name};
+use crate::store::{Kind, Room};
 
 const ACTIVE_ROOMS: usize = 20;
 
@@ -51,16 +53,6 @@ fn join_form(value: &str, error: Option<&str>) -> Markup {
     }
 }
 
-fn ago(now_ms: u64, then_ms: u64) -> String {
-    let secs = now_ms.saturating_sub(then_ms) / 1000;
-    match secs {
-        0..=59 => "just now".into(),
-        60..=3599 => format!("{} min ago", secs / 60),
-        3600..=86_399 => format!("{} h ago", secs / 3600),
-        _ => format!("{} days ago", secs / 86_400),
-    }
-}
-
 fn room_item(room: &Room, online: usize, now: u64, when: u64) -> Markup {
     let name = room.name.as_deref().unwrap_or_default();
     html! {
@@ -74,6 +66,106 @@ fn room_item(room: &Room, online: usize, now: u64, when: u64) -> Markup {
             }
         }
     }
+}
+
+/// The "new room" form as the browser posts it.
+#[derive(Debug, Deserialize)]
+pub struct NewRoomForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    topic: String,
+}
+
+fn new_room_form(form: Option<&NewRoomForm>, error: Option<&str>) -> Markup {
+    let (name, topic) = form.map_or(("", ""), |f| (f.name.as_str(), f.topic.as_str()));
+    let open = form.is_some_and(|f| f.kind == "open");
+    html! {
+        form.stack.new-room method="post" action="/rooms" {
+            @if let Some(error) = error {
+                p.form-error #new-room-error role="alert" { (error) }
+            }
+            label for="new-room-name" { "Name" }
+            input #new-room-name name="name" type="text" value=(name) required maxlength=(ROOM_NAME_MAX)
+                autocomplete="off" aria-describedby=[error.map(|_| "new-room-error")];
+            label for="new-room-topic" { "Topic " span.muted { "(optional)" } }
+            input #new-room-topic name="topic" type="text" value=(topic) maxlength=(TOPIC_MAX) autocomplete="off";
+            fieldset.choices {
+                legend { "Who can find it" }
+                label.choice {
+                    input type="radio" name="kind" value="private" checked[!open];
+                    " Private: only the people you add or invite"
+                }
+                label.choice {
+                    input type="radio" name="kind" value="open" checked[open];
+                    " Open: anyone here can join by its name"
+                }
+            }
+            button.button.primary type="submit" data-busy-label="Creating…" { "Create room" }
+        }
+    }
+}
+
+/// The rooms page: `typed` and `error` refill the join box, `new_room` the new-room form.
+async fn rooms_view(
+    state: &State,
+    user: &crate::store::User,
+    status: StatusCode,
+    typed: &str,
+    join_error: Option<&str>,
+    new_room: Option<(&NewRoomForm, &str)>,
+) -> Response {
+    let listing = match state.rooms.listing(user.id, ACTIVE_ROOMS).await {
+        Ok(listing) => listing,
+        Err(_) => return super::layout::unavailable_page(),
+    };
+    let active = listing.open;
+    let mine: Vec<Room> = listing
+        .mine
+        .into_iter()
+        .map(|(room, _)| room)
+        .filter(|room| room.kind != Kind::Direct)
+        .collect();
+    let now = state.clock.now_ms();
+    let markup = html! {
+        section.card {
+            h1 { "Join a room" }
+            (join_form(typed, join_error))
+        }
+        section.card #new {
+            h2 { "New room" }
+            (new_room_form(new_room.map(|(form, _)| form), new_room.map(|(_, error)| error)))
+        }
+        div.room-columns {
+            section.card {
+                h2 { "Active rooms" }
+                @if active.is_empty() {
+                    p.empty-state { "No open rooms yet. Type a name above to start the first one." }
+                } @else {
+                    ul.room-list {
+                        @for room in &active {
+                            (room_item(room, state.chat.hub.online_count(room.id), now, room.last_activity))
+                        }
+                    }
+                }
+            }
+            section.card {
+                h2 { "Your rooms" }
+                @if mine.is_empty() {
+                    p.empty-state { "Rooms you join will show up here." }
+                } @else {
+                    ul.room-list {
+                        @for room in &mine {
+                            (room_item(room, state.chat.hub.online_count(room.id), now, room.last_activity))
+                        }
+                    }
+                }
+            }
+        }
+    };
+    super::signed_in_page(state, user, status, "Rooms", None, main(markup)).await
 }
 
 #[handler]
@@ -91,56 +183,58 @@ pub async fn rooms_page(
         Some(Err(reason)) => Some(reason),
         None => None,
     };
-    let typed = query.room.unwrap_or_default();
-    let listing = match state.rooms.listing(session.user.id, ACTIVE_ROOMS).await {
-        Ok(listing) => listing,
-        Err(_) => {
-            return super::error_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The room list could not be read. Try again in a moment.",
-            );
-        }
-    };
-    let (active, mine) = (listing.open, listing.mine);
-    let now = state.clock.now_ms();
-    let markup = html! {
-        section.card {
-            h1 { "Join a room" }
-            (join_form(&typed, error))
-        }
-        div.room-columns {
-            section.card {
-                h2 { "Active rooms" }
-                @if active.is_empty() {
-                    p.empty-state { "No rooms yet. Type a name above to start the first one." }
-                } @else {
-                    ul.room-list {
-                        @for room in &active {
-                            (room_item(room, state.chat.hub.online_count(room.id), now, room.last_activity))
-                        }
-                    }
-                }
-            }
-            section.card {
-                h2 { "Your rooms" }
-                @if mine.is_empty() {
-                    p.empty-state { "Rooms you join will show up here." }
-                } @else {
-                    ul.room-list {
-                        @for (room, _) in &mine {
-                            (room_item(room, state.chat.hub.online_count(room.id), now, room.last_activity))
-                        }
-                    }
-                }
-            }
-        }
-    };
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    super::signed_in_page(&state, &session.user, status, "Rooms", None, main(markup)).await
+    let typed = query.room.unwrap_or_default();
+    rooms_view(&state, &session.user, status, &typed, error, None).await
+}
+
+/// `POST /rooms`: makes the room and goes to it; a refusal shows the form again.
+#[handler]
+pub async fn create_room(
+    req: &Request,
+    state: Data<&State>,
+    Form(form): Form<NewRoomForm>,
+) -> Response {
+    let session = match super::signed_in(&state, req).await {
+        Ok(session) => session,
+        Err(answer) => return answer,
+    };
+    let kind = if form.kind == "open" {
+        Kind::Open
+    } else {
+        Kind::Private
+    };
+    let topic = Some(form.topic.clone()).filter(|t| !t.trim().is_empty());
+    match state
+        .rooms
+        .create(session.user.id, kind, form.name.clone(), topic)
+        .await
+    {
+        Ok(visible) => see_other(&room_path(visible.room.name.as_deref().unwrap_or_default())),
+        Err(RoomError::Store(_) | RoomError::ShuttingDown | RoomError::NotSaved) => {
+            super::layout::unavailable_page()
+        }
+        Err(err) => {
+            let status = match err {
+                RoomError::NameTaken => StatusCode::CONFLICT,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let message = err.to_string();
+            rooms_view(
+                &state,
+                &session.user,
+                status,
+                "",
+                None,
+                Some((&form, &message)),
+            )
+            .await
+        }
+    }
 }
 
 #[cfg(test)]

@@ -260,6 +260,34 @@ pub async fn get_json(server: &impl Target, path: &str, cookie: &str) -> Value {
         .unwrap()
 }
 
+/// Calls the JSON API as a signed-in user (no cookie: signed out); returns the status and the
+/// JSON answer (null for an empty body).
+pub async fn api(
+    server: &impl Target,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = http().request(method, server.url(path));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let resp = request.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, value)
+}
+
 /// The median of timing samples (sorts them).
 pub fn median(samples: &mut [Duration]) -> Duration {
     samples.sort();

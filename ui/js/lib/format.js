@@ -46,3 +46,12 @@ export function roomPath(room, me) {
   }
   return `/rooms/${encodeURIComponent(room.name)}`;
 }
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago": how the pages say when someone was seen. */
+export function seenAgo(ts, now = Date.now()) {
+  const secs = Math.max(0, Math.floor((now - ts) / 1000));
+  if (secs < 60) return 'just now';
+  if (secs < 3600) return `${Math.floor(secs / 60)} min ago`;
+  if (secs < 86_400) return `${Math.floor(secs / 3600)} h ago`;
+  return `${Math.floor(secs / 86_400)} days ago`;
+}

@@ -15,6 +15,7 @@ export const ERROR_CODES = Object.freeze({
   unavailable: 'unavailable',
   forbidden: 'forbidden',
   notAMember: 'not_a_member',
+  dmRefused: 'dm_refused',
 });
 
 /** Close codes the page acts on. */

@@ -43,6 +43,7 @@ export class ChatSession {
     this.recent = []; // keys, most recently shown last
     this.listeners = new Map();
     this.open = false;
+    this.blocked = new Set(); // usernames whose messages are collapsed
     this.connection = connect({
       frame: (frame) => this.handle(frame),
       state: (state, detail) => this.connectionState(state, detail),
@@ -112,6 +113,7 @@ export class ChatSession {
       case 'history': return this.onHistory(frame);
       case 'presence': return this.onPresence(frame);
       case 'room': return this.onRoom(frame);
+      case 'friend': return this.sidebar.applyFriend(frame) && this.emit('sidebar');
       case 'error': return this.onError(frame);
       default: return undefined;
     }
@@ -119,7 +121,8 @@ export class ChatSession {
 
   onHello(frame) {
     this.open = true;
-    this.sidebar.reset(frame.rooms);
+    this.blocked = new Set(frame.blocked || []);
+    this.sidebar.reset(frame.rooms, frame.friends || []);
     this.emit('sidebar');
     for (const room of this.rooms.values()) {
       if (room.gone !== 'removed' && room.gone !== 'left') this.joinRoom(room);

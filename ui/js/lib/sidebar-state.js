@@ -1,5 +1,5 @@
-// The person's rooms as the sidebar lists them: set whole from `hello`, then kept current by
-// `room` events. No DOM here.
+// The person's rooms and friends as the sidebar lists them: set whole from `hello`, then kept
+// current by `room` and `friend` events. No DOM here.
 
 import { roomTitle } from './format.js';
 
@@ -7,11 +7,37 @@ export class SidebarState {
   constructor(me) {
     this.me = me;
     this.rooms = new Map(); // id -> R
+    this.friends = new Map(); // username -> { username, online, last_seen }
   }
 
-  /** All rooms at once (the `hello` of a new socket). */
-  reset(rooms) {
+  /** All rooms and friends at once (the `hello` of a new socket). */
+  reset(rooms, friends = []) {
     this.rooms = new Map(rooms.map((room) => [room.id, room]));
+    this.friends = new Map(friends
+      .filter((friend) => friend.state === 'friends')
+      .map((friend) => [friend.username, { username: friend.username, online: friend.online, last_seen: friend.last_seen ?? null }]));
+  }
+
+  /** A `friend` event: a friendship begun or ended, or a friend come or gone. */
+  applyFriend(frame) {
+    const known = this.friends.get(frame.user);
+    if (frame.event === 'state') {
+      if (frame.state === 'friends' && !known) {
+        this.friends.set(frame.user, { username: frame.user, online: false, last_seen: null });
+        return true;
+      }
+      return frame.state !== 'friends' && this.friends.delete(frame.user);
+    }
+    if (!known) return false;
+    known.online = frame.event === 'online';
+    if (frame.last_seen) known.last_seen = frame.last_seen;
+    return true;
+  }
+
+  /** Friends by username, online ones first. */
+  friendList() {
+    return [...this.friends.values()].sort((a, b) =>
+      (b.online - a.online) || a.username.localeCompare(b.username, undefined, { sensitivity: 'base' }));
   }
 
   /** A `room` event; returns true if the list changed. */

@@ -63,6 +63,7 @@ export class ChatView {
 
   /** Shows a room (`{ id }` or `{ name }`); the socket joins it if it does not follow it yet. */
   open(ref) {
+    this.list.blocked = this.session.blocked;
     this.room = this.session.follow(ref);
     this.unseen = 0;
     this.list.title = this.displayTitle();
@@ -108,6 +109,7 @@ export class ChatView {
     if (room !== this.room) return;
     switch (change) {
       case 'reset':
+        this.list.blocked = this.session.blocked;
         this.list.show(room, this.pending());
         if (this.list.underfilled()) this.loadOlder();
         break;

@@ -17,6 +17,7 @@ export class MessageList {
     this.onRetry = onRetry;
     this.onDismiss = onDismiss;
     this.room = null;
+    this.blocked = null; // usernames whose messages are collapsed (set by the chat view)
     this.scroller.addEventListener('scroll', () => {
       if (this.scroller.scrollTop < 200) onNearTop();
       if (this.atBottom()) this.pill.hidden = true;
@@ -128,7 +129,24 @@ export class MessageList {
       time.title = new Date(message.ts).toLocaleString();
       li.querySelector('.msg-status').remove();
     }
-    li.querySelector('.msg-text').textContent = message.text;
+    const text = li.querySelector('.msg-text');
+    if (this.blocked && this.blocked.has(message.user)) {
+      // Collapsed for the person who blocked its author; shown on request.
+      li.classList.add('blocked');
+      text.textContent = 'A message from someone you blocked.';
+      const show = document.createElement('button');
+      show.type = 'button';
+      show.className = 'msg-retry';
+      show.textContent = 'Show';
+      show.addEventListener('click', () => {
+        li.classList.remove('blocked');
+        text.textContent = message.text;
+        show.remove();
+      });
+      text.after(show);
+    } else {
+      text.textContent = message.text;
+    }
     return li;
   }
 

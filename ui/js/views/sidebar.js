@@ -2,7 +2,7 @@
 // a drawer on a phone. On the chat page a click on a room switches to it without a reload
 // (`onOpen`); elsewhere the links simply navigate.
 
-import { roomPath } from '../lib/format.js';
+import { roomPath, seenAgo } from '../lib/format.js';
 
 function item(entry, me, currentId) {
   const { room, title } = entry;
@@ -26,6 +26,26 @@ function item(entry, me, currentId) {
   return li;
 }
 
+function friendItem(friend) {
+  const li = document.createElement('li');
+  const link = document.createElement('a');
+  link.href = `/u/${encodeURIComponent(friend.username)}`;
+  link.className = 'sidebar-friend';
+  link.dataset.username = friend.username;
+  const dot = document.createElement('span');
+  dot.className = `presence-dot ${friend.online ? 'on' : 'off'}`;
+  dot.setAttribute('aria-hidden', 'true');
+  const label = document.createElement('span');
+  label.className = 'room-label';
+  label.textContent = friend.username;
+  const seen = document.createElement('span');
+  seen.className = 'friend-seen';
+  seen.textContent = friend.online ? 'online' : (friend.last_seen ? seenAgo(friend.last_seen) : '');
+  link.append(dot, label, seen);
+  li.append(link);
+  return li;
+}
+
 export class Sidebar {
   constructor(nav, toggle, { me, onOpen }) {
     this.nav = nav;
@@ -33,6 +53,7 @@ export class Sidebar {
     this.me = me;
     this.named = nav.querySelector('#sidebar-rooms');
     this.direct = nav.querySelector('#sidebar-dms');
+    this.friends = nav.querySelector('#sidebar-friends');
     this.current = Number(nav.dataset.current) || null;
     if (toggle) {
       // Without JavaScript the toggle is a link to #sidebar (the style sheet opens the
@@ -81,5 +102,8 @@ export class Sidebar {
     this.direct.replaceChildren(...direct.map((entry) => item(entry, this.me, this.current)));
     this.nav.querySelector('#sidebar-rooms-empty').hidden = named.length > 0;
     this.nav.querySelector('#sidebar-dms-empty').hidden = direct.length > 0;
+    const friends = state.friendList();
+    this.friends.replaceChildren(...friends.map(friendItem));
+    this.nav.querySelector('#sidebar-friends-empty').hidden = friends.length > 0;
   }
 }

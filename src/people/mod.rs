@@ -1,0 +1,311 @@
+//! People: finding someone by the start of their username, their profile, friends (request,
+//! accept, decline, unfriend), blocking, who may open a direct room with you, and when someone
+//! was last seen. Operations that concern others return [`FriendNote`]s; the caller hands them
+//! to the live hub, which keeps this module free of sockets.
+
+use std::sync::Arc;
+
+use redb::Durability;
+use thiserror::Error;
+
+use crate::clock::SharedClock;
+use crate::store::{DmFrom, Friendship, Store, StoreError, Tx, User};
+
+/// How many people a search shows.
+pub const SEARCH_LIMIT: usize = 50;
+
+#[derive(Debug, Error)]
+pub enum PeopleError {
+    #[error("No account is called that.")]
+    NotFound,
+    #[error("That is you.")]
+    Yourself,
+    /// A request that a block forbids, and why.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Tells `user_id`'s sockets where they now stand with `other` (none: no longer anything).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FriendNote {
+    pub user_id: u64,
+    pub other: String,
+    pub state: Option<Friendship>,
+}
+
+/// Someone as another person sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub user: User,
+    pub friendship: Option<Friendship>,
+    /// The viewer blocked them.
+    pub blocked: bool,
+    pub last_seen: Option<u64>,
+}
+
+/// A friend, or someone with a request pending either way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Friend {
+    pub user: User,
+    pub state: Friendship,
+    pub last_seen: Option<u64>,
+}
+
+pub struct People {
+    store: Arc<Store>,
+    clock: SharedClock,
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, PeopleError> + Send + 'static,
+) -> Result<T, PeopleError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or(Err(PeopleError::Store(StoreError::Unavailable)))
+}
+
+/// The other person of an operation, who must exist, be active and not be `me`.
+fn other(tx: &Tx, me: u64, username: &str) -> Result<User, PeopleError> {
+    let user = tx
+        .user_by_name(username)?
+        .filter(|u| !u.disabled)
+        .ok_or(PeopleError::NotFound)?;
+    if user.id == me {
+        return Err(PeopleError::Yourself);
+    }
+    Ok(user)
+}
+
+fn notes(me: &User, other: &User, state: Option<Friendship>) -> Vec<FriendNote> {
+    vec![
+        FriendNote {
+            user_id: me.id,
+            other: other.username.clone(),
+            state,
+        },
+        FriendNote {
+            user_id: other.id,
+            other: me.username.clone(),
+            state: state.map(Friendship::mirrored),
+        },
+    ]
+}
+
+impl People {
+    pub fn new(store: Arc<Store>, clock: SharedClock) -> Self {
+        People { store, clock }
+    }
+
+    /// Runs `f` in one write transaction. A refusal commits nothing (`f` refuses before it
+    /// writes), and a storage error aborts the transaction, so no half of a change is kept.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Tx) -> Result<T, PeopleError> + Send + 'static,
+    ) -> Result<T, PeopleError> {
+        let store = Arc::clone(&self.store);
+        let now = self.clock.now_ms();
+        blocking(move || {
+            store
+                .transact(Durability::Immediate, now, |tx| match f(tx) {
+                    Err(PeopleError::Store(err)) => Err(err),
+                    answer => Ok(answer),
+                })
+                .map_err(PeopleError::from)?
+        })
+        .await
+    }
+
+    /// Active accounts whose username starts with `prefix` (all, by username, when empty).
+    pub async fn search(&self, prefix: &str) -> Result<Vec<User>, PeopleError> {
+        let store = Arc::clone(&self.store);
+        let prefix = prefix.trim().to_owned();
+        blocking(move || {
+            let found = store
+                .snapshot()?
+                .users_with_prefix(&prefix, SEARCH_LIMIT + 1)?;
+            Ok(found
+                .into_iter()
+                .filter(|u| !u.disabled)
+                .take(SEARCH_LIMIT)
+                .collect())
+        })
+        .await
+    }
+
+    /// Someone's profile as `viewer` sees it.
+    pub async fn profile(&self, viewer: u64, username: &str) -> Result<Profile, PeopleError> {
+        let store = Arc::clone(&self.store);
+        let username = username.to_owned();
+        blocking(move || {
+            let snapshot = store.snapshot()?;
+            let user = snapshot
+                .user_by_name(&username)?
+                .filter(|u| !u.disabled)
+                .ok_or(PeopleError::NotFound)?;
+            Ok(Profile {
+                friendship: snapshot.friendship(viewer, user.id)?,
+                blocked: snapshot.blocked(viewer, user.id)?,
+                last_seen: snapshot.last_seen(user.id)?,
+                user,
+            })
+        })
+        .await
+    }
+
+    /// Friends and pending requests, friends first, each by username.
+    pub async fn friends(&self, me: u64) -> Result<Vec<Friend>, PeopleError> {
+        let store = Arc::clone(&self.store);
+        blocking(move || {
+            let snapshot = store.snapshot()?;
+            let mut out = Vec::new();
+            for (user, state) in snapshot.friends_of(me)? {
+                if user.disabled {
+                    continue;
+                }
+                out.push(Friend {
+                    last_seen: snapshot.last_seen(user.id)?,
+                    user,
+                    state,
+                });
+            }
+            out.sort_by_key(|f| {
+                (
+                    f.state != Friendship::Friends,
+                    f.user.username.to_lowercase(),
+                )
+            });
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The usernames of these accounts (those that exist), in the same order.
+    pub async fn usernames(&self, ids: Vec<u64>) -> Result<Vec<String>, PeopleError> {
+        let store = Arc::clone(&self.store);
+        blocking(move || {
+            let snapshot = store.snapshot()?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(user) = snapshot.user(id)? {
+                    out.push(user.username);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The ids of the people `me` has blocked.
+    pub async fn blocked(&self, me: u64) -> Result<Vec<u64>, PeopleError> {
+        let store = Arc::clone(&self.store);
+        blocking(move || Ok(store.snapshot()?.blocked_by(me)?)).await
+    }
+
+    /// A friend request, or the acceptance of theirs: where `me` now stands with them.
+    pub async fn befriend(
+        &self,
+        me: User,
+        username: String,
+    ) -> Result<(Friendship, Vec<FriendNote>), PeopleError> {
+        self.write(move |tx| {
+            let them = other(tx, me.id, &username)?;
+            if tx.blocked(them.id, me.id)? {
+                return Err(PeopleError::Refused(format!(
+                    "{} does not accept friend requests from you.",
+                    them.username
+                )));
+            }
+            if tx.blocked(me.id, them.id)? {
+                return Err(PeopleError::Refused(format!(
+                    "You blocked {}; unblock them first.",
+                    them.username
+                )));
+            }
+            let state = match tx.friendship(me.id, them.id)? {
+                Some(Friendship::Friends) => return Ok((Friendship::Friends, Vec::new())),
+                Some(Friendship::Asked) => return Ok((Friendship::Asked, Vec::new())),
+                Some(Friendship::Incoming) => Friendship::Friends,
+                None => Friendship::Asked,
+            };
+            tx.set_friendship(me.id, them.id, Some(state))?;
+            Ok((state, notes(&me, &them, Some(state))))
+        })
+        .await
+    }
+
+    /// Declines their request, withdraws one's own, or ends a friendship.
+    pub async fn unfriend(
+        &self,
+        me: User,
+        username: String,
+    ) -> Result<Vec<FriendNote>, PeopleError> {
+        self.write(move |tx| {
+            let them = other(tx, me.id, &username)?;
+            if tx.friendship(me.id, them.id)?.is_none() {
+                return Ok(Vec::new());
+            }
+            tx.set_friendship(me.id, them.id, None)?;
+            Ok(notes(&me, &them, None))
+        })
+        .await
+    }
+
+    /// Blocks someone: no direct rooms or friend requests between the two, and their messages
+    /// collapsed for `me`. It ends any friendship.
+    pub async fn block(&self, me: User, username: String) -> Result<Vec<FriendNote>, PeopleError> {
+        self.write(move |tx| {
+            let them = other(tx, me.id, &username)?;
+            tx.set_blocked(me.id, them.id, true)?;
+            if tx.friendship(me.id, them.id)?.is_none() {
+                return Ok(Vec::new());
+            }
+            tx.set_friendship(me.id, them.id, None)?;
+            Ok(notes(&me, &them, None))
+        })
+        .await
+    }
+
+    pub async fn unblock(&self, me: u64, username: String) -> Result<(), PeopleError> {
+        self.write(move |tx| {
+            let them = other(tx, me, &username)?;
+            tx.set_blocked(me, them.id, false)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Who may open a direct room with `me` from now on.
+    pub async fn set_dm_from(&self, me: u64, dm_from: DmFrom) -> Result<(), PeopleError> {
+        let store = Arc::clone(&self.store);
+        blocking(move || Ok(store.set_dm_from(me, dm_from)?)).await
+    }
+
+    /// Remembers that `user_id`'s last socket just closed.
+    pub async fn went_offline(&self, user_id: u64) -> Result<u64, PeopleError> {
+        let store = Arc::clone(&self.store);
+        let now = self.clock.now_ms();
+        blocking(move || {
+            store.record_last_seen(user_id, now)?;
+            Ok(now)
+        })
+        .await
+    }
+
+    /// The ids of `user_id`'s friends (not pending requests), whom their comings and goings
+    /// concern.
+    pub async fn friend_ids(&self, user_id: u64) -> Result<Vec<u64>, PeopleError> {
+        let store = Arc::clone(&self.store);
+        blocking(move || {
+            Ok(store
+                .snapshot()?
+                .friends_of(user_id)?
+                .into_iter()
+                .filter(|(_, state)| *state == Friendship::Friends)
+                .map(|(user, _)| user.id)
+                .collect())
+        })
+        .await
+    }
+}

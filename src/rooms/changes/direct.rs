@@ -1,0 +1,118 @@
+//! Direct rooms: one per exact set of 2–8 people, made the first time any of them opens it,
+//! found again whoever opens it and in whatever order. A person who accepts messages only from
+//! friends, or who blocked the opener (or was blocked by them), refuses a new one, and the
+//! refusal says why.
+
+use super::{Applied, Batch, Effect, Outcome, done, refused};
+use crate::rooms::RoomError;
+use crate::rooms::fanout::SidebarEvent;
+use crate::store::{
+    DmFrom, Friendship, Kind, Membership, Role, RoomRecord, StoreError, User, direct_key,
+};
+
+/// People in a direct room, the opener included.
+pub const DIRECT_MIN: usize = 2;
+pub const DIRECT_MAX: usize = 8;
+
+impl Batch<'_, '_> {
+    pub(super) fn open_direct(
+        &mut self,
+        by: u64,
+        usernames: &[String],
+    ) -> Result<Applied, StoreError> {
+        let mut people: Vec<User> = Vec::new();
+        for name in usernames {
+            let Some(user) = self.tx.user_by_name(name)?.filter(|u| !u.disabled) else {
+                return refused(RoomError::UserNotFound);
+            };
+            if user.id != by && !people.iter().any(|p| p.id == user.id) {
+                people.push(user);
+            }
+        }
+        let total = people.len() + 1;
+        if !(DIRECT_MIN..=DIRECT_MAX).contains(&total) {
+            return refused(RoomError::InvalidDirect(
+                "A conversation has 2 to 8 people, you included.",
+            ));
+        }
+        let mut ids: Vec<u64> = people.iter().map(|p| p.id).collect();
+        ids.push(by);
+        let key = direct_key(&ids);
+        if let Some(room_id) = self.tx.direct_room(&key)? {
+            return self.reopen_direct(room_id, by);
+        }
+        for person in &people {
+            if let Some(why) = self.refuses_dm(person, by)? {
+                return refused(RoomError::DmRefused(why));
+            }
+        }
+        let now = self.tx.now_ms();
+        let room_id = self.tx.create_room(RoomRecord {
+            kind: Kind::Direct,
+            name: None,
+            topic: None,
+            created_at: now,
+            created_by: Some(by),
+            seq: 0,
+            last_id: 0,
+            last_activity: now,
+            members: ids.len() as u32,
+            hidden: 0,
+        })?;
+        self.tx.set_direct_room(&key, room_id)?;
+        for &user_id in &ids {
+            self.put_membership(Membership {
+                room_id,
+                user_id,
+                role: Role::Member,
+                joined_at: now,
+                hidden: false,
+            })?;
+        }
+        let mut effects = Vec::new();
+        for &user_id in &ids {
+            let summary = self.summary(room_id, user_id)?;
+            effects.push(Effect::Sidebar(user_id, SidebarEvent::Added(summary)));
+        }
+        let visible = self.visible(room_id, by)?;
+        done(Outcome::Room(visible), effects)
+    }
+
+    /// An existing direct room, shown again to the opener if they had hidden it.
+    fn reopen_direct(&mut self, room_id: u64, by: u64) -> Result<Applied, StoreError> {
+        let mut effects = Vec::new();
+        if let Some(membership) = self.membership(room_id, by)?
+            && membership.hidden
+        {
+            self.put_membership(Membership {
+                hidden: false,
+                ..membership
+            })?;
+            self.tx
+                .update_room(room_id, |r| r.hidden = r.hidden.saturating_sub(1))?;
+            let summary = self.summary(room_id, by)?;
+            effects.push(Effect::Sidebar(by, SidebarEvent::Added(summary)));
+        }
+        let visible = self.visible(room_id, by)?;
+        done(Outcome::Room(visible), effects)
+    }
+
+    /// Why `person` refuses a new direct room opened by `by`, if they do.
+    fn refuses_dm(&mut self, person: &User, by: u64) -> Result<Option<String>, StoreError> {
+        let name = &person.username;
+        if self.tx.blocked(person.id, by)? {
+            return Ok(Some(format!("{name} does not accept messages from you.")));
+        }
+        if self.tx.blocked(by, person.id)? {
+            return Ok(Some(format!(
+                "You blocked {name}; unblock them to send a message."
+            )));
+        }
+        if person.dm_from == DmFrom::Friends
+            && self.tx.friendship(person.id, by)? != Some(Friendship::Friends)
+        {
+            return Ok(Some(format!("{name} accepts messages only from friends.")));
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,314 @@
+//! The rooms service's operations beyond reading and posting: making rooms, their members,
+//! settings and invite links, and direct rooms. Each resolves the room on a snapshot as the
+//! asker may see it (a room they may not see is "not found", whatever the operation), then
+//! hands a change to the writer, which checks again in its transaction.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::access::{Action, authorize};
+use super::changes::{Change, Outcome, usable};
+use super::invite_code::{code_key, invite_id, new_code};
+use super::{RoomError, RoomRef, Rooms, Visible, blocking, permitted, unreachable_outcome};
+use crate::store::{Kind, Role, direct_key};
+
+/// A member of a room, as the room's page lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: u64,
+    pub username: String,
+    pub role: Role,
+    pub joined_at: u64,
+}
+
+/// A new invite link; its code is shown to its maker once and never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvite {
+    pub code: String,
+    pub id: String,
+    pub expires_at: Option<u64>,
+    pub max_uses: Option<u32>,
+}
+
+/// An invite link as its room's owners see it listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteInfo {
+    pub id: String,
+    pub created_by: String,
+    pub created_at: u64,
+    pub expires_at: Option<u64>,
+    pub max_uses: Option<u32>,
+    pub uses: u32,
+    pub revoked: bool,
+    /// Still good: not revoked, expired or used up.
+    pub usable: bool,
+}
+
+/// What a good invite link shows before it is accepted: the room and who made the link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitePreview {
+    pub room: String,
+    pub invited_by: String,
+}
+
+impl Rooms {
+    /// The id of a room as `user_id` may see it (not found if they may not).
+    async fn visible_id(&self, user_id: u64, room: RoomRef) -> Result<u64, RoomError> {
+        match room {
+            RoomRef::Id(id) => Ok(id),
+            room => Ok(self.find(user_id, room).await?.room.id),
+        }
+    }
+
+    async fn done(&self, change: Change) -> Result<(), RoomError> {
+        match self.writer.apply(change).await? {
+            Outcome::Done => Ok(()),
+            other => unreachable_outcome(other),
+        }
+    }
+
+    async fn room(&self, change: Change) -> Result<Visible, RoomError> {
+        match self.writer.apply(change).await? {
+            Outcome::Room(visible) => Ok(visible),
+            other => unreachable_outcome(other),
+        }
+    }
+
+    /// A new open or private room, with its creator as its owner.
+    pub async fn create(
+        &self,
+        user_id: u64,
+        kind: Kind,
+        name: String,
+        topic: Option<String>,
+    ) -> Result<Visible, RoomError> {
+        self.room(Change::Create {
+            user_id,
+            kind,
+            name,
+            topic,
+        })
+        .await
+    }
+
+    /// An owner adds someone by username.
+    pub async fn add_member(
+        &self,
+        by: u64,
+        room: RoomRef,
+        username: String,
+    ) -> Result<(), RoomError> {
+        let room_id = self.visible_id(by, room).await?;
+        self.done(Change::AddMember {
+            by,
+            room_id,
+            username,
+        })
+        .await
+    }
+
+    /// An owner removes someone; with one's own username, one leaves (hides a direct room).
+    pub async fn remove_member(
+        &self,
+        by: u64,
+        room: RoomRef,
+        username: String,
+    ) -> Result<(), RoomError> {
+        let room_id = self.visible_id(by, room).await?;
+        self.done(Change::RemoveMember {
+            by,
+            room_id,
+            username,
+        })
+        .await
+    }
+
+    /// An owner renames the room, changes its topic (`Some(None)` clears it) or its kind.
+    pub async fn update(
+        &self,
+        by: u64,
+        room: RoomRef,
+        name: Option<String>,
+        topic: Option<Option<String>>,
+        kind: Option<Kind>,
+    ) -> Result<(), RoomError> {
+        let room_id = self.visible_id(by, room).await?;
+        self.done(Change::Update {
+            by,
+            room_id,
+            name,
+            topic,
+            kind,
+        })
+        .await
+    }
+
+    /// The members of a room someone may see, longest-standing first.
+    pub async fn members(&self, user_id: u64, room: RoomRef) -> Result<Vec<Member>, RoomError> {
+        let store = Arc::clone(&self.store);
+        blocking(move || {
+            let snapshot = store.snapshot()?;
+            let visible = permitted(&snapshot, user_id, &room, Action::See)?;
+            let mut out = Vec::new();
+            for membership in snapshot.memberships_of(visible.room.id)? {
+                if let Some(user) = snapshot.user(membership.user_id)? {
+                    out.push(Member {
+                        user_id: user.id,
+                        username: user.username,
+                        role: membership.role,
+                        joined_at: membership.joined_at,
+                    });
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// A new invite link to a room, by one of its owners.
+    pub async fn create_invite(
+        &self,
+        by: u64,
+        room: RoomRef,
+        expires_in: Option<Duration>,
+        max_uses: Option<u32>,
+    ) -> Result<NewInvite, RoomError> {
+        let room_id = self.visible_id(by, room).await?;
+        let (code, key) = new_code();
+        let expires_at =
+            expires_in.map(|d| self.clock.now_ms().saturating_add(d.as_millis() as u64));
+        match self
+            .writer
+            .apply(Change::CreateInvite {
+                by,
+                room_id,
+                key,
+                expires_at,
+                max_uses,
+            })
+            .await?
+        {
+            Outcome::Invite {
+                id,
+                expires_at,
+                max_uses,
+            } => Ok(NewInvite {
+                code,
+                id,
+                expires_at,
+                max_uses,
+            }),
+            other => unreachable_outcome(other),
+        }
+    }
+
+    /// The invite links of a room, for its owners.
+    pub async fn invites(&self, user_id: u64, room: RoomRef) -> Result<Vec<InviteInfo>, RoomError> {
+        let store = Arc::clone(&self.store);
+        let now = self.clock.now_ms();
+        blocking(move || {
+            let snapshot = store.snapshot()?;
+            let visible = permitted(&snapshot, user_id, &room, Action::See)?;
+            authorize(
+                visible.room.kind,
+                visible.membership.as_ref(),
+                Action::Manage,
+            )?;
+            let mut out = Vec::new();
+            for (key, invite) in snapshot.invites_of(visible.room.id)? {
+                let created_by = match snapshot.user(invite.created_by)? {
+                    Some(user) => user.username,
+                    None => String::new(),
+                };
+                out.push(InviteInfo {
+                    id: invite_id(&key),
+                    created_by,
+                    created_at: invite.created_at,
+                    expires_at: invite.expires_at,
+                    max_uses: invite.max_uses,
+                    uses: invite.uses,
+                    revoked: invite.revoked,
+                    usable: usable(&invite, now),
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub async fn revoke_invite(&self, by: u64, room: RoomRef, id: String) -> Result<(), RoomError> {
+        let room_id = self.visible_id(by, room).await?;
+        self.done(Change::RevokeInvite {
+            by,
+            room_id,
+            invite_id: id,
+        })
+        .await
+    }
+
+    /// What a good link shows before it is accepted; a bad one is [`RoomError::InviteInvalid`].
+    pub async fn invite_preview(&self, code: &str) -> Result<InvitePreview, RoomError> {
+        let key = code_key(code).ok_or(RoomError::InviteInvalid)?;
+        let store = Arc::clone(&self.store);
+        let now = self.clock.now_ms();
+        blocking(move || {
+            let snapshot = store.snapshot()?;
+            let invite = snapshot
+                .invite(key)?
+                .filter(|invite| usable(invite, now))
+                .ok_or(RoomError::InviteInvalid)?;
+            let room = snapshot
+                .room(invite.room_id)?
+                .ok_or(RoomError::InviteInvalid)?;
+            let invited_by = snapshot
+                .user(invite.created_by)?
+                .map(|user| user.username)
+                .unwrap_or_default();
+            Ok(InvitePreview {
+                room: room.name.unwrap_or_default(),
+                invited_by,
+            })
+        })
+        .await
+    }
+
+    /// Follows an invite link: the person becomes a member (a member already loses nothing).
+    pub async fn accept_invite(&self, user_id: u64, code: &str) -> Result<Visible, RoomError> {
+        let key = code_key(code).ok_or(RoomError::InviteInvalid)?;
+        self.room(Change::AcceptInvite { user_id, key }).await
+    }
+
+    /// The direct room of `by` and these people, made if it does not exist yet.
+    pub async fn open_direct(&self, by: u64, usernames: Vec<String>) -> Result<Visible, RoomError> {
+        self.room(Change::OpenDirect { by, usernames }).await
+    }
+
+    /// The direct room of `by` and these people, if it exists (nothing is made).
+    pub async fn find_direct(
+        &self,
+        by: u64,
+        usernames: Vec<String>,
+    ) -> Result<Option<Visible>, RoomError> {
+        let store = Arc::clone(&self.store);
+        blocking(move || {
+            let snapshot = store.snapshot()?;
+            let mut ids = vec![by];
+            for name in &usernames {
+                match snapshot.user_by_name(name)? {
+                    Some(user) => ids.push(user.id),
+                    None => return Err(RoomError::UserNotFound),
+                }
+            }
+            let Some(room) = snapshot.direct_room(&direct_key(&ids))? else {
+                return Ok(None);
+            };
+            Ok(Some(permitted(
+                &snapshot,
+                by,
+                &RoomRef::Id(room.id),
+                Action::See,
+            )?))
+        })
+        .await
+    }
+}

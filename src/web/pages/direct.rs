@@ -1,0 +1,134 @@
+//! Direct rooms as pages: `/dm/{people}` (`/dm/alice`, `/dm/alice,bob`) shows the direct room
+//! of you and those people, or, when there is none yet, offers to start it; `POST /dm` starts
+//! it (or finds it) and goes there. Nothing is made by a GET.
+
+use maud::html;
+use percent_encoding::percent_decode_str;
+use poem::http::StatusCode;
+use poem::web::{Data, Form};
+use poem::{Request, Response, handler};
+use serde::Deserialize;
+
+use super::chat::{ChatRoom, chat_main};
+use super::layout::{main, room_title};
+use super::{State, dm_path, see_other, signed_in, signed_in_page};
+use crate::rooms::{RoomError, RoomRef};
+use crate::store::User;
+
+/// The "Message" button's form: the other people, by username, separated by commas.
+#[derive(Debug, Deserialize)]
+pub struct DirectForm {
+    #[serde(default)]
+    usernames: String,
+}
+
+/// The usernames of a `/dm/…` path or a form, without the signed-in person.
+fn people(list: &str, me: &User) -> Vec<String> {
+    let mut names: Vec<String> = list
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|name| !name.is_empty() && !name.eq_ignore_ascii_case(&me.username))
+        .map(str::to_owned)
+        .collect();
+    names.sort_by_key(|name| name.to_lowercase());
+    names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    names
+}
+
+async fn refused(state: &State, user: &User, names: &[String], err: &RoomError) -> Response {
+    if matches!(
+        err,
+        RoomError::Store(_) | RoomError::ShuttingDown | RoomError::NotSaved
+    ) {
+        return super::room_error_page(state, user, err).await;
+    }
+    let body = main(html! {
+        section.card.narrow {
+            h1 { "Cannot start this conversation" }
+            p role="alert" { (err.to_string()) }
+            @if !names.is_empty() { p { a href={ "/u/" (names[0]) } { "See " (names[0]) "’s profile" } } }
+        }
+    });
+    signed_in_page(
+        state,
+        user,
+        super::room_error_status(err),
+        "Direct message",
+        None,
+        body,
+    )
+    .await
+}
+
+#[handler]
+pub async fn direct_page(req: &Request, state: Data<&State>) -> Response {
+    let session = match signed_in(&state, req).await {
+        Ok(session) => session,
+        Err(answer) => return answer,
+    };
+    let user = &session.user;
+    let raw = req.uri().path().strip_prefix("/dm/").unwrap_or_default();
+    let Ok(list) = percent_decode_str(raw).decode_utf8() else {
+        return super::error_page(StatusCode::BAD_REQUEST, "That address names no one.");
+    };
+    let names = people(&list, user);
+    if names.is_empty() {
+        return see_other("/people");
+    }
+    match state.rooms.find_direct(user.id, names.clone()).await {
+        Ok(Some(visible)) => {
+            let summary = match state
+                .rooms
+                .summary(user.id, RoomRef::Id(visible.room.id))
+                .await
+            {
+                Ok(summary) => summary,
+                Err(err) => return super::room_error_page(&state, user, &err).await,
+            };
+            let title = room_title(&summary, &user.username);
+            let body = chat_main(ChatRoom::Existing(&summary), &title);
+            signed_in_page(&state, user, StatusCode::OK, &title, Some(summary.id), body).await
+        }
+        Ok(None) => {
+            let with = names.join(", ");
+            let body = main(html! {
+                section.card.narrow {
+                    h1 { "Message " (with) }
+                    p { "You have no conversation with " (with) " yet." }
+                    form.inline method="post" action="/dm" {
+                        input type="hidden" name="usernames" value=(names.join(","));
+                        button.button.primary type="submit" data-busy-label="Starting…" { "Start the conversation" }
+                    }
+                }
+            });
+            signed_in_page(
+                &state,
+                user,
+                StatusCode::OK,
+                &format!("Message {with}"),
+                None,
+                body,
+            )
+            .await
+        }
+        Err(err) => refused(&state, user, &names, &err).await,
+    }
+}
+
+/// `POST /dm`: the direct room of you and these people, made if need be; then its page.
+#[handler]
+pub async fn start(req: &Request, state: Data<&State>, Form(form): Form<DirectForm>) -> Response {
+    let session = match signed_in(&state, req).await {
+        Ok(session) => session,
+        Err(answer) => return answer,
+    };
+    let user = &session.user;
+    let names = people(&form.usernames, user);
+    match state.rooms.open_direct(user.id, names.clone()).await {
+        Ok(_) => {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            see_other(&dm_path(&names))
+        }
+        Err(err) => refused(&state, user, &names, &err).await,
+    }
+}
