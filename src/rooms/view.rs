@@ -19,6 +19,7 @@ const UNKNOWN_AUTHOR: &str = "unknown";
 pub struct MessageView {
     pub room_id: u64,
     /// The room's name; null for a direct room.
+    #[oai(nullable)]
     pub room: Option<String>,
     /// Increases strictly within a room; never reused.
     pub id: u64,
@@ -101,6 +102,7 @@ pub struct RoomSummary {
     /// `open`, `private` or `direct`.
     pub kind: String,
     /// The name as first created; null for a direct room.
+    #[oai(nullable)]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[oai(skip_serializing_if_is_none)]
@@ -109,9 +111,9 @@ pub struct RoomSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[oai(skip_serializing_if_is_none)]
     pub role: Option<String>,
-    /// A direct room's people (usernames, sorted), you included.
+    /// A direct room's people (usernames, sorted), you included; absent for other rooms.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub people: Vec<String>,
     /// Unix milliseconds of the newest message (or of creation).
     pub last_activity: u64,

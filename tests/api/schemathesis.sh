@@ -120,21 +120,25 @@ def frame_end(data):
     return header + payload_len(data) if len(data) >= header else len(data) + 1
 
 
+assert receive()["type"] == "hello"
 send({"type": "join", "room": "lobby"})
-assert receive()["type"] == "joined"
+joined = receive()
+assert joined["type"] == "joined", joined
 for n in range(3):
-    send({"type": "send", "room": "lobby", "text": f"hello {n}", "client_id": f"seed-{n}"})
+    send({"type": "send", "room_id": joined["room_id"], "text": f"hello {n}", "client_id": f"seed-{n}"})
 echoed = 0
 while echoed < 3:
     echoed += receive()["type"] == "message"
 sock.close()
 PYTHON
 
-# From the temporary folder, where schemathesis leaves its cache.
+# From the temporary folder, where schemathesis leaves its cache. One worker: with two threads,
+# Hypothesis's description of a strategy's lambdas calls `ast.parse` concurrently, which
+# Python 3.11 does not allow ("AST constructor recursion depth mismatch").
 run() {
     (cd "$work" && "$venv/bin/schemathesis" --config-file "$repo/tests/api/schemathesis.toml" --no-color run \
         "$base/api/openapi.json" --url "$base/api/v1" \
-        --checks all --max-examples "$examples" --seed "$seed" --workers 2 "$@")
+        --checks all --max-examples "$examples" --seed "$seed" --workers 1 "$@")
 }
 
 status=0

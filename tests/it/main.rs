@@ -15,6 +15,7 @@ mod binary;
 mod chat_ws;
 mod crash;
 mod cross_site;
+mod invites;
 mod membership;
 mod migration;
 mod outsiders;

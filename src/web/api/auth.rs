@@ -5,6 +5,7 @@ use std::sync::Arc;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::text::Text;
@@ -80,8 +81,8 @@ enum DmSetting {
 /// Changes to your account: any of them.
 #[derive(Debug, Object)]
 struct AccountChanges {
-    /// Who may open a direct room with you: `everyone` or only `friends`.
-    dm_from: Option<DmSetting>,
+    /// Who may open a direct room with you: `everyone` or only `friends`. Absent: unchanged.
+    dm_from: MaybeUndefined<DmSetting>,
 }
 
 #[derive(ApiResponse)]
@@ -182,7 +183,17 @@ impl AuthApi {
     ) -> Result<MeResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
         let mut user = session.user;
-        if let Some(setting) = body.0.dm_from {
+        let setting = match body.0.dm_from {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Value(setting) => Some(setting),
+            MaybeUndefined::Null => {
+                return Err(ApiError::bad_request(
+                    "bad_request",
+                    "dm_from is `everyone` or `friends`; leave it out to keep it as it is.",
+                ));
+            }
+        };
+        if let Some(setting) = setting {
             let dm_from = match setting {
                 DmSetting::Everyone => DmFrom::Everyone,
                 DmSetting::Friends => DmFrom::Friends,

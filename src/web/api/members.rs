@@ -65,7 +65,10 @@ struct InviteView {
     #[oai(skip_serializing_if_is_none)]
     url: Option<String>,
     /// Unix milliseconds; null: never expires.
+    #[oai(nullable)]
     expires_at: Option<u64>,
+    /// null: no limit.
+    #[oai(nullable)]
     max_uses: Option<u32>,
     uses: u32,
     revoked: bool,

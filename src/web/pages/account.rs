@@ -78,10 +78,7 @@ fn next_query(next: &str) -> String {
     if next == "/rooms" {
         String::new()
     } else {
-        format!(
-            "?next={}",
-            percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC)
-        )
+        format!("?next={}", super::query_value(next))
     }
 }
 

@@ -4,7 +4,6 @@
 //! else, to anyone.
 
 use maud::html;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use poem::http::StatusCode;
 use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
@@ -50,8 +49,7 @@ pub async fn invite_page(req: &Request, state: Data<&State>, Path(code): Path<St
     let Some(session) = session else {
         let (status, markup) = match preview {
             Ok(_) => {
-                let next =
-                    utf8_percent_encode(&format!("/invite/{code}"), NON_ALPHANUMERIC).to_string();
+                let next = super::query_value(&format!("/invite/{code}"));
                 (
                     StatusCode::OK,
                     html! {

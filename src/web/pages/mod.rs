@@ -14,7 +14,7 @@ mod settings;
 
 use std::sync::Arc;
 
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use poem::http::{StatusCode, header};
 use poem::web::{Html, Redirect};
 use poem::{IntoResponse, Response, Route, get};
@@ -59,7 +59,21 @@ pub fn routes(route: Route) -> Route {
         .at("/favicon.ico", get(home::favicon))
 }
 
-/// The path of a room's chat page.
+/// What a query value keeps unencoded: letters, digits and the unreserved `-._~` (so an
+/// invite code, which uses `-` and `_`, reads the same in `?next=`).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `text` encoded for a query string's value: `?next={…}`, `?q={…}`.
+pub fn query_value(text: &str) -> String {
+    utf8_percent_encode(text, QUERY_VALUE).to_string()
+}
+
+/// The path of a room's chat page. Every character but letters and digits is encoded, `.`
+/// too: a room named `..` must not become a path a browser shortens.
 pub fn room_path(name: &str) -> String {
     format!("/rooms/{}", utf8_percent_encode(name, NON_ALPHANUMERIC))
 }
@@ -88,7 +102,7 @@ pub fn login_redirect(req: &poem::Request) -> Response {
     let back = req.uri().path_and_query().map_or("/", |p| p.as_str());
     see_other(&format!(
         "/login?next={}",
-        utf8_percent_encode(safe_next(Some(back)), NON_ALPHANUMERIC)
+        query_value(safe_next(Some(back)))
     ))
 }
 
@@ -272,5 +286,12 @@ mod tests {
         assert_eq!(room_path("42"), "/rooms/42");
         assert_eq!(room_path("a b/c"), "/rooms/a%20b%2Fc");
         assert_eq!(room_path("café"), "/rooms/caf%C3%A9");
+        assert_eq!(room_path(".."), "/rooms/%2E%2E");
+    }
+
+    #[test]
+    fn query_values_keep_unreserved_characters() {
+        assert_eq!(query_value("/invite/a-b_c.d~e"), "%2Finvite%2Fa-b_c.d~e");
+        assert_eq!(query_value("a b&c=d"), "a%20b%26c%3Dd");
     }
 }

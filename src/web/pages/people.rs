@@ -101,10 +101,7 @@ pub async fn people_page(
     let back = if q.is_empty() {
         "/people".to_owned()
     } else {
-        format!(
-            "/people?q={}",
-            percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC)
-        )
+        format!("/people?q={}", super::query_value(&q))
     };
     let markup = html! {
         section.card {
