@@ -51,12 +51,12 @@ pub struct History {
     pub more: bool,
 }
 
-/// The rooms to show someone: the busiest open rooms, and every room they are a member of.
+/// The rooms to show someone: the busiest open rooms, and the rooms of their sidebar.
 #[derive(Debug, Clone)]
 pub struct Listing {
     pub open: Vec<Room>,
-    /// Newest activity first.
-    pub mine: Vec<(Room, Membership)>,
+    /// As [`Rooms::sidebar`]: not hidden, newest activity first.
+    pub mine: Vec<RoomSummary>,
 }
 
 pub struct Rooms {
@@ -191,20 +191,7 @@ impl Rooms {
     /// newest activity first.
     pub async fn sidebar(&self, user_id: u64) -> Result<Vec<RoomSummary>, RoomError> {
         let store = Arc::clone(&self.store);
-        blocking(move || {
-            let snapshot = store.snapshot()?;
-            let mut rooms = snapshot.rooms_of(user_id)?;
-            rooms.retain(|(_, membership)| !membership.hidden);
-            rooms.sort_by_key(|(room, _)| std::cmp::Reverse(room.last_activity));
-            rooms
-                .iter()
-                .map(|(room, membership)| {
-                    let people = direct_people(&snapshot, room)?;
-                    Ok(RoomSummary::new(room, Some(membership), people))
-                })
-                .collect()
-        })
-        .await
+        blocking(move || sidebar_of(&store.snapshot()?, user_id)).await
     }
 
     /// The busiest open rooms and this person's own rooms.
@@ -213,12 +200,24 @@ impl Rooms {
         blocking(move || {
             let snapshot = store.snapshot()?;
             let open = snapshot.busiest_open_rooms(open_limit)?;
-            let mut mine = snapshot.rooms_of(user_id)?;
-            mine.sort_by_key(|(room, _)| std::cmp::Reverse(room.last_activity));
+            let mine = sidebar_of(&snapshot, user_id)?;
             Ok(Listing { open, mine })
         })
         .await
     }
+}
+
+fn sidebar_of(snapshot: &Snapshot, user_id: u64) -> Result<Vec<RoomSummary>, RoomError> {
+    let mut rooms = snapshot.rooms_of(user_id)?;
+    rooms.retain(|(_, membership)| !membership.hidden);
+    rooms.sort_by_key(|(room, _)| std::cmp::Reverse(room.last_activity));
+    rooms
+        .iter()
+        .map(|(room, membership)| {
+            let people = direct_people(snapshot, room)?;
+            Ok(RoomSummary::new(room, Some(membership), people))
+        })
+        .collect()
 }
 
 /// A change answered with an outcome of another change's kind: a bug, reported as a failure

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 async fn private_room(server: &TestServer, owner: &User, name: &str) -> u64 {
     let (status, made) = api(
@@ -19,23 +19,6 @@ async fn private_room(server: &TestServer, owner: &User, name: &str) -> u64 {
     assert_eq!(status, 201, "{made}");
     assert_eq!(made["room"]["role"], "owner");
     made["room"]["id"].as_u64().unwrap()
-}
-
-async fn join_id(chat: &mut Chat, room_id: u64) -> Value {
-    chat.send(json!({"type":"join","room_id":room_id})).await;
-    chat.recv_type("joined").await
-}
-
-async fn say_in(chat: &mut Chat, room_id: u64, text: &str) -> Value {
-    let client_id = format!("m-{}", rand_suffix());
-    chat.send(json!({"type":"send","room_id":room_id,"text":text,"client_id":client_id}))
-        .await;
-    loop {
-        let frame = chat.recv().await;
-        if frame["client_id"] == client_id.as_str() {
-            return frame;
-        }
-    }
 }
 
 #[tokio::test]
@@ -107,9 +90,9 @@ async fn an_added_member_sees_the_room_appear_on_every_socket_and_reads_it() {
     assert_eq!(names, ["alice", "bob"]);
 
     let mut alice_chat = connect(&server, &alice).await;
-    join_id(&mut alice_chat, room).await;
-    say_in(&mut alice_chat, room, "welcome, bob").await;
-    let joined = join_id(&mut phone, room).await;
+    alice_chat.join_id(room).await;
+    alice_chat.say_in(room, "welcome, bob").await;
+    let joined = phone.join_id(room).await;
     assert_eq!(joined["kind"], "private");
     assert_eq!(joined["messages"][0]["text"], "welcome, bob");
     let (status, page) = api(
@@ -141,10 +124,10 @@ async fn a_removed_member_is_cut_off_within_a_second_on_an_open_socket_and_on_re
     )
     .await;
     let mut owner = connect(&server, &alice).await;
-    join_id(&mut owner, room).await;
+    owner.join_id(room).await;
     let mut bob_chat = connect(&server, &bob).await;
-    join_id(&mut bob_chat, room).await;
-    say_in(&mut owner, room, "before").await;
+    bob_chat.join_id(room).await;
+    owner.say_in(room, "before").await;
     assert_eq!(bob_chat.recv_type("message").await["text"], "before");
 
     let removed_at = Instant::now();
@@ -167,7 +150,7 @@ async fn a_removed_member_is_cut_off_within_a_second_on_an_open_socket_and_on_re
     println!("removed member cut off {took:?} after the request");
 
     // Nothing committed after the removal reaches bob; what bob sends is refused.
-    say_in(&mut owner, room, "after the removal").await;
+    owner.say_in(room, "after the removal").await;
     bob_chat
         .send(json!({"type":"send","room_id":room,"text":"still here?","client_id":"b1"}))
         .await;

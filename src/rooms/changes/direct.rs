@@ -13,6 +13,8 @@ use crate::store::{
 /// People in a direct room, the opener included.
 pub const DIRECT_MIN: usize = 2;
 pub const DIRECT_MAX: usize = 8;
+/// What a direct room of too few or too many people is told.
+pub const DIRECT_SIZE_RULE: &str = "A conversation has 2 to 8 people, you included.";
 
 impl Batch<'_, '_> {
     pub(super) fn open_direct(
@@ -31,9 +33,7 @@ impl Batch<'_, '_> {
         }
         let total = people.len() + 1;
         if !(DIRECT_MIN..=DIRECT_MAX).contains(&total) {
-            return refused(RoomError::InvalidDirect(
-                "A conversation has 2 to 8 people, you included.",
-            ));
+            return refused(RoomError::InvalidDirect(DIRECT_SIZE_RULE));
         }
         let mut ids: Vec<u64> = people.iter().map(|p| p.id).collect();
         ids.push(by);

@@ -1,6 +1,6 @@
 //! Posting a message: the author must be allowed to post in the room (a member, or anyone in
-//! an open room), and in a direct room of two not be blocked by the other. A message to a
-//! direct room brings it back to the sidebars it was hidden from.
+//! an open room), and in a direct room of two neither block nor be blocked by the other. A
+//! message to a direct room brings it back to the sidebars it was hidden from.
 
 use super::{Applied, Batch, Effect, NewPost, Outcome, done, refused};
 use crate::rooms::RoomError;
@@ -28,12 +28,17 @@ impl Batch<'_, '_> {
             let members = self.tx.memberships_of(room.id)?;
             if members.len() == 2 {
                 let other = members.iter().find(|m| m.user_id != post.user_id);
-                if let Some(other) = other
-                    && self.tx.blocked(other.user_id, post.user_id)?
-                {
-                    return refused(RoomError::DmRefused(
-                        "This person does not accept messages from you.".into(),
-                    ));
+                if let Some(other) = other {
+                    if self.tx.blocked(other.user_id, post.user_id)? {
+                        return refused(RoomError::DmRefused(
+                            "This person does not accept messages from you.".into(),
+                        ));
+                    }
+                    if self.tx.blocked(post.user_id, other.user_id)? {
+                        return refused(RoomError::DmRefused(
+                            "You blocked this person; unblock them to send a message.".into(),
+                        ));
+                    }
                 }
             }
             let hidden: Vec<_> = members.into_iter().filter(|m| m.hidden).collect();

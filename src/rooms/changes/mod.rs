@@ -10,6 +10,7 @@
 //! - `direct`: opening the direct room of a set of people.
 
 mod direct;
+pub use direct::DIRECT_SIZE_RULE;
 mod invites;
 mod membership;
 mod messages;

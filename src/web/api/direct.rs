@@ -19,7 +19,7 @@ use crate::web::error::ApiError;
 #[derive(Debug, Object)]
 struct NewDirect {
     /// 1–7 usernames.
-    #[oai(validator(min_items = 1, max_items = 7, max_length = 64))]
+    #[oai(validator(min_items = 1, max_items = 7))]
     usernames: Vec<String>,
 }
 

@@ -145,6 +145,7 @@ fn field_rule(field: &str) -> Option<(&'static str, &'static str)> {
             "Room name must be 1–64 characters, without control characters.",
         )),
         "limit" => Some(("bad_request", "limit must be a whole number from 1 to 200.")),
+        "usernames" => Some(("invalid_dm", crate::rooms::changes::DIRECT_SIZE_RULE)),
         _ => None,
     }
 }

@@ -16,7 +16,7 @@ use super::names::RoomName;
 use super::text::Text;
 use crate::rooms::RoomRef;
 use crate::rooms::view::{MessageView, RoomSummary};
-use crate::store::{HistoryQuery, Kind, Room};
+use crate::store::{HistoryQuery, Kind};
 use crate::web::AppState;
 use crate::web::error::ApiError;
 
@@ -31,9 +31,13 @@ pub const DEFAULT_LIMIT: u32 = 50;
 struct RoomView {
     id: u64,
     /// The name as first created; null for a direct room.
+    #[oai(nullable)]
     name: Option<String>,
     /// `open`, `private` or `direct`.
     kind: String,
+    /// A direct room's people (usernames, sorted), you included; absent for other rooms.
+    #[oai(default, skip_serializing_if_is_empty)]
+    people: Vec<String>,
     /// Whether you are a member.
     member: bool,
     /// Unix milliseconds of the newest message (or of creation).
@@ -168,28 +172,38 @@ impl RoomsApi {
             .rooms
             .listing(session.user.id, ROOM_LIST_LIMIT)
             .await?;
-        let view = |room: Room, member: bool| RoomView {
-            online: state.chat.hub.online_count(room.id) as u64,
-            id: room.id,
-            kind: room.kind.as_str().to_owned(),
-            member,
-            name: room.name,
-            last_activity: room.last_activity,
-            last_message_id: room.last_id,
-        };
+        let online = |id: u64| state.chat.hub.online_count(id) as u64;
         let member_of: std::collections::HashSet<u64> =
-            listing.mine.iter().map(|(room, _)| room.id).collect();
+            listing.mine.iter().map(|room| room.id).collect();
         let mut rooms: Vec<RoomView> = listing
             .mine
             .into_iter()
-            .map(|(room, _)| view(room, true))
+            .map(|room| RoomView {
+                online: online(room.id),
+                id: room.id,
+                kind: room.kind,
+                people: room.people,
+                member: true,
+                name: room.name,
+                last_activity: room.last_activity,
+                last_message_id: room.last_id,
+            })
             .collect();
         rooms.extend(
             listing
                 .open
                 .into_iter()
                 .filter(|room| !member_of.contains(&room.id))
-                .map(|room| view(room, false)),
+                .map(|room| RoomView {
+                    online: online(room.id),
+                    id: room.id,
+                    kind: room.kind.as_str().to_owned(),
+                    people: Vec::new(),
+                    member: false,
+                    name: room.name,
+                    last_activity: room.last_activity,
+                    last_message_id: room.last_id,
+                }),
         );
         rooms.sort_by_key(|room| std::cmp::Reverse(room.last_activity));
         Ok(RoomListResponse::Ok(Json(RoomList { rooms })))

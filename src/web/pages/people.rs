@@ -202,6 +202,10 @@ async fn people_error(state: &State, me: &User, err: PeopleError) -> Response {
         PeopleError::Yourself | PeopleError::Refused(_) => (StatusCode::FORBIDDEN, err.to_string()),
         PeopleError::Store(_) => return super::layout::unavailable_page(),
     };
+    people_message(state, me, status, &text).await
+}
+
+async fn people_message(state: &State, me: &User, status: StatusCode, text: &str) -> Response {
     let body = main(html! {
         section.card.narrow {
             h1 { (status.canonical_reason().unwrap_or("Error")) }
@@ -260,9 +264,10 @@ pub async fn person_action(
             .unblock(me.id, username.clone())
             .await
             .map(|()| Vec::new()),
-        _ => Err(PeopleError::Refused(
-            "That is not something this page does.".into(),
-        )),
+        _ => {
+            let text = "That is not something this page does.";
+            return people_message(&state, &me, StatusCode::BAD_REQUEST, text).await;
+        }
     };
     match done {
         Ok(notes) => {

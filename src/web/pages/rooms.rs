@@ -11,7 +11,7 @@ use super::layout::main;
 use super::{State, ago, room_path, see_other};
 use crate::rooms::RoomError;
 use crate::rooms::input::{ROOM_NAME_MAX, TOPIC_MAX, check_room_name};
-use crate::store::{Kind, Room};
+use crate::store::Kind;
 
 const ACTIVE_ROOMS: usize = 20;
 
@@ -53,8 +53,8 @@ fn join_form(value: &str, error: Option<&str>) -> Markup {
     }
 }
 
-fn room_item(room: &Room, online: usize, now: u64, when: u64) -> Markup {
-    let name = room.name.as_deref().unwrap_or_default();
+fn room_item(name: Option<&str>, online: usize, now: u64, when: u64) -> Markup {
+    let name = name.unwrap_or_default();
     html! {
         li {
             a.room-link href=(room_path(name)) {
@@ -122,11 +122,10 @@ async fn rooms_view(
         Err(_) => return super::layout::unavailable_page(),
     };
     let active = listing.open;
-    let mine: Vec<Room> = listing
+    let mine: Vec<_> = listing
         .mine
         .into_iter()
-        .map(|(room, _)| room)
-        .filter(|room| room.kind != Kind::Direct)
+        .filter(|room| room.kind != Kind::Direct.as_str())
         .collect();
     let now = state.clock.now_ms();
     let markup = html! {
@@ -146,7 +145,7 @@ async fn rooms_view(
                 } @else {
                     ul.room-list {
                         @for room in &active {
-                            (room_item(room, state.chat.hub.online_count(room.id), now, room.last_activity))
+                            (room_item(room.name.as_deref(), state.chat.hub.online_count(room.id), now, room.last_activity))
                         }
                     }
                 }
@@ -158,7 +157,7 @@ async fn rooms_view(
                 } @else {
                     ul.room-list {
                         @for room in &mine {
-                            (room_item(room, state.chat.hub.online_count(room.id), now, room.last_activity))
+                            (room_item(room.name.as_deref(), state.chat.hub.online_count(room.id), now, room.last_activity))
                         }
                     }
                 }

@@ -488,22 +488,37 @@ impl Chat {
         joined
     }
 
+    /// Joins a room by id and returns the `joined` answer.
+    pub async fn join_id(&mut self, room_id: u64) -> Value {
+        self.send(json!({"type": "join", "room_id": room_id})).await;
+        self.recv_type("joined").await
+    }
+
     /// Sends a message to a room joined by name and waits for its echo (the
     /// acknowledgement).
     pub async fn say(&mut self, room: &str, text: &str) -> Value {
-        let client_id = format!("c-{}", rand_suffix());
         let room_id = self.id(room);
+        let answer = self.say_in(room_id, text).await;
+        assert_eq!(
+            answer["type"], "message",
+            "sending {text:?} failed: {answer}"
+        );
+        answer
+    }
+
+    /// Sends a message to a room followed on this socket; returns the answer that carries its
+    /// `client_id`: the echo, or the `error` that refused it.
+    pub async fn say_in(&mut self, room_id: u64, text: &str) -> Value {
+        let client_id = format!("c-{}", rand_suffix());
         self.send(
             json!({"type": "send", "room_id": room_id, "text": text, "client_id": client_id}),
         )
         .await;
         loop {
             let frame = self.recv().await;
-            if frame["client_id"] != client_id.as_str() {
-                continue;
+            if frame["client_id"] == client_id.as_str() {
+                return frame;
             }
-            assert_eq!(frame["type"], "message", "sending {text:?} failed: {frame}");
-            return frame;
         }
     }
 

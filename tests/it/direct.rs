@@ -1,0 +1,396 @@
+//! Direct rooms: one per exact set of 2–8 people whoever opens it and in whatever order; a
+//! person who accepts messages only from friends refuses a stranger, saying so; a block stops
+//! new rooms and messages both ways; hiding a room lasts until its next message; the page
+//! `/dm/{people}` shows the room without making it, and its form makes it.
+
+use std::time::Duration;
+
+use crate::common::*;
+use confab::config::ServeArgs;
+use confab::ratelimit::Rate;
+use serde_json::{Value, json};
+
+async fn open_dm(server: &TestServer, by: &User, with: &[&str]) -> (u16, Value) {
+    api(
+        server,
+        "POST",
+        "/api/v1/dm",
+        Some(&by.cookie),
+        Some(json!({ "usernames": with })),
+    )
+    .await
+}
+
+async fn dm_id(server: &TestServer, by: &User, with: &[&str]) -> u64 {
+    let (status, body) = open_dm(server, by, with).await;
+    assert_eq!(status, 200, "{body}");
+    body["room"]["id"].as_u64().unwrap()
+}
+
+async fn set_dm_from(server: &TestServer, user: &User, setting: &str) {
+    let (status, body) = api(
+        server,
+        "PATCH",
+        "/api/v1/me",
+        Some(&user.cookie),
+        Some(json!({ "dm_from": setting })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["user"]["dm_from"].as_str()),
+        (200, Some(setting))
+    );
+}
+
+async fn people(server: &TestServer, user: &User, path: &str) -> (u16, Value) {
+    api(server, "POST", path, Some(&user.cookie), None).await
+}
+
+#[tokio::test]
+async fn one_room_per_set_of_people_whoever_opens_it_and_in_any_order() {
+    let mut config = ServeArgs::default();
+    config.limits.signup_ip_rate = Rate::new(100, Duration::from_secs(60));
+    let server = TestServer::start_with(config).await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let carol = signup(&server, "carol").await;
+    let mut bob_chat = connect(&server, &bob).await;
+
+    let (status, made) = open_dm(&server, &alice, &["bob"]).await;
+    assert_eq!(status, 200, "{made}");
+    assert_eq!(made["room"]["kind"], "direct");
+    assert_eq!(made["room"]["members"], json!(["alice", "bob"]));
+    let pair = made["room"]["id"].as_u64().unwrap();
+    let added = bob_chat.recv_type("room").await;
+    assert_eq!(
+        (added["event"].as_str(), added["room_id"].as_u64()),
+        (Some("added"), Some(pair))
+    );
+    assert_eq!(added["room"]["people"], json!(["alice", "bob"]));
+
+    assert_eq!(
+        dm_id(&server, &bob, &["alice"]).await,
+        pair,
+        "the other way round"
+    );
+    assert_eq!(
+        dm_id(&server, &bob, &["ALICE", "alice", "bob"]).await,
+        pair,
+        "names as typed, repeated, or with yourself"
+    );
+
+    let group = dm_id(&server, &alice, &["carol", "bob"]).await;
+    assert_ne!(group, pair, "another set, another room");
+    assert_eq!(dm_id(&server, &carol, &["bob", "alice"]).await, group);
+    assert_eq!(dm_id(&server, &bob, &["alice", "carol"]).await, group);
+
+    // Everyone in it reads and writes it; it has no name.
+    let mut carol_chat = connect(&server, &carol).await;
+    let joined = carol_chat.join_id(group).await;
+    assert_eq!(joined["kind"], "direct");
+    assert!(joined["room"].is_null(), "{joined}");
+    assert_eq!(joined["people"], json!(["alice", "bob", "carol"]));
+    let said = carol_chat.say_in(group, "hello, both").await;
+    assert_eq!(said["type"], "message", "{said}");
+    let (status, page) = api(
+        &server,
+        "GET",
+        &format!("/api/v1/dm/{group}/messages"),
+        Some(&alice.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(page["messages"][0]["text"], "hello, both");
+
+    // 2 to 8 people, existing accounts only.
+    let mut crowd = Vec::new();
+    for n in 0..8 {
+        crowd.push(signup(&server, &format!("person{n}")).await.name);
+    }
+    let crowd: Vec<&str> = crowd.iter().map(String::as_str).collect();
+    let (status, refused) = open_dm(&server, &alice, &crowd).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (400, Some("invalid_dm")),
+        "{refused}"
+    );
+    assert!(refused["message"].as_str().unwrap().contains("2 to 8"));
+    assert_eq!(
+        open_dm(&server, &alice, &crowd[..7]).await.0,
+        200,
+        "8 with alice"
+    );
+    let (status, alone) = open_dm(&server, &alice, &["alice"]).await;
+    assert_eq!((status, alone["error"].as_str()), (400, Some("invalid_dm")));
+    let (status, nobody) = open_dm(&server, &alice, &["nobody-here"]).await;
+    assert_eq!(
+        (status, nobody["error"].as_str()),
+        (404, Some("user_not_found"))
+    );
+}
+
+#[tokio::test]
+async fn friends_only_refuses_a_stranger_and_says_why() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    set_dm_from(&server, &bob, "friends").await;
+
+    let (status, refused) = open_dm(&server, &alice, &["bob"]).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (403, Some("dm_refused"))
+    );
+    assert_eq!(
+        refused["message"],
+        "bob accepts messages only from friends."
+    );
+    // A group with bob in it is refused for the same reason.
+    signup(&server, "carol").await;
+    let (status, _) = open_dm(&server, &alice, &["bob", "carol"]).await;
+    assert_eq!(status, 403);
+    // Nothing was made: bob's rooms are as empty as before.
+    let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&bob.cookie), None).await;
+    assert_eq!(rooms["rooms"], json!([]));
+
+    // Friends may.
+    assert_eq!(
+        people(&server, &alice, "/api/v1/friends/bob").await.1["state"],
+        "asked"
+    );
+    assert_eq!(
+        people(&server, &bob, "/api/v1/friends/alice").await.1["state"],
+        "friends"
+    );
+    let room = dm_id(&server, &alice, &["bob"]).await;
+
+    // An existing room stays open to both when bob changes his setting later.
+    set_dm_from(&server, &bob, "everyone").await;
+    let (status, _) = api(
+        &server,
+        "DELETE",
+        "/api/v1/friends/bob",
+        Some(&alice.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    set_dm_from(&server, &bob, "friends").await;
+    assert_eq!(dm_id(&server, &alice, &["bob"]).await, room);
+    let mut alice_chat = connect(&server, &alice).await;
+    alice_chat.join_id(room).await;
+    assert_eq!(
+        alice_chat.say_in(room, "still here").await["type"],
+        "message"
+    );
+}
+
+#[tokio::test]
+async fn a_block_stops_new_rooms_and_messages_both_ways() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let room = dm_id(&server, &alice, &["bob"]).await;
+    let mut alice_chat = connect(&server, &alice).await;
+    let mut bob_chat = connect(&server, &bob).await;
+    alice_chat.join_id(room).await;
+    bob_chat.join_id(room).await;
+    assert_eq!(alice_chat.say_in(room, "hi bob").await["type"], "message");
+
+    assert_eq!(people(&server, &bob, "/api/v1/blocks/alice").await.0, 204);
+
+    // alice can no longer write to bob, and is told so.
+    let refused = alice_chat.say_in(room, "are you there?").await;
+    assert_eq!(
+        (refused["type"].as_str(), refused["code"].as_str()),
+        (Some("error"), Some("dm_refused")),
+        "{refused}"
+    );
+    // Nor can bob write to the person he blocked, until he unblocks them.
+    let refused = bob_chat.say_in(room, "one last thing").await;
+    assert_eq!(refused["code"], "dm_refused", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("unblock"),
+        "{refused}"
+    );
+    assert!(
+        bob_chat.is_silent_for(Duration::from_millis(200)).await,
+        "nothing from alice reached bob"
+    );
+
+    // Neither can open a new room with the other, and friend requests are refused too.
+    signup(&server, "carol").await;
+    let (status, why) = open_dm(&server, &alice, &["bob", "carol"]).await;
+    assert_eq!(
+        (status, why["message"].as_str()),
+        (403, Some("bob does not accept messages from you."))
+    );
+    let (status, why) = open_dm(&server, &bob, &["alice", "carol"]).await;
+    assert_eq!(status, 403);
+    assert!(
+        why["message"]
+            .as_str()
+            .unwrap()
+            .contains("You blocked alice"),
+        "{why}"
+    );
+    let (status, why) = people(&server, &alice, "/api/v1/friends/bob").await;
+    assert_eq!(
+        (status, why["error"].as_str()),
+        (403, Some("friend_refused"))
+    );
+
+    // The history is still there for both.
+    let (status, page) = api(
+        &server,
+        "GET",
+        &format!("/api/v1/dm/{room}/messages"),
+        Some(&bob.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, page["messages"].as_array().unwrap().len()),
+        (200, 1)
+    );
+
+    // Unblocked, the room works again.
+    let (status, _) = api(
+        &server,
+        "DELETE",
+        "/api/v1/blocks/alice",
+        Some(&bob.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        alice_chat.say_in(room, "hello again").await["type"],
+        "message"
+    );
+}
+
+#[tokio::test]
+async fn a_hidden_room_comes_back_with_its_next_message() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let room = dm_id(&server, &alice, &["bob"]).await;
+    let mut bob_phone = connect(&server, &bob).await;
+    let mut bob_laptop = connect(&server, &bob).await;
+    let mut alice_chat = connect(&server, &alice).await;
+    alice_chat.join_id(room).await;
+    bob_phone.join_id(room).await;
+
+    let (status, _) = api(
+        &server,
+        "DELETE",
+        &format!("/api/v1/dm/{room}"),
+        Some(&bob.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    for socket in [&mut bob_phone, &mut bob_laptop] {
+        let removed = socket.recv_type("room").await;
+        assert_eq!(
+            (removed["event"].as_str(), removed["reason"].as_str()),
+            (Some("removed"), Some("hidden"))
+        );
+    }
+    let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&bob.cookie), None).await;
+    assert_eq!(rooms["rooms"], json!([]), "hidden from bob's list");
+    let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&alice.cookie), None).await;
+    assert_eq!(
+        rooms["rooms"].as_array().unwrap().len(),
+        1,
+        "alice still has it"
+    );
+
+    // alice writes: the room is back in bob's list, on every socket, with the message.
+    alice_chat.say_in(room, "did you hide me?").await;
+    for socket in [&mut bob_phone, &mut bob_laptop] {
+        let back = socket.recv_type("room").await;
+        assert_eq!(
+            (back["event"].as_str(), back["room_id"].as_u64()),
+            (Some("added"), Some(room)),
+            "{back}"
+        );
+    }
+    let joined = bob_laptop.join_id(room).await;
+    assert_eq!(joined["messages"][0]["text"], "did you hide me?");
+
+    // Hidden again, opening it brings it back too.
+    api(
+        &server,
+        "DELETE",
+        &format!("/api/v1/dm/{room}"),
+        Some(&bob.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(dm_id(&server, &bob, &["alice"]).await, room);
+    let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&bob.cookie), None).await;
+    assert_eq!(rooms["rooms"][0]["id"].as_u64(), Some(room));
+}
+
+#[tokio::test]
+async fn the_dm_page_shows_a_room_without_making_it_and_its_form_makes_it() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let client = http();
+
+    let page = client
+        .get(server.url("/dm/bob"))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<form") && html.contains(r#"action="/dm""#),
+        "a confirm form: {html}"
+    );
+    let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&bob.cookie), None).await;
+    assert_eq!(rooms["rooms"], json!([]), "a GET makes nothing");
+
+    let made = client
+        .post(server.url("/dm"))
+        .header("cookie", &alice.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("usernames", "bob")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 303);
+    assert_eq!(made.headers()["location"], "/dm/bob");
+    let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&bob.cookie), None).await;
+    assert_eq!(rooms["rooms"][0]["people"], json!(["alice", "bob"]));
+
+    // Now the page is the chat itself, for both of them.
+    for (user, path) in [(&alice, "/dm/bob"), (&bob, "/dm/alice")] {
+        let html = client
+            .get(server.url(path))
+            .header("cookie", &user.cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(r#"id="main""#) && html.contains("data-room-id"),
+            "{path}: {html}"
+        );
+    }
+    let missing = client
+        .get(server.url("/dm/nobody-here"))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}
