@@ -36,7 +36,8 @@ pub async fn announce(chat: &Chat, user: &User, online: bool) {
 /// Tells each person of a friendship change where they now stand.
 pub fn tell(chat: &Chat, notes: &[FriendNote]) {
     for note in notes {
-        let frame = friend_state_frame(&note.other, note.state.map(|s| s.as_str()));
+        let online = chat.hub.is_online(note.other_id);
+        let frame = friend_state_frame(&note.other, note.state.map(|s| s.as_str()), online);
         chat.hub.to_user(note.user_id, &frame);
     }
 }

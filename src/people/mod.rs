@@ -31,6 +31,7 @@ pub enum PeopleError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FriendNote {
     pub user_id: u64,
+    pub other_id: u64,
     pub other: String,
     pub state: Option<Friendship>,
 }
@@ -82,11 +83,13 @@ fn notes(me: &User, other: &User, state: Option<Friendship>) -> Vec<FriendNote> 
     vec![
         FriendNote {
             user_id: me.id,
+            other_id: other.id,
             other: other.username.clone(),
             state,
         },
         FriendNote {
             user_id: other.id,
+            other_id: me.id,
             other: me.username.clone(),
             state: state.map(Friendship::mirrored),
         },

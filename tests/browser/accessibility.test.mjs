@@ -61,7 +61,58 @@ async function inTheRoom(colorScheme, device) {
   return alice;
 }
 
+// The pages around rooms and people: a private room of alice's with an invite link, and carol,
+// with whom alice has no conversation yet. Made once, through the API.
+let around = null;
+function roomsAndPeople() {
+  around ??= (async () => {
+    const { alice } = await conversation();
+    const page = await confab.visitor({ storageState: alice }, 'alice');
+    const made = await page.request.post('/api/v1/rooms', { data: { name: 'Planning', kind: 'private', topic: 'Next quarter' } });
+    if (made.status() !== 201) throw new Error(`making Planning: ${await made.text()}`);
+    const invite = await page.request.post('/api/v1/rooms/Planning/invites', { data: { max_uses: 5 } });
+    const { url } = (await invite.json()).invite;
+    const carol = await confab.signedUp('carol');
+    await carol.close();
+    return { invite: new URL(url).pathname };
+  })();
+  return around;
+}
+
+const SIGNED_IN_PAGES = [
+  ['/people', 'the people page', 'People'],
+  ['/u/bob', 'a profile page', 'bob'],
+  ['/settings', 'the settings page', 'Settings'],
+  ['/rooms/Planning/settings', 'a room\'s settings page, as its owner', 'Settings of Planning'],
+  ['/dm/carol', 'the page that starts a direct conversation', 'Message carol'],
+];
+
 for (const colorScheme of ['light', 'dark']) {
+  for (const [path, name, heading] of SIGNED_IN_PAGES) {
+    test(`${name}, signed in, has no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
+      await roomsAndPeople();
+      const page = await asAlice(colorScheme, ON_A_DESKTOP);
+      await page.goto(path);
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      await assertAccessible(page, `${name} ${path}, signed in, ${colorScheme}, ${DESKTOP_NAME}`);
+    });
+  }
+
+  test(`an invite link, signed out and signed in, has no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
+    const { invite } = await roomsAndPeople();
+    const stranger = await confab.visitor({ ...ON_A_DESKTOP, colorScheme });
+    await stranger.goto(invite);
+    await stranger.getByRole('heading', { name: 'You are invited' }).waitFor();
+    await assertAccessible(stranger, `the invite page, signed out, ${colorScheme}, ${DESKTOP_NAME}`);
+    const bob = await confab.visitor({ ...ON_A_DESKTOP, colorScheme, storageState: (await conversation()).bob }, 'bob');
+    await bob.goto(invite);
+    await bob.getByRole('heading', { name: 'Join Planning?' }).waitFor();
+    await assertAccessible(bob, `the invite page, signed in, ${colorScheme}, ${DESKTOP_NAME}`);
+    await bob.goto('/invite/not-a-real-code');
+    await bob.getByRole('heading', { name: 'Invite link not valid' }).waitFor();
+    await assertAccessible(bob, `a bad invite link, ${colorScheme}, ${DESKTOP_NAME}`);
+  });
+
   for (const [path, name] of [['/', 'the home page'], ['/login', 'the sign-in page'], ['/signup', 'the sign-up page']]) {
     test(`${name}, signed out, has no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
       const page = await confab.visitor({ ...ON_A_DESKTOP, colorScheme });

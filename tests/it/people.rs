@@ -70,6 +70,19 @@ async fn a_friend_request_is_accepted_declined_or_withdrawn_live_on_both_sides()
     call(&server, &alice, "POST", "/api/v1/friends/bob").await;
     let (_, accepted) = call(&server, &bob, "POST", "/api/v1/friends/alice").await;
     assert_eq!(accepted["state"], "friends");
+    assert_eq!(
+        friend_event(&mut alice_chat, "state").await["state"],
+        "asked"
+    );
+    let now_friends = friend_event(&mut alice_chat, "state").await;
+    assert_eq!(
+        (
+            now_friends["state"].as_str(),
+            now_friends["online"].as_bool()
+        ),
+        (Some("friends"), Some(true)),
+        "a new friend is listed as online as they are"
+    );
     let (_, list) = call(&server, &alice, "GET", "/api/v1/friends").await;
     assert_eq!(list["friends"][0]["username"], "bob");
     assert_eq!(list["friends"][0]["state"], "friends");

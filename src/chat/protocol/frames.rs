@@ -65,21 +65,24 @@ pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
     })
 }
 
-/// `{"type":"friend","event":"state","user":U,"state":…}`: where you now stand with U
-/// (`friends`, `asked`, `incoming`, or `none`).
-pub fn friend_state_frame(user: &str, state: Option<&'static str>) -> Utf8Bytes {
+/// `{"type":"friend","event":"state","user":U,"state":…,"online"}`: where you now stand with U
+/// (`friends`, `asked`, `incoming`, or `none`), and whether U is online now (so a new friend is
+/// listed as they are).
+pub fn friend_state_frame(user: &str, state: Option<&'static str>, online: bool) -> Utf8Bytes {
     #[derive(Serialize)]
     struct Frame<'a> {
         r#type: &'static str,
         event: &'static str,
         user: &'a str,
         state: &'static str,
+        online: bool,
     }
     encode(&Frame {
         r#type: "friend",
         event: "state",
         user,
         state: state.unwrap_or("none"),
+        online,
     })
 }
 

@@ -32,3 +32,27 @@ test('room events add, change and remove rooms', () => {
   assert.ok(!sidebar.apply({ type: 'room', event: 'removed', room_id: 2, reason: 'removed' }), 'gone already');
   assert.deepEqual(sidebar.groups().named.map((e) => e.title), ['uno']);
 });
+
+test('friends come from hello and friend events, online ones first; requests are not friends', () => {
+  const sidebar = new SidebarState('me');
+  sidebar.reset([], [
+    { username: 'zoe', state: 'friends', online: false, last_seen: 5 },
+    { username: 'Ann', state: 'friends', online: false },
+    { username: 'asker', state: 'incoming', online: true },
+  ]);
+  assert.deepEqual(sidebar.friendList().map((f) => f.username), ['Ann', 'zoe']);
+
+  assert.ok(sidebar.applyFriend({ type: 'friend', event: 'online', user: 'zoe' }));
+  assert.deepEqual(sidebar.friendList().map((f) => [f.username, f.online]), [['zoe', true], ['Ann', false]]);
+  assert.ok(sidebar.applyFriend({ type: 'friend', event: 'offline', user: 'zoe', last_seen: 9 }));
+  assert.equal(sidebar.friends.get('zoe').last_seen, 9);
+  assert.equal(sidebar.applyFriend({ type: 'friend', event: 'online', user: 'stranger' }), false, 'not a friend: nothing to show');
+
+  // A request accepted: a friend, listed as online as they are now.
+  assert.ok(sidebar.applyFriend({ type: 'friend', event: 'state', user: 'asker', state: 'friends', online: true }));
+  assert.deepEqual(sidebar.friendList()[0], { username: 'asker', online: true, last_seen: null });
+  // A request sent is not a friendship; an unfriending removes one.
+  assert.equal(sidebar.applyFriend({ type: 'friend', event: 'state', user: 'new', state: 'asked', online: true }), false);
+  assert.ok(sidebar.applyFriend({ type: 'friend', event: 'state', user: 'Ann', state: 'none', online: false }));
+  assert.deepEqual(sidebar.friendList().map((f) => f.username), ['asker', 'zoe']);
+});

@@ -23,7 +23,7 @@ export class SidebarState {
     const known = this.friends.get(frame.user);
     if (frame.event === 'state') {
       if (frame.state === 'friends' && !known) {
-        this.friends.set(frame.user, { username: frame.user, online: false, last_seen: null });
+        this.friends.set(frame.user, { username: frame.user, online: Boolean(frame.online), last_seen: null });
         return true;
       }
       return frame.state !== 'friends' && this.friends.delete(frame.user);
