@@ -113,6 +113,7 @@ impl Server {
         let people = Arc::new(People::new(Arc::clone(&store), Arc::clone(&clock)));
         let chat = Chat::new(
             hub,
+            Arc::clone(&store),
             Arc::clone(&rooms),
             Arc::clone(&people),
             Arc::clone(&clock),

@@ -24,6 +24,7 @@ use crate::clock::SharedClock;
 use crate::people::People;
 use crate::ratelimit::Rate;
 use crate::rooms::Rooms;
+use crate::store::Store;
 
 /// Per-socket limits, from the command line.
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub struct ChatSettings {
 /// Everything a socket needs to take part in chat.
 pub struct Chat {
     pub hub: Arc<Hub>,
+    /// For the one read behind a new socket's `hello`.
+    store: Arc<Store>,
     rooms: Arc<Rooms>,
     people: Arc<People>,
     clock: SharedClock,
@@ -48,6 +51,7 @@ pub struct Chat {
 impl Chat {
     pub fn new(
         hub: Arc<Hub>,
+        store: Arc<Store>,
         rooms: Arc<Rooms>,
         people: Arc<People>,
         clock: SharedClock,
@@ -55,6 +59,7 @@ impl Chat {
     ) -> Chat {
         Chat {
             hub,
+            store,
             rooms,
             people,
             clock,

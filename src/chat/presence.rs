@@ -7,29 +7,32 @@ use super::protocol::frames::{FriendEntry, friend_presence_frame, friend_state_f
 use crate::people::{Friend, FriendNote};
 use crate::store::User;
 
-/// Tells the friends of `user` that they came online or went offline. Awaited by the socket's
-/// own task (which shutdown waits for), so nothing outlives the server.
-pub async fn announce(chat: &Chat, user: &User, online: bool) {
-    let (user_id, username) = (user.id, user.username.as_str());
-    let last_seen = if online {
-        None
-    } else {
-        match chat.people.went_offline(user_id).await {
-            Ok(at) => Some(at),
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot record when someone was last seen");
-                None
-            }
+/// Tells `friends` (read with the socket's `hello`) that `user` came online.
+pub fn came_online(chat: &Chat, user: &User, friends: &[u64]) {
+    let frame = friend_presence_frame(&user.username, true, None);
+    for &friend in friends {
+        chat.hub.to_user(friend, &frame);
+    }
+}
+
+/// Records when `user` was last seen and tells their friends they went offline. Awaited by
+/// the socket's own task (which shutdown waits for), so nothing outlives the server.
+pub async fn went_offline(chat: &Chat, user: &User) {
+    let last_seen = match chat.people.went_offline(user.id).await {
+        Ok(at) => Some(at),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot record when someone was last seen");
+            None
         }
     };
-    match chat.people.friend_ids(user_id).await {
+    match chat.people.friend_ids(user.id).await {
         Ok(friends) => {
-            let frame = friend_presence_frame(username, online, last_seen);
+            let frame = friend_presence_frame(&user.username, false, last_seen);
             for friend in friends {
                 chat.hub.to_user(friend, &frame);
             }
         }
-        Err(err) => tracing::warn!(error = %err, "cannot tell friends someone came or went"),
+        Err(err) => tracing::warn!(error = %err, "cannot tell friends someone went offline"),
     }
 }
 

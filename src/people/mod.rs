@@ -9,7 +9,7 @@ use redb::Durability;
 use thiserror::Error;
 
 use crate::clock::SharedClock;
-use crate::store::{DmFrom, Friendship, Store, StoreError, Tx, User};
+use crate::store::{DmFrom, Friendship, Snapshot, Store, StoreError, Tx, User};
 
 /// How many people a search shows.
 pub const SEARCH_LIMIT: usize = 50;
@@ -52,6 +52,60 @@ pub struct Friend {
     pub user: User,
     pub state: Friendship,
     pub last_seen: Option<u64>,
+}
+
+/// Where someone stands with everyone else: see [`standing_in`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    /// Friends first, then pending requests; by username.
+    pub friends: Vec<Friend>,
+    /// The usernames they blocked.
+    pub blocked: Vec<String>,
+}
+
+impl Standing {
+    /// The ids of the friends (not pending requests): whom their comings and goings concern.
+    pub fn friend_ids(&self) -> Vec<u64> {
+        self.friends
+            .iter()
+            .filter(|f| f.state == Friendship::Friends)
+            .map(|f| f.user.id)
+            .collect()
+    }
+}
+
+/// Someone's friends (and requests) and the usernames they blocked, as `snapshot` sees them:
+/// what a new socket's `hello` carries.
+pub fn standing_in(snapshot: &Snapshot, me: u64) -> Result<Standing, StoreError> {
+    let friends = friends_of(snapshot, me)?;
+    let mut blocked = Vec::new();
+    for id in snapshot.blocked_by(me)? {
+        if let Some(user) = snapshot.user(id)? {
+            blocked.push(user.username);
+        }
+    }
+    Ok(Standing { friends, blocked })
+}
+
+fn friends_of(snapshot: &Snapshot, me: u64) -> Result<Vec<Friend>, StoreError> {
+    let mut out = Vec::new();
+    for (user, state) in snapshot.friends_of(me)? {
+        if user.disabled {
+            continue;
+        }
+        out.push(Friend {
+            last_seen: snapshot.last_seen(user.id)?,
+            user,
+            state,
+        });
+    }
+    out.sort_by_key(|f| {
+        (
+            f.state != Friendship::Friends,
+            f.user.username.to_lowercase(),
+        )
+    });
+    Ok(out)
 }
 
 pub struct People {
@@ -160,50 +214,7 @@ impl People {
     /// Friends and pending requests, friends first, each by username.
     pub async fn friends(&self, me: u64) -> Result<Vec<Friend>, PeopleError> {
         let store = Arc::clone(&self.store);
-        blocking(move || {
-            let snapshot = store.snapshot()?;
-            let mut out = Vec::new();
-            for (user, state) in snapshot.friends_of(me)? {
-                if user.disabled {
-                    continue;
-                }
-                out.push(Friend {
-                    last_seen: snapshot.last_seen(user.id)?,
-                    user,
-                    state,
-                });
-            }
-            out.sort_by_key(|f| {
-                (
-                    f.state != Friendship::Friends,
-                    f.user.username.to_lowercase(),
-                )
-            });
-            Ok(out)
-        })
-        .await
-    }
-
-    /// The usernames of these accounts (those that exist), in the same order.
-    pub async fn usernames(&self, ids: Vec<u64>) -> Result<Vec<String>, PeopleError> {
-        let store = Arc::clone(&self.store);
-        blocking(move || {
-            let snapshot = store.snapshot()?;
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                if let Some(user) = snapshot.user(id)? {
-                    out.push(user.username);
-                }
-            }
-            Ok(out)
-        })
-        .await
-    }
-
-    /// The ids of the people `me` has blocked.
-    pub async fn blocked(&self, me: u64) -> Result<Vec<u64>, PeopleError> {
-        let store = Arc::clone(&self.store);
-        blocking(move || Ok(store.snapshot()?.blocked_by(me)?)).await
+        blocking(move || Ok(friends_of(&store.snapshot()?, me)?)).await
     }
 
     /// A friend request, or the acceptance of theirs: where `me` now stands with them.

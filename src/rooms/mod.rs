@@ -191,7 +191,7 @@ impl Rooms {
     /// newest activity first.
     pub async fn sidebar(&self, user_id: u64) -> Result<Vec<RoomSummary>, RoomError> {
         let store = Arc::clone(&self.store);
-        blocking(move || sidebar_of(&store.snapshot()?, user_id)).await
+        blocking(move || Ok(sidebar_in(&store.snapshot()?, user_id)?)).await
     }
 
     /// The busiest open rooms and this person's own rooms.
@@ -200,14 +200,15 @@ impl Rooms {
         blocking(move || {
             let snapshot = store.snapshot()?;
             let open = snapshot.busiest_open_rooms(open_limit)?;
-            let mine = sidebar_of(&snapshot, user_id)?;
+            let mine = sidebar_in(&snapshot, user_id)?;
             Ok(Listing { open, mine })
         })
         .await
     }
 }
 
-fn sidebar_of(snapshot: &Snapshot, user_id: u64) -> Result<Vec<RoomSummary>, RoomError> {
+/// The rooms of someone's sidebar as `snapshot` sees them (see [`Rooms::sidebar`]).
+pub fn sidebar_in(snapshot: &Snapshot, user_id: u64) -> Result<Vec<RoomSummary>, StoreError> {
     let mut rooms = snapshot.rooms_of(user_id)?;
     rooms.retain(|(_, membership)| !membership.hidden);
     rooms.sort_by_key(|(room, _)| std::cmp::Reverse(room.last_activity));

@@ -328,3 +328,141 @@ async fn unknown_pages_get_a_friendly_404() {
         "not_found"
     );
 }
+
+#[tokio::test]
+async fn a_private_room_is_made_shared_and_managed_with_forms_alone() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let cookie = Some(alice.cookie.as_str());
+    let made = post_form(
+        &server,
+        "/rooms",
+        form(&[
+            ("name", "Choir"),
+            ("kind", "private"),
+            ("topic", "Tuesdays"),
+        ]),
+        cookie,
+    )
+    .await;
+    assert_eq!(
+        (made.status().as_u16(), location(&made)),
+        (303, "/rooms/Choir")
+    );
+    let taken = post_form(
+        &server,
+        "/rooms",
+        form(&[("name", "choir"), ("kind", "open")]),
+        cookie,
+    )
+    .await;
+    assert_eq!(taken.status(), 409);
+    let html = taken.text().await.unwrap();
+    assert!(
+        html.contains("That room name is taken.") && html.contains(r#"value="choir""#),
+        "{html}"
+    );
+
+    // Add bob by username; he reads it now.
+    let settings = "/rooms/Choir/settings";
+    let added = post_form(
+        &server,
+        settings,
+        form(&[("action", "add"), ("username", "bob")]),
+        cookie,
+    )
+    .await;
+    assert_eq!(added.status(), 200);
+    assert!(added.text().await.unwrap().contains("bob is a member now."));
+    assert_eq!(
+        get(&server, "/rooms/Choir", Some(&bob.cookie))
+            .await
+            .status(),
+        200
+    );
+
+    // An invite link, shown once on the page.
+    let invited = post_form(
+        &server,
+        settings,
+        form(&[("action", "invite"), ("expires", "1d"), ("max_uses", "3")]),
+        cookie,
+    )
+    .await;
+    let html = invited.text().await.unwrap();
+    let start = html.find("/invite/").expect("the page shows the link");
+    let code: String = html[start + 8..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let carol = signup(&server, "carol").await;
+    let joined = post_form(
+        &server,
+        &format!("/invite/{code}"),
+        String::new(),
+        Some(&carol.cookie),
+    )
+    .await;
+    assert_eq!(
+        (joined.status().as_u16(), location(&joined)),
+        (303, "/rooms/Choir")
+    );
+
+    // Only owners manage it; bob's attempt is refused and says so.
+    let refused = post_form(
+        &server,
+        settings,
+        form(&[("action", "remove"), ("username", "carol")]),
+        Some(&bob.cookie),
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    // The owner removes bob; his page of the room is now a room that does not exist.
+    let removed = post_form(
+        &server,
+        settings,
+        form(&[("action", "remove"), ("username", "bob")]),
+        cookie,
+    )
+    .await;
+    assert!(removed.text().await.unwrap().contains("bob was removed."));
+    assert_eq!(
+        get(&server, "/rooms/Choir", Some(&bob.cookie))
+            .await
+            .status(),
+        404
+    );
+
+    // Renamed and opened: the page moves with the name, and anyone may join.
+    let renamed = post_form(
+        &server,
+        settings,
+        form(&[
+            ("action", "update"),
+            ("name", "Big Choir"),
+            ("topic", ""),
+            ("kind", "open"),
+        ]),
+        cookie,
+    )
+    .await;
+    assert_eq!(
+        (renamed.status().as_u16(), location(&renamed)),
+        (303, "/rooms/Big%20Choir/settings")
+    );
+    assert_eq!(
+        get(&server, "/rooms/Big%20Choir", Some(&bob.cookie))
+            .await
+            .status(),
+        200
+    );
+    let nonsense = post_form(
+        &server,
+        "/rooms/Big%20Choir/settings",
+        form(&[("action", "explode")]),
+        cookie,
+    )
+    .await;
+    assert_eq!(nonsense.status(), 400);
+}

@@ -29,7 +29,9 @@ use crate::ratelimit::TokenBucket;
 use crate::rooms::RoomError;
 use crate::rooms::view::MessageView;
 use crate::rooms::writer::SendReply;
-use crate::store::{SessionKey, User};
+use crate::people::standing_in;
+use crate::rooms::sidebar_in;
+use crate::store::{SessionKey, StoreError, User};
 
 /// A ping is sent this often; a socket silent for `IDLE_LIMIT` is considered dead.
 const PING_EVERY: Duration = Duration::from_secs(30);
@@ -117,10 +119,10 @@ pub async fn serve_socket<S>(
     // The person's rooms and friends as they are now come first; events after them arrive
     // live, so a reconnecting page misses nothing of its sidebar.
     let close = match hello(&chat, &user).await {
-        Ok(frame) => match send(&mut ws, frame).await {
+        Ok((frame, friends)) => match send(&mut ws, frame).await {
             Ok(()) => {
                 if came_online {
-                    presence::announce(&chat, &user, true).await;
+                    presence::came_online(&chat, &user, &friends);
                 }
                 socket.run(&mut ws).await
             }
@@ -146,43 +148,32 @@ pub async fn serve_socket<S>(
         chat.hub.leave(room.id, conn);
     }
     if chat.hub.disconnect(session, user.id, conn) {
-        presence::announce(&chat, &user, false).await;
+        presence::went_offline(&chat, &user).await;
     }
 }
 
-/// The first frame of a socket: the person's rooms, friends and blocks.
-async fn hello(chat: &Arc<Chat>, user: &User) -> Result<Utf8Bytes, String> {
-    let rooms = chat
-        .rooms
-        .sidebar(user.id)
-        .await
-        .map_err(|e| e.to_string())?;
-    let friends = chat
-        .people
-        .friends(user.id)
-        .await
-        .map_err(|e| e.to_string())?;
-    let blocked_ids = chat
-        .people
-        .blocked(user.id)
-        .await
-        .map_err(|e| e.to_string())?;
-    let blocked: Vec<String> = friends_names(chat, &blocked_ids).await?;
-    let friends = presence::entries(chat, &friends);
-    Ok(hello_frame(&Hello {
+/// The first frame of a socket (the person's rooms, friends and blocks), and the ids of
+/// their friends, whom their coming online concerns.
+async fn hello(chat: &Arc<Chat>, user: &User) -> Result<(Utf8Bytes, Vec<u64>), String> {
+    // One snapshot, one trip to a blocking thread: a connect costs little more than before.
+    let store = Arc::clone(&chat.store);
+    let user_id = user.id;
+    let read = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+        let snapshot = store.snapshot()?;
+        Ok((sidebar_in(&snapshot, user_id)?, standing_in(&snapshot, user_id)?))
+    });
+    let (rooms, standing) = match read.await {
+        Ok(read) => read.map_err(|e| e.to_string())?,
+        Err(err) => return Err(err.to_string()),
+    };
+    let friends = presence::entries(chat, &standing.friends);
+    let frame = hello_frame(&Hello {
         user,
         rooms: &rooms,
         friends: &friends,
-        blocked: &blocked,
-    }))
-}
-
-/// The usernames of these accounts.
-async fn friends_names(chat: &Chat, ids: &[u64]) -> Result<Vec<String>, String> {
-    chat.people
-        .usernames(ids.to_vec())
-        .await
-        .map_err(|e| e.to_string())
+        blocked: &standing.blocked,
+    });
+    Ok((frame, standing.friend_ids()))
 }
 
 async fn send<S: AsyncRead + AsyncWrite + Unpin>(

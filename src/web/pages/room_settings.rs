@@ -325,9 +325,10 @@ pub async fn change(
             .revoke_invite(user.id, room, form.invite.clone())
             .await
             .map(|()| Notice::Done("The link was revoked.".into())),
-        _ => Err(RoomError::NotAllowed(
-            "That is not something this page does.",
-        )),
+        _ => {
+            let text = "That is not something this page does.";
+            return super::error_page(StatusCode::BAD_REQUEST, text);
+        }
     };
     let notice = match outcome {
         Ok(notice) => (StatusCode::OK, notice),
