@@ -25,12 +25,12 @@ use super::outbox::{Outbox, Outgoing, Work};
 use super::presence;
 use super::protocol::frames::{Hello, hello_frame, message_frame};
 use super::protocol::{ErrorCode, ErrorFrame, parse_client_frame};
+use crate::people::standing_in;
 use crate::ratelimit::TokenBucket;
 use crate::rooms::RoomError;
+use crate::rooms::sidebar_in;
 use crate::rooms::view::MessageView;
 use crate::rooms::writer::SendReply;
-use crate::people::standing_in;
-use crate::rooms::sidebar_in;
 use crate::store::{SessionKey, StoreError, User};
 
 /// A ping is sent this often; a socket silent for `IDLE_LIMIT` is considered dead.
@@ -160,7 +160,10 @@ async fn hello(chat: &Arc<Chat>, user: &User) -> Result<(Utf8Bytes, Vec<u64>), S
     let user_id = user.id;
     let read = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
         let snapshot = store.snapshot()?;
-        Ok((sidebar_in(&snapshot, user_id)?, standing_in(&snapshot, user_id)?))
+        Ok((
+            sidebar_in(&snapshot, user_id)?,
+            standing_in(&snapshot, user_id)?,
+        ))
     });
     let (rooms, standing) = match read.await {
         Ok(read) => read.map_err(|e| e.to_string())?,
