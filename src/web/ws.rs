@@ -16,7 +16,8 @@ use super::AppState;
 use super::security::{error_response, is_cross_origin, request_authority};
 use crate::chat::serve_socket;
 
-/// Largest message (and frame) a client may send: SPEC §8. Bigger ones close with 1009.
+/// Largest message (and frame) a client may send (`src/chat/PROTOCOL.md`); bigger ones close
+/// with 1009.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// Small buffers keep an idle socket cheap; they grow only while a socket is busy. Chat

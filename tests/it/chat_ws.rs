@@ -1,4 +1,4 @@
-//! Live chat over real WebSockets: the SPEC §5 contract.
+//! Live chat over real WebSockets: the contract of src/chat/PROTOCOL.md.
 
 use std::time::Duration;
 
