@@ -4,9 +4,11 @@
 //! API, and drives real WebSocket clients through bounded scenarios on 127.0.0.1.
 
 mod client;
+mod cpu;
 mod crowd;
 mod scenarios;
 mod stats;
+mod steady;
 mod target;
 
 use std::fmt::Write as _;
@@ -21,6 +23,7 @@ pub enum Scenario {
     Connections,
     Fanout,
     Throughput,
+    Steady,
     Login,
     Durability,
 }
@@ -36,7 +39,7 @@ pub struct BenchArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "connections,fanout,throughput,login,durability"
+        default_value = "connections,fanout,throughput,steady,login,durability"
     )]
     pub scenarios: Vec<Scenario>,
     /// Print one JSON object per result row instead of a table.
@@ -76,6 +79,19 @@ pub struct BenchArgs {
     /// Accounts the sockets of a scenario share (each sign-up costs a password hash).
     #[arg(long, default_value_t = 50)]
     pub users: usize,
+    /// Rooms in `steady`.
+    #[arg(long, default_value_t = 10)]
+    pub steady_rooms: usize,
+    /// Members per room in `steady`.
+    #[arg(long, default_value_t = 20)]
+    pub steady_members: usize,
+    /// Messages per second each member of `steady` sends.
+    #[arg(long, default_value_t = 10)]
+    pub steady_rate: u32,
+    /// Pin the server to this CPU (0, 1, …) and keep the load generator off it, so CPU
+    /// figures compare across machines.
+    #[arg(long)]
+    pub pin_server: Option<usize>,
 }
 
 /// The sizes a run uses, after `--quick`.
@@ -91,6 +107,10 @@ pub struct BenchSettings {
     pub logins: usize,
     pub login_concurrency: usize,
     pub users: usize,
+    pub steady_rooms: usize,
+    pub steady_members: usize,
+    pub steady_rate: u32,
+    pub pin_server: Option<usize>,
 }
 
 impl BenchArgs {
@@ -107,6 +127,10 @@ impl BenchArgs {
                 logins: 10,
                 login_concurrency: 5,
                 users: 5,
+                steady_rooms: 2,
+                steady_members: 5,
+                steady_rate: 5,
+                pin_server: self.pin_server,
             };
         }
         BenchSettings {
@@ -120,6 +144,10 @@ impl BenchArgs {
             logins: self.logins,
             login_concurrency: self.login_concurrency.max(1),
             users: self.users.max(1),
+            steady_rooms: self.steady_rooms.max(1),
+            steady_members: self.steady_members.max(1),
+            steady_rate: self.steady_rate.max(1),
+            pin_server: self.pin_server,
         }
     }
 }
@@ -157,9 +185,23 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             "confab bench: the open-files limit is {files}; {needed} would be needed for the largest scenario"
         );
     }
+    if let Some(cpu) = settings.pin_server {
+        if args.url.is_some() {
+            anyhow::bail!("--pin-server pins a server this benchmark starts; it cannot with --url");
+        }
+        let cpus = cpu::online_cpus();
+        if cpu >= cpus {
+            anyhow::bail!(
+                "--pin-server {cpu}: this machine has CPUs 0 to {}",
+                cpus - 1
+            );
+        }
+        cpu::keep_this_process_off(cpu)
+            .map_err(|err| anyhow::anyhow!("--pin-server {cpu}: {err}"))?;
+    }
     let mut target = match &args.url {
         Some(url) => Target::external(url)?,
-        None => Target::spawn().await?,
+        None => Target::spawn(settings.pin_server).await?,
     };
     if !args.json {
         println!("{:<12} {:<52} result", "scenario", "setting");
@@ -184,6 +226,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::Connections => scenarios::connections(&target, &settings).await,
             Scenario::Fanout => scenarios::fanout(&target, &settings).await,
             Scenario::Throughput => scenarios::throughput(&target, &settings).await,
+            Scenario::Steady => steady::steady(&target, &settings).await,
             Scenario::Login => scenarios::login(&target, &settings).await,
             Scenario::Durability => scenarios::durability(&mut target, &settings).await,
         };

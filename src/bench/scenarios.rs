@@ -1,4 +1,5 @@
-//! The five scenarios. Each returns table rows; every loop is bounded in count and time.
+//! The saturation scenarios (connections, fan-out, throughput, sign-ins, durability; `steady` is
+//! in its own file). Each returns table rows; every loop is bounded in count and time.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -9,6 +9,8 @@ use anyhow::{Context, bail};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use super::cpu::{CpuTimes, cpu_times};
+
 /// Limits for a benchmark run: high enough that the load generator, all on 127.0.0.1, is not
 /// throttled. Raised through flags, like any operator would.
 const RAISED_LIMITS: &[&str] = &[
@@ -30,18 +32,22 @@ pub struct Target {
     child: Option<Child>,
     data: Option<tempfile::TempDir>,
     port: u16,
+    /// The CPU a spawned server is pinned to.
+    pin: Option<usize>,
 }
 
 impl Target {
-    /// Starts `confab serve` (this same binary) with a fresh data folder.
-    pub async fn spawn() -> anyhow::Result<Target> {
+    /// Starts `confab serve` (this same binary) with a fresh data folder, pinned to CPU `pin`
+    /// when given.
+    pub async fn spawn(pin: Option<usize>) -> anyhow::Result<Target> {
         let data = tempfile::TempDir::new().context("cannot create a temporary data folder")?;
-        let (child, base, port) = start(&data.path().to_path_buf(), None).await?;
+        let (child, base, port) = start(&data.path().to_path_buf(), None, pin).await?;
         Ok(Target {
             base,
             child: Some(child),
             data: Some(data),
             port,
+            pin,
         })
     }
 
@@ -61,6 +67,7 @@ impl Target {
             child: None,
             data: None,
             port,
+            pin: None,
         })
     }
 
@@ -83,6 +90,12 @@ impl Target {
         move || rss_of(pid?)
     }
 
+    /// Reads the server's CPU times on demand (spawned servers only).
+    pub fn cpu_reader(&self) -> impl Fn() -> Option<CpuTimes> + Send + 'static {
+        let pid = self.child.as_ref().and_then(Child::id);
+        move || cpu_times(pid?)
+    }
+
     /// Kills the server without warning (SIGKILL), as a crash or power cut would.
     pub async fn kill(&mut self) -> anyhow::Result<()> {
         if let Some(child) = self.child.as_mut() {
@@ -97,7 +110,7 @@ impl Target {
             .data
             .as_ref()
             .context("only a spawned server can restart")?;
-        let (child, _, _) = start(&data.path().to_path_buf(), Some(self.port)).await?;
+        let (child, _, _) = start(&data.path().to_path_buf(), Some(self.port), self.pin).await?;
         self.child = Some(child);
         Ok(())
     }
@@ -123,19 +136,30 @@ fn rss_of(pid: u32) -> Option<u64> {
         .map(|kib| kib * 1024)
 }
 
-async fn start(data: &PathBuf, port: Option<u16>) -> anyhow::Result<(Child, String, u16)> {
+async fn start(
+    data: &PathBuf,
+    port: Option<u16>,
+    pin: Option<usize>,
+) -> anyhow::Result<(Child, String, u16)> {
     let exe = std::env::current_exe().context("cannot find this program's own binary")?;
     let listen = format!("127.0.0.1:{}", port.unwrap_or(0));
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .args(["serve", "--listen", &listen, "--data"])
         .arg(data)
         .args(RAISED_LIMITS)
         .env("CONFAB_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .context("cannot start confab serve")?;
+        .kill_on_drop(true);
+    if let Some(cpu) = pin {
+        // SAFETY: between fork and exec only `sched_setaffinity` runs (no allocation, no
+        // locks); every thread the server then starts inherits the mask.
+        unsafe {
+            command.pre_exec(move || super::cpu::pin_current_thread(cpu));
+        }
+    }
+    let mut child = command.spawn().context("cannot start confab serve")?;
     let stdout = child.stdout.take().context("no stdout")?;
     let mut lines = BufReader::new(stdout).lines();
     let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())

@@ -1,0 +1,158 @@
+//! `steady`: the load of a busy community rather than a saturated server. R rooms of K
+//! members, everyone sending at a fixed rate, and what that costs the server: its CPU over
+//! the run (user and system, all threads; the writer thread on its own), per 10,000
+//! deliveries a second and per 1,000 stored messages a second, and the microseconds of CPU
+//! behind each delivery and each stored message. With `--pin-server` the server has one core
+//! to itself, so the percentages compare across machines.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::crowd::{Crowd, accounts, send_steadily};
+use super::stats::Latencies;
+use super::target::Target;
+use super::{BenchSettings, Row};
+
+/// The costs of a run, from the server's CPU time and what it carried.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Costs {
+    /// Of one core, over the run.
+    pub cpu_percent: f64,
+    pub writer_cpu_percent: f64,
+    pub cpu_percent_per_10k_deliveries_per_s: f64,
+    pub cpu_percent_per_1k_messages_per_s: f64,
+    /// All the server's CPU time divided by the deliveries.
+    pub us_per_delivery: f64,
+    /// The writer thread's CPU time divided by the messages stored.
+    pub writer_us_per_message: f64,
+}
+
+impl Costs {
+    pub fn of(
+        cpu: Duration,
+        writer: Duration,
+        elapsed: Duration,
+        delivered: u64,
+        stored: u64,
+    ) -> Costs {
+        let seconds = elapsed.as_secs_f64().max(f64::EPSILON);
+        let cpu_percent = cpu.as_secs_f64() / seconds * 100.0;
+        let deliveries_per_s = delivered as f64 / seconds;
+        let messages_per_s = stored as f64 / seconds;
+        let per = |total: Duration, count: u64| total.as_secs_f64() * 1e6 / count.max(1) as f64;
+        Costs {
+            cpu_percent,
+            writer_cpu_percent: writer.as_secs_f64() / seconds * 100.0,
+            cpu_percent_per_10k_deliveries_per_s: cpu_percent
+                / (deliveries_per_s / 10_000.0).max(f64::EPSILON),
+            cpu_percent_per_1k_messages_per_s: cpu_percent
+                / (messages_per_s / 1_000.0).max(f64::EPSILON),
+            us_per_delivery: per(cpu, delivered),
+            writer_us_per_message: per(writer, stored),
+        }
+    }
+}
+
+pub async fn steady(target: &Target, settings: &BenchSettings) -> anyhow::Result<Vec<Row>> {
+    let addr = target.addr();
+    let (rooms, members, rate) = (
+        settings.steady_rooms,
+        settings.steady_members,
+        settings.steady_rate,
+    );
+    let cookies = accounts(&addr, "steady", settings.users).await?;
+    let layout: Vec<usize> = (0..rooms * members).map(|i| i / members).collect();
+    let mut crowd = Crowd::join(&addr, &cookies, &layout, "steady-", false).await?;
+    // Joining is over; let the server settle before the clock starts.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let read_cpu = target.cpu_reader();
+
+    let before = read_cpu();
+    let started = Instant::now();
+    let epoch = crowd.epoch;
+    let sent = send_steadily(
+        &mut crowd.members,
+        rate as f64,
+        Duration::from_secs(settings.seconds),
+        epoch,
+    )
+    .await;
+    let expected = sent * members as u64;
+    let delivered = crowd.wait_for(expected, Duration::from_secs(10)).await;
+    let elapsed = started.elapsed();
+    let after = read_cpu();
+
+    let mut latencies = Latencies::default();
+    for received in crowd.finish().await {
+        latencies.merge(received.latencies);
+    }
+    let s = latencies.summary();
+    let setting = format!(
+        "{rooms} rooms × {members} members, {rate} msg/s each, {} s{}",
+        settings.seconds,
+        if settings.pin_server.is_some() {
+            ", server pinned"
+        } else {
+            ""
+        }
+    );
+    let carried = format!(
+        "{:.0} messages/s, {:.0} deliveries/s; p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms; delivered {delivered}/{expected}",
+        sent as f64 / elapsed.as_secs_f64(),
+        delivered as f64 / elapsed.as_secs_f64(),
+        s.p50_ms,
+        s.p99_ms,
+        s.max_ms
+    );
+    let mut data = json!({"rooms": rooms, "members": members, "rate": rate, "seconds": settings.seconds,
+        "pinned_cpu": settings.pin_server, "messages": sent, "delivered": delivered, "expected": expected,
+        "elapsed_s": elapsed.as_secs_f64(), "latency": s});
+    let result = match (before, after) {
+        (Some(before), Some(after)) => {
+            let used = after.since(before);
+            let costs = Costs::of(used.process, used.writer, elapsed, delivered, sent);
+            data["costs"] = json!(costs);
+            format!(
+                "{carried}; server CPU {:.1}% of a core ({:.1}% per 10k deliveries/s, {:.1}% per 1k messages/s): {:.1} µs per delivery; writer {:.1}% ({:.0} µs per message)",
+                costs.cpu_percent,
+                costs.cpu_percent_per_10k_deliveries_per_s,
+                costs.cpu_percent_per_1k_messages_per_s,
+                costs.us_per_delivery,
+                costs.writer_cpu_percent,
+                costs.writer_us_per_message
+            )
+        }
+        // A server at --url: its CPU is not ours to read.
+        _ => carried,
+    };
+    Ok(vec![Row::new("steady", setting, result, data)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn costs_divide_cpu_time_by_what_was_carried() {
+        // Half a core for 10 s, 400,000 deliveries of 20,000 messages; the writer a tenth.
+        let costs = Costs::of(
+            Duration::from_secs(5),
+            Duration::from_secs(1),
+            Duration::from_secs(10),
+            400_000,
+            20_000,
+        );
+        assert!((costs.cpu_percent - 50.0).abs() < 1e-9);
+        assert!((costs.writer_cpu_percent - 10.0).abs() < 1e-9);
+        assert!(
+            (costs.cpu_percent_per_10k_deliveries_per_s - 12.5).abs() < 1e-9,
+            "{costs:?}"
+        );
+        assert!((costs.cpu_percent_per_1k_messages_per_s - 25.0).abs() < 1e-9);
+        assert!((costs.us_per_delivery - 12.5).abs() < 1e-9);
+        assert!((costs.writer_us_per_message - 50.0).abs() < 1e-9);
+        let idle = Costs::of(Duration::ZERO, Duration::ZERO, Duration::from_secs(1), 0, 0);
+        assert_eq!(idle.us_per_delivery, 0.0);
+    }
+}
