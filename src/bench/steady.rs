@@ -1,9 +1,10 @@
-//! `steady`: the load of a busy community rather than a saturated server. R rooms of K
-//! members, everyone sending at a fixed rate, and what that costs the server: its CPU over
-//! the run (user and system, all threads; the writer thread on its own), per 10,000
-//! deliveries a second and per 1,000 stored messages a second, and the microseconds of CPU
-//! behind each delivery and each stored message. With `--pin-server` the server has one core
-//! to itself, so the percentages compare across machines.
+//! `steady`: the load of a busy community rather than a saturated server. R rooms of K members,
+//! everyone sending at a fixed rate, and what that costs the server: its CPU over the run (user
+//! and system, all threads; the writer thread on its own), per 10,000 deliveries a second and
+//! per 1,000 stored messages a second, the microseconds of CPU behind each delivery and each
+//! stored message, and how many messages each durable commit carried (the server's own count,
+//! asked over its control socket). With `--pin-server` the server has one core to itself, so
+//! the percentages compare across machines.
 
 use std::time::{Duration, Instant};
 
@@ -68,6 +69,7 @@ pub async fn steady(target: &Target, settings: &BenchSettings) -> anyhow::Result
     tokio::time::sleep(Duration::from_millis(500)).await;
     let read_cpu = target.cpu_reader();
 
+    let commits_before = target.durable_commits().await;
     let before = read_cpu();
     let started = Instant::now();
     let epoch = crowd.epoch;
@@ -82,6 +84,10 @@ pub async fn steady(target: &Target, settings: &BenchSettings) -> anyhow::Result
     let delivered = crowd.wait_for(expected, Duration::from_secs(10)).await;
     let elapsed = started.elapsed();
     let after = read_cpu();
+    let commits = match (commits_before, target.durable_commits().await) {
+        (Some(before), Some(after)) => Some(after.saturating_sub(before)),
+        _ => None,
+    };
 
     let mut latencies = Latencies::default();
     for received in crowd.finish().await {
@@ -113,8 +119,17 @@ pub async fn steady(target: &Target, settings: &BenchSettings) -> anyhow::Result
             let used = after.since(before);
             let costs = Costs::of(used.process, used.writer, elapsed, delivered, sent);
             data["costs"] = json!(costs);
+            let batches = match commits {
+                Some(commits) => {
+                    let per_commit = sent as f64 / commits.max(1) as f64;
+                    data["durable_commits"] = json!(commits);
+                    data["messages_per_commit"] = json!(per_commit);
+                    format!(", {commits} commits of {per_commit:.1} messages")
+                }
+                None => String::new(),
+            };
             format!(
-                "{carried}; server CPU {:.1}% of a core ({:.1}% per 10k deliveries/s, {:.1}% per 1k messages/s): {:.1} µs per delivery; writer {:.1}% ({:.0} µs per message)",
+                "{carried}; server CPU {:.1}% of a core ({:.1}% per 10k deliveries/s, {:.1}% per 1k messages/s): {:.1} µs per delivery; writer {:.1}% ({:.0} µs per message{batches})",
                 costs.cpu_percent,
                 costs.cpu_percent_per_10k_deliveries_per_s,
                 costs.cpu_percent_per_1k_messages_per_s,

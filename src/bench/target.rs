@@ -96,6 +96,18 @@ impl Target {
         move || cpu_times(pid?)
     }
 
+    /// Durable commits the spawned server has made so far, asked over its control socket
+    /// (None for a server at `--url`, or when it does not answer).
+    pub async fn durable_commits(&self) -> Option<u64> {
+        let data = self.data.as_ref()?;
+        let request = crate::operator::actions::AdminRequest::Stats;
+        let reply = crate::operator::control::request(data.path(), &request)
+            .await
+            .ok()?;
+        let stats: serde_json::Value = serde_json::from_str(&reply.output).ok()?;
+        stats["durable_commits"].as_u64()
+    }
+
     /// Kills the server without warning (SIGKILL), as a crash or power cut would.
     pub async fn kill(&mut self) -> anyhow::Result<()> {
         if let Some(child) = self.child.as_mut() {

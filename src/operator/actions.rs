@@ -16,12 +16,26 @@ use crate::store::{Store, User};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum AdminRequest {
-    UserAdd { name: String, password: String },
+    UserAdd {
+        name: String,
+        password: String,
+    },
     UserList,
-    UserResetPassword { name: String, password: String },
-    UserDisable { name: String },
-    UserEnable { name: String },
-    Backup { path: PathBuf },
+    UserResetPassword {
+        name: String,
+        password: String,
+    },
+    UserDisable {
+        name: String,
+    },
+    UserEnable {
+        name: String,
+    },
+    Backup {
+        path: PathBuf,
+    },
+    /// Counters of the running server, as JSON (`{"durable_commits": N}`), for `confab bench`.
+    Stats,
 }
 
 /// What the command printed, and whether it succeeded.
@@ -61,6 +75,9 @@ pub async fn execute(
         }
     };
     match request {
+        AdminRequest::Stats => AdminReply::ok(
+            serde_json::json!({"durable_commits": store.durable_commits()}).to_string(),
+        ),
         AdminRequest::UserAdd { name, password } => {
             match auth.create_user(&name, &password).await {
                 Ok(user) => {

@@ -24,7 +24,7 @@ mod tx;
 mod users;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -67,6 +67,9 @@ pub struct Store {
     faults: Option<FaultSwitch>,
     /// When the last reopen was tried, so an unhealthy store is not reopened in a tight loop.
     last_reopen: Mutex<Option<Instant>>,
+    /// Write transactions committed with `Durability::Immediate` since the store opened: with
+    /// the messages stored, what `confab bench` divides to tell how full commits are.
+    durable_commits: AtomicU64,
 }
 
 impl Store {
@@ -88,6 +91,7 @@ impl Store {
             path,
             db: RwLock::new(Some(Arc::new(db))),
             healthy: AtomicBool::new(true),
+            durable_commits: AtomicU64::new(0),
             faults,
             last_reopen: Mutex::new(None),
         })
@@ -212,7 +216,15 @@ impl Store {
         txn.set_quick_repair(true);
         let value = f(&txn)?;
         txn.commit().inspect_err(|_| self.mark_failed())?;
+        if matches!(durability, Durability::Immediate) {
+            self.durable_commits.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(value)
+    }
+
+    /// Durable commits since the store opened.
+    pub fn durable_commits(&self) -> u64 {
+        self.durable_commits.load(Ordering::Relaxed)
     }
 
     fn mark_failed(&self) {

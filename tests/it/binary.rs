@@ -330,3 +330,28 @@ async fn admin_commands_on_a_missing_data_folder_say_so() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--data"));
 }
+
+#[tokio::test]
+async fn the_control_socket_counts_durable_commits_for_the_benchmark() {
+    use confab::operator::actions::AdminRequest;
+    use confab::operator::control::request;
+    let dir = TempDir::new().unwrap();
+    let server = Binary::start(dir.path(), &[]).await;
+    let commits = || async {
+        let reply = request(dir.path(), &AdminRequest::Stats).await.unwrap();
+        assert!(reply.ok, "{}", reply.output);
+        let stats: Value = serde_json::from_str(&reply.output).unwrap();
+        stats["durable_commits"].as_u64().unwrap()
+    };
+    let before = commits().await;
+    let alice = signup(&server, "alice").await;
+    let mut chat = connect(&server, &alice).await;
+    chat.join("counted").await;
+    chat.say("counted", "one").await;
+    let after = commits().await;
+    assert!(
+        after >= before + 3,
+        "sign-up, join and message each commit: {before} → {after}"
+    );
+    server.terminate().await;
+}
