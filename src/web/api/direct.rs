@@ -102,11 +102,7 @@ impl DirectApi {
     ) -> Result<MessagesResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
         let user_id = session.user.id;
-        // Addressed by id, so any kind of room would do: this door shows direct rooms only.
-        let summary = state.rooms.summary(user_id, RoomRef::Id(id.0)).await?;
-        if summary.kind != "direct" {
-            return Err(crate::rooms::RoomError::NotFound.into());
-        }
+        direct_room(&state, user_id, id.0).await?;
         history_page(
             &state,
             user_id,
@@ -128,14 +124,21 @@ impl DirectApi {
     ) -> Result<HiddenResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
         let user_id = session.user.id;
-        let summary = state.rooms.summary(user_id, RoomRef::Id(id.0)).await?;
-        if summary.kind != "direct" {
-            return Err(crate::rooms::RoomError::NotFound.into());
-        }
+        direct_room(&state, user_id, id.0).await?;
         state
             .rooms
             .remove_member(user_id, RoomRef::Id(id.0), session.user.username)
             .await?;
         Ok(HiddenResponse::Done)
     }
+}
+
+/// Checks that `id` is a direct room `user_id` may see. Addressed by id, any kind of room
+/// would be found: these doors serve direct rooms only, and answer for others as for none.
+async fn direct_room(state: &AppState, user_id: u64, id: u64) -> Result<(), ApiError> {
+    let summary = state.rooms.summary(user_id, RoomRef::Id(id)).await?;
+    if summary.kind != "direct" {
+        return Err(crate::rooms::RoomError::NotFound.into());
+    }
+    Ok(())
 }
