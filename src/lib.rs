@@ -8,9 +8,9 @@
 //! - [`rooms`] decides who may do what with a room (open, private, direct) and is the only way
 //!   in to a room's data, for every door.
 //! - [`auth`] signs people up and in, hashes passwords, keeps sessions and rate limits.
-//! - [`chat`] is live chat. A message goes socket (`chat::connection`) → group-commit writer
-//!   (`chat::writer`, one transaction per batch) → `Hub::publish` (encoded once, queued on
-//!   every subscriber's outbox) → each socket's task writes it out. Nothing is sent before its
+//! - [`chat`] is live chat. A message goes socket (`chat::socket`) → group-commit writer
+//!   (`rooms::writer`, one transaction per batch) → the hub (encoded once, queued on every
+//!   subscriber's outbox) → each socket's task writes it out. Nothing is sent before its
 //!   transaction commits.
 //! - [`web`] is HTTP: pages, the JSON API, the WebSocket upgrade, assets, security headers.
 //! - [`tls`] gets certificates (ACME or files) and terminates TLS.
