@@ -3,7 +3,8 @@
 //! It takes every change waiting in its queue, applies them in one transaction, and only after
 //! that transaction has committed publishes them, in order, through the [`Fanout`]. While a
 //! commit's fsync is in progress new changes pile up and go into the next batch, so durability
-//! costs one fsync per batch, not per message. A failed commit acknowledges nothing: every
+//! costs one fsync per batch, not per message; under a steady stream the writer also waits out
+//! a short cadence window so batches do not shrink to one message each. A failed commit acknowledges nothing: every
 //! change of the batch is refused with a storage error.
 //!
 //! One thread in commit order is also what makes a removal take effect at once: the removed
@@ -11,6 +12,7 @@
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use redb::Durability;
 use tokio::sync::{mpsc, oneshot};
@@ -24,6 +26,12 @@ use crate::store::{Store, StoreError};
 
 /// Most changes in one transaction.
 const MAX_BATCH: usize = 4096;
+/// Under a steady stream of changes, a commit starts no sooner than this after the one before
+/// it started. A durable commit costs the same for one message as for fifty, so at an everyday
+/// rate (a message every half millisecond) the writer collects for the rest of this window
+/// instead of committing each message alone; a change after a quiet spell, or behind a commit
+/// that took longer than this, is committed at once.
+const CADENCE: Duration = Duration::from_millis(2);
 /// Changes waiting for the writer before submitters wait too (backpressure).
 const QUEUE: usize = 16 * 1024;
 
@@ -107,6 +115,7 @@ impl Writer {
 fn run(mut rx: mpsc::Receiver<Message>, store: &Store, fanout: &dyn Fanout, clock: SharedClock) {
     let mut batch: Vec<Job> = Vec::new();
     let mut stopping = false;
+    let mut last_start: Option<Instant> = None;
     while !stopping {
         let Some(first) = rx.blocking_recv() else {
             break;
@@ -115,14 +124,17 @@ fn run(mut rx: mpsc::Receiver<Message>, store: &Store, fanout: &dyn Fanout, cloc
             Message::Job(job) => batch.push(job),
             Message::Stop => stopping = true,
         }
-        while !stopping && batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(Message::Job(job)) => batch.push(job),
-                Ok(Message::Stop) => stopping = true,
-                Err(_) => break,
-            }
+        if !stopping {
+            stopping = take_waiting(&mut rx, &mut batch);
+        }
+        if !stopping
+            && let Some(pause) = pause_before_commit(last_start, batch.len(), Instant::now())
+        {
+            std::thread::sleep(pause);
+            stopping = take_waiting(&mut rx, &mut batch);
         }
         if !batch.is_empty() {
+            last_start = Some(Instant::now());
             commit(&mut batch, store, fanout, clock.now_ms());
         }
     }
@@ -133,6 +145,30 @@ fn run(mut rx: mpsc::Receiver<Message>, store: &Store, fanout: &dyn Fanout, cloc
             answer(job, Err(RoomError::ShuttingDown), fanout);
         }
     }
+}
+
+/// How much longer to collect before committing: the rest of the [`CADENCE`] window when the
+/// last commit started within it and the batch has room, else nothing.
+fn pause_before_commit(
+    last_start: Option<Instant>,
+    batched: usize,
+    now: Instant,
+) -> Option<Duration> {
+    let due = last_start? + CADENCE;
+    (batched < MAX_BATCH && now < due).then(|| due - now)
+}
+
+/// Moves whatever waits in the queue into the batch, up to [`MAX_BATCH`]; true if it met the
+/// stop.
+fn take_waiting(rx: &mut mpsc::Receiver<Message>, batch: &mut Vec<Job>) -> bool {
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(Message::Job(job)) => batch.push(job),
+            Ok(Message::Stop) => return true,
+            Err(_) => break,
+        }
+    }
+    false
 }
 
 fn commit(batch: &mut Vec<Job>, store: &Store, fanout: &dyn Fanout, now_ms: u64) {
@@ -186,5 +222,30 @@ fn answer(job: Job, applied: Applied, fanout: &dyn Fanout) {
             Ok(_) => {}
             Err(error) => sender.refused(error, client_id),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_after_a_quiet_spell_is_committed_at_once() {
+        let now = Instant::now();
+        assert_eq!(pause_before_commit(None, 1, now), None);
+        assert_eq!(pause_before_commit(Some(now - CADENCE * 2), 1, now), None);
+    }
+
+    #[test]
+    fn a_change_right_behind_a_commit_waits_out_the_window() {
+        let started = Instant::now();
+        let pause = pause_before_commit(Some(started), 1, started + CADENCE / 4);
+        assert_eq!(pause, Some(CADENCE - CADENCE / 4));
+    }
+
+    #[test]
+    fn a_full_batch_is_committed_at_once() {
+        let started = Instant::now();
+        assert_eq!(pause_before_commit(Some(started), MAX_BATCH, started), None);
     }
 }
