@@ -167,13 +167,14 @@ impl Auth {
         let Some(key) = token_key(token) else {
             return Ok(None);
         };
-        let found = blocking(&self.store, move |s| {
-            let Some(record) = s.session(key)? else {
+        // A read, on this thread: it waits for no fsync, and a trip to the blocking pool would
+        // cost every request and every socket's connect more than the read itself.
+        let found = (|| {
+            let Some(record) = self.store.session(key)? else {
                 return Ok(None);
             };
-            Ok(s.user(record.user_id)?.map(|user| (record, user)))
-        })
-        .await?;
+            Ok::<_, StoreError>(self.store.user(record.user_id)?.map(|user| (record, user)))
+        })()?;
         let Some((record, user)) = found else {
             return Ok(None);
         };

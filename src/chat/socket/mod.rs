@@ -118,7 +118,7 @@ pub async fn serve_socket<S>(
 
     // The person's rooms and friends as they are now come first; events after them arrive
     // live, so a reconnecting page misses nothing of its sidebar.
-    let close = match hello(&chat, &user).await {
+    let close = match hello(&chat, &user) {
         Ok((frame, friends)) => match send(&mut ws, frame).await {
             Ok(()) => {
                 if came_online {
@@ -154,21 +154,17 @@ pub async fn serve_socket<S>(
 
 /// The first frame of a socket (the person's rooms, friends and blocks), and the ids of
 /// their friends, whom their coming online concerns.
-async fn hello(chat: &Arc<Chat>, user: &User) -> Result<(Utf8Bytes, Vec<u64>), String> {
-    // One snapshot, one trip to a blocking thread: a connect costs little more than before.
-    let store = Arc::clone(&chat.store);
-    let user_id = user.id;
-    let read = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
-        let snapshot = store.snapshot()?;
+fn hello(chat: &Chat, user: &User) -> Result<(Utf8Bytes, Vec<u64>), String> {
+    // One snapshot, read on this thread: reads wait for no fsync, and a trip to the blocking
+    // pool would cost a connect more than the read.
+    let read = || -> Result<_, StoreError> {
+        let snapshot = chat.store.snapshot()?;
         Ok((
-            sidebar_in(&snapshot, user_id)?,
-            standing_in(&snapshot, user_id)?,
+            sidebar_in(&snapshot, user.id)?,
+            standing_in(&snapshot, user.id)?,
         ))
-    });
-    let (rooms, standing) = match read.await {
-        Ok(read) => read.map_err(|e| e.to_string())?,
-        Err(err) => return Err(err.to_string()),
     };
+    let (rooms, standing) = read().map_err(|e| e.to_string())?;
     let friends = presence::entries(chat, &standing.friends);
     let frame = hello_frame(&Hello {
         user,
