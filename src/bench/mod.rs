@@ -6,6 +6,7 @@
 mod client;
 mod cpu;
 mod crowd;
+mod floor;
 mod scenarios;
 mod stats;
 mod steady;
@@ -26,6 +27,7 @@ pub enum Scenario {
     Steady,
     Login,
     Durability,
+    Floor,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -39,7 +41,7 @@ pub struct BenchArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "connections,fanout,throughput,steady,login,durability"
+        default_value = "connections,fanout,throughput,steady,login,durability,floor"
     )]
     pub scenarios: Vec<Scenario>,
     /// Print one JSON object per result row instead of a table.
@@ -111,6 +113,8 @@ pub struct BenchSettings {
     pub steady_members: usize,
     pub steady_rate: u32,
     pub pin_server: Option<usize>,
+    pub floor_syncs: usize,
+    pub floor_sends: usize,
 }
 
 impl BenchArgs {
@@ -131,6 +135,8 @@ impl BenchArgs {
                 steady_members: 5,
                 steady_rate: 5,
                 pin_server: self.pin_server,
+                floor_syncs: 50,
+                floor_sends: 200,
             };
         }
         BenchSettings {
@@ -148,6 +154,8 @@ impl BenchArgs {
             steady_members: self.steady_members.max(1),
             steady_rate: self.steady_rate.max(1),
             pin_server: self.pin_server,
+            floor_syncs: 2000,
+            floor_sends: 5000,
         }
     }
 }
@@ -229,6 +237,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::Steady => steady::steady(&target, &settings).await,
             Scenario::Login => scenarios::login(&target, &settings).await,
             Scenario::Durability => scenarios::durability(&mut target, &settings).await,
+            Scenario::Floor => floor::floor(&settings).await,
         };
         match rows {
             Ok(rows) => rows.iter().for_each(|row| print(row, args.json)),
