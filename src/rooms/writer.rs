@@ -1,7 +1,8 @@
 //! The group-commit writer: one thread that owns every room change (messages, memberships).
 //!
 //! It takes every change waiting in its queue, applies them in one transaction, and only after
-//! that transaction has committed publishes them, in order, through the [`Fanout`]. While a
+//! that transaction is durable (by the store's message journal or a durable commit, see
+//! [`Store::transact_batch`]) publishes them, in order, through the [`Fanout`]. While a
 //! commit's fsync is in progress new changes pile up and go into the next batch, so durability
 //! costs one fsync per batch, not per message; under a steady stream the writer also waits out
 //! a short cadence window so batches do not shrink to one message each. A failed commit acknowledges nothing: every
@@ -14,7 +15,6 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use redb::Durability;
 use tokio::sync::{mpsc, oneshot};
 
 use super::RoomError;
@@ -145,6 +145,10 @@ fn run(mut rx: mpsc::Receiver<Message>, store: &Store, fanout: &dyn Fanout, cloc
             answer(job, Err(RoomError::ShuttingDown), fanout);
         }
     }
+    // Leave the database holding everything, so the next start has no journal to replay.
+    if let Err(err) = store.checkpoint() {
+        tracing::warn!(error = %err, "cannot fold the message journal into the database at shutdown");
+    }
 }
 
 /// How much longer to collect before committing: the rest of the [`CADENCE`] window when the
@@ -172,7 +176,7 @@ fn take_waiting(rx: &mut mpsc::Receiver<Message>, batch: &mut Vec<Job>) -> bool 
 }
 
 fn commit(batch: &mut Vec<Job>, store: &Store, fanout: &dyn Fanout, now_ms: u64) {
-    let applied = store.transact(Durability::Immediate, now_ms, |tx| {
+    let applied = store.transact_batch(now_ms, |tx| {
         let mut changes = Batch::new(tx);
         batch
             .iter()

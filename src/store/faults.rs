@@ -41,7 +41,7 @@ impl FaultSwitch {
         self.0.store(fault as u8, Ordering::SeqCst);
     }
 
-    fn get(&self) -> Fault {
+    pub(super) fn get(&self) -> Fault {
         match self.0.load(Ordering::SeqCst) {
             1 => Fault::WriteError,
             2 => Fault::DiskFull,

@@ -44,6 +44,7 @@ impl Tx<'_> {
 
     /// Adds or replaces an invite.
     pub fn put_invite(&self, key: InviteKey, invite: &InviteRecord) -> Result<(), StoreError> {
+        self.wrote_more();
         self.txn
             .open_table(tables::INVITES)?
             .insert(key, serde_json::to_vec(invite)?.as_slice())?;

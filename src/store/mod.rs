@@ -1,5 +1,7 @@
 //! Storage: one redb file, `confab.redb`, holding accounts, sessions, rooms, memberships and
-//! messages. `DATA_MODEL.md` beside this file describes every table and record.
+//! messages, and beside it the message journal, `confab.journal`, which makes batches of new
+//! messages durable more cheaply than a durable redb commit (see [`journal`]). `DATA_MODEL.md`
+//! beside this file describes every table and record.
 //!
 //! Account and session functions each open one transaction, do their work and commit. Room
 //! changes run in a [`Tx`] (one write transaction for a whole batch of them) and reads that
@@ -13,6 +15,7 @@ pub mod faults;
 mod folder;
 mod history;
 mod invites;
+mod journal;
 mod migrate;
 mod people;
 mod record;
@@ -37,6 +40,8 @@ pub use folder::{create_data_dir, open_data_folder};
 use faults::FaultyBackend;
 pub use history::{HistoryQuery, Page, StoredMessage};
 pub use invites::{InviteKey, InviteRecord};
+pub use journal::JOURNAL_FILE;
+use journal::{Journal, JournalEntry};
 pub use migrate::SCHEMA_VERSION;
 pub use people::Friendship;
 pub use rooms::{Kind, Membership, Role, Room, RoomRecord, direct_key, room_key};
@@ -67,9 +72,11 @@ pub struct Store {
     faults: Option<FaultSwitch>,
     /// When the last reopen was tried, so an unhealthy store is not reopened in a tight loop.
     last_reopen: Mutex<Option<Instant>>,
-    /// Write transactions committed with `Durability::Immediate` since the store opened: with
-    /// the messages stored, what `confab bench` divides to tell how full commits are.
+    /// Batches made durable since the store opened, by a durable commit or by the journal:
+    /// with the messages stored, what `confab bench` divides to tell how full commits are.
     durable_commits: AtomicU64,
+    /// Only the room writer appends; a reopen replays it.
+    journal: Mutex<Journal>,
 }
 
 impl Store {
@@ -87,6 +94,9 @@ impl Store {
         let path = data_dir.join(DB_FILE);
         let db = open_database(&path, faults.as_ref())?;
         migrate::migrate(&db)?;
+        let (mut journal, entries) = Journal::open(&data_dir.join(JOURNAL_FILE), faults.clone())?;
+        replay(&db, &entries)?;
+        journal.clear()?;
         Ok(Store {
             path,
             db: RwLock::new(Some(Arc::new(db))),
@@ -94,6 +104,7 @@ impl Store {
             durable_commits: AtomicU64::new(0),
             faults,
             last_reopen: Mutex::new(None),
+            journal: Mutex::new(journal),
         })
     }
 
@@ -158,6 +169,13 @@ impl Store {
         }
         let db = open_database(&self.path, self.faults.as_ref())?;
         migrate::migrate(&db)?;
+        // The reopened file has only what was durably committed: the batches that were held
+        // by the journal alone come back from it.
+        {
+            let mut journal = self.lock_journal();
+            replay(&db, &journal.entries()?)?;
+            journal.clear()?;
+        }
         *slot = Some(Arc::new(db));
         self.healthy.store(true, Ordering::Release);
         tracing::warn!(path = %self.path.display(), "database reopened after a failed write");
@@ -199,6 +217,77 @@ impl Store {
             tx.finish()?;
             Ok(value)
         })
+    }
+
+    /// Runs a batch of room changes in one write transaction, as [`Store::transact`] does, and
+    /// makes it durable the cheaper of two ways. A batch that only appended messages is written
+    /// to the journal and fsynced there, then committed to redb without an fsync of its own;
+    /// any other batch, and one whenever [`Journal::checkpoint_due`], is a durable commit,
+    /// after which the journal starts over. Either way nothing of it is visible before it is on
+    /// disk, and nothing of it is visible if this returns an error.
+    pub fn transact_batch<T>(
+        &self,
+        now_ms: u64,
+        f: impl FnOnce(&mut Tx) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let db = self.db()?;
+        // Journal first, then redb's write lock, as in `checkpoint`.
+        let mut journal = self.lock_journal();
+        let mut txn = db.begin_write().inspect_err(|_| self.mark_failed())?;
+        txn.set_quick_repair(true);
+        let (value, appended) = {
+            let mut tx = Tx::open(&txn, now_ms)?;
+            let value = f(&mut tx)?;
+            (value, tx.finish()?)
+        };
+        match appended {
+            Some(entries) if !journal.checkpoint_due() => {
+                if !entries.is_empty() {
+                    journal
+                        .append(&entries)
+                        .inspect_err(|_| self.mark_failed())?;
+                }
+                txn.set_durability(Durability::None)?;
+                if let Err(err) = txn.commit() {
+                    if !entries.is_empty() {
+                        journal.forget(&entries);
+                    }
+                    self.mark_failed();
+                    return Err(err.into());
+                }
+                if !entries.is_empty() {
+                    self.durable_commits.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            _ => {
+                txn.set_durability(Durability::Immediate)?;
+                txn.commit().inspect_err(|_| self.mark_failed())?;
+                self.durable_commits.fetch_add(1, Ordering::Relaxed);
+                self.start_journal_over(&mut journal);
+            }
+        }
+        Ok(value)
+    }
+
+    /// Makes everything committed so far durable in the database itself, so the journal is
+    /// empty (on a clean shutdown, for one).
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        let mut journal = self.lock_journal();
+        self.write(Durability::Immediate, |_| Ok(()))?;
+        self.start_journal_over(&mut journal);
+        Ok(())
+    }
+
+    fn start_journal_over(&self, journal: &mut Journal) {
+        // Not fatal: records left behind are replayed as no-ops.
+        if let Err(err) = journal.clear() {
+            tracing::warn!(error = %err, "cannot empty the message journal");
+        }
+    }
+
+    fn lock_journal(&self) -> std::sync::MutexGuard<'_, Journal> {
+        // Nothing panics while holding it; a poisoned lock still holds a usable journal.
+        self.journal.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs `f` in one write transaction and commits it with the given durability. A failed
@@ -253,10 +342,37 @@ fn open_database(path: &Path, faults: Option<&FaultSwitch>) -> Result<Database, 
     Ok(db)
 }
 
+/// Applies the journal's messages that the database does not hold, in one durable commit.
+fn replay(db: &Database, entries: &[JournalEntry]) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut txn = db.begin_write()?;
+    txn.set_durability(Durability::Immediate)?;
+    txn.set_quick_repair(true);
+    let mut replayed = 0;
+    {
+        let mut tx = Tx::open(&txn, 0)?;
+        for entry in entries {
+            replayed += usize::from(tx.replay_message(entry)?);
+        }
+        tx.finish()?;
+    }
+    txn.commit()?;
+    tracing::info!(
+        replayed,
+        journaled = entries.len(),
+        "messages restored from the journal"
+    );
+    Ok(())
+}
+
 /// Next free id in a table keyed by `u64`: one past the largest key.
 fn next_id(table: &impl redb::ReadableTable<u64, &'static [u8]>) -> Result<u64, StoreError> {
     Ok(table.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1))
 }
 
+#[cfg(test)]
+mod journal_tests;
 #[cfg(test)]
 mod tests;

@@ -90,6 +90,7 @@ impl Tx<'_> {
         other: u64,
         state: Option<Friendship>,
     ) -> Result<(), StoreError> {
+        self.wrote_more();
         let mut friends = self.txn.open_table(tables::FRIENDS)?;
         match state {
             Some(state) => {
@@ -111,6 +112,7 @@ impl Tx<'_> {
     }
 
     pub fn set_blocked(&self, blocker: u64, blocked: u64, on: bool) -> Result<(), StoreError> {
+        self.wrote_more();
         let mut blocks = self.txn.open_table(tables::BLOCKS)?;
         if on {
             blocks.insert((blocker, blocked), self.now_ms())?;

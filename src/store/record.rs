@@ -118,7 +118,7 @@ fn utf8(bytes: &[u8]) -> Result<String, StoreError> {
 }
 
 /// LEB128: seven bits a byte, low bits first.
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+pub(super) fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         out.push((value as u8) | 0x80);
         value >>= 7;
@@ -126,22 +126,27 @@ fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     out.push(value as u8);
 }
 
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(super) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     put_varint(out, bytes.len() as u64);
     out.extend_from_slice(bytes);
 }
 
-struct Reader<'a> {
+/// Reads varints and length-prefixed fields; malformed input is an error, never a panic.
+pub(super) struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn done(&self) -> bool {
+    pub(super) fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes, at: 0 }
+    }
+
+    pub(super) fn done(&self) -> bool {
         self.at >= self.bytes.len()
     }
 
-    fn byte(&mut self) -> Result<u8, StoreError> {
+    pub(super) fn byte(&mut self) -> Result<u8, StoreError> {
         let byte = *self
             .bytes
             .get(self.at)
@@ -150,7 +155,7 @@ impl<'a> Reader<'a> {
         Ok(byte)
     }
 
-    fn varint(&mut self) -> Result<u64, StoreError> {
+    pub(super) fn varint(&mut self) -> Result<u64, StoreError> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = self.byte()?;
@@ -166,7 +171,7 @@ impl<'a> Reader<'a> {
         Err(corrupt("number too long".into()))
     }
 
-    fn bytes(&mut self) -> Result<&'a [u8], StoreError> {
+    pub(super) fn bytes(&mut self) -> Result<&'a [u8], StoreError> {
         let len = usize::try_from(self.varint()?).map_err(|_| corrupt("length".into()))?;
         let end = self
             .at

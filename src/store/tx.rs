@@ -5,13 +5,18 @@
 //! Room records are read once per transaction and written back once at the end
 //! ([`Tx::finish`]), with the open-room activity index, so a batch of a hundred messages in one
 //! room rewrites its record once.
+//!
+//! A `Tx` also knows whether all it wrote was new messages: then the message journal can make
+//! it durable ([`super::journal`]), and [`Tx::finish`] hands back the journal's entries.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::history::StoredMessage;
+use super::journal::JournalEntry;
 use super::record::MessageRecord;
 use super::rooms::{
     Kind, Membership, RoomRecord, load_membership, load_room, memberships_of, room_key,
@@ -37,6 +42,10 @@ pub struct Tx<'t> {
     user_rooms: Table<'t, (u64, u64), ()>,
     room_names: Table<'t, &'static str, u64>,
     touched: HashMap<u64, Touched>,
+    /// The messages appended, as the journal would keep them.
+    appended: Vec<JournalEntry>,
+    /// Something other than appending messages was written: only a durable commit will do.
+    wrote_more: Cell<bool>,
 }
 
 impl<'t> Tx<'t> {
@@ -51,11 +60,19 @@ impl<'t> Tx<'t> {
             user_rooms: txn.open_table(tables::USER_ROOMS)?,
             room_names: txn.open_table(tables::ROOM_NAMES)?,
             touched: HashMap::new(),
+            appended: Vec::new(),
+            wrote_more: Cell::new(false),
         })
     }
 
-    /// Writes back every room record this transaction changed.
-    pub(super) fn finish(mut self) -> Result<(), StoreError> {
+    /// Notes a write that the journal cannot replay.
+    pub(super) fn wrote_more(&self) {
+        self.wrote_more.set(true);
+    }
+
+    /// Writes back every room record this transaction changed. Returns the journal entries of
+    /// the messages it appended when that is all it wrote, or `None` when it wrote more.
+    pub(super) fn finish(mut self) -> Result<Option<Vec<JournalEntry>>, StoreError> {
         let mut activity = self.txn.open_table(tables::OPEN_ROOMS_BY_ACTIVITY)?;
         for (id, touched) in self.touched.drain() {
             if !touched.dirty {
@@ -74,7 +91,7 @@ impl<'t> Tx<'t> {
             self.rooms
                 .insert(id, serde_json::to_vec(&touched.record)?.as_slice())?;
         }
-        Ok(())
+        Ok((!self.wrote_more.get()).then_some(self.appended))
     }
 
     /// The time this transaction works at (Unix milliseconds).
@@ -110,6 +127,7 @@ impl<'t> Tx<'t> {
         id: u64,
         change: impl FnOnce(&mut RoomRecord),
     ) -> Result<(), StoreError> {
+        self.wrote_more();
         let touched = self.touched(id)?.ok_or(StoreError::NotFound)?;
         change(&mut touched.record);
         touched.dirty = true;
@@ -126,6 +144,7 @@ impl<'t> Tx<'t> {
 
     /// Creates a room; a named room's name must be free (the caller checked).
     pub fn create_room(&mut self, record: RoomRecord) -> Result<u64, StoreError> {
+        self.wrote_more();
         let id = self.rooms.last()?.map(|(k, _)| k.value() + 1).unwrap_or(1);
         if let Some(name) = &record.name {
             self.room_names.insert(room_key(name).as_str(), id)?;
@@ -145,6 +164,7 @@ impl<'t> Tx<'t> {
 
     /// Moves a named room to a new name (in the one name space of open and private rooms).
     pub fn rename_room(&mut self, id: u64, old: &str, new: &str) -> Result<(), StoreError> {
+        self.wrote_more();
         self.room_names.remove(room_key(old).as_str())?;
         self.room_names.insert(room_key(new).as_str(), id)?;
         Ok(())
@@ -158,6 +178,7 @@ impl<'t> Tx<'t> {
 
     /// Records the direct room of exactly these people.
     pub fn set_direct_room(&self, key: &str, id: u64) -> Result<(), StoreError> {
+        self.wrote_more();
         self.txn.open_table(tables::DIRECT_ROOMS)?.insert(key, id)?;
         Ok(())
     }
@@ -173,6 +194,7 @@ impl<'t> Tx<'t> {
 
     /// Adds or replaces a membership. The room's member count is the caller's to keep.
     pub fn put_membership(&mut self, membership: &Membership) -> Result<(), StoreError> {
+        self.wrote_more();
         let key = (membership.room_id, membership.user_id);
         self.members
             .insert(key, serde_json::to_vec(&membership.record())?.as_slice())?;
@@ -189,6 +211,7 @@ impl<'t> Tx<'t> {
     ) -> Result<Option<Membership>, StoreError> {
         let removed = load_membership(&self.members, room_id, user_id)?;
         if removed.is_some() {
+            self.wrote_more();
             self.members.remove((room_id, user_id))?;
             self.user_rooms.remove((user_id, room_id))?;
         }
@@ -255,18 +278,49 @@ impl<'t> Tx<'t> {
             client_id: client_id.map(str::to_owned),
             changed_seq: None,
         };
-        self.history
-            .insert((room_id, id), record.encode().as_slice())?;
+        let bytes = record.encode();
+        self.history.insert((room_id, id), bytes.as_slice())?;
         if let Some(client_id) = client_id {
             self.client_ids.insert((room_id, user_id, client_id), id)?;
         }
+        self.appended.push(JournalEntry {
+            room_id,
+            seq: id,
+            record: bytes,
+        });
         Ok(StoredMessage::from_record(room_id, id, record))
+    }
+
+    /// Appends a message from the journal again, as [`Tx::append_message`] first did, unless
+    /// the history already holds it (a later durable commit did) or its room is gone. Returns
+    /// whether it was missing.
+    pub(super) fn replay_message(&mut self, entry: &JournalEntry) -> Result<bool, StoreError> {
+        if self.history.get((entry.room_id, entry.seq))?.is_some() {
+            return Ok(false);
+        }
+        let record = MessageRecord::decode(&entry.record)?;
+        let Some(touched) = self.touched(entry.room_id)? else {
+            return Ok(false);
+        };
+        let room = &mut touched.record;
+        room.seq = room.seq.max(entry.seq);
+        room.last_id = room.last_id.max(entry.seq);
+        room.last_activity = room.last_activity.max(record.ts);
+        touched.dirty = true;
+        self.history
+            .insert((entry.room_id, entry.seq), entry.record.as_slice())?;
+        if let Some(client_id) = record.client_id.as_deref() {
+            self.client_ids
+                .insert((entry.room_id, record.user_id, client_id), entry.seq)?;
+        }
+        Ok(true)
     }
 
     /// Gives an existing message the room's next sequence number, as every later change to it
     /// (an edit, a reaction) does, so a client resuming from before it sees the message again.
     /// Returns the new sequence number.
     pub fn resequence_message(&mut self, room_id: u64, id: u64) -> Result<u64, StoreError> {
+        self.wrote_more();
         let mut record = match self.history.get((room_id, id))? {
             Some(bytes) => MessageRecord::decode(bytes.value())?,
             None => return Err(StoreError::NotFound),
