@@ -39,8 +39,12 @@ fn post(store: &Store, room_id: u64, texts: &[&str], now: u64) -> Vec<u64> {
         .unwrap()
 }
 
-fn journal_len(dir: &Path) -> u64 {
-    std::fs::metadata(dir.join(JOURNAL_FILE)).unwrap().len()
+/// Messages the journal file holds as it is on disk now.
+fn journal_len(dir: &Path) -> usize {
+    Journal::open(&dir.join(JOURNAL_FILE), None)
+        .unwrap()
+        .1
+        .len()
 }
 
 /// What a crash would leave: the files as they are on disk now, while the store is open. The

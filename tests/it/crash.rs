@@ -167,6 +167,8 @@ async fn every_acknowledged_message_survives_kill_9_at_random_moments() {
     let ledgers: Vec<Arc<Mutex<Ledger>>> = (0..SENDERS).map(|_| Arc::default()).collect();
     let mut server = server;
     let mut restarts = Vec::new();
+    // Kills after which the newest messages were held by the journal alone.
+    let mut journal_replays = 0;
     for _ in 0..rounds {
         let senders: Vec<_> = (0..SENDERS)
             .map(|i| {
@@ -177,6 +179,9 @@ async fn every_acknowledged_message_survives_kill_9_at_random_moments() {
             .collect();
         tokio::time::sleep(Duration::from_millis(50 + random_below(400))).await;
         server.child.kill().await.expect("SIGKILL");
+        // A journal that holds a record starts with its nonzero length (store/DATA_MODEL.md).
+        let journal = std::fs::read(data.join(confab::store::JOURNAL_FILE)).unwrap_or_default();
+        journal_replays += usize::from(journal.get(..4).is_some_and(|len| len != [0; 4]));
         for sender in senders {
             tokio::time::timeout(WAIT, sender)
                 .await
@@ -231,12 +236,17 @@ async fn every_acknowledged_message_survives_kill_9_at_random_moments() {
     let mean = restarts.iter().sum::<Duration>() / restarts.len().max(1) as u32;
     println!(
         "{rounds} kills: {acked_total} messages acknowledged, all {acked_total} recovered; {} stored in all \
-         (acknowledged or not), no duplicates; restart after SIGKILL mean {mean:?}, slowest {slowest:?}",
+         (acknowledged or not), no duplicates; {journal_replays} restarts replayed the journal; \
+         restart after SIGKILL mean {mean:?}, slowest {slowest:?}",
         stored.len()
     );
     assert!(
         acked_total > 0,
         "the clients got messages through between kills"
+    );
+    assert!(
+        journal_replays > 0,
+        "some kills came while the journal alone held the newest messages"
     );
     server.terminate().await;
 }
