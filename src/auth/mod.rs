@@ -167,14 +167,7 @@ impl Auth {
         let Some(key) = token_key(token) else {
             return Ok(None);
         };
-        // A read, on this thread: it waits for no fsync, and a trip to the blocking pool would
-        // cost every request and every socket's connect more than the read itself.
-        let found = (|| {
-            let Some(record) = self.store.session(key)? else {
-                return Ok(None);
-            };
-            Ok::<_, StoreError>(self.store.user(record.user_id)?.map(|user| (record, user)))
-        })()?;
+        let found = self.session_and_user(key)?;
         let Some((record, user)) = found else {
             return Ok(None);
         };
@@ -191,6 +184,19 @@ impl Auth {
             tracing::warn!(error = %err, "cannot record a session's activity");
         }
         Ok(Some(Session { key, user, record }))
+    }
+
+    /// A stored session and its user. Read on this thread: it waits for no fsync, and a trip
+    /// to the blocking pool would cost every request and every socket's connect more than the
+    /// read itself.
+    fn session_and_user(
+        &self,
+        key: SessionKey,
+    ) -> Result<Option<(SessionRecord, User)>, StoreError> {
+        let Some(record) = self.store.session(key)? else {
+            return Ok(None);
+        };
+        Ok(self.store.user(record.user_id)?.map(|user| (record, user)))
     }
 
     /// Ends one session. Returns its key if it existed.

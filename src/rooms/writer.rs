@@ -5,8 +5,8 @@
 //! [`Store::transact_batch`]) publishes them, in order, through the [`Fanout`]. While a
 //! commit's fsync is in progress new changes pile up and go into the next batch, so durability
 //! costs one fsync per batch, not per message; under a steady stream the writer also waits out
-//! a short cadence window so batches do not shrink to one message each. A failed commit acknowledges nothing: every
-//! change of the batch is refused with a storage error.
+//! a short cadence window so batches do not shrink to one message each. A failed commit
+//! acknowledges nothing: every change of the batch is refused with a storage error.
 //!
 //! One thread in commit order is also what makes a removal take effect at once: the removed
 //! member's sockets are cut off before anything committed after the removal is published.
@@ -27,10 +27,10 @@ use crate::store::{Store, StoreError};
 /// Most changes in one transaction.
 const MAX_BATCH: usize = 4096;
 /// Under a steady stream of changes, a commit starts no sooner than this after the one before
-/// it started. A durable commit costs the same for one message as for fifty, so at an everyday
-/// rate (a message every half millisecond) the writer collects for the rest of this window
-/// instead of committing each message alone; a change after a quiet spell, or behind a commit
-/// that took longer than this, is committed at once.
+/// it started. Making a batch durable (one fsync) costs about the same for one message as for
+/// fifty, so at an everyday rate (a message every half millisecond) the writer collects for the
+/// rest of this window instead of committing each message alone; a change after a quiet spell,
+/// or behind a commit that took longer than this, is committed at once.
 const CADENCE: Duration = Duration::from_millis(2);
 /// Changes waiting for the writer before submitters wait too (backpressure).
 const QUEUE: usize = 16 * 1024;
