@@ -47,7 +47,7 @@ const MAX_PAYLOAD: usize = 256 * 1024 * 1024;
 /// A durable redb commit at least this often, so that redb can reuse the pages of superseded
 /// versions (it frees them only at a durable commit) and a replay stays short.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
-/// …or once the journal holds this much.
+/// …or before the journal would hold more than this.
 const CHECKPOINT_BYTES: u64 = 4 * 1024 * 1024;
 /// The file is kept at least this long, written with zeros once, so that an append overwrites
 /// blocks that exist: its `fdatasync` then flushes only those, not also the inode of a file
@@ -109,9 +109,12 @@ impl Journal {
         Ok(decode(&bytes).0)
     }
 
-    /// True when the next batch should be a durable redb commit instead.
-    pub fn checkpoint_due(&self) -> bool {
-        self.len >= CHECKPOINT_BYTES || self.since_checkpoint.elapsed() >= CHECKPOINT_EVERY
+    /// True when a batch of these entries should be a durable redb commit instead: a second
+    /// has passed since the last one, or their record would take the journal past
+    /// [`CHECKPOINT_BYTES`] (so the file never grows, and no record is ever too big to read).
+    pub fn checkpoint_due(&self, entries: &[JournalEntry]) -> bool {
+        self.since_checkpoint.elapsed() >= CHECKPOINT_EVERY
+            || self.len + record_len(entries) > CHECKPOINT_BYTES
     }
 
     /// Writes one record and fsyncs it. On failure the journal is as it was.
@@ -194,6 +197,23 @@ fn checksum(payload: &[u8]) -> [u8; 8] {
     let mut sum = [0; 8];
     sum.copy_from_slice(&digest[..8]);
     sum
+}
+
+/// Bytes of a LEB128 varint.
+fn varint_len(value: u64) -> u64 {
+    u64::from((64 - value.leading_zeros()).max(1).div_ceil(7))
+}
+
+/// Bytes [`encode`] makes of these entries.
+fn record_len(entries: &[JournalEntry]) -> u64 {
+    let messages: u64 = entries
+        .iter()
+        .map(|e| {
+            let len = e.record.len() as u64;
+            varint_len(e.room_id) + varint_len(e.seq) + varint_len(len) + len
+        })
+        .sum();
+    HEADER as u64 + 1 + varint_len(entries.len() as u64) + messages
 }
 
 fn encode(entries: &[JournalEntry]) -> Vec<u8> {
@@ -290,6 +310,33 @@ mod tests {
     }
 
     #[test]
+    fn the_length_of_a_record_is_known_before_it_is_made() {
+        for entries in [vec![], vec![entry(1)], (0..300).map(entry).collect()] {
+            assert_eq!(record_len(&entries), encode(&entries).len() as u64);
+        }
+        let big = JournalEntry {
+            room_id: u64::MAX,
+            seq: 1 << 40,
+            record: vec![7; 70_000],
+        };
+        let big = [big];
+        assert_eq!(record_len(&big), encode(&big).len() as u64);
+    }
+
+    #[test]
+    fn a_batch_too_big_for_the_journal_calls_for_a_durable_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, _) = Journal::open(&dir.path().join(JOURNAL_FILE), None).unwrap();
+        let big = JournalEntry {
+            room_id: 1,
+            seq: 1,
+            record: vec![0; CHECKPOINT_BYTES as usize],
+        };
+        assert!(journal.checkpoint_due(&[big]));
+        assert!(!journal.checkpoint_due(&[entry(1)]));
+    }
+
+    #[test]
     fn a_torn_or_damaged_record_ends_the_journal() {
         let mut bytes = encode(&[entry(1)]);
         let second = encode(&[entry(2)]);
@@ -338,7 +385,7 @@ mod tests {
         assert_eq!(journal.entries().unwrap(), [entry(1)]);
         journal.clear().unwrap();
         assert!(journal.entries().unwrap().is_empty());
-        assert!(!journal.checkpoint_due());
+        assert!(!journal.checkpoint_due(&[entry(5)]));
         journal.append(&[entry(4)]).unwrap();
         let (_, found) = Journal::open(&path, None).unwrap();
         assert_eq!(found, [entry(4)]);

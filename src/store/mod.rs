@@ -222,7 +222,8 @@ impl Store {
     /// Runs a batch of room changes in one write transaction, as [`Store::transact`] does, and
     /// makes it durable the cheaper of two ways. A batch that only appended messages is written
     /// to the journal and fsynced there, then committed to redb without an fsync of its own;
-    /// any other batch, and one whenever [`Journal::checkpoint_due`], is a durable commit,
+    /// any other batch, and one whenever [`Journal::checkpoint_due`] (once a second, or when
+    /// the journal is full), is a durable commit,
     /// after which the journal starts over. Either way nothing of it is visible before it is on
     /// disk, and nothing of it is visible if this returns an error.
     pub fn transact_batch<T>(
@@ -241,7 +242,7 @@ impl Store {
             (value, tx.finish()?)
         };
         match appended {
-            Some(entries) if !journal.checkpoint_due() => {
+            Some(entries) if !journal.checkpoint_due(&entries) => {
                 if !entries.is_empty() {
                     journal
                         .append(&entries)
