@@ -139,9 +139,9 @@ impl Journal {
 
     /// Takes back the last record: its batch was not committed after all.
     pub fn forget(&mut self, entries: &[JournalEntry]) {
-        let len = encode(entries).len();
-        self.len = self.len.saturating_sub(len as u64);
-        self.cut_back(len);
+        let len = record_len(entries);
+        self.len = self.len.saturating_sub(len);
+        self.cut_back(usize::try_from(len).unwrap_or(0));
     }
 
     /// Starts over: a durable commit holds everything so far. A zeroed first header makes the
@@ -216,20 +216,21 @@ fn record_len(entries: &[JournalEntry]) -> u64 {
     HEADER as u64 + 1 + varint_len(entries.len() as u64) + messages
 }
 
+/// One record: the header is filled in once the payload behind it is written.
 fn encode(entries: &[JournalEntry]) -> Vec<u8> {
-    let mut payload =
-        Vec::with_capacity(16 + entries.iter().map(|e| e.record.len() + 24).sum::<usize>());
-    payload.push(VERSION);
-    put_varint(&mut payload, entries.len() as u64);
+    let mut record = Vec::with_capacity(usize::try_from(record_len(entries)).unwrap_or(0));
+    record.resize(HEADER, 0);
+    record.push(VERSION);
+    put_varint(&mut record, entries.len() as u64);
     for entry in entries {
-        put_varint(&mut payload, entry.room_id);
-        put_varint(&mut payload, entry.seq);
-        put_bytes(&mut payload, &entry.record);
+        put_varint(&mut record, entry.room_id);
+        put_varint(&mut record, entry.seq);
+        put_bytes(&mut record, &entry.record);
     }
-    let mut record = Vec::with_capacity(HEADER + payload.len());
-    record.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    record.extend_from_slice(&checksum(&payload));
-    record.extend_from_slice(&payload);
+    let payload_len = (record.len() - HEADER) as u32;
+    let sum = checksum(&record[HEADER..]);
+    record[..4].copy_from_slice(&payload_len.to_le_bytes());
+    record[4..HEADER].copy_from_slice(&sum);
     record
 }
 

@@ -3,26 +3,8 @@
 
 use std::path::Path;
 
+use super::tests::room as open_room;
 use super::*;
-
-fn open_room(store: &Store, name: &str) -> u64 {
-    store
-        .transact(Durability::Immediate, 0, |tx| {
-            tx.create_room(RoomRecord {
-                kind: Kind::Open,
-                name: Some(name.to_owned()),
-                topic: None,
-                created_at: 0,
-                created_by: None,
-                seq: 0,
-                last_id: 0,
-                last_activity: 0,
-                members: 0,
-                hidden: 0,
-            })
-        })
-        .unwrap()
-}
 
 /// Appends messages by user 1, each with the client id `c-<text>`, as the writer does.
 fn post(store: &Store, room_id: u64, texts: &[&str], now: u64) -> Vec<u64> {
@@ -56,6 +38,14 @@ fn crash_image(dir: &Path) -> tempfile::TempDir {
         std::fs::copy(dir.join(file), image.path().join(file)).unwrap();
     }
     image
+}
+
+/// Opens the crash image of `dir` once `store` is gone, as the next start would.
+fn restart_after_crash(dir: &Path, store: Store) -> (tempfile::TempDir, Store) {
+    let image = crash_image(dir);
+    drop(store);
+    let restarted = Store::open(image.path()).unwrap();
+    (image, restarted)
 }
 
 fn texts(store: &Store, room_id: u64) -> Vec<(u64, String)> {
@@ -133,9 +123,7 @@ fn a_replay_skips_what_a_later_durable_commit_already_holds() {
     open_room(&store, "other");
     assert!(journal_len(dir.path()) > 0);
 
-    let image = crash_image(dir.path());
-    drop(store);
-    let store = Store::open(image.path()).unwrap();
+    let (_image, store) = restart_after_crash(dir.path(), store);
     assert_eq!(texts(&store, room), [(1, "one".into()), (2, "two".into())]);
 }
 
@@ -154,9 +142,7 @@ fn a_batch_that_changes_more_than_history_is_a_durable_commit_and_empties_the_jo
         .unwrap();
     assert_eq!(journal_len(dir.path()), 0);
 
-    let image = crash_image(dir.path());
-    drop(store);
-    let store = Store::open(image.path()).unwrap();
+    let (_image, store) = restart_after_crash(dir.path(), store);
     assert_eq!(texts(&store, room), [(1, "one".into()), (2, "two".into())]);
 }
 
@@ -169,9 +155,7 @@ fn a_checkpoint_folds_the_journal_into_the_database() {
     store.checkpoint().unwrap();
     assert_eq!(journal_len(dir.path()), 0);
 
-    let image = crash_image(dir.path());
-    drop(store);
-    let store = Store::open(image.path()).unwrap();
+    let (_image, store) = restart_after_crash(dir.path(), store);
     assert_eq!(texts(&store, room), [(1, "one".into())]);
 }
 

@@ -12,7 +12,7 @@ fn store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
-fn open_room(tx: &mut Tx, name: &str) -> Result<u64, StoreError> {
+pub(super) fn open_room(tx: &mut Tx, name: &str) -> Result<u64, StoreError> {
     let now = tx.now_ms();
     tx.create_room(RoomRecord {
         kind: Kind::Open,
@@ -28,7 +28,8 @@ fn open_room(tx: &mut Tx, name: &str) -> Result<u64, StoreError> {
     })
 }
 
-fn room(store: &Store, name: &str) -> u64 {
+/// Creates an open room, durably.
+pub(super) fn room(store: &Store, name: &str) -> u64 {
     store
         .transact(Durability::Immediate, 0, |tx| open_room(tx, name))
         .unwrap()
