@@ -1,0 +1,250 @@
+//! Message formatting: links, `code`, fenced code blocks, `*bold*`, `_italic_` and `@mentions`,
+//! by the rules of `RULES.md` beside this file. The browser has the same rules in
+//! `ui/js/lib/markup.js`; both produce the same [`Node`] tree for the shared corpus in
+//! `tests/format/corpus.json`.
+//!
+//! Parsing yields a tree of nodes whose text is the user's, never markup; [`html`] renders
+//! it with maud, which escapes every text. The server also reads the `@names` of a message
+//! from this tree ([`mentioned`]), so a name inside code is never a mention.
+
+pub mod html;
+
+use serde::Serialize;
+
+/// The most characters a mention's name can have (the longest username).
+const NAME_MAX: usize = 32;
+
+/// One piece of a formatted message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Node {
+    Text(String),
+    Code(String),
+    CodeBlock(String),
+    Bold(Vec<Node>),
+    Italic(Vec<Node>),
+    Link(String),
+    /// `@NAME`, without the `@`; shown highlighted only if the message recognised it.
+    Mention(String),
+}
+
+/// Parses a message's text into nodes.
+pub fn parse(text: &str) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    let mut paragraph: Vec<&str> = Vec::new();
+    let mut lines = text.split('\n');
+    while let Some(line) = lines.next() {
+        if line.starts_with("```") {
+            flush_paragraph(&mut paragraph, &mut nodes);
+            let mut code: Vec<&str> = Vec::new();
+            for inner in lines.by_ref() {
+                if inner.trim() == "```" {
+                    break;
+                }
+                code.push(inner);
+            }
+            nodes.push(Node::CodeBlock(code.join("\n")));
+        } else {
+            paragraph.push(line);
+        }
+    }
+    flush_paragraph(&mut paragraph, &mut nodes);
+    nodes
+}
+
+fn flush_paragraph(lines: &mut Vec<&str>, nodes: &mut Vec<Node>) {
+    if lines.is_empty() {
+        return;
+    }
+    let text = lines.join("\n");
+    lines.clear();
+    if text.is_empty() {
+        return;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    nodes.extend(Inline::new(&chars).parse(0, chars.len(), Open::default()));
+}
+
+/// The `@names` of a text, lower-cased, each once, in the order they first appear (code and
+/// code blocks excluded).
+pub fn mentioned(text: &str) -> Vec<String> {
+    fn walk(nodes: &[Node], out: &mut Vec<String>) {
+        for node in nodes {
+            match node {
+                Node::Mention(name) => {
+                    let name = name.to_ascii_lowercase();
+                    if !out.contains(&name) {
+                        out.push(name);
+                    }
+                }
+                Node::Bold(inner) | Node::Italic(inner) => walk(inner, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&parse(text), &mut out);
+    out
+}
+
+pub(crate) fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
+}
+
+/// Which emphasis is already open around the text being parsed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Open {
+    bold: bool,
+    italic: bool,
+}
+
+struct Inline<'a> {
+    chars: &'a [char],
+}
+
+impl<'a> Inline<'a> {
+    fn new(chars: &'a [char]) -> Self {
+        Inline { chars }
+    }
+
+    fn before(&self, at: usize, start: usize) -> Option<char> {
+        (at > start).then(|| self.chars[at - 1])
+    }
+
+    /// The nodes of `chars[start..end]`.
+    fn parse(&self, start: usize, end: usize, open: Open) -> Vec<Node> {
+        let mut nodes = Vec::new();
+        let mut text = String::new();
+        let mut at = start;
+        while at < end {
+            if let Some((node, next)) = self.token(at, start, end, open) {
+                if !text.is_empty() {
+                    nodes.push(Node::Text(std::mem::take(&mut text)));
+                }
+                nodes.push(node);
+                at = next;
+            } else {
+                text.push(self.chars[at]);
+                at += 1;
+            }
+        }
+        if !text.is_empty() {
+            nodes.push(Node::Text(text));
+        }
+        nodes
+    }
+
+    /// The token starting at `at`, and where the text after it starts.
+    fn token(&self, at: usize, start: usize, end: usize, open: Open) -> Option<(Node, usize)> {
+        match self.chars[at] {
+            '`' => self.code(at, end),
+            'h' => self.link(at, start, end),
+            '@' => self.mention(at, start, end),
+            '*' if !open.bold => self.emphasis(at, start, end, '*').map(|close| {
+                let inner = Open { bold: true, ..open };
+                (Node::Bold(self.parse(at + 1, close, inner)), close + 1)
+            }),
+            '_' if !open.italic => self.emphasis(at, start, end, '_').map(|close| {
+                let inner = Open {
+                    italic: true,
+                    ..open
+                };
+                (Node::Italic(self.parse(at + 1, close, inner)), close + 1)
+            }),
+            _ => None,
+        }
+    }
+
+    fn code(&self, at: usize, end: usize) -> Option<(Node, usize)> {
+        let close = (at + 2..end).find(|&i| self.chars[i] == '`')?;
+        let code: String = self.chars[at + 1..close].iter().collect();
+        Some((Node::Code(code), close + 1))
+    }
+
+    fn link(&self, at: usize, start: usize, end: usize) -> Option<(Node, usize)> {
+        if self.before(at, start).is_some_and(is_word) {
+            return None;
+        }
+        let rest = &self.chars[at..end];
+        let scheme = ["https://", "http://"].into_iter().find(|scheme| {
+            rest.len() >= scheme.len() && rest.iter().zip(scheme.chars()).all(|(a, b)| *a == b)
+        })?;
+        let scheme_len = scheme.len();
+        let mut stop = scheme_len;
+        while stop < rest.len()
+            && !matches!(rest[stop], '<' | '>' | '"' | '`')
+            && !rest[stop].is_whitespace()
+        {
+            stop += 1;
+        }
+        let mut url = &rest[..stop];
+        loop {
+            match url.last() {
+                Some('.' | ',' | ':' | ';' | '!' | '?' | '\'') => url = &url[..url.len() - 1],
+                Some(')')
+                    if url.iter().filter(|&&c| c == ')').count()
+                        > url.iter().filter(|&&c| c == '(').count() =>
+                {
+                    url = &url[..url.len() - 1]
+                }
+                _ => break,
+            }
+        }
+        if url.len() <= scheme_len {
+            return None;
+        }
+        Some((Node::Link(url.iter().collect()), at + url.len()))
+    }
+
+    fn mention(&self, at: usize, start: usize, end: usize) -> Option<(Node, usize)> {
+        if self
+            .before(at, start)
+            .is_some_and(|c| is_word(c) || matches!(c, '.' | '-' | '@'))
+        {
+            return None;
+        }
+        let mut stop = at + 1;
+        while stop < end && stop - at - 1 < NAME_MAX && is_name_char(self.chars[stop]) {
+            stop += 1;
+        }
+        while stop > at + 1 && matches!(self.chars[stop - 1], '.' | '-') {
+            stop -= 1;
+        }
+        if stop == at + 1 {
+            return None;
+        }
+        let name: String = self.chars[at + 1..stop].iter().collect();
+        Some((Node::Mention(name), stop))
+    }
+
+    /// Where the emphasis opened by `delimiter` at `at` closes, if it does.
+    fn emphasis(&self, at: usize, start: usize, end: usize, delimiter: char) -> Option<usize> {
+        if self.before(at, start).is_some_and(is_word) {
+            return None;
+        }
+        let first = *self.chars.get(at + 1).filter(|_| at + 1 < end)?;
+        if first.is_whitespace() {
+            return None;
+        }
+        for close in at + 2..end {
+            let c = self.chars[close];
+            if c == '\n' {
+                return None;
+            }
+            if c == delimiter
+                && !self.chars[close - 1].is_whitespace()
+                && !(close + 1 < end && is_word(self.chars[close + 1]))
+            {
+                return Some(close);
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;
