@@ -14,10 +14,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::outbox::{CloseReason, Outbox, Outgoing};
-use super::protocol::frames::{PresenceEvent, message_frame, presence_frame, room_frame};
+use super::protocol::frames::{
+    PresenceEvent, message_frame, presence_frame, read_frame, room_frame, typing_frame,
+    update_frame,
+};
+use super::typing::{Next, Typists};
 use crate::rooms::fanout::{Fanout, SidebarEvent};
 use crate::rooms::view::MessageView;
-use crate::store::SessionKey;
+use crate::store::{SessionKey, Unread};
 
 /// Identifies one socket.
 pub type ConnId = u64;
@@ -104,6 +108,7 @@ pub struct Hub {
     rooms: Mutex<HashMap<u64, Arc<Mutex<LiveRoom>>>>,
     sockets: Mutex<Sockets>,
     next_conn: AtomicU64,
+    typists: Typists,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -246,7 +251,37 @@ impl Hub {
         if room.subscribers.is_empty() {
             drop(room);
             rooms.remove(&room_id);
+            self.typists.forget(room_id);
         }
+    }
+
+    /// Someone is typing in a room: every follower hears it, coalesced (see `typing`).
+    pub fn typing(self: &Arc<Self>, room_id: u64, user: &Arc<str>) {
+        match self
+            .typists
+            .report(room_id, user, tokio::time::Instant::now())
+        {
+            Next::Send(users) => self.broadcast_typing(room_id, &users),
+            Next::Schedule(after) => {
+                let hub = Arc::clone(self);
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let users = hub.typists.flush(room_id, tokio::time::Instant::now());
+                    hub.broadcast_typing(room_id, &users);
+                });
+            }
+            Next::Wait => {}
+        }
+    }
+
+    fn broadcast_typing(&self, room_id: u64, users: &[Arc<str>]) {
+        if users.is_empty() {
+            return;
+        }
+        let Some(room) = lock(&self.rooms).get(&room_id).cloned() else {
+            return;
+        };
+        lock(&room).broadcast(&typing_frame(room_id, users), None);
     }
 
     /// Fan-out: hands a committed, already-encoded change to every subscriber of its room.
@@ -266,6 +301,14 @@ impl Hub {
         }
     }
 
+    /// The ids of the users online in a room.
+    pub fn online_users(&self, room_id: u64) -> Vec<u64> {
+        match lock(&self.rooms).get(&room_id) {
+            Some(room) => lock(room).online.keys().copied().collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// How many distinct users are online in a room.
     pub fn online_count(&self, room_id: u64) -> usize {
         match lock(&self.rooms).get(&room_id) {
@@ -278,6 +321,14 @@ impl Hub {
 impl Fanout for Hub {
     fn message(&self, message: &MessageView) {
         self.publish(message.room_id, message.seq, message_frame(message));
+    }
+
+    fn update(&self, message: &MessageView) {
+        self.publish(message.room_id, message.seq, update_frame(message));
+    }
+
+    fn read(&self, user_id: u64, room_id: u64, unread: &Unread) {
+        self.to_user(user_id, &read_frame(room_id, unread));
     }
 
     fn sidebar(&self, user_id: u64, event: &SidebarEvent) {

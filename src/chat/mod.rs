@@ -12,6 +12,7 @@ mod outbox;
 mod presence;
 pub mod protocol;
 mod socket;
+mod typing;
 
 use std::sync::Arc;
 

@@ -22,6 +22,8 @@ pub enum Action {
     Join,
     /// Rename it, change its topic or kind, add and remove members, make invite links.
     Manage,
+    /// Edit or delete other people's messages: the owners of a private room.
+    Moderate,
     /// End one's own membership (hide, for a direct room).
     Leave,
 }
@@ -53,18 +55,21 @@ pub fn authorize(
         (Kind::Private | Kind::Direct, None) => Err(Denied::Hidden),
         (Kind::Open, None) => match action {
             Action::See | Action::Read | Action::Post | Action::Join => Ok(()),
-            Action::Manage => Err(Denied::NotAllowed),
+            Action::Manage | Action::Moderate => Err(Denied::NotAllowed),
             Action::Leave => Err(Denied::NotMember),
         },
         (Kind::Open | Kind::Private, Some(role)) => match action {
             Action::See | Action::Read | Action::Post | Action::Join | Action::Leave => Ok(()),
             Action::Manage if role == Role::Owner => Ok(()),
-            Action::Manage => Err(Denied::NotAllowed),
+            // Anyone may name an open room into being; owning one is no mandate over what
+            // others write in it.
+            Action::Moderate if role == Role::Owner && kind == Kind::Private => Ok(()),
+            Action::Manage | Action::Moderate => Err(Denied::NotAllowed),
         },
         // The people of a direct room are fixed when it is made.
         (Kind::Direct, Some(_)) => match action {
             Action::See | Action::Read | Action::Post | Action::Join | Action::Leave => Ok(()),
-            Action::Manage => Err(Denied::NotAllowed),
+            Action::Manage | Action::Moderate => Err(Denied::NotAllowed),
         },
     }
 }
@@ -73,12 +78,13 @@ pub fn authorize(
 mod tests {
     use super::*;
 
-    const ALL: [Action; 6] = [
+    const ALL: [Action; 7] = [
         Action::See,
         Action::Read,
         Action::Post,
         Action::Join,
         Action::Manage,
+        Action::Moderate,
         Action::Leave,
     ];
 
@@ -137,7 +143,7 @@ mod tests {
                 Ok(()),
                 "{action:?}"
             );
-            let expected = if action == Action::Manage {
+            let expected = if matches!(action, Action::Manage | Action::Moderate) {
                 Err(Denied::NotAllowed)
             } else {
                 Ok(())
@@ -148,6 +154,23 @@ mod tests {
                 "{action:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_owners_of_private_rooms_moderate_others_messages() {
+        let owner = member(Role::Owner);
+        assert_eq!(
+            authorize(Kind::Private, Some(&owner), Action::Moderate),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(Kind::Open, Some(&owner), Action::Moderate),
+            Err(Denied::NotAllowed)
+        );
+        assert_eq!(
+            authorize(Kind::Direct, Some(&owner), Action::Moderate),
+            Err(Denied::NotAllowed)
+        );
     }
 
     #[test]

@@ -32,6 +32,12 @@ pub enum RoomError {
     DmRefused(String),
     #[error("{0}")]
     InvalidDirect(&'static str),
+    #[error("There is no such message in this room.")]
+    MessageNotFound,
+    #[error("That message was deleted.")]
+    MessageDeleted,
+    #[error("A message can have at most 20 different reactions.")]
+    TooManyReactions,
     #[error("The server is shutting down; try again after reconnecting.")]
     ShuttingDown,
     /// The transaction holding the change failed to commit; nothing of it was stored.

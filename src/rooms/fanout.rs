@@ -4,6 +4,7 @@
 //! recipients.
 
 use super::view::{MessageView, RoomSummary};
+use crate::store::Unread;
 
 /// How a room came to leave someone's sidebar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,10 @@ pub enum SidebarEvent {
 pub trait Fanout: Send + Sync + 'static {
     /// A new message, for every socket following its room.
     fn message(&self, message: &MessageView);
+    /// A message edited, deleted or reacted to, in its new state, for the same sockets.
+    fn update(&self, message: &MessageView);
+    /// A person's read position in a room moved, for every socket of theirs.
+    fn read(&self, user_id: u64, room_id: u64, unread: &Unread);
     /// A change to a person's rooms, for every socket of theirs.
     fn sidebar(&self, user_id: u64, event: &SidebarEvent);
     /// A person may no longer read a room: their sockets stop following it at once, before

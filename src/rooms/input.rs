@@ -68,6 +68,70 @@ pub fn check_client_id(client_id: &str) -> bool {
     client_id.chars().take(CLIENT_ID_MAX + 1).count() <= CLIENT_ID_MAX
 }
 
+/// Bytes a reaction's emoji may have.
+pub const EMOJI_MAX_BYTES: usize = 16;
+
+/// One emoji, as a reaction: at most 16 bytes, one pictograph (with its skin tone, variation
+/// selector or keycap), several joined by zero-width joiners, a flag of two regional
+/// indicators, or a subdivision flag of tag characters.
+pub fn check_emoji(emoji: &str) -> Result<(), &'static str> {
+    const REFUSED: &str = "A reaction must be one emoji.";
+    if emoji.is_empty() || emoji.len() > EMOJI_MAX_BYTES {
+        return Err(REFUSED);
+    }
+    let chars: Vec<char> = emoji.chars().collect();
+    if chars.iter().all(|&c| is_regional_indicator(c)) {
+        return if chars.len() == 2 {
+            Ok(())
+        } else {
+            Err(REFUSED)
+        };
+    }
+    let mut expect_base = true;
+    for (i, &c) in chars.iter().enumerate() {
+        if expect_base {
+            let keycap = i == 0 && matches!(c, '0'..='9' | '#' | '*') && chars.len() > 1;
+            if !(is_pictographic(c) || keycap) {
+                return Err(REFUSED);
+            }
+            expect_base = false;
+        } else if c == '\u{200D}' {
+            expect_base = true;
+        } else if !is_emoji_modifier(c) {
+            return Err(REFUSED);
+        }
+    }
+    if expect_base {
+        return Err(REFUSED);
+    }
+    // A keycap base alone ("1") is not an emoji; with U+20E3 it is.
+    if matches!(chars[0], '0'..='9' | '#' | '*') && !chars.contains(&'\u{20E3}') {
+        return Err(REFUSED);
+    }
+    Ok(())
+}
+
+fn is_regional_indicator(c: char) -> bool {
+    ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)
+}
+
+/// What may follow a pictograph inside one emoji: skin tones, variation selectors, the keycap
+/// mark, and the tag characters of subdivision flags.
+fn is_emoji_modifier(c: char) -> bool {
+    matches!(c,
+        '\u{1F3FB}'..='\u{1F3FF}' | '\u{FE0E}' | '\u{FE0F}' | '\u{20E3}' | '\u{E0020}'..='\u{E007F}')
+}
+
+/// The blocks and symbols emoji are drawn from (Unicode's Extended_Pictographic, in ranges).
+fn is_pictographic(c: char) -> bool {
+    matches!(c,
+        '\u{00A9}' | '\u{00AE}' | '\u{203C}' | '\u{2049}' | '\u{2122}' | '\u{2139}'
+        | '\u{2194}'..='\u{21AA}' | '\u{231A}'..='\u{23FF}' | '\u{24C2}'
+        | '\u{25AA}'..='\u{25FE}' | '\u{2600}'..='\u{27BF}' | '\u{2934}' | '\u{2935}'
+        | '\u{2B05}'..='\u{2B55}' | '\u{3030}' | '\u{303D}' | '\u{3297}' | '\u{3299}'
+        | '\u{1F000}'..='\u{1F1E5}' | '\u{1F200}'..='\u{1F3FA}' | '\u{1F400}'..='\u{1FAFF}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +167,35 @@ mod tests {
         assert_eq!(check_topic("   "), Ok(None));
         assert!(check_topic(&"x".repeat(201)).is_err());
         assert!(check_topic("two\nlines").is_err());
+    }
+
+    #[test]
+    fn a_reaction_is_one_emoji() {
+        for good in ["👍", "👍🏽", "❤️", "🎉", "🇫🇷", "1️⃣", "#️⃣", "👩‍💻", "🏴‍☠️", "☕"]
+        {
+            assert_eq!(check_emoji(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "a",
+            "1",
+            "ab",
+            "👍👍",
+            "👍 ",
+            " 👍",
+            "🇫",
+            "🇫🇷🇩🇪",
+            "👍\u{200D}",
+            "\u{200D}👍",
+            "<b>",
+            "🏽",
+            "x\u{20E3}",
+            // One emoji each, but past the 16 bytes a reaction may have.
+            "👨‍👩‍👧",
+            "\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}",
+        ] {
+            assert!(check_emoji(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

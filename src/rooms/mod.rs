@@ -117,7 +117,8 @@ impl Rooms {
             let snapshot = store.snapshot()?;
             let Visible { room, membership } = permitted(&snapshot, user_id, &room, Action::See)?;
             let people = direct_people(&snapshot, &room)?;
-            Ok(RoomSummary::new(&room, membership.as_ref(), people))
+            let unread = snapshot.unread(user_id, room.id)?;
+            Ok(RoomSummary::new(&room, membership.as_ref(), people).with_unread(unread))
         })
         .await
     }
@@ -145,8 +146,9 @@ impl Rooms {
             let page = snapshot.history(room.id, query, limit)?;
             let messages = Names::new(&snapshot).messages(&room, page.messages)?;
             let people = direct_people(&snapshot, &room)?;
+            let unread = snapshot.unread(user_id, room.id)?;
             Ok(History {
-                summary: RoomSummary::new(&room, membership.as_ref(), people),
+                summary: RoomSummary::new(&room, membership.as_ref(), people).with_unread(unread),
                 room,
                 messages,
                 more: page.more,
@@ -182,9 +184,35 @@ impl Rooms {
 
     /// Queues a message; the sender hears back through `reply` (or sees it published).
     pub async fn post(&self, post: NewPost, reply: Arc<dyn SendReply>) -> Result<(), RoomError> {
-        self.writer
-            .submit(Change::Post(post), Reply::Send(reply))
-            .await
+        self.submit(Change::Post(post), reply).await
+    }
+
+    /// Moves this person's read position in a room they are a member of; returns where it is
+    /// and what is left unread.
+    pub async fn mark_read(
+        &self,
+        user_id: u64,
+        room: RoomRef,
+        id: u64,
+        how: changes::ReadMove,
+    ) -> Result<(u64, crate::store::Unread), RoomError> {
+        let room_id = self.find(user_id, room).await?.room.id;
+        let change = Change::Read {
+            user_id,
+            room_id,
+            id,
+            how,
+        };
+        match self.writer.apply(change).await? {
+            Outcome::Read(unread) => Ok((room_id, unread)),
+            other => unreachable_outcome(other),
+        }
+    }
+
+    /// Queues a change to a message or a read position; a refusal comes back through `reply`,
+    /// success as the published change.
+    pub async fn submit(&self, change: Change, reply: Arc<dyn SendReply>) -> Result<(), RoomError> {
+        self.writer.submit(change, Reply::Send(reply)).await
     }
 
     /// The rooms in someone's sidebar: every room they are a member of and have not hidden,
@@ -216,7 +244,8 @@ pub fn sidebar_in(snapshot: &Snapshot, user_id: u64) -> Result<Vec<RoomSummary>,
         .iter()
         .map(|(room, membership)| {
             let people = direct_people(snapshot, room)?;
-            Ok(RoomSummary::new(room, Some(membership), people))
+            let unread = snapshot.unread(user_id, room.id)?;
+            Ok(RoomSummary::new(room, Some(membership), people).with_unread(unread))
         })
         .collect()
 }

@@ -8,13 +8,35 @@ use std::sync::Arc;
 use poem_openapi::Object;
 use serde::Serialize;
 
-use crate::store::{Kind, Membership, Room, Snapshot, StoreError, StoredMessage};
+use crate::store::{Kind, Membership, Room, Snapshot, StoreError, StoredMessage, Tx, Unread};
 
 /// What a message is shown as when its author's account is gone.
 const UNKNOWN_AUTHOR: &str = "unknown";
+/// Characters of the original a reply quotes.
+const EXCERPT_CHARS: usize = 140;
+
+/// Who reacted to a message with one emoji.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
+pub struct ReactionView {
+    pub emoji: String,
+    /// Usernames, in the order they reacted.
+    pub users: Vec<String>,
+}
+
+/// The start of the message a reply answers, so it can be quoted without loading it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
+pub struct ReplyExcerpt {
+    pub id: u64,
+    pub user: String,
+    /// Its first 140 characters (empty when it was deleted).
+    pub text: String,
+    #[serde(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
+}
 
 /// A chat message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Object)]
 #[oai(rename = "Message")]
 pub struct MessageView {
     pub room_id: u64,
@@ -35,21 +57,117 @@ pub struct MessageView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[oai(skip_serializing_if_is_none)]
     pub client_id: Option<String>,
+    /// When the text was last edited (Unix milliseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub edited: Option<u64>,
+    /// A tombstone: the message was deleted and `text` is empty.
+    #[serde(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
+    /// The id of the message this one replies to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub reply_to: Option<u64>,
+    /// The start of that message, to quote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub reply: Option<ReplyExcerpt>,
+    /// Usernames its `@name`s mention (people who may read the room).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[oai(default, skip_serializing_if_is_empty)]
+    pub mentions: Vec<String>,
+    /// `here` or `room` when it calls everyone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub everyone: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[oai(default, skip_serializing_if_is_empty)]
+    pub reactions: Vec<ReactionView>,
+}
+
+/// What showing a message needs to look up: people's names, and the message a reply answers.
+/// A snapshot ([`Names`]) and the writer's transaction ([`TxLookup`]) both answer.
+pub trait Lookup {
+    fn name(&mut self, user_id: u64) -> Result<Arc<str>, StoreError>;
+    fn message(&mut self, room_id: u64, id: u64) -> Result<Option<StoredMessage>, StoreError>;
 }
 
 impl MessageView {
-    pub fn new(room: &Room, message: StoredMessage, author: &str) -> MessageView {
-        MessageView {
+    /// The message as every door shows it. `author` is its author's name, when the caller
+    /// knows it already (a new post); else it is looked up.
+    pub fn build(
+        room: &Room,
+        message: StoredMessage,
+        author: Option<&str>,
+        lookup: &mut dyn Lookup,
+    ) -> Result<MessageView, StoreError> {
+        let user = match author {
+            Some(name) => name.to_owned(),
+            None => lookup.name(message.user_id)?.to_string(),
+        };
+        let mentions = message
+            .mentions
+            .iter()
+            .map(|&id| lookup.name(id).map(|n| n.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut reactions = Vec::with_capacity(message.reactions.len());
+        for reaction in message.reactions {
+            let users = reaction
+                .users
+                .iter()
+                .map(|&id| lookup.name(id).map(|n| n.to_string()))
+                .collect::<Result<Vec<_>, _>>()?;
+            reactions.push(ReactionView {
+                emoji: reaction.emoji,
+                users,
+            });
+        }
+        let reply = match message.reply_to {
+            Some(id) => match lookup.message(message.room_id, id)? {
+                Some(original) => Some(ReplyExcerpt {
+                    id,
+                    user: lookup.name(original.user_id)?.to_string(),
+                    text: original.text.chars().take(EXCERPT_CHARS).collect(),
+                    deleted: original.deleted,
+                }),
+                None => None,
+            },
+            None => None,
+        };
+        Ok(MessageView {
             room_id: message.room_id,
             room: room.name.clone(),
             id: message.id,
             seq: message.seq,
             user_id: message.user_id,
-            user: author.to_owned(),
+            user,
             text: message.text,
             ts: message.ts,
             client_id: message.client_id,
-        }
+            edited: message.edited,
+            deleted: message.deleted,
+            reply_to: message.reply_to,
+            reply,
+            mentions,
+            everyone: message.everyone.map(|e| e.as_str().to_owned()),
+            reactions,
+        })
+    }
+
+    /// Whether it calls this person: by name, or `@here`/`@room` by someone else.
+    pub fn calls(&self, username: &str) -> bool {
+        self.mentions
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(username))
+            || (self.everyone.is_some() && !self.user.eq_ignore_ascii_case(username))
+    }
+}
+
+fn name_or_unknown(user: Option<crate::store::User>) -> Arc<str> {
+    match user {
+        Some(user) => user.username.into(),
+        None => UNKNOWN_AUTHOR.into(),
     }
 }
 
@@ -71,15 +189,12 @@ impl<'s> Names<'s> {
         if let Some(name) = self.known.get(&user_id) {
             return Ok(Arc::clone(name));
         }
-        let name: Arc<str> = match self.snapshot.user(user_id)? {
-            Some(user) => user.username.into(),
-            None => UNKNOWN_AUTHOR.into(),
-        };
+        let name = name_or_unknown(self.snapshot.user(user_id)?);
         self.known.insert(user_id, Arc::clone(&name));
         Ok(name)
     }
 
-    /// The messages of a page, with their authors' names.
+    /// The messages of a page, as shown.
     pub fn messages(
         &mut self,
         room: &Room,
@@ -87,16 +202,38 @@ impl<'s> Names<'s> {
     ) -> Result<Vec<MessageView>, StoreError> {
         messages
             .into_iter()
-            .map(|m| {
-                let author = self.of(m.user_id)?;
-                Ok(MessageView::new(room, m, &author))
-            })
+            .map(|m| MessageView::build(room, m, None, self))
             .collect()
     }
 }
 
+impl Lookup for Names<'_> {
+    fn name(&mut self, user_id: u64) -> Result<Arc<str>, StoreError> {
+        self.of(user_id)
+    }
+
+    fn message(&mut self, room_id: u64, id: u64) -> Result<Option<StoredMessage>, StoreError> {
+        self.snapshot.message(room_id, id)
+    }
+}
+
+/// The writer's lookups, inside the transaction that is changing the messages.
+pub struct TxLookup<'a, 't> {
+    pub tx: &'a Tx<'t>,
+}
+
+impl Lookup for TxLookup<'_, '_> {
+    fn name(&mut self, user_id: u64) -> Result<Arc<str>, StoreError> {
+        Ok(name_or_unknown(self.tx.user(user_id)?))
+    }
+
+    fn message(&mut self, room_id: u64, id: u64) -> Result<Option<StoredMessage>, StoreError> {
+        self.tx.message(room_id, id)
+    }
+}
+
 /// A room as it appears in someone's list of rooms (the sidebar, the rooms API).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Object)]
 pub struct RoomSummary {
     pub id: u64,
     /// `open`, `private` or `direct`.
@@ -119,6 +256,15 @@ pub struct RoomSummary {
     pub last_activity: u64,
     /// Id of the newest message (0 when there is none).
     pub last_id: u64,
+    /// The id of the last message you have read (0: none).
+    #[oai(default)]
+    pub read: u64,
+    /// Messages by others after it (at most 100: then "100 or more").
+    #[oai(default)]
+    pub unread: u32,
+    /// Of those, the ones that call you.
+    #[oai(default)]
+    pub mentions: u32,
 }
 
 impl RoomSummary {
@@ -133,7 +279,18 @@ impl RoomSummary {
             people,
             last_activity: room.last_activity,
             last_id: room.last_id,
+            read: 0,
+            unread: 0,
+            mentions: 0,
         }
+    }
+
+    /// With what you have not read in it.
+    pub fn with_unread(mut self, unread: Unread) -> Self {
+        self.read = unread.read;
+        self.unread = unread.messages;
+        self.mentions = unread.mentions;
+        self
     }
 }
 
@@ -150,4 +307,8 @@ pub fn direct_people(snapshot: &Snapshot, room: &Room) -> Result<Vec<String>, St
         .collect::<Result<Vec<_>, _>>()?;
     people.sort_unstable_by_key(|name| name.to_lowercase());
     Ok(people)
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }

@@ -32,6 +32,8 @@ const MAX_BATCH: usize = 4096;
 /// rest of this window instead of committing each message alone; a change after a quiet spell,
 /// or behind a commit that took longer than this, is committed at once.
 const CADENCE: Duration = Duration::from_millis(2);
+/// How long a failed checkpoint waits before the next try.
+const CHECKPOINT_RETRY: Duration = Duration::from_secs(1);
 /// Changes waiting for the writer before submitters wait too (backpressure).
 const QUEUE: usize = 16 * 1024;
 
@@ -113,11 +115,40 @@ impl Writer {
 }
 
 fn run(mut rx: mpsc::Receiver<Message>, store: &Store, fanout: &dyn Fanout, clock: SharedClock) {
+    // A runtime of its own, only to wait for the queue with a deadline.
+    let timer = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("cannot start the room writer's timer");
     let mut batch: Vec<Job> = Vec::new();
     let mut stopping = false;
     let mut last_start: Option<Instant> = None;
+    // After a failed checkpoint, the next try waits this long.
+    let mut retry = Duration::ZERO;
     while !stopping {
-        let Some(first) = rx.blocking_recv() else {
+        // After a commit that is not durable by itself (read positions, journalled messages),
+        // a quiet second ends with a durable one, so a crash loses at most that second of
+        // read positions and the journal stays short.
+        let first = match store.checkpoint_owed_in() {
+            None => rx.blocking_recv(),
+            Some(wait) => {
+                let wait = wait.max(retry);
+                match timer.block_on(async { tokio::time::timeout(wait, rx.recv()).await }) {
+                    Ok(message) => message,
+                    Err(_) => {
+                        retry = match store.checkpoint() {
+                            Ok(()) => Duration::ZERO,
+                            Err(err) => {
+                                tracing::warn!(error = %err, "cannot make the latest changes durable");
+                                CHECKPOINT_RETRY
+                            }
+                        };
+                        continue;
+                    }
+                }
+            }
+        };
+        let Some(first) = first else {
             break;
         };
         match first {
@@ -211,6 +242,12 @@ fn answer(job: Job, applied: Applied, fanout: &dyn Fanout) {
         for effect in &effects {
             match effect {
                 Effect::Message(message) => fanout.message(message),
+                Effect::Update(message) => fanout.update(message),
+                Effect::Read {
+                    user_id,
+                    room_id,
+                    unread,
+                } => fanout.read(*user_id, *room_id, unread),
                 Effect::Sidebar(user_id, event) => fanout.sidebar(*user_id, event),
                 Effect::CutOff { room_id, user_id } => fanout.cut_off(*room_id, *user_id),
             }

@@ -54,6 +54,9 @@ const COPIES: &[CopyTable] = &[
     |s, t| copy(s, t, tables::FRIENDS),
     |s, t| copy(s, t, tables::BLOCKS),
     |s, t| copy(s, t, tables::LAST_SEEN),
+    |s, t| copy(s, t, tables::READ_POSITIONS),
+    |s, t| copy(s, t, tables::MENTIONS),
+    |s, t| copy(s, t, tables::ROOM_MENTIONS),
 ];
 
 fn copy<K: Key + 'static, V: Value + 'static>(

@@ -5,7 +5,7 @@
 
 use redb::ReadTransaction;
 
-use super::record::MessageRecord;
+use super::record::{Everyone, MessageRecord, Reaction};
 use super::{StoreError, tables};
 
 /// A message as stored, with its room, id and latest sequence number.
@@ -20,6 +20,16 @@ pub struct StoredMessage {
     /// Unix milliseconds; never decreases within a room.
     pub ts: u64,
     pub client_id: Option<String>,
+    pub edited: Option<u64>,
+    /// A tombstone: `text` is empty.
+    pub deleted: bool,
+    pub reply_to: Option<u64>,
+    /// User ids named by `@name`.
+    pub mentions: Vec<u64>,
+    pub everyone: Option<Everyone>,
+    /// With `@here`: whom it called.
+    pub here: Vec<u64>,
+    pub reactions: Vec<Reaction>,
 }
 
 impl StoredMessage {
@@ -32,6 +42,13 @@ impl StoredMessage {
             text: record.text,
             ts: record.ts,
             client_id: record.client_id,
+            edited: record.edited,
+            deleted: record.deleted,
+            reply_to: record.reply_to,
+            mentions: record.mentions,
+            everyone: record.everyone,
+            here: record.here,
+            reactions: record.reactions,
         }
     }
 }

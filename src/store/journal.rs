@@ -70,6 +70,9 @@ pub struct Journal {
     /// Bytes of whole, acknowledged records; a failed append is cut back to this.
     len: u64,
     since_checkpoint: Instant,
+    /// A commit since the last durable one was not durable by itself (a read position, or
+    /// messages held only here): a durable commit is owed within [`CHECKPOINT_EVERY`].
+    owed: bool,
     /// Set only by tests that make the disk fail; the journal fails with the database.
     faults: Option<FaultSwitch>,
 }
@@ -96,6 +99,7 @@ impl Journal {
             file,
             len: valid as u64,
             since_checkpoint: Instant::now(),
+            owed: false,
             faults,
         };
         Ok((journal, entries))
@@ -115,6 +119,17 @@ impl Journal {
     pub fn checkpoint_due(&self, entries: &[JournalEntry]) -> bool {
         self.since_checkpoint.elapsed() >= CHECKPOINT_EVERY
             || self.len + record_len(entries) > CHECKPOINT_BYTES
+    }
+
+    /// Notes a commit made without durability of its own.
+    pub fn owe_checkpoint(&mut self) {
+        self.owed = true;
+    }
+
+    /// How long until a durable commit is owed, when one is.
+    pub fn checkpoint_owed_in(&self) -> Option<std::time::Duration> {
+        self.owed
+            .then(|| CHECKPOINT_EVERY.saturating_sub(self.since_checkpoint.elapsed()))
     }
 
     /// Writes one record and fsyncs it. On failure the journal is as it was.
@@ -149,6 +164,7 @@ impl Journal {
     /// replayed as no-ops. The next record goes at the start.
     pub fn clear(&mut self) -> io::Result<()> {
         self.since_checkpoint = Instant::now();
+        self.owed = false;
         self.len = 0;
         self.fault(Fault::WriteError)?;
         self.file.write_all_at(&[0; HEADER], 0)

@@ -14,7 +14,9 @@ fn post(store: &Store, room_id: u64, texts: &[&str], now: u64) -> Vec<u64> {
                 .iter()
                 .map(|text| {
                     let client_id = format!("c-{text}");
-                    Ok(tx.append_message(room_id, 1, text, Some(&client_id))?.id)
+                    Ok(tx
+                        .append_message(room_id, MessageRecord::post(1, text, Some(&client_id)))?
+                        .id)
                 })
                 .collect()
         })
@@ -136,7 +138,7 @@ fn a_batch_that_changes_more_than_history_is_a_durable_commit_and_empties_the_jo
     assert!(journal_len(dir.path()) > 0);
     store
         .transact_batch(20, |tx| {
-            tx.append_message(room, 1, "two", None)?;
+            tx.append_message(room, MessageRecord::post(1, "two", None))?;
             tx.update_room(room, |r| r.topic = Some("news".into()))
         })
         .unwrap();
@@ -177,7 +179,9 @@ fn a_failing_journal_refuses_the_batch_and_shows_none_of_it() {
     let room = open_room(&store, "lobby");
     post(&store, room, &["one"], 10);
     faults.set(Fault::SyncError);
-    let refused = store.transact_batch(20, |tx| tx.append_message(room, 1, "lost", None));
+    let refused = store.transact_batch(20, |tx| {
+        tx.append_message(room, MessageRecord::post(1, "lost", None))
+    });
     assert!(refused.is_err());
     assert!(!store.healthy.load(Ordering::Acquire), "reported unhealthy");
     faults.set(Fault::None);

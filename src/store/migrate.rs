@@ -80,6 +80,9 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::FRIENDS)?;
     txn.open_table(tables::BLOCKS)?;
     txn.open_table(tables::LAST_SEEN)?;
+    txn.open_table(tables::READ_POSITIONS)?;
+    txn.open_table(tables::MENTIONS)?;
+    txn.open_table(tables::ROOM_MENTIONS)?;
     Ok(())
 }
 
@@ -148,7 +151,7 @@ fn v1_to_v2(txn: &WriteTransaction) -> Result<(), StoreError> {
                 user_id,
                 text: text.to_owned(),
                 client_id: client_id.map(str::to_owned),
-                changed_seq: None,
+                ..MessageRecord::default()
             };
             history.insert(key.value(), record.encode().as_slice())?;
         }

@@ -24,6 +24,7 @@ mod sessions;
 mod snapshot;
 mod tables;
 mod tx;
+mod unread;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -44,10 +45,12 @@ pub use journal::JOURNAL_FILE;
 use journal::{Journal, JournalEntry};
 pub use migrate::SCHEMA_VERSION;
 pub use people::Friendship;
+pub use record::{Everyone, MessageRecord, Reaction};
 pub use rooms::{Kind, Membership, Role, Room, RoomRecord, direct_key, room_key};
 pub use sessions::{SessionKey, SessionRecord};
 pub use snapshot::Snapshot;
 pub use tx::Tx;
+pub use unread::{UNREAD_CAP, Unread};
 pub use users::{DmFrom, User, UserWithHash};
 
 /// The database file's name inside the data folder.
@@ -259,6 +262,7 @@ impl Store {
                 if !entries.is_empty() {
                     self.durable_commits.fetch_add(1, Ordering::Relaxed);
                 }
+                journal.owe_checkpoint();
             }
             _ => {
                 txn.set_durability(Durability::Immediate)?;
@@ -277,6 +281,13 @@ impl Store {
         self.write(Durability::Immediate, |_| Ok(()))?;
         self.start_journal_over(&mut journal);
         Ok(())
+    }
+
+    /// How long until the writer owes a durable commit (see [`Store::checkpoint`]): some
+    /// commit since the last durable one relies on the journal, or is bookkeeping that may be
+    /// lost, and that should last at most a second.
+    pub fn checkpoint_owed_in(&self) -> Option<Duration> {
+        self.lock_journal().checkpoint_owed_in()
     }
 
     fn start_journal_over(&self, journal: &mut Journal) {

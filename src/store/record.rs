@@ -13,6 +13,18 @@
 //! varint, …    text length in bytes, then the UTF-8 text
 //! (varint tag, varint length, bytes)*   optional fields, in any order, each at most once
 //! ```
+//!
+//! | tag | field | value |
+//! | --- | --- | --- |
+//! | 1 | client id | UTF-8 |
+//! | 2 | sequence number of the latest change | varint |
+//! | 3 | edited at (Unix ms) | varint |
+//! | 4 | deleted (a tombstone: the text is empty) | nothing |
+//! | 5 | the id of the message this one replies to | varint |
+//! | 6 | the user ids mentioned by `@name` | varint count, varints |
+//! | 7 | `@here` (1) or `@room` (2) | varint |
+//! | 8 | reactions | varint count, then per emoji: its UTF-8 bytes, varint count, user ids |
+//! | 9 | the user ids `@here` called (the members online when it was sent) | varint count, varints |
 
 use super::StoreError;
 
@@ -25,10 +37,64 @@ mod tag {
     pub const CLIENT_ID: u64 = 1;
     /// Sequence number of the message's latest change, when it changed after it was created.
     pub const SEQ: u64 = 2;
+    /// When the text was last edited (Unix ms).
+    pub const EDITED: u64 = 3;
+    /// The message was deleted; its text is gone.
+    pub const DELETED: u64 = 4;
+    /// The id of the message this one replies to.
+    pub const REPLY_TO: u64 = 5;
+    /// The user ids its `@name`s mention.
+    pub const MENTIONS: u64 = 6;
+    /// `@here` or `@room`.
+    pub const EVERYONE: u64 = 7;
+    /// Each emoji and who reacted with it.
+    pub const REACTIONS: u64 = 8;
+    /// The user ids `@here` called.
+    pub const HERE: u64 = 9;
+}
+
+/// Whom a message calls beside the people it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Everyone {
+    /// `@here`: the members online when it was sent.
+    Here,
+    /// `@room`: every member.
+    Room,
+}
+
+impl Everyone {
+    fn code(self) -> u64 {
+        match self {
+            Everyone::Here => 1,
+            Everyone::Room => 2,
+        }
+    }
+
+    fn from_code(code: u64) -> Option<Everyone> {
+        match code {
+            1 => Some(Everyone::Here),
+            2 => Some(Everyone::Room),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Everyone::Here => "here",
+            Everyone::Room => "room",
+        }
+    }
+}
+
+/// One emoji on a message and who reacted with it, in the order they did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    pub emoji: String,
+    pub users: Vec<u64>,
 }
 
 /// A message as kept in the `history` table. Its room and id are the table's key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageRecord {
     /// Unix milliseconds; never decreases within a room.
     pub ts: u64,
@@ -38,9 +104,33 @@ pub struct MessageRecord {
     /// The room sequence number of this message's latest change. A message that never changed
     /// has the sequence number it was created with, which is its id, and stores none.
     pub changed_seq: Option<u64>,
+    /// When the text was last edited.
+    pub edited: Option<u64>,
+    /// A tombstone: the text, mentions and reactions are gone, the id and replies stay.
+    pub deleted: bool,
+    pub reply_to: Option<u64>,
+    /// Users named by `@name`, each once, in the order named.
+    pub mentions: Vec<u64>,
+    pub everyone: Option<Everyone>,
+    /// Whom `@here` called: the members online when it was sent. Kept so the mention index
+    /// can be rebuilt from the record alone (the journal replays records).
+    pub here: Vec<u64>,
+    /// In the order each emoji was first used.
+    pub reactions: Vec<Reaction>,
 }
 
 impl MessageRecord {
+    /// A new message with nothing but its author, text and client id (its time is set when it
+    /// is stored).
+    pub fn post(user_id: u64, text: &str, client_id: Option<&str>) -> MessageRecord {
+        MessageRecord {
+            user_id,
+            text: text.to_owned(),
+            client_id: client_id.map(str::to_owned),
+            ..MessageRecord::default()
+        }
+    }
+
     /// The record's bytes.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 + self.text.len());
@@ -53,9 +143,34 @@ impl MessageRecord {
             put_bytes(&mut out, client_id.as_bytes());
         }
         if let Some(seq) = self.changed_seq {
-            let mut value = Vec::with_capacity(10);
-            put_varint(&mut value, seq);
-            put_varint(&mut out, tag::SEQ);
+            put_number(&mut out, tag::SEQ, seq);
+        }
+        if let Some(at) = self.edited {
+            put_number(&mut out, tag::EDITED, at);
+        }
+        if self.deleted {
+            put_varint(&mut out, tag::DELETED);
+            put_bytes(&mut out, &[]);
+        }
+        if let Some(id) = self.reply_to {
+            put_number(&mut out, tag::REPLY_TO, id);
+        }
+        put_ids(&mut out, tag::MENTIONS, &self.mentions);
+        put_ids(&mut out, tag::HERE, &self.here);
+        if let Some(everyone) = self.everyone {
+            put_number(&mut out, tag::EVERYONE, everyone.code());
+        }
+        if !self.reactions.is_empty() {
+            let mut value = Vec::new();
+            put_varint(&mut value, self.reactions.len() as u64);
+            for reaction in &self.reactions {
+                put_bytes(&mut value, reaction.emoji.as_bytes());
+                put_varint(&mut value, reaction.users.len() as u64);
+                for id in &reaction.users {
+                    put_varint(&mut value, *id);
+                }
+            }
+            put_varint(&mut out, tag::REACTIONS);
             put_bytes(&mut out, &value);
         }
         out
@@ -75,27 +190,50 @@ impl MessageRecord {
             ts,
             user_id,
             text,
-            client_id: None,
-            changed_seq: None,
+            ..MessageRecord::default()
         };
+        let mut seen = 0u64;
         while !reader.done() {
             let tag = reader.varint()?;
             let value = reader.bytes()?;
-            let mut field = Reader {
-                bytes: value,
-                at: 0,
-            };
+            if tag >= 64 || seen & (1 << tag) != 0 {
+                return Err(corrupt(format!("unexpected message field {tag}")));
+            }
+            seen |= 1 << tag;
+            let mut field = Reader::new(value);
             match tag {
-                tag::CLIENT_ID if record.client_id.is_none() => {
-                    record.client_id = Some(utf8(value)?);
+                tag::CLIENT_ID => record.client_id = Some(utf8(value)?),
+                tag::SEQ => record.changed_seq = Some(field.varint()?),
+                tag::EDITED => record.edited = Some(field.varint()?),
+                tag::DELETED => record.deleted = true,
+                tag::REPLY_TO => record.reply_to = Some(field.varint()?),
+                tag::MENTIONS => record.mentions = field.ids()?,
+                tag::HERE => record.here = field.ids()?,
+                tag::EVERYONE => {
+                    record.everyone = Some(
+                        Everyone::from_code(field.varint()?)
+                            .ok_or_else(|| corrupt("unknown @everyone kind".into()))?,
+                    );
                 }
-                tag::SEQ if record.changed_seq.is_none() => {
-                    record.changed_seq = Some(field.varint()?);
-                    if !field.done() {
-                        return Err(corrupt("trailing bytes in a sequence field".into()));
+                tag::REACTIONS => {
+                    let count = field.varint()?;
+                    for _ in 0..count {
+                        let emoji = utf8(field.bytes()?)?;
+                        let users = field.varint()?;
+                        let mut reaction = Reaction {
+                            emoji,
+                            users: Vec::new(),
+                        };
+                        for _ in 0..users {
+                            reaction.users.push(field.varint()?);
+                        }
+                        record.reactions.push(reaction);
                     }
                 }
                 other => return Err(corrupt(format!("unexpected message field {other}"))),
+            }
+            if tag != tag::CLIENT_ID && !field.done() {
+                return Err(corrupt(format!("trailing bytes in field {tag}")));
             }
         }
         Ok(record)
@@ -105,6 +243,26 @@ impl MessageRecord {
     pub fn seq(&self, id: u64) -> u64 {
         self.changed_seq.unwrap_or(id)
     }
+}
+
+/// A record's author and whether it is a tombstone, without decoding its text: what counting
+/// unread messages needs of each.
+pub(super) fn peek(bytes: &[u8]) -> Result<(u64, bool), StoreError> {
+    let mut reader = Reader::new(bytes);
+    if reader.byte()? != VERSION {
+        return Err(corrupt("unknown message record version".into()));
+    }
+    let _ts = reader.varint()?;
+    let user_id = reader.varint()?;
+    let _text = reader.bytes()?;
+    while !reader.done() {
+        let tag = reader.varint()?;
+        reader.bytes()?;
+        if tag == tag::DELETED {
+            return Ok((user_id, true));
+        }
+    }
+    Ok((user_id, false))
 }
 
 fn corrupt(what: String) -> StoreError {
@@ -124,6 +282,28 @@ pub(super) fn put_varint(out: &mut Vec<u8>, mut value: u64) {
         value >>= 7;
     }
     out.push(value as u8);
+}
+
+/// An optional field holding a list of ids, written only when there are any.
+fn put_ids(out: &mut Vec<u8>, tag: u64, ids: &[u64]) {
+    if ids.is_empty() {
+        return;
+    }
+    let mut value = Vec::with_capacity(2 + 3 * ids.len());
+    put_varint(&mut value, ids.len() as u64);
+    for id in ids {
+        put_varint(&mut value, *id);
+    }
+    put_varint(out, tag);
+    put_bytes(out, &value);
+}
+
+/// An optional field holding one number.
+fn put_number(out: &mut Vec<u8>, tag: u64, value: u64) {
+    let mut bytes = Vec::with_capacity(10);
+    put_varint(&mut bytes, value);
+    put_varint(out, tag);
+    put_bytes(out, &bytes);
 }
 
 pub(super) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -183,6 +363,16 @@ impl<'a> Reader<'a> {
         Ok(slice)
     }
 
+    /// A count, then that many varints.
+    fn ids(&mut self) -> Result<Vec<u64>, StoreError> {
+        let count = self.varint()?;
+        let mut ids = Vec::new();
+        for _ in 0..count {
+            ids.push(self.varint()?);
+        }
+        Ok(ids)
+    }
+
     fn text(&mut self) -> Result<String, StoreError> {
         utf8(self.bytes()?)
     }
@@ -197,8 +387,7 @@ mod tests {
             ts: 1_796_122_400_000,
             user_id: 300,
             text: "héllo ☕\nworld".into(),
-            client_id: None,
-            changed_seq: None,
+            ..MessageRecord::default()
         }
     }
 
@@ -209,6 +398,22 @@ mod tests {
         let full = MessageRecord {
             client_id: Some("c-1".into()),
             changed_seq: Some(u64::MAX),
+            edited: Some(1_796_122_500_000),
+            deleted: true,
+            reply_to: Some(3),
+            mentions: vec![1, 300, u64::MAX],
+            everyone: Some(Everyone::Room),
+            here: vec![5, 6],
+            reactions: vec![
+                Reaction {
+                    emoji: "👍🏽".into(),
+                    users: vec![1, 2],
+                },
+                Reaction {
+                    emoji: "🎉".into(),
+                    users: vec![300],
+                },
+            ],
             ..record()
         };
         assert_eq!(MessageRecord::decode(&full.encode()).unwrap(), full);

@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use redb::{Database, ReadTransaction, ReadableTable};
 
-use super::history::{self, HistoryQuery, Page};
+use super::history::{self, HistoryQuery, Page, StoredMessage};
+use super::record::MessageRecord;
 use super::rooms::{
     Membership, Room, load_membership, load_room, memberships_of, room_key, rooms_of,
 };
+use super::unread::{Tables, Unread};
 use super::users::{User, load_user, user_id_by_name};
 use super::{StoreError, tables};
 
@@ -96,6 +98,34 @@ impl Snapshot {
         limit: usize,
     ) -> Result<Page, StoreError> {
         history::read(&self.txn, room_id, query, limit)
+    }
+
+    /// One message of a room.
+    pub fn message(&self, room_id: u64, id: u64) -> Result<Option<StoredMessage>, StoreError> {
+        let history = self.txn.open_table(tables::HISTORY)?;
+        match history.get((room_id, id))? {
+            Some(bytes) => Ok(Some(StoredMessage::from_record(
+                room_id,
+                id,
+                MessageRecord::decode(bytes.value())?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// What this user has not read in the room.
+    pub fn unread(&self, user_id: u64, room_id: u64) -> Result<Unread, StoreError> {
+        let reads = self.txn.open_table(tables::READ_POSITIONS)?;
+        let read = reads.get((user_id, room_id))?.map_or(0, |v| v.value());
+        let history = self.txn.open_table(tables::HISTORY)?;
+        let mentions = self.txn.open_table(tables::MENTIONS)?;
+        let room_mentions = self.txn.open_table(tables::ROOM_MENTIONS)?;
+        Tables {
+            history: &history,
+            mentions: &mentions,
+            room_mentions: &room_mentions,
+        }
+        .count(user_id, room_id, read)
     }
 
     pub fn user(&self, id: u64) -> Result<Option<User>, StoreError> {

@@ -43,6 +43,16 @@ pub const CHANGES: TableDefinition<(u64, u64), u64> = TableDefinition::new("chan
 /// (room id, user id, client id) → message id; makes a retried `send` idempotent.
 pub const CLIENT_IDS: TableDefinition<(u64, u64, &str), u64> = TableDefinition::new("client_ids");
 
+/// (user id, room id) → the id of the last message the user has read there. Written without
+/// fsync: a crash may lose the last second of reading, never a message.
+pub const READ_POSITIONS: TableDefinition<(u64, u64), u64> = TableDefinition::new("read_positions");
+/// (user id, room id, message id) → (): messages that mention the user by name (or `@here`
+/// while they were online), for mention counts. A hint: each entry is checked against the
+/// message, which an edit or deletion may have changed since.
+pub const MENTIONS: TableDefinition<(u64, u64, u64), ()> = TableDefinition::new("mentions");
+/// (room id, message id) → author id: messages that call `@room`.
+pub const ROOM_MENTIONS: TableDefinition<(u64, u64), u64> = TableDefinition::new("room_mentions");
+
 /// (room id, user id) → [`super::rooms::MembershipRecord`] as JSON.
 pub const MEMBERS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("members");
 /// (user id, room id) → (); the rooms of a user, for the sidebar.

@@ -41,7 +41,11 @@ fn append(store: &Store, room_id: u64, texts: &[&str], now: u64) -> Vec<u64> {
         .transact(Durability::Immediate, now, |tx| {
             texts
                 .iter()
-                .map(|text| Ok(tx.append_message(room_id, 1, text, None)?.id))
+                .map(|text| {
+                    Ok(tx
+                        .append_message(room_id, MessageRecord::post(1, text, None))?
+                        .id)
+                })
                 .collect()
         })
         .unwrap()
@@ -97,7 +101,7 @@ fn a_client_id_finds_the_message_sent_with_it_once_per_user_and_room() {
     let r = room(&store, "r");
     let first = store
         .transact(Durability::Immediate, 1, |tx| {
-            tx.append_message(r, 1, "hi", Some("c1"))
+            tx.append_message(r, MessageRecord::post(1, "hi", Some("c1")))
         })
         .unwrap();
     store
@@ -174,9 +178,9 @@ fn since_gives_every_change_after_a_sequence_number_once_in_sequence_order() {
     // then 2 changes again (8), and a new message arrives (9).
     store
         .transact(Durability::Immediate, 2, |tx| {
-            assert_eq!(tx.resequence_message(r, 2)?, 6);
-            assert_eq!(tx.resequence_message(r, 4)?, 7);
-            assert_eq!(tx.resequence_message(r, 2)?, 8);
+            assert_eq!(tx.change_message(r, 2, |_| {})?.seq, 6);
+            assert_eq!(tx.change_message(r, 4, |_| {})?.seq, 7);
+            assert_eq!(tx.change_message(r, 2, |_| {})?.seq, 8);
             Ok(())
         })
         .unwrap();
@@ -504,7 +508,8 @@ fn a_migrated_room_goes_on_with_the_next_id_and_keeps_its_client_ids() {
                 (2, "hi alice <b>not bold</b>")
             );
             assert_eq!(
-                tx.append_message(lobby, 4, "after the upgrade", None)?.id,
+                tx.append_message(lobby, MessageRecord::post(4, "after the upgrade", None))?
+                    .id,
                 4
             );
             Ok(())

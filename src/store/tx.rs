@@ -17,10 +17,11 @@ use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::history::StoredMessage;
 use super::journal::JournalEntry;
-use super::record::MessageRecord;
+use super::record::{Everyone, MessageRecord};
 use super::rooms::{
     Kind, Membership, RoomRecord, load_membership, load_room, memberships_of, room_key,
 };
+use super::unread::{Tables, Unread};
 use super::users::{User, load_user, user_id_by_name};
 use super::{StoreError, tables};
 
@@ -255,13 +256,13 @@ impl<'t> Tx<'t> {
         }
     }
 
-    /// Stores a new message under the room's next sequence number, which becomes its id.
+    /// Stores a new message under the room's next sequence number, which becomes its id, at
+    /// this transaction's time (never before the room's newest message). The record's `ts` and
+    /// `changed_seq` are set here.
     pub fn append_message(
         &mut self,
         room_id: u64,
-        user_id: u64,
-        text: &str,
-        client_id: Option<&str>,
+        mut record: MessageRecord,
     ) -> Result<StoredMessage, StoreError> {
         let now = self.now_ms;
         let touched = self.touched(room_id)?.ok_or(StoreError::NotFound)?;
@@ -271,24 +272,132 @@ impl<'t> Tx<'t> {
         room.last_activity = room.last_activity.max(now);
         touched.dirty = true;
         let (id, ts) = (room.seq, room.last_activity);
-        let record = MessageRecord {
-            ts,
-            user_id,
-            text: text.to_owned(),
-            client_id: client_id.map(str::to_owned),
-            changed_seq: None,
-        };
+        record.ts = ts;
+        record.changed_seq = None;
         let bytes = record.encode();
         self.history.insert((room_id, id), bytes.as_slice())?;
-        if let Some(client_id) = client_id {
-            self.client_ids.insert((room_id, user_id, client_id), id)?;
+        if let Some(client_id) = record.client_id.as_deref() {
+            self.client_ids
+                .insert((room_id, record.user_id, client_id), id)?;
         }
+        self.index_mentions(room_id, id, &record, true)?;
         self.appended.push(JournalEntry {
             room_id,
             seq: id,
             record: bytes,
         });
         Ok(StoredMessage::from_record(room_id, id, record))
+    }
+
+    /// A message as this transaction sees it.
+    pub fn message(&self, room_id: u64, id: u64) -> Result<Option<StoredMessage>, StoreError> {
+        match self.history.get((room_id, id))? {
+            Some(bytes) => Ok(Some(StoredMessage::from_record(
+                room_id,
+                id,
+                MessageRecord::decode(bytes.value())?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Adds (or removes) the mention index entries of a message: each user it calls other than
+    /// its author, and the room's `@room` list.
+    fn index_mentions(
+        &self,
+        room_id: u64,
+        id: u64,
+        record: &MessageRecord,
+        add: bool,
+    ) -> Result<(), StoreError> {
+        let called = record
+            .mentions
+            .iter()
+            .chain(&record.here)
+            .filter(|&&user| user != record.user_id);
+        if record.mentions.is_empty() && record.here.is_empty() && record.everyone.is_none() {
+            return Ok(());
+        }
+        let mut mentions = self.txn.open_table(tables::MENTIONS)?;
+        for &user in called {
+            if add {
+                mentions.insert((user, room_id, id), ())?;
+            } else {
+                mentions.remove((user, room_id, id))?;
+            }
+        }
+        if record.everyone == Some(Everyone::Room) {
+            let mut room_mentions = self.txn.open_table(tables::ROOM_MENTIONS)?;
+            if add {
+                room_mentions.insert((room_id, id), record.user_id)?;
+            } else {
+                room_mentions.remove((room_id, id))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes an existing message (an edit, a deletion, a reaction) and gives it the room's
+    /// next sequence number, so a client resuming from before sees it again in its new state.
+    pub fn change_message(
+        &mut self,
+        room_id: u64,
+        id: u64,
+        change: impl FnOnce(&mut MessageRecord),
+    ) -> Result<StoredMessage, StoreError> {
+        self.wrote_more();
+        let mut record = match self.history.get((room_id, id))? {
+            Some(bytes) => MessageRecord::decode(bytes.value())?,
+            None => return Err(StoreError::NotFound),
+        };
+        self.index_mentions(room_id, id, &record, false)?;
+        change(&mut record);
+        self.index_mentions(room_id, id, &record, true)?;
+        let touched = self.touched(room_id)?.ok_or(StoreError::NotFound)?;
+        touched.record.seq += 1;
+        touched.dirty = true;
+        let seq = touched.record.seq;
+        let mut changes = self.txn.open_table(tables::CHANGES)?;
+        if let Some(previous) = record.changed_seq {
+            changes.remove((room_id, previous))?;
+        }
+        changes.insert((room_id, seq), id)?;
+        record.changed_seq = Some(seq);
+        self.history
+            .insert((room_id, id), record.encode().as_slice())?;
+        Ok(StoredMessage::from_record(room_id, id, record))
+    }
+
+    /// The id of the last message this user has read in the room (0: none).
+    pub fn read_position(&self, user_id: u64, room_id: u64) -> Result<u64, StoreError> {
+        let reads = self.txn.open_table(tables::READ_POSITIONS)?;
+        Ok(reads.get((user_id, room_id))?.map_or(0, |v| v.value()))
+    }
+
+    /// Moves a read position. Bookkeeping, not history: it does not make the batch durable by
+    /// itself, so a crash may lose the last second of it (see `DATA_MODEL.md`).
+    pub fn set_read_position(
+        &mut self,
+        user_id: u64,
+        room_id: u64,
+        id: u64,
+    ) -> Result<(), StoreError> {
+        let mut reads = self.txn.open_table(tables::READ_POSITIONS)?;
+        reads.insert((user_id, room_id), id)?;
+        Ok(())
+    }
+
+    /// What this user has not read in the room.
+    pub fn unread(&self, user_id: u64, room_id: u64) -> Result<Unread, StoreError> {
+        let read = self.read_position(user_id, room_id)?;
+        let mentions = self.txn.open_table(tables::MENTIONS)?;
+        let room_mentions = self.txn.open_table(tables::ROOM_MENTIONS)?;
+        Tables {
+            history: &self.history,
+            mentions: &mentions,
+            room_mentions: &room_mentions,
+        }
+        .count(user_id, room_id, read)
     }
 
     /// Appends a message from the journal again, as [`Tx::append_message`] first did, unless
@@ -313,30 +422,7 @@ impl<'t> Tx<'t> {
             self.client_ids
                 .insert((entry.room_id, record.user_id, client_id), entry.seq)?;
         }
+        self.index_mentions(entry.room_id, entry.seq, &record, true)?;
         Ok(true)
-    }
-
-    /// Gives an existing message the room's next sequence number, as every later change to it
-    /// (an edit, a reaction) does, so a client resuming from before it sees the message again.
-    /// Returns the new sequence number.
-    pub fn resequence_message(&mut self, room_id: u64, id: u64) -> Result<u64, StoreError> {
-        self.wrote_more();
-        let mut record = match self.history.get((room_id, id))? {
-            Some(bytes) => MessageRecord::decode(bytes.value())?,
-            None => return Err(StoreError::NotFound),
-        };
-        let touched = self.touched(room_id)?.ok_or(StoreError::NotFound)?;
-        touched.record.seq += 1;
-        touched.dirty = true;
-        let seq = touched.record.seq;
-        let mut changes = self.txn.open_table(tables::CHANGES)?;
-        if let Some(previous) = record.changed_seq {
-            changes.remove((room_id, previous))?;
-        }
-        changes.insert((room_id, seq), id)?;
-        record.changed_seq = Some(seq);
-        self.history
-            .insert((room_id, id), record.encode().as_slice())?;
-        Ok(seq)
     }
 }

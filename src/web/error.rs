@@ -201,6 +201,9 @@ impl From<RoomError> for ApiError {
             RoomError::InviteInvalid => ApiError::not_found("invite_invalid", message),
             RoomError::DmRefused(_) => ApiError::Forbidden(body("dm_refused", message)),
             RoomError::InvalidDirect(_) => ApiError::bad_request("invalid_dm", message),
+            RoomError::MessageNotFound => ApiError::not_found("message_not_found", message),
+            RoomError::MessageDeleted => ApiError::Conflict(body("message_deleted", message)),
+            RoomError::TooManyReactions => ApiError::Conflict(body("too_many_reactions", message)),
             RoomError::ShuttingDown => {
                 ApiError::Unavailable(body("unavailable", message), crate::web::RETRY_AFTER_SECS)
             }

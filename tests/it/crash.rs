@@ -267,7 +267,7 @@ async fn restart_after_sigkill_with_a_large_history() {
     std::fs::create_dir_all(&data).unwrap();
     let filled = Instant::now();
     {
-        use confab::store::{Kind, RoomRecord, Store};
+        use confab::store::{Kind, MessageRecord, RoomRecord, Store};
         use redb::Durability;
         let store = Store::open(&data).unwrap();
         let room = store
@@ -292,7 +292,7 @@ async fn restart_after_sigkill_with_a_large_history() {
             store
                 .transact(Durability::Immediate, 1, |tx| {
                     for _ in 0..5_000 {
-                        tx.append_message(room, 1, &text, None)?;
+                        tx.append_message(room, MessageRecord::post(1, &text, None))?;
                     }
                     Ok(())
                 })

@@ -13,6 +13,7 @@ mod abuse_ws;
 mod auth_api;
 mod binary;
 mod chat_ws;
+mod conversation;
 mod crash;
 mod cross_site;
 mod direct;

@@ -36,11 +36,19 @@ pub enum ErrorCode {
     NotAMember,
     /// A direct room the other person does not accept messages in from this one.
     DmRefused,
+    /// No message with that id in that room.
+    MessageNotFound,
+    /// The message was deleted; it can no longer be edited, reacted to or replied to.
+    MessageDeleted,
+    /// The message already has 20 different reactions.
+    TooManyReactions,
+    /// A reaction that is not one emoji.
+    BadEmoji,
 }
 
 impl ErrorCode {
     /// Every code, for the test that keeps the document and the browser code in step.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::BadRequest,
         ErrorCode::InvalidRoom,
         ErrorCode::RoomNotFound,
@@ -54,6 +62,10 @@ impl ErrorCode {
         ErrorCode::Forbidden,
         ErrorCode::NotAMember,
         ErrorCode::DmRefused,
+        ErrorCode::MessageNotFound,
+        ErrorCode::MessageDeleted,
+        ErrorCode::TooManyReactions,
+        ErrorCode::BadEmoji,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +83,10 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotAMember => "not_a_member",
             ErrorCode::DmRefused => "dm_refused",
+            ErrorCode::MessageNotFound => "message_not_found",
+            ErrorCode::MessageDeleted => "message_deleted",
+            ErrorCode::TooManyReactions => "too_many_reactions",
+            ErrorCode::BadEmoji => "bad_emoji",
         }
     }
 
@@ -90,6 +106,9 @@ impl ErrorCode {
             RoomError::NotMember => ErrorCode::NotAMember,
             RoomError::InvalidName(_) => ErrorCode::InvalidRoom,
             RoomError::DmRefused(_) => ErrorCode::DmRefused,
+            RoomError::MessageNotFound => ErrorCode::MessageNotFound,
+            RoomError::MessageDeleted => ErrorCode::MessageDeleted,
+            RoomError::TooManyReactions => ErrorCode::TooManyReactions,
             // Not answers to any frame; their HTTP doors say more.
             RoomError::NameTaken
             | RoomError::InvalidTopic(_)

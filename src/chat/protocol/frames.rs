@@ -8,7 +8,7 @@ use super::codes::ErrorCode;
 use crate::rooms::RoomError;
 use crate::rooms::fanout::SidebarEvent;
 use crate::rooms::view::{MessageView, RoomSummary};
-use crate::store::User;
+use crate::store::{Unread, User};
 
 fn encode(value: &impl Serialize) -> Utf8Bytes {
     serde_json::to_string(value)
@@ -116,6 +116,58 @@ pub fn message_frame(message: &MessageView) -> Utf8Bytes {
     encode(&Frame {
         r#type: "message",
         body: message,
+    })
+}
+
+/// `{"type":"update", …M}`: a message edited, deleted or reacted to, in its new state.
+pub fn update_frame(message: &MessageView) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        #[serde(flatten)]
+        body: &'a MessageView,
+    }
+    encode(&Frame {
+        r#type: "update",
+        body: message,
+    })
+}
+
+/// `{"type":"read","room_id","id","unread","mentions"}`: your read position in a room moved
+/// (on this device or another), with what is left unread.
+pub fn read_frame(room_id: u64, unread: &Unread) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame {
+        r#type: &'static str,
+        room_id: u64,
+        id: u64,
+        unread: u32,
+        mentions: u32,
+    }
+    encode(&Frame {
+        r#type: "read",
+        room_id,
+        id: unread.read,
+        unread: unread.messages,
+        mentions: unread.mentions,
+    })
+}
+
+/// `{"type":"typing","room_id","user","users"}`: who started typing in a room since the last
+/// such frame (`user` is the first of them).
+pub fn typing_frame(room_id: u64, users: &[std::sync::Arc<str>]) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        room_id: u64,
+        user: &'a str,
+        users: Vec<&'a str>,
+    }
+    encode(&Frame {
+        r#type: "typing",
+        room_id,
+        user: users.first().map_or("", |u| u),
+        users: users.iter().map(|u| &**u).collect(),
     })
 }
 
@@ -333,6 +385,7 @@ mod tests {
             text: "<b>hi</b> \"there\"".into(),
             ts: 1_700_000_000_000,
             client_id: Some("c1".into()),
+            ..MessageView::default()
         }
     }
 
@@ -346,6 +399,7 @@ mod tests {
             people: vec![],
             last_activity: 5,
             last_id: 3,
+            ..RoomSummary::default()
         }
     }
 

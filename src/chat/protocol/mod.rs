@@ -31,6 +31,7 @@ pub enum ClientFrame {
         room_id: u64,
         text: String,
         client_id: Option<String>,
+        reply_to: Option<u64>,
     },
     History {
         room_id: u64,
@@ -38,6 +39,29 @@ pub enum ClientFrame {
         after: Option<u64>,
         since: Option<u64>,
         limit: Option<u32>,
+    },
+    Edit {
+        room_id: u64,
+        id: u64,
+        text: String,
+    },
+    Delete {
+        room_id: u64,
+        id: u64,
+    },
+    React {
+        room_id: u64,
+        id: u64,
+        emoji: String,
+    },
+    /// Read up to `id`; with `unread`, mark `id` (and what follows) unread.
+    Read {
+        room_id: u64,
+        id: u64,
+        unread: bool,
+    },
+    Typing {
+        room_id: u64,
     },
 }
 
@@ -61,6 +85,8 @@ enum Wire {
         text: String,
         #[serde(default)]
         client_id: Option<String>,
+        #[serde(default)]
+        reply_to: Option<u64>,
     },
     History {
         room_id: u64,
@@ -72,6 +98,29 @@ enum Wire {
         since: Option<u64>,
         #[serde(default)]
         limit: Option<u32>,
+    },
+    Edit {
+        room_id: u64,
+        id: u64,
+        text: String,
+    },
+    Delete {
+        room_id: u64,
+        id: u64,
+    },
+    React {
+        room_id: u64,
+        id: u64,
+        emoji: String,
+    },
+    Read {
+        room_id: u64,
+        id: u64,
+        #[serde(default)]
+        unread: bool,
+    },
+    Typing {
+        room_id: u64,
     },
 }
 
@@ -117,11 +166,26 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, String> {
             room_id,
             text,
             client_id,
+            reply_to,
         } => ClientFrame::Send {
             room_id,
             text,
             client_id,
+            reply_to,
         },
+        Wire::Edit { room_id, id, text } => ClientFrame::Edit { room_id, id, text },
+        Wire::Delete { room_id, id } => ClientFrame::Delete { room_id, id },
+        Wire::React { room_id, id, emoji } => ClientFrame::React { room_id, id, emoji },
+        Wire::Read {
+            room_id,
+            id,
+            unread,
+        } => ClientFrame::Read {
+            room_id,
+            id,
+            unread,
+        },
+        Wire::Typing { room_id } => ClientFrame::Typing { room_id },
         Wire::History {
             room_id,
             before,
@@ -172,8 +236,58 @@ mod tests {
             Ok(ClientFrame::Send {
                 room_id: 3,
                 text: "hi".into(),
-                client_id: Some("c".into())
+                client_id: Some("c".into()),
+                reply_to: None,
             })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"send","room_id":3,"text":"yes","reply_to":2}"#),
+            Ok(ClientFrame::Send {
+                room_id: 3,
+                text: "yes".into(),
+                client_id: None,
+                reply_to: Some(2),
+            })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"edit","room_id":3,"id":2,"text":"fixed"}"#),
+            Ok(ClientFrame::Edit {
+                room_id: 3,
+                id: 2,
+                text: "fixed".into()
+            })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"delete","room_id":3,"id":2}"#),
+            Ok(ClientFrame::Delete { room_id: 3, id: 2 })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"react","room_id":3,"id":2,"emoji":"👍"}"#),
+            Ok(ClientFrame::React {
+                room_id: 3,
+                id: 2,
+                emoji: "👍".into()
+            })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"read","room_id":3,"id":9}"#),
+            Ok(ClientFrame::Read {
+                room_id: 3,
+                id: 9,
+                unread: false
+            })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"read","room_id":3,"id":9,"unread":true}"#),
+            Ok(ClientFrame::Read {
+                room_id: 3,
+                id: 9,
+                unread: true
+            })
+        );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"typing","room_id":3}"#),
+            Ok(ClientFrame::Typing { room_id: 3 })
         );
         assert_eq!(
             parse_client_frame(r#"{"type":"history","room_id":3,"before":9,"limit":20}"#),
@@ -213,6 +327,15 @@ mod tests {
             r#"{"type":"send","room":"x","text":"hi"}"#,
             r#"{"type":"send","room_id":1,"text":"hi","extra":1}"#,
             r#"{"type":"history","room_id":1,"since":1,"after":2}"#,
+            r#"{"type":"edit","room_id":1,"id":2}"#,
+            r#"{"type":"edit","room_id":1,"text":"x"}"#,
+            r#"{"type":"delete","room_id":1,"id":-2}"#,
+            r#"{"type":"react","room_id":1,"id":2,"emoji":7}"#,
+            r#"{"type":"read","room_id":1}"#,
+            r#"{"type":"read","room_id":1,"id":2,"unread":"yes"}"#,
+            r#"{"type":"typing"}"#,
+            r#"{"type":"typing","room_id":1,"text":"x"}"#,
+            r#"{"type":"send","room_id":1,"text":"x","reply_to":"3"}"#,
             r#"["join","x"]"#,
             r#"  ["send","x","hi"]"#,
         ] {

@@ -89,6 +89,7 @@ mod tests {
                 text: text.into(),
                 ts: id,
                 client_id: None,
+                ..MessageView::default()
             })
             .collect();
         History {

@@ -26,7 +26,7 @@ use super::presence;
 use super::protocol::frames::{Hello, hello_frame, message_frame};
 use super::protocol::{ErrorCode, ErrorFrame, parse_client_frame};
 use crate::people::standing_in;
-use crate::ratelimit::TokenBucket;
+use crate::ratelimit::{Rate, TokenBucket};
 use crate::rooms::RoomError;
 use crate::rooms::sidebar_in;
 use crate::rooms::view::MessageView;
@@ -40,6 +40,9 @@ const IDLE_LIMIT: Duration = Duration::from_secs(75);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Rate-limited frames in a row after which the client is considered abusive.
 const MAX_STRIKES: u32 = 200;
+/// `typing` frames per socket: a page sends one every 3 s while its person types, so a burst
+/// of 3 then one a second leaves room for several rooms and a late timer.
+const TYPING_RATE: Rate = Rate::new(3, Duration::from_secs(1));
 
 /// A room this socket follows.
 struct Following {
@@ -80,6 +83,7 @@ struct Socket<'a> {
     rooms: Vec<Following>,
     send_bucket: TokenBucket,
     frame_bucket: TokenBucket,
+    typing_bucket: TokenBucket,
     strikes: u32,
 }
 
@@ -113,6 +117,7 @@ pub async fn serve_socket<S>(
         rooms: Vec::new(),
         send_bucket: TokenBucket::new(chat.settings.send_rate, now),
         frame_bucket: TokenBucket::new(chat.settings.frame_rate, now),
+        typing_bucket: TokenBucket::new(TYPING_RATE, now),
         strikes: 0,
     };
 

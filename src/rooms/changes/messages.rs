@@ -1,13 +1,15 @@
 //! Posting a message: the author must be allowed to post in the room (a member, or anyone in
 //! an open room), and in a direct room of two neither block nor be blocked by the other. A
-//! message to a direct room brings it back to the sidebars it was hidden from.
+//! reply must answer a message of the same room that is still there. A message to a direct
+//! room brings it back to the sidebars it was hidden from, and the author has read the room up
+//! to their own message.
 
 use super::{Applied, Batch, Effect, NewPost, Outcome, done, refused};
 use crate::rooms::RoomError;
 use crate::rooms::access::Action;
 use crate::rooms::fanout::SidebarEvent;
-use crate::rooms::view::MessageView;
-use crate::store::{Kind, StoreError};
+use crate::rooms::view::{MessageView, TxLookup};
+use crate::store::{Kind, MessageRecord, Room, StoreError};
 
 impl Batch<'_, '_> {
     pub(super) fn post(&mut self, post: &NewPost) -> Result<Applied, StoreError> {
@@ -20,9 +22,20 @@ impl Batch<'_, '_> {
                 .tx
                 .message_by_client_id(room.id, post.user_id, client_id)?
         {
-            let view = MessageView::new(&room, earlier, &post.author);
+            let view = self.view(&room, earlier, Some(&post.author))?;
             return done(Outcome::Duplicate(view), Vec::new());
         }
+        if let Some(original) = post.reply_to {
+            match self.tx.message(room.id, original)? {
+                None => return refused(RoomError::MessageNotFound),
+                Some(m) if m.deleted => return refused(RoomError::MessageDeleted),
+                Some(_) => {}
+            }
+        }
+        let called = match self.called(&room, post.user_id, &post.text, &post.online)? {
+            Ok(called) => called,
+            Err(err) => return refused(err),
+        };
         let mut effects = Vec::new();
         if room.kind == Kind::Direct {
             let members = self.tx.memberships_of(room.id)?;
@@ -52,15 +65,59 @@ impl Batch<'_, '_> {
                 self.tx.update_room(room.id, |r| r.hidden = 0)?;
             }
         }
-        let stored =
-            self.tx
-                .append_message(room.id, post.user_id, &post.text, post.client_id.as_deref())?;
-        let view = MessageView::new(&room, stored, &post.author);
+        let record = MessageRecord {
+            reply_to: post.reply_to,
+            mentions: called.mentions,
+            everyone: called.everyone,
+            here: called.here,
+            ..MessageRecord::post(post.user_id, &post.text, post.client_id.as_deref())
+        };
+        let stored = self.tx.append_message(room.id, record)?;
+        let id = stored.id;
+        let view = self.view(&room, stored, Some(&post.author))?;
         let mut published = vec![Effect::Message(view.clone())];
         for user_id in effects {
             let summary = self.summary(room.id, user_id)?;
             published.insert(0, Effect::Sidebar(user_id, SidebarEvent::Added(summary)));
         }
+        if let Some(read) = self.read_own_post(&room, post.user_id, id)? {
+            published.push(read);
+        }
         done(Outcome::Posted(view), published)
+    }
+
+    /// A message as shown, looked up in this transaction.
+    pub(super) fn view(
+        &mut self,
+        room: &Room,
+        message: crate::store::StoredMessage,
+        author: Option<&str>,
+    ) -> Result<MessageView, StoreError> {
+        MessageView::build(room, message, author, &mut TxLookup { tx: self.tx })
+    }
+
+    /// Someone who posts has read the room up to their message. When that passes over messages
+    /// of others, their other sockets hear the new position.
+    fn read_own_post(
+        &mut self,
+        room: &Room,
+        user_id: u64,
+        id: u64,
+    ) -> Result<Option<Effect>, StoreError> {
+        if self.membership(room.id, user_id)?.is_none() {
+            return Ok(None);
+        }
+        let before = self.tx.read_position(user_id, room.id)?;
+        self.tx.set_read_position(user_id, room.id, id)?;
+        // `room` is as it was before this message: its newest message then.
+        if before >= room.last_id {
+            return Ok(None);
+        }
+        let unread = self.tx.unread(user_id, room.id)?;
+        Ok(Some(Effect::Read {
+            user_id,
+            room_id: room.id,
+            unread,
+        }))
     }
 }

@@ -3,7 +3,9 @@
 //! The writer applies a whole batch of changes in one transaction; a refused change writes
 //! nothing and the others go on. One file per group of changes:
 //!
-//! - `messages`: posting;
+//! - `messages`: posting, with replies and mentions;
+//! - `edits`: editing, deleting and reacting to a message;
+//! - `reading`: moving a read position;
 //! - `membership`: joining, adding, removing, leaving (and hiding a direct room);
 //! - `settings`: creating a room, renaming it, its topic and kind;
 //! - `invites`: making, revoking and accepting invite links;
@@ -11,10 +13,16 @@
 
 mod direct;
 pub use direct::DIRECT_SIZE_RULE;
+mod edits;
 mod invites;
 mod membership;
+mod mentions;
 mod messages;
+mod reading;
 mod settings;
+
+pub use mentions::EVERYONE_LIMIT;
+pub use reading::ReadMove;
 
 pub use invites::usable;
 
@@ -26,7 +34,7 @@ use super::access::{Action, Denied, authorize};
 use super::fanout::SidebarEvent;
 use super::view::{MessageView, RoomSummary};
 use super::{RoomError, RoomRef, Visible};
-use crate::store::{InviteKey, Kind, Membership, Room, StoreError, Tx};
+use crate::store::{InviteKey, Kind, Membership, Room, StoreError, Tx, Unread};
 
 /// A change to a room's state or history.
 #[derive(Debug, Clone)]
@@ -82,6 +90,31 @@ pub enum Change {
     AcceptInvite { user_id: u64, key: InviteKey },
     /// The direct room of `by` and these people: found, or made.
     OpenDirect { by: u64, usernames: Vec<String> },
+    /// Someone changes the text of a message (theirs, or any in a private room they own).
+    Edit {
+        by: u64,
+        room_id: u64,
+        id: u64,
+        text: String,
+        /// Who is online in the room, for an `@here` the new text adds.
+        online: Vec<u64>,
+    },
+    /// Someone deletes a message (theirs, or any in a private room they own).
+    Delete { by: u64, room_id: u64, id: u64 },
+    /// Someone adds their reaction with this emoji, or takes it back.
+    React {
+        by: u64,
+        room_id: u64,
+        id: u64,
+        emoji: String,
+    },
+    /// Someone's read position in a room moves.
+    Read {
+        user_id: u64,
+        room_id: u64,
+        id: u64,
+        how: ReadMove,
+    },
 }
 
 /// A message someone wants stored.
@@ -93,6 +126,10 @@ pub struct NewPost {
     pub author: Arc<str>,
     pub text: String,
     pub client_id: Option<String>,
+    /// The message of the same room this one answers.
+    pub reply_to: Option<u64>,
+    /// Who is online in the room, when the text calls `@here`.
+    pub online: Vec<u64>,
 }
 
 /// What an applied change answers its caller.
@@ -104,6 +141,8 @@ pub enum Outcome {
     Duplicate(MessageView),
     /// The room the change was about, as its caller may now see it.
     Room(Visible),
+    /// Where someone's read position now is, and what is left unread.
+    Read(Unread),
     /// A new invite link's public id and limits (the code itself only its maker knows).
     Invite {
         id: String,
@@ -117,8 +156,19 @@ pub enum Outcome {
 #[derive(Debug, Clone)]
 pub enum Effect {
     Message(MessageView),
+    /// A message edited, deleted or reacted to, in its new state.
+    Update(MessageView),
+    /// Someone's read position in a room moved: for every socket of theirs.
+    Read {
+        user_id: u64,
+        room_id: u64,
+        unread: Unread,
+    },
     Sidebar(u64, SidebarEvent),
-    CutOff { room_id: u64, user_id: u64 },
+    CutOff {
+        room_id: u64,
+        user_id: u64,
+    },
 }
 
 /// A change's outcome and effects, or why it was refused.
@@ -189,6 +239,26 @@ impl<'a, 't> Batch<'a, 't> {
             } => self.revoke_invite(*by, *room_id, invite_id),
             Change::AcceptInvite { user_id, key } => self.accept_invite(*user_id, *key),
             Change::OpenDirect { by, usernames } => self.open_direct(*by, usernames),
+            Change::Edit {
+                by,
+                room_id,
+                id,
+                text,
+                online,
+            } => self.edit(*by, *room_id, *id, text, online),
+            Change::Delete { by, room_id, id } => self.delete(*by, *room_id, *id),
+            Change::React {
+                by,
+                room_id,
+                id,
+                emoji,
+            } => self.react(*by, *room_id, *id, emoji),
+            Change::Read {
+                user_id,
+                room_id,
+                id,
+                how,
+            } => self.read(*user_id, *room_id, *id, *how),
         }
     }
 
@@ -253,7 +323,8 @@ impl<'a, 't> Batch<'a, 't> {
         let room = self.room(room_id)?.ok_or(StoreError::NotFound)?;
         let membership = self.membership(room_id, user_id)?;
         let people = self.people(&room)?;
-        Ok(RoomSummary::new(&room, membership.as_ref(), people))
+        let unread = self.tx.unread(user_id, room_id)?;
+        Ok(RoomSummary::new(&room, membership.as_ref(), people).with_unread(unread))
     }
 
     /// The room and membership of someone who may now see it, for an [`Outcome::Room`].

@@ -46,6 +46,36 @@ struct RoomView {
     last_message_id: u64,
     /// Distinct users online now.
     online: u64,
+    /// The id of the last message you have read (0: none, or not a member).
+    read: u64,
+    /// Messages by others after it (at most 100: then "100 or more").
+    unread: u32,
+    /// Of those, the ones that call you.
+    mentions: u32,
+}
+
+/// Where to move your read position.
+#[derive(Debug, Object)]
+struct ReadPosition {
+    /// The id of the last message read: what follows it is unread.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    id: u64,
+}
+
+/// Your read position in a room and what is left after it.
+#[derive(Debug, Object)]
+struct ReadState {
+    room_id: u64,
+    /// The id of the last message read.
+    id: u64,
+    unread: u32,
+    mentions: u32,
+}
+
+#[derive(ApiResponse)]
+enum ReadResponse {
+    #[oai(status = 200)]
+    Ok(Json<ReadState>),
 }
 
 #[derive(Debug, Object)]
@@ -187,6 +217,9 @@ impl RoomsApi {
                 name: room.name,
                 last_activity: room.last_activity,
                 last_message_id: room.last_id,
+                read: room.read,
+                unread: room.unread,
+                mentions: room.mentions,
             })
             .collect();
         rooms.extend(
@@ -203,6 +236,9 @@ impl RoomsApi {
                     name: room.name,
                     last_activity: room.last_activity,
                     last_message_id: room.last_id,
+                    read: 0,
+                    unread: 0,
+                    mentions: 0,
                 }),
         );
         rooms.sort_by_key(|room| std::cmp::Reverse(room.last_activity));
@@ -286,6 +322,36 @@ impl RoomsApi {
             .await?;
         let summary = state.rooms.summary(user_id, RoomRef::Id(room.id)).await?;
         Ok(RoomResponse::Ok(Json(RoomEnvelope { room: summary })))
+    }
+
+    /// Move your read position in a room you are a member of to a message id (back, too: the
+    /// messages after it become unread again). 404 `not_a_member` in an open room you have not
+    /// joined.
+    #[oai(path = "/rooms/:name/read", method = "put")]
+    async fn read(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        /// Room name, in any case.
+        name: Path<RoomName>,
+        body: Json<ReadPosition>,
+    ) -> Result<ReadResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        let (room_id, unread) = state
+            .rooms
+            .mark_read(
+                session.user.id,
+                RoomRef::Name(name.0.0),
+                body.0.id,
+                crate::rooms::changes::ReadMove::To,
+            )
+            .await?;
+        Ok(ReadResponse::Ok(Json(ReadState {
+            room_id,
+            id: unread.read,
+            unread: unread.messages,
+            mentions: unread.mentions,
+        })))
     }
 
     /// A page of a room's history, oldest first. Without `before` or `after`, the newest

@@ -138,7 +138,9 @@ pub fn room_error_status(err: &RoomError) -> StatusCode {
         RoomError::NotFound
         | RoomError::NotMember
         | RoomError::UserNotFound
-        | RoomError::InviteInvalid => StatusCode::NOT_FOUND,
+        | RoomError::InviteInvalid
+        | RoomError::MessageNotFound => StatusCode::NOT_FOUND,
+        RoomError::MessageDeleted | RoomError::TooManyReactions => StatusCode::CONFLICT,
         RoomError::NotAllowed(_) | RoomError::DmRefused(_) => StatusCode::FORBIDDEN,
         RoomError::InvalidName(_) | RoomError::InvalidTopic(_) | RoomError::InvalidDirect(_) => {
             StatusCode::BAD_REQUEST

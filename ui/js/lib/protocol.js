@@ -16,6 +16,10 @@ export const ERROR_CODES = Object.freeze({
   forbidden: 'forbidden',
   notAMember: 'not_a_member',
   dmRefused: 'dm_refused',
+  messageNotFound: 'message_not_found',
+  messageDeleted: 'message_deleted',
+  tooManyReactions: 'too_many_reactions',
+  badEmoji: 'bad_emoji',
 });
 
 /** Close codes the page acts on. */

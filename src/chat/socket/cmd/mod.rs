@@ -2,15 +2,19 @@
 //! what it asks of the rooms service, and what it answers. The socket loop only parses and
 //! dispatches.
 
+mod edit;
 mod history;
 mod join;
 mod leave;
+mod read;
 mod send;
+mod typing;
 
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::Socket;
 use crate::chat::protocol::{ClientFrame, ErrorCode, ErrorFrame};
+use crate::rooms::changes::Change;
 
 /// Carries out one frame; the answer, if any, goes straight back on the socket.
 pub(super) async fn dispatch(
@@ -25,7 +29,19 @@ pub(super) async fn dispatch(
             room_id,
             text,
             client_id,
-        } => send::run(socket, room_id, text, client_id, now).await,
+            reply_to,
+        } => send::run(socket, room_id, text, client_id, reply_to, now).await,
+        ClientFrame::Edit { room_id, id, text } => edit::edit(socket, room_id, id, text, now).await,
+        ClientFrame::Delete { room_id, id } => edit::delete(socket, room_id, id, now).await,
+        ClientFrame::React { room_id, id, emoji } => {
+            edit::react(socket, room_id, id, emoji, now).await
+        }
+        ClientFrame::Read {
+            room_id,
+            id,
+            unread,
+        } => read::run(socket, room_id, id, unread).await,
+        ClientFrame::Typing { room_id } => typing::run(socket, room_id, now),
         ClientFrame::History {
             room_id,
             before,
@@ -33,6 +49,26 @@ pub(super) async fn dispatch(
             since,
             limit,
         } => history::run(socket, room_id, before, after, since, limit).await,
+    }
+}
+
+/// Hands a change to the writer; a refusal comes back on this socket through the room's
+/// reply, success as the published change.
+async fn submit(socket: &Socket<'_>, index: usize, change: Change) -> Option<Utf8Bytes> {
+    let room_id = socket.rooms[index].id;
+    let reply = std::sync::Arc::clone(&socket.rooms[index].reply);
+    match socket.chat.rooms.submit(change, reply).await {
+        Ok(()) => None,
+        Err(err) => Some(ErrorFrame::for_room(&err).room_id(room_id).encode()),
+    }
+}
+
+/// The people online in a room, if `text` calls `@here` (else nobody needs to know).
+fn online_if_here(socket: &Socket<'_>, room_id: u64, text: &str) -> Vec<u64> {
+    if text.contains('@') && text.to_ascii_lowercase().contains("@here") {
+        socket.chat.hub.online_users(room_id)
+    } else {
+        Vec::new()
     }
 }
 

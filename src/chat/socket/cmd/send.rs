@@ -1,11 +1,11 @@
 //! `send`: checks the text, the client id and the send rate, then queues the message with the
-//! writer. The acknowledgement is the message itself, published once it is committed; a
+//! writer (which checks what needs the data: the room, the message a reply answers, mentions). The acknowledgement is the message itself, published once it is committed; a
 //! refusal comes back as an `error` frame with the client id.
 
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::super::Socket;
-use super::not_joined;
+use super::{not_joined, online_if_here};
 use crate::chat::protocol::{ErrorCode, ErrorFrame};
 use crate::rooms::changes::NewPost;
 use crate::rooms::input::{check_client_id, check_message_text};
@@ -15,6 +15,7 @@ pub(super) async fn run(
     room_id: u64,
     text: String,
     client_id: Option<String>,
+    reply_to: Option<u64>,
     now: u64,
 ) -> Option<Utf8Bytes> {
     let Some(index) = socket.following(room_id) else {
@@ -47,8 +48,10 @@ pub(super) async fn run(
         room_id,
         user_id: socket.member.user_id,
         author: std::sync::Arc::clone(&socket.member.username),
+        online: online_if_here(socket, room_id, &text),
         text,
         client_id: client_id.clone(),
+        reply_to,
     };
     let reply = std::sync::Arc::clone(&socket.rooms[index].reply);
     match socket.chat.rooms.post(post, reply).await {
