@@ -610,3 +610,84 @@ async fn typing_is_coalesced_to_one_frame_a_second_per_room() {
     }
     assert!(limited);
 }
+
+#[tokio::test]
+async fn a_permalink_page_shows_the_message_in_its_history_formatted_and_only_to_readers() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let eve = signup(&server, "eve").await;
+    let (status, _) = api(
+        &server,
+        "POST",
+        "/api/v1/rooms",
+        Some(&alice.cookie),
+        Some(json!({"name": "Vault", "kind": "private"})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    api(
+        &server,
+        "POST",
+        "/api/v1/rooms/Vault/members",
+        Some(&alice.cookie),
+        Some(json!({"username": "bob"})),
+    )
+    .await;
+    let mut a = connect(&server, &alice).await;
+    a.join("Vault").await;
+    a.say("Vault", "before").await;
+    let linked = a
+        .say(
+            "Vault",
+            "*see* https://x.io/<script>alert(1)</script> @bob `<b>`",
+        )
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    a.say("Vault", "after").await;
+
+    let get = |who: &User, path: String| {
+        let cookie = who.cookie.clone();
+        let url = server.url(&path);
+        async move {
+            let resp = http()
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    let (status, page) = get(&bob, format!("/rooms/Vault/m/{linked}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("before") && page.contains("after"), "{page}");
+    assert!(
+        page.contains(&format!(r#"id="m{linked}""#)) && page.contains(r#"aria-current="true""#)
+    );
+    assert!(page.contains("<strong>see</strong>"), "{page}");
+    assert!(page.contains(
+        r#"<a href="https://x.io/" rel="noopener noreferrer nofollow" target="_blank">"#
+    ));
+    assert!(
+        page.contains(r#"<span class="mention mention-me">@bob</span>"#),
+        "{page}"
+    );
+    assert!(page.contains("<code>&lt;b&gt;</code>"));
+    assert!(!page.contains("<script>alert"), "user text became markup");
+
+    // An outsider, a guessed room and an unknown message get what a room never made gets.
+    let (outsider, outsider_page) = get(&eve, format!("/rooms/Vault/m/{linked}")).await;
+    let (never, never_page) = get(&eve, format!("/rooms/Nowhere/m/{linked}")).await;
+    assert_eq!((outsider, never), (404, 404));
+    assert_eq!(
+        outsider_page.replace("Vault", "X"),
+        never_page.replace("Nowhere", "X"),
+        "the outsider learns nothing"
+    );
+    let (status, _) = get(&bob, "/rooms/Vault/m/9999".into()).await;
+    assert_eq!(status, 404);
+    let (status, _) = get(&bob, "/rooms/Vault/m/abc".into()).await;
+    assert_eq!(status, 404);
+}

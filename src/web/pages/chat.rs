@@ -125,6 +125,9 @@ pub async fn room_page(req: &Request, state: Data<&State>) -> Response {
     match tail {
         None => chat_page(&state, &session.user, &name).await,
         Some("settings") => super::room_settings::page(&state, &session.user, &name, None).await,
+        Some(tail) if tail.starts_with("m/") => {
+            super::permalink::page(&state, &session.user, &name, &tail[2..]).await
+        }
         Some(_) => error_page(StatusCode::NOT_FOUND, "There is nothing here."),
     }
 }

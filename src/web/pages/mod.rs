@@ -8,6 +8,7 @@ mod home;
 mod invite;
 mod layout;
 mod people;
+mod permalink;
 mod room_settings;
 mod rooms;
 mod settings;

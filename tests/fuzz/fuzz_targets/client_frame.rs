@@ -27,8 +27,13 @@ fn allowed_fields(frame: &ClientFrame) -> &'static [&'static str] {
     match frame {
         ClientFrame::Join { .. } => &["type", "room_id", "room", "since"],
         ClientFrame::Leave { .. } => &["type", "room_id"],
-        ClientFrame::Send { .. } => &["type", "room_id", "text", "client_id"],
+        ClientFrame::Send { .. } => &["type", "room_id", "text", "client_id", "reply_to"],
         ClientFrame::History { .. } => &["type", "room_id", "before", "after", "since", "limit"],
+        ClientFrame::Edit { .. } => &["type", "room_id", "id", "text"],
+        ClientFrame::Delete { .. } => &["type", "room_id", "id"],
+        ClientFrame::React { .. } => &["type", "room_id", "id", "emoji"],
+        ClientFrame::Read { .. } => &["type", "room_id", "id", "unread"],
+        ClientFrame::Typing { .. } => &["type", "room_id"],
     }
 }
 
@@ -85,9 +90,11 @@ fuzz_target!(|data: &[u8]| {
             room_id,
             text: body,
             client_id,
+            reply_to,
         } => {
             assert_eq!(kind, "send");
             assert_eq!(Some(*room_id), number(&json, "room_id"));
+            assert_eq!(*reply_to, number(&json, "reply_to"));
             assert_eq!(Some(body.as_str()), string(&json, "text"));
             assert_eq!(client_id.as_deref(), string(&json, "client_id"));
             confab_fuzz::message_text(body);
@@ -112,6 +119,62 @@ fuzz_target!(|data: &[u8]| {
                 "since together with before or after accepted in {text:?}"
             );
             assert_eq!(limit.map(u64::from), number(&json, "limit"));
+        }
+        ClientFrame::Edit {
+            room_id,
+            id,
+            text: body,
+        } => {
+            assert_eq!(kind, "edit");
+            assert_eq!(
+                (Some(*room_id), Some(*id)),
+                (number(&json, "room_id"), number(&json, "id"))
+            );
+            assert_eq!(Some(body.as_str()), string(&json, "text"));
+            confab_fuzz::message_text(body);
+            confab_fuzz::formatted(body);
+        }
+        ClientFrame::Delete { room_id, id } => {
+            assert_eq!(kind, "delete");
+            assert_eq!(
+                (Some(*room_id), Some(*id)),
+                (number(&json, "room_id"), number(&json, "id"))
+            );
+        }
+        ClientFrame::React { room_id, id, emoji } => {
+            assert_eq!(kind, "react");
+            assert_eq!(
+                (Some(*room_id), Some(*id)),
+                (number(&json, "room_id"), number(&json, "id"))
+            );
+            assert_eq!(Some(emoji.as_str()), string(&json, "emoji"));
+            if confab::rooms::input::check_emoji(emoji).is_ok() {
+                assert!(!emoji.is_empty() && emoji.len() <= 16, "{emoji:?} accepted");
+                assert!(
+                    !emoji
+                        .chars()
+                        .any(|c| c.is_ascii_alphabetic() || c.is_whitespace())
+                );
+            }
+        }
+        ClientFrame::Read {
+            room_id,
+            id,
+            unread,
+        } => {
+            assert_eq!(kind, "read");
+            assert_eq!(
+                (Some(*room_id), Some(*id)),
+                (number(&json, "room_id"), number(&json, "id"))
+            );
+            assert_eq!(
+                *unread,
+                json.get("unread").and_then(Value::as_bool).unwrap_or(false)
+            );
+        }
+        ClientFrame::Typing { room_id } => {
+            assert_eq!(kind, "typing");
+            assert_eq!(Some(*room_id), number(&json, "room_id"));
         }
     }
 });

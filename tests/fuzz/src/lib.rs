@@ -67,3 +67,63 @@ pub fn password(password: &str) {
     let valid = (8..=1024).contains(&password.chars().count());
     assert_eq!(check_password(password).is_ok(), valid, "for {password:?}");
 }
+
+/// The formatter (`confab::format`) on any text: parsing never panics, and the HTML it renders
+/// holds only its own elements (`a`, `code`, `pre`, `strong`, `em`, `span`) with its own
+/// attributes, links only to `http(s)://`, so no user text ever becomes markup. The mentions it
+/// reads are lower-cased names of at most 32 username characters.
+pub fn formatted(text: &str) {
+    use confab::format::html::{Mentions, render};
+    let names = confab::format::mentioned(text);
+    for name in &names {
+        assert!((1..=32).contains(&name.len()), "{name:?} from {text:?}");
+        assert!(
+            name.bytes().all(|b| b.is_ascii_lowercase()
+                || b.is_ascii_digit()
+                || matches!(b, b'_' | b'.' | b'-')),
+            "{name:?} from {text:?}"
+        );
+    }
+    let mentions = Mentions {
+        names: &names,
+        everyone: Some("room"),
+        me: names.first().map_or("", String::as_str),
+    };
+    let html = render(text, &mentions).into_string();
+    let mut rest = html.as_str();
+    while let Some(open) = rest.find('<') {
+        let after = &rest[open + 1..];
+        let close = after
+            .find('>')
+            .unwrap_or_else(|| panic!("a stray < in {html:?}"));
+        let body = after[..close].trim_start_matches('/');
+        let name = body.split(' ').next().unwrap_or_default();
+        assert!(
+            ["a", "code", "pre", "strong", "em", "span"].contains(&name),
+            "element {name:?} from {text:?}"
+        );
+        let mut attributes = &body[name.len()..];
+        while let Some(eq) = attributes.find('=') {
+            let key = attributes[..eq].trim();
+            assert!(
+                ["href", "rel", "target", "class"].contains(&key),
+                "attribute {key:?} from {text:?}"
+            );
+            let quoted = attributes[eq + 1..]
+                .strip_prefix('"')
+                .expect("a quoted value");
+            let end = quoted.find('"').expect("a closing quote");
+            if key == "href" {
+                let href = &quoted[..end];
+                assert!(
+                    href.starts_with("https://") || href.starts_with("http://"),
+                    "href {href:?}"
+                );
+            }
+            attributes = &quoted[end + 1..];
+        }
+        assert!(attributes.trim().is_empty(), "{attributes:?} in {html:?}");
+        rest = &after[close + 1..];
+    }
+    assert!(!rest.contains('>'), "a stray > in {html:?}");
+}

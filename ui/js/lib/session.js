@@ -110,6 +110,7 @@ export class ChatSession {
       case 'hello': return this.onHello(frame);
       case 'joined': return this.onJoined(frame);
       case 'message': return this.onMessage(frame);
+      case 'update': return this.onUpdate(frame);
       case 'history': return this.onHistory(frame);
       case 'presence': return this.onPresence(frame);
       case 'room': return this.onRoom(frame);
@@ -156,6 +157,13 @@ export class ChatSession {
     if (!room || !room.joined) return;
     if (this.outbox.acknowledge(message.client_id)) this.emit('outbox', room);
     if (room.applyMessage(message)) this.emit('room', room, 'added', [message]);
+  }
+
+  /** A message edited, deleted or reacted to: shown in its new state where it is. */
+  onUpdate(message) {
+    const room = this.byId.get(message.room_id);
+    if (!room || !room.joined) return;
+    if (room.applyMessage(message)) this.emit('room', room, 'changed', [message]);
   }
 
   onHistory(frame) {

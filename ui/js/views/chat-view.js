@@ -122,6 +122,9 @@ export class ChatView {
         }
         break;
       }
+      case 'changed':
+        this.list.changed(room, this.pending());
+        break;
       case 'older':
         this.list.older(room, this.pending());
         if (this.list.underfilled()) this.loadOlder();

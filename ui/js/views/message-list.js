@@ -1,8 +1,11 @@
 // The message list of the room on screen, rendered from its RoomState and its unsent messages.
-// Each message is a clone of the server-rendered <template id="message-template">, filled with
-// textContent only: no user text is ever parsed as HTML.
+// Each message is a clone of the server-rendered <template id="message-template">, its text
+// formatted by the shared rules (lib/markup.js) into elements made here and text nodes: no
+// user text is ever parsed as HTML.
 
 import { GROUP_MS, dayKey, dayLabel, sameName, timeLabel } from '../lib/format.js';
+import { parse } from '../lib/markup.js';
+import { renderText } from './rich-text.js';
 
 export class MessageList {
   /** `root` holds the scroller, the <ol>, the template and the status lines (see chat.rs). */
@@ -54,6 +57,16 @@ export class MessageList {
     this.render(pending);
     if (follow) this.scrollToBottom();
     else this.pill.hidden = false;
+  }
+
+  /** A message shown changed (an edit, a deletion, a reaction): redrawn where it is. */
+  changed(room, pending) {
+    if (room !== this.room) return;
+    const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
+    const follow = this.atBottom();
+    this.render(pending);
+    if (follow) this.scrollToBottom();
+    else this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
   }
 
   /** Older messages arrived above: keep what the reader looks at where it is. */
@@ -140,14 +153,35 @@ export class MessageList {
       show.textContent = 'Show';
       show.addEventListener('click', () => {
         li.classList.remove('blocked');
-        text.textContent = message.text;
+        this.fillText(text, message);
         show.remove();
       });
       text.after(show);
     } else {
-      text.textContent = message.text;
+      this.fillText(text, message);
     }
     return li;
+  }
+
+  /** A message's text as shown: formatted, "(edited)", or the tombstone of a deleted one. */
+  fillText(element, message) {
+    if (message.deleted) {
+      element.classList.add('deleted');
+      element.textContent = 'message deleted';
+      return;
+    }
+    element.replaceChildren(renderText(parse(message.text), {
+      mentions: (message.mentions || []).map((name) => name.toLowerCase()),
+      everyone: message.everyone,
+      me: this.me,
+    }));
+    if (message.edited) {
+      const edited = document.createElement('span');
+      edited.className = 'msg-edited';
+      edited.textContent = ' (edited)';
+      edited.title = `Edited ${new Date(message.edited).toLocaleString()}`;
+      element.append(edited);
+    }
   }
 
   pendingElement(entry) {

@@ -1,0 +1,121 @@
+//! A message's permalink, `/rooms/{name}/m/{id}`: the history around one message, rendered on
+//! the server with the formatting rules (`crate::format`), the message highlighted, so the page
+//! reads without JavaScript; "Open in chat" leads to the live room.
+
+use maud::{Markup, html};
+use poem::http::StatusCode;
+
+use super::{State, error_page, signed_in_page};
+use crate::format::html::{Mentions, render};
+use crate::operator::actions::format_utc;
+use crate::rooms::view::MessageView;
+use crate::rooms::{History, RoomError, RoomRef};
+use crate::store::{HistoryQuery, User};
+
+/// Messages shown on each side of the linked one.
+const AROUND: usize = 25;
+
+pub async fn page(state: &State, user: &User, name: &str, id: &str) -> poem::Response {
+    let Ok(id) = id.parse::<u64>() else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "There is no such message in this room.",
+        );
+    };
+    let room = RoomRef::Name(name.to_owned());
+    let read = |query| {
+        state
+            .rooms
+            .history(user.id, room.clone(), query, AROUND + 1)
+    };
+    let (before, after) = match (
+        read(HistoryQuery::Before(id.saturating_add(1))).await,
+        read(HistoryQuery::After(id)).await,
+    ) {
+        (Ok(before), Ok(after)) => (before, after),
+        (Err(err), _) | (_, Err(err)) => return super::room_error_page(state, user, &err).await,
+    };
+    if before.messages.last().map(|m| m.id) != Some(id) {
+        return super::room_error_page(state, user, &RoomError::MessageNotFound).await;
+    }
+    let title = before.room.name.clone().unwrap_or_default();
+    let body = around(&before, &after, id, user, &title);
+    signed_in_page(
+        state,
+        user,
+        StatusCode::OK,
+        &title,
+        Some(before.room.id),
+        body,
+    )
+    .await
+}
+
+fn around(before: &History, after: &History, id: u64, user: &User, title: &str) -> Markup {
+    let me = user.username.to_ascii_lowercase();
+    let messages = before
+        .messages
+        .iter()
+        .chain(after.messages.iter().take(AROUND));
+    let chat = super::room_path(title);
+    html! {
+        main.permalink #main tabindex="-1" {
+            header.chat-header {
+                h1.room-title { (title) }
+                a.button.primary href=(format!("{chat}#m{id}")) { "Open in chat" }
+            }
+            @if before.more { p.muted { "Earlier messages are in the chat." } }
+            ol.message-list.static {
+                @for message in messages {
+                    (item(message, message.id == id, &me))
+                }
+            }
+        }
+    }
+}
+
+/// One message as a page without JavaScript shows it.
+pub fn item(message: &MessageView, linked: bool, me: &str) -> Markup {
+    let names: Vec<String> = message
+        .mentions
+        .iter()
+        .map(|n| n.to_ascii_lowercase())
+        .collect();
+    let mentions = Mentions {
+        names: &names,
+        everyone: message.everyone.as_deref(),
+        me,
+    };
+    let calls_me = message.calls(me);
+    html! {
+        li.msg.linked[linked].mentions-me[calls_me] #(format!("m{}", message.id))
+            aria-current=[linked.then_some("true")] {
+            div.msg-head {
+                span.msg-author { (message.user) }
+                " "
+                time.msg-time data-ts=(message.ts) { (format_utc(message.ts)) " UTC" }
+                @if message.edited.is_some() { " " span.msg-edited { "(edited)" } }
+            }
+            @if let Some(reply) = &message.reply {
+                a.msg-reply href=(format!("#m{}", reply.id)) {
+                    span.msg-author { (reply.user) } ": "
+                    @if reply.deleted { em { "message deleted" } } @else { (reply.text) }
+                }
+            }
+            @if message.deleted {
+                div.msg-text.deleted { em { "message deleted" } }
+            } @else {
+                div.msg-text { (render(&message.text, &mentions)) }
+            }
+            @if !message.reactions.is_empty() {
+                ul.reactions aria-label="Reactions" {
+                    @for reaction in &message.reactions {
+                        li.reaction title=(reaction.users.join(", ")) {
+                            (reaction.emoji) " " (reaction.users.len())
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
