@@ -239,19 +239,8 @@ impl<'t> Tx<'t> {
         user_id: u64,
         client_id: &str,
     ) -> Result<Option<StoredMessage>, StoreError> {
-        let Some(id) = self
-            .client_ids
-            .get((room_id, user_id, client_id))?
-            .map(|v| v.value())
-        else {
-            return Ok(None);
-        };
-        match self.history.get((room_id, id))? {
-            Some(bytes) => Ok(Some(StoredMessage::from_record(
-                room_id,
-                id,
-                MessageRecord::decode(bytes.value())?,
-            ))),
+        match self.client_ids.get((room_id, user_id, client_id))? {
+            Some(id) => self.message(room_id, id.value()),
             None => Ok(None),
         }
     }

@@ -107,20 +107,16 @@ pub fn friend_presence_frame(user: &str, online: bool, last_seen: Option<u64>) -
 
 /// `{"type":"message", …M}`: encoded once per message, shared by every recipient.
 pub fn message_frame(message: &MessageView) -> Utf8Bytes {
-    #[derive(Serialize)]
-    struct Frame<'a> {
-        r#type: &'static str,
-        #[serde(flatten)]
-        body: &'a MessageView,
-    }
-    encode(&Frame {
-        r#type: "message",
-        body: message,
-    })
+    frame_of_message("message", message)
 }
 
 /// `{"type":"update", …M}`: a message edited, deleted or reacted to, in its new state.
 pub fn update_frame(message: &MessageView) -> Utf8Bytes {
+    frame_of_message("update", message)
+}
+
+/// `{"type":KIND, …M}`.
+fn frame_of_message(kind: &'static str, message: &MessageView) -> Utf8Bytes {
     #[derive(Serialize)]
     struct Frame<'a> {
         r#type: &'static str,
@@ -128,7 +124,7 @@ pub fn update_frame(message: &MessageView) -> Utf8Bytes {
         body: &'a MessageView,
     }
     encode(&Frame {
-        r#type: "update",
+        r#type: kind,
         body: message,
     })
 }
