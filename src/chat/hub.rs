@@ -3,7 +3,11 @@
 //!
 //! Two indexes: rooms → their subscribed sockets (a room's messages), and users → all their
 //! sockets (their own events: a room added to or removed from their sidebar, whatever rooms a
-//! socket follows). Locks here are `std::sync::Mutex`, not Tokio's: no `.await` happens while
+//! socket follows). A socket subscribes to each room of its sidebar in one of two ways: it
+//! *follows* the rooms its page shows (every change, presence, typing) and *watches* the rest
+//! (one small `activity` frame per new message, enough for unread and mention badges). Both
+//! sit in the same per-room map, so a message costs one pass over its room's sockets whatever
+//! their mode. Locks here are `std::sync::Mutex`, not Tokio's: no `.await` happens while
 //! one is held, and the writer thread publishes from outside the runtime. Lock order is always
 //! the room map, then a room; the socket index is never held with either.
 
@@ -15,8 +19,8 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::outbox::{CloseReason, Outbox, Outgoing};
 use super::protocol::frames::{
-    PresenceEvent, message_frame, presence_frame, read_frame, room_frame, typing_frame,
-    update_frame,
+    PresenceEvent, activity_frame, message_frame, presence_frame, read_frame, room_frame,
+    typing_frame, update_frame,
 };
 use super::typing::{Next, Typists};
 use crate::rooms::fanout::{Fanout, SidebarEvent};
@@ -29,6 +33,8 @@ pub type ConnId = u64;
 struct Subscriber {
     user_id: u64,
     outbox: Arc<Outbox>,
+    /// Follows the room (every change); otherwise only watches it (new-message activity).
+    follows: bool,
 }
 
 struct Presence {
@@ -36,7 +42,8 @@ struct Presence {
     sockets: u32,
 }
 
-/// A room with at least one subscriber. Dropped from the hub when the last one leaves.
+/// A room with at least one subscriber (following or watching). Dropped from the hub when the
+/// last one leaves.
 struct LiveRoom {
     id: u64,
     subscribers: HashMap<ConnId, Subscriber>,
@@ -44,29 +51,36 @@ struct LiveRoom {
 }
 
 impl LiveRoom {
-    /// Sends a frame to every subscriber except `skip`.
+    /// Sends a frame to every follower except `skip`.
     fn broadcast(&self, frame: &Utf8Bytes, skip: Option<ConnId>) {
         for (conn, subscriber) in &self.subscribers {
-            if Some(*conn) != skip {
+            if subscriber.follows && Some(*conn) != skip {
                 subscriber.outbox.push(Outgoing::Frame(frame.clone()));
             }
         }
     }
 
-    /// Removes a subscriber; the others hear a presence `leave` if it was the user's last
-    /// socket here.
+    /// Removes a subscriber; the others hear a presence `leave` if it followed the room and
+    /// was the user's last socket here.
     fn unsubscribe(&mut self, conn: ConnId) -> Option<Subscriber> {
         let subscriber = self.subscribers.remove(&conn)?;
-        if let Some(presence) = self.online.get_mut(&subscriber.user_id) {
+        if subscriber.follows {
+            self.went(subscriber.user_id);
+        }
+        Some(subscriber)
+    }
+
+    /// A follower of the user stopped following: a presence `leave` if it was their last.
+    fn went(&mut self, user_id: u64) {
+        if let Some(presence) = self.online.get_mut(&user_id) {
             presence.sockets -= 1;
             if presence.sockets == 0 {
                 let username = Arc::clone(&presence.username);
-                self.online.remove(&subscriber.user_id);
+                self.online.remove(&user_id);
                 let frame = presence_frame(self.id, &username, PresenceEvent::Leave);
                 self.broadcast(&frame, None);
             }
         }
-        Some(subscriber)
     }
 }
 
@@ -202,25 +216,44 @@ impl Hub {
         }
     }
 
-    /// Subscribes a socket to a room and returns who is online there (including the joiner).
-    /// The others hear a presence `join` if this is the user's first socket in the room.
-    pub fn join(&self, room_id: u64, member: &Member) -> Vec<String> {
-        let room = Arc::clone(lock(&self.rooms).entry(room_id).or_insert_with(|| {
+    fn live_room(&self, room_id: u64) -> Arc<Mutex<LiveRoom>> {
+        Arc::clone(lock(&self.rooms).entry(room_id).or_insert_with(|| {
             Arc::new(Mutex::new(LiveRoom {
                 id: room_id,
                 subscribers: HashMap::new(),
                 online: HashMap::new(),
             }))
-        }));
+        }))
+    }
+
+    /// A socket watches a room of its sidebar: it hears of each new message in a small
+    /// `activity` frame. A socket that already follows the room keeps following it.
+    pub fn watch(&self, room_id: u64, member: &Member) {
+        let room = self.live_room(room_id);
+        lock(&room)
+            .subscribers
+            .entry(member.conn)
+            .or_insert_with(|| Subscriber {
+                user_id: member.user_id,
+                outbox: Arc::clone(&member.outbox),
+                follows: false,
+            });
+    }
+
+    /// Subscribes a socket to a room and returns who is online there (including the joiner).
+    /// The others hear a presence `join` if this is the user's first socket in the room.
+    pub fn join(&self, room_id: u64, member: &Member) -> Vec<String> {
+        let room = self.live_room(room_id);
         let mut room = lock(&room);
         let previous = room.subscribers.insert(
             member.conn,
             Subscriber {
                 user_id: member.user_id,
                 outbox: Arc::clone(&member.outbox),
+                follows: true,
             },
         );
-        if previous.is_none() {
+        if !previous.is_some_and(|p| p.follows) {
             let presence = room.online.entry(member.user_id).or_insert(Presence {
                 username: Arc::clone(&member.username),
                 sockets: 0,
@@ -240,14 +273,26 @@ impl Hub {
         members
     }
 
-    /// Unsubscribes a socket; an empty room is dropped.
-    pub fn leave(&self, room_id: u64, conn: ConnId) {
+    /// Unsubscribes a socket; with `keep_watching` a follower goes back to watching instead.
+    /// An empty room is dropped.
+    pub fn leave(&self, room_id: u64, conn: ConnId, keep_watching: bool) {
         let mut rooms = lock(&self.rooms);
         let Some(room_arc) = rooms.get(&room_id).cloned() else {
             return;
         };
         let mut room = lock(&room_arc);
-        room.unsubscribe(conn);
+        match room.subscribers.get_mut(&conn) {
+            Some(subscriber) if keep_watching => {
+                if subscriber.follows {
+                    subscriber.follows = false;
+                    let user_id = subscriber.user_id;
+                    room.went(user_id);
+                }
+            }
+            _ => {
+                room.unsubscribe(conn);
+            }
+        }
         if room.subscribers.is_empty() {
             drop(room);
             rooms.remove(&room_id);
@@ -284,20 +329,35 @@ impl Hub {
         lock(&room).broadcast(&typing_frame(room_id, users), None);
     }
 
-    /// Fan-out: hands a committed, already-encoded change to every subscriber of its room.
-    /// Each recipient gets a reference to the same bytes; a slow one is closed by its own
-    /// outbox and never delays the others.
-    pub fn publish(&self, room_id: u64, seq: u64, frame: Utf8Bytes) {
+    /// Fan-out: hands a committed, already-encoded change to every follower of its room, and
+    /// `activity` (made at most once, when someone watches) to its watchers. Each recipient
+    /// gets a reference to the same bytes; a slow one is closed by its own outbox and never
+    /// delays the others.
+    pub fn publish(
+        &self,
+        room_id: u64,
+        seq: u64,
+        frame: Utf8Bytes,
+        activity: Option<&dyn Fn() -> Utf8Bytes>,
+    ) {
         let Some(room) = lock(&self.rooms).get(&room_id).cloned() else {
             return;
         };
         let room = lock(&room);
+        let mut watched = None;
         for subscriber in room.subscribers.values() {
-            subscriber.outbox.push(Outgoing::Change {
-                room_id,
-                seq,
-                frame: frame.clone(),
-            });
+            let item = if subscriber.follows {
+                Outgoing::Change {
+                    room_id,
+                    seq,
+                    frame: frame.clone(),
+                }
+            } else if let Some(activity) = activity {
+                Outgoing::Frame(watched.get_or_insert_with(activity).clone())
+            } else {
+                continue;
+            };
+            subscriber.outbox.push(item);
         }
     }
 
@@ -320,11 +380,17 @@ impl Hub {
 
 impl Fanout for Hub {
     fn message(&self, message: &MessageView) {
-        self.publish(message.room_id, message.seq, message_frame(message));
+        let activity = || activity_frame(message);
+        self.publish(
+            message.room_id,
+            message.seq,
+            message_frame(message),
+            Some(&activity),
+        );
     }
 
     fn update(&self, message: &MessageView) {
-        self.publish(message.room_id, message.seq, update_frame(message));
+        self.publish(message.room_id, message.seq, update_frame(message), None);
     }
 
     fn read(&self, user_id: u64, room_id: u64, unread: &Unread) {
@@ -333,6 +399,18 @@ impl Fanout for Hub {
 
     fn sidebar(&self, user_id: u64, event: &SidebarEvent) {
         self.to_user(user_id, &room_frame(event));
+        if let SidebarEvent::Added(room) = event {
+            // Each socket starts watching it from its own task (it keeps the list to leave).
+            let sockets = lock(&self.sockets);
+            for outbox in sockets
+                .by_user
+                .get(&user_id)
+                .into_iter()
+                .flat_map(|c| c.values())
+            {
+                outbox.push(Outgoing::Watch { room_id: room.id });
+            }
+        }
     }
 
     fn cut_off(&self, room_id: u64, user_id: u64) {
@@ -349,6 +427,7 @@ impl Fanout for Hub {
             .collect();
         for conn in conns {
             if let Some(subscriber) = room.unsubscribe(conn) {
+                // Watchers too: the socket forgets the room in both lists.
                 subscriber.outbox.push(Outgoing::Unfollow { room_id });
             }
         }
@@ -383,6 +462,7 @@ mod tests {
                 .map(|item| match item {
                     Outgoing::Frame(f) | Outgoing::Change { frame: f, .. } => f.as_str().to_owned(),
                     Outgoing::Unfollow { room_id } => format!("unfollow {room_id}"),
+                    Outgoing::Watch { room_id } => format!("watch {room_id}"),
                 })
                 .collect(),
             Some(Work::Close(reason)) => vec![format!("close {}", reason.code())],
@@ -407,9 +487,9 @@ mod tests {
         );
         assert_eq!(hub.online_count(9), 2);
 
-        hub.leave(9, alice1.conn);
+        hub.leave(9, alice1.conn, false);
         assert!(drained(&bob).is_empty(), "alice still has a tab open");
-        hub.leave(9, alice2.conn);
+        hub.leave(9, alice2.conn, false);
         let frames = drained(&bob);
         assert_eq!(frames.len(), 1);
         assert!(frames[0].contains(r#""event":"leave""#));
@@ -424,13 +504,13 @@ mod tests {
         hub.join(1, &alice);
         hub.join(2, &bob);
         drained(&alice);
-        hub.publish(1, 1, Utf8Bytes::from("m"));
+        hub.publish(1, 1, Utf8Bytes::from("m"), None);
         assert_eq!(drained(&alice), ["m"]);
         assert!(drained(&bob).is_empty());
 
-        hub.leave(1, alice.conn);
+        hub.leave(1, alice.conn, false);
         assert!(lock(&hub.rooms).get(&1).is_none());
-        hub.publish(1, 2, Utf8Bytes::from("m2"));
+        hub.publish(1, 2, Utf8Bytes::from("m2"), None);
         assert!(drained(&alice).is_empty());
     }
 
@@ -473,11 +553,66 @@ mod tests {
         let bob_heard = drained(&bob);
         assert_eq!(bob_heard.len(), 1);
         assert!(bob_heard[0].contains(r#""event":"leave""#), "{bob_heard:?}");
-        hub.publish(3, 9, Utf8Bytes::from("after"));
+        hub.publish(3, 9, Utf8Bytes::from("after"), None);
         assert!(drained(&alice1).is_empty(), "nothing more from room 3");
         assert_eq!(drained(&bob), ["after"]);
-        hub.publish(4, 1, Utf8Bytes::from("other room"));
+        hub.publish(4, 1, Utf8Bytes::from("other room"), None);
         assert_eq!(drained(&alice1), ["other room"]);
+    }
+
+    #[test]
+    fn watchers_hear_only_activity_made_once_and_are_no_presence() {
+        let hub = Arc::new(Hub::new());
+        let alice = member(&hub, 1, "alice");
+        let bob = member(&hub, 2, "bob");
+        let carol = member(&hub, 3, "carol");
+        hub.join(7, &alice);
+        hub.watch(7, &bob);
+        hub.watch(7, &carol);
+        assert!(drained(&alice).is_empty(), "watching is not being online");
+        assert_eq!(hub.online_users(7), [1]);
+
+        let made = std::cell::Cell::new(0);
+        let activity = || {
+            made.set(made.get() + 1);
+            Utf8Bytes::from("activity")
+        };
+        hub.publish(7, 1, Utf8Bytes::from("m"), Some(&activity));
+        assert_eq!(made.get(), 1, "one encoding for every watcher");
+        assert_eq!(drained(&alice), ["m"]);
+        assert_eq!(drained(&bob), ["activity"]);
+        hub.publish(7, 2, Utf8Bytes::from("update"), None);
+        assert!(drained(&bob).is_empty(), "changes are for followers");
+        hub.typing(7, &"alice".into());
+        assert!(drained(&bob).is_empty(), "typing is for followers");
+        assert_eq!(drained(&alice).len(), 2, "the update and the typing");
+
+        // Following upgrades a watcher; leaving with keep_watching goes back to watching.
+        hub.join(7, &bob);
+        assert_eq!(drained(&alice).len(), 1, "alice hears bob join");
+        hub.publish(7, 3, Utf8Bytes::from("m3"), Some(&activity));
+        assert_eq!(drained(&bob), ["m3"]);
+        drained(&alice);
+        hub.watch(7, &bob);
+        assert_eq!(
+            hub.online_users(7).len(),
+            2,
+            "watch does not downgrade a follower"
+        );
+        hub.leave(7, bob.conn, true);
+        assert_eq!(drained(&alice).len(), 1, "alice hears bob leave");
+        hub.publish(7, 4, Utf8Bytes::from("m4"), Some(&activity));
+        assert_eq!(drained(&bob), ["activity"]);
+
+        assert_eq!(drained(&carol), ["activity", "activity", "activity"]);
+        hub.cut_off(7, 3);
+        assert_eq!(drained(&carol), ["unfollow 7"]);
+        hub.leave(7, alice.conn, false);
+        hub.leave(7, bob.conn, false);
+        assert!(
+            lock(&hub.rooms).get(&7).is_none(),
+            "an empty room is dropped"
+        );
     }
 
     #[test]

@@ -28,13 +28,15 @@ pub enum Outgoing {
     /// The person lost access to this room: the socket stops following it. Comes after every
     /// change of the room committed before the loss, and before any committed after it.
     Unfollow { room_id: u64 },
+    /// A room joined the person's list: the socket starts watching it.
+    Watch { room_id: u64 },
 }
 
 impl Outgoing {
     fn len(&self) -> usize {
         match self {
             Outgoing::Change { frame, .. } | Outgoing::Frame(frame) => frame.len(),
-            Outgoing::Unfollow { .. } => 0,
+            Outgoing::Unfollow { .. } | Outgoing::Watch { .. } => 0,
         }
     }
 }

@@ -691,3 +691,75 @@ async fn a_permalink_page_shows_the_message_in_its_history_formatted_and_only_to
     let (status, _) = get(&bob, "/rooms/Vault/m/abc".into()).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_room_not_followed_reports_each_new_message_as_activity_to_its_members_only() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let carol = signup(&server, "carol").await;
+    let mut first = connect(&server, &alice).await;
+    first.join("work").await;
+    drop(first);
+    let mut b = connect(&server, &bob).await;
+    b.join("work").await;
+    let work = b.id("work");
+
+    // Alice's page shows another room; "work" is only in her list.
+    let mut a = connect(&server, &alice).await;
+    a.join("lounge").await;
+    let mut c = connect(&server, &carol).await;
+    c.join("lounge").await;
+    let said = b.say("work", "@alice the build is red").await;
+    let activity = a.recv_type("activity").await;
+    assert_eq!(activity["room_id"], work, "{activity}");
+    assert_eq!(activity["id"], said["id"]);
+    assert_eq!(activity["user"], "bob");
+    assert_eq!(activity["mentions"], json!(["alice"]));
+    assert!(
+        activity.get("text").is_none(),
+        "no text to a socket that does not follow: {activity}"
+    );
+
+    // Changes and typing are for followers; outsiders hear nothing of the room.
+    while !c.is_silent_for(Duration::from_millis(30)).await {}
+    answer(
+        &mut b,
+        json!({"type":"edit","room_id":work,"id":said["id"],"text":"@alice green again"}),
+        "update",
+    )
+    .await;
+    b.send(json!({"type":"typing","room_id":work})).await;
+    assert!(
+        a.is_silent_for(Duration::from_millis(300)).await,
+        "edits and typing stay in the room"
+    );
+    assert!(
+        c.is_silent_for(Duration::from_millis(100)).await,
+        "carol is not a member"
+    );
+
+    // Following it turns activity into messages; leaving it goes back to activity.
+    a.join("work").await;
+    b.say("work", "plain").await;
+    assert_eq!(a.recv_type("message").await["text"], "plain");
+    a.send(json!({"type":"leave","room_id":work})).await;
+    a.recv_type("left").await;
+    b.say("work", "again").await;
+    assert!(
+        a.recv_type("activity").await["mentions"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // A room that joins her list later is watched from then on.
+    let mut other_tab = connect(&server, &alice).await;
+    other_tab.join("new-project").await;
+    b.join("new-project").await;
+    a.recv_type("room").await;
+    b.say("new-project", "@room kickoff").await;
+    let activity = a.recv_type("activity").await;
+    assert_eq!(activity["room_id"], b.id("new-project"));
+    assert_eq!(activity["everyone"], "room");
+}

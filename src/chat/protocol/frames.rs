@@ -129,6 +129,32 @@ fn frame_of_message(kind: &'static str, message: &MessageView) -> Utf8Bytes {
     })
 }
 
+/// `{"type":"activity","room_id","id","user","ts","mentions","everyone"?}`: a new message in a
+/// room of yours that this socket does not follow, for its unread and mention badges.
+/// `everyone` is given for `@room` only: `@here` calls those following the room.
+pub fn activity_frame(message: &MessageView) -> Utf8Bytes {
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        r#type: &'static str,
+        room_id: u64,
+        id: u64,
+        user: &'a str,
+        ts: u64,
+        mentions: &'a [String],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        everyone: Option<&'a str>,
+    }
+    encode(&Frame {
+        r#type: "activity",
+        room_id: message.room_id,
+        id: message.id,
+        user: &message.user,
+        ts: message.ts,
+        mentions: &message.mentions,
+        everyone: message.everyone.as_deref().filter(|e| *e == "room"),
+    })
+}
+
 /// `{"type":"read","room_id","id","unread","mentions"}`: your read position in a room moved
 /// (on this device or another), with what is left unread.
 pub fn read_frame(room_id: u64, unread: &Unread) -> Utf8Bytes {

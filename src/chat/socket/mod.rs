@@ -7,7 +7,7 @@
 mod answer;
 mod cmd;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,6 +81,8 @@ struct Socket<'a> {
     chat: &'a Chat,
     member: Member,
     rooms: Vec<Following>,
+    /// The rooms of the person's list this socket watches for new messages (see the hub).
+    watched: HashSet<u64>,
     send_bucket: TokenBucket,
     frame_bucket: TokenBucket,
     typing_bucket: TokenBucket,
@@ -115,6 +117,7 @@ pub async fn serve_socket<S>(
             outbox,
         },
         rooms: Vec::new(),
+        watched: HashSet::new(),
         send_bucket: TokenBucket::new(chat.settings.send_rate, now),
         frame_bucket: TokenBucket::new(chat.settings.frame_rate, now),
         typing_bucket: TokenBucket::new(TYPING_RATE, now),
@@ -124,8 +127,11 @@ pub async fn serve_socket<S>(
     // The person's rooms and friends as they are now come first; events after them arrive
     // live, so a reconnecting page misses nothing of its sidebar.
     let close = match hello(&chat, &user) {
-        Ok((frame, friends)) => match send(&mut ws, frame).await {
+        Ok((frame, friends, rooms)) => match send(&mut ws, frame).await {
             Ok(()) => {
+                for room_id in rooms {
+                    socket.watch(room_id);
+                }
                 if came_online {
                     presence::came_online(&chat, &user, &friends);
                 }
@@ -149,17 +155,22 @@ pub async fn serve_socket<S>(
         };
         let _ = timeout(WRITE_TIMEOUT, ws.close(Some(frame))).await;
     }
-    for room in &socket.rooms {
-        chat.hub.leave(room.id, conn);
+    for room_id in socket
+        .rooms
+        .iter()
+        .map(|r| r.id)
+        .chain(socket.watched.iter().copied())
+    {
+        chat.hub.leave(room_id, conn, false);
     }
     if chat.hub.disconnect(session, user.id, conn) {
         presence::went_offline(&chat, &user).await;
     }
 }
 
-/// The first frame of a socket (the person's rooms, friends and blocks), and the ids of
-/// their friends, whom their coming online concerns.
-fn hello(chat: &Chat, user: &User) -> Result<(Utf8Bytes, Vec<u64>), String> {
+/// The first frame of a socket (the person's rooms, friends and blocks), the ids of their
+/// friends, whom their coming online concerns, and the ids of those rooms.
+fn hello(chat: &Chat, user: &User) -> Result<(Utf8Bytes, Vec<u64>, Vec<u64>), String> {
     // One snapshot, read on this thread: reads wait for no fsync, and a trip to the blocking
     // pool would cost a connect more than the read.
     let read = || -> Result<_, StoreError> {
@@ -177,7 +188,8 @@ fn hello(chat: &Chat, user: &User) -> Result<(Utf8Bytes, Vec<u64>), String> {
         friends: &friends,
         blocked: &standing.blocked,
     });
-    Ok((frame, standing.friend_ids()))
+    let room_ids = rooms.iter().map(|room| room.id).collect();
+    Ok((frame, standing.friend_ids(), room_ids))
 }
 
 async fn send<S: AsyncRead + AsyncWrite + Unpin>(
@@ -300,6 +312,20 @@ impl Socket<'_> {
         self.rooms.iter().position(|r| r.id == room_id)
     }
 
+    fn watch(&mut self, room_id: u64) {
+        if self.watched.insert(room_id) {
+            self.chat.hub.watch(room_id, &self.member);
+        }
+    }
+
+    /// This socket stops following a room; it goes on watching it if the room is in its list.
+    fn unfollow(&self, room_id: u64) {
+        let keep_watching = self.watched.contains(&room_id);
+        self.chat
+            .hub
+            .leave(room_id, self.member.conn, keep_watching);
+    }
+
     /// Writes queued frames (draining `queued`, whose capacity is kept for the next batch),
     /// skipping live copies of changes already delivered. One deadline covers the batch.
     async fn write_queued<S: AsyncRead + AsyncWrite + Unpin>(
@@ -308,6 +334,8 @@ impl Socket<'_> {
         queued: &mut VecDeque<Outgoing>,
     ) -> Result<(), ()> {
         let rooms = &mut self.rooms;
+        let watched = &mut self.watched;
+        let (hub, member) = (&self.chat.hub, &self.member);
         let write = async {
             let mut wrote = false;
             for item in queued.drain(..) {
@@ -329,6 +357,13 @@ impl Socket<'_> {
                     }
                     Outgoing::Unfollow { room_id } => {
                         rooms.retain(|r| r.id != room_id);
+                        watched.remove(&room_id);
+                        continue;
+                    }
+                    Outgoing::Watch { room_id } => {
+                        if watched.insert(room_id) {
+                            hub.watch(room_id, member);
+                        }
                         continue;
                     }
                 };

@@ -72,7 +72,7 @@ pub(super) async fn run(
         Ok(page) => page,
         Err(err) => {
             if existing.is_none() {
-                socket.chat.hub.leave(room_id, socket.member.conn);
+                socket.unfollow(room_id);
             }
             return Some(echo(ErrorFrame::for_room(&err)).encode());
         }

@@ -12,6 +12,6 @@ pub(super) fn run(socket: &mut Socket<'_>, room_id: u64) -> Option<Utf8Bytes> {
         return not_joined(room_id);
     };
     let left = socket.rooms.swap_remove(index);
-    socket.chat.hub.leave(left.id, socket.member.conn);
+    socket.unfollow(left.id);
     Some(left_frame(left.id))
 }
