@@ -26,7 +26,7 @@ if (me && nav) {
       chat.open({ id: roomId });
     } : null,
   });
-  session.on('sidebar', () => sidebar.render(session.sidebar));
+  if (!main) session.on('sidebar', () => sidebar.render(session.sidebar));
 
   // A form of the page (Sign out) taking us elsewhere: its own sign-out closes this socket
   // (4001) before the answer arrives, and going to sign-in then would cancel that navigation.
@@ -47,14 +47,22 @@ if (me && nav) {
     chat = new ChatView(main, session, sidebar);
     const id = Number(main.dataset.roomId);
     chat.open(id ? { id } : { name: main.dataset.roomName });
-    history.replaceState({ roomId: id || null }, '');
+    history.replaceState({ roomId: id || null }, '', location.href);
+    // `#m<id>`: the page opens at that message (a permalink's "Open in chat", a reply's link).
+    const linked = () => {
+      const match = /^#m(\d+)$/.exec(location.hash);
+      if (match) chat.jumpTo(Number(match[1]));
+    };
+    linked();
+    window.addEventListener('hashchange', linked);
     window.addEventListener('popstate', (event) => {
       const roomId = event.state && event.state.roomId;
       if (roomId) chat.open({ id: roomId });
-      else location.reload();
+      else if (!/^#m\d+$/.test(location.hash)) location.reload();
     });
   }
   // A laptop waking up or a phone regaining signal: try at once instead of waiting.
   window.addEventListener('online', () => session.connection.retryNow());
+  window.addEventListener('offline', () => session.connection.networkLost());
   session.start();
 }

@@ -219,6 +219,7 @@ pub fn joined_frame(joined: &Joined<'_>) -> Utf8Bytes {
         #[serde(skip_serializing_if = "<[String]>::is_empty")]
         people: &'a [String],
         seq: u64,
+        read: u64,
         members: &'a [String],
         messages: &'a [MessageView],
         more: bool,
@@ -233,6 +234,7 @@ pub fn joined_frame(joined: &Joined<'_>) -> Utf8Bytes {
         role: &summary.role,
         people: &summary.people,
         seq: joined.seq,
+        read: summary.read,
         members: joined.members,
         messages: joined.messages,
         more: joined.more,

@@ -14,6 +14,12 @@ use crate::rooms::view::RoomSummary;
 use crate::rooms::{RoomError, RoomRef};
 use crate::store::User;
 
+/// The reactions the picker offers at a click; any other emoji can be typed in it.
+const COMMON_EMOJI: [&str; 24] = [
+    "👍", "👎", "❤️", "😂", "🎉", "😮", "😢", "😡", "🙏", "👀", "🔥", "✅", "❌", "💯", "🚀", "🤔",
+    "👏", "🙌", "😄", "😅", "🤝", "💡", "⭐", "☕",
+];
+
 /// Which room a chat page shows: one that exists (and may be seen), or a free name that the
 /// page's first join creates as an open room.
 pub enum ChatRoom<'a> {
@@ -66,7 +72,9 @@ pub fn chat_main(room: ChatRoom<'_>, title: &str) -> Markup {
                             p.form-error { "The live chat needs JavaScript. Everything else on this site works without it." }
                         }
                     }
+                    button.jump-unread #jump-unread type="button" hidden { "Jump to first unread ↑" }
                     button.new-messages #new-messages type="button" hidden { "New messages ↓" }
+                    p.typing-line #typing-line {}
                 }
                 aside.members #members aria-labelledby="members-title" {
                     h2 #members-title { "Online " span.count #member-count {} }
@@ -74,12 +82,18 @@ pub fn chat_main(room: ChatRoom<'_>, title: &str) -> Markup {
                 }
             }
             form.composer #composer autocomplete="off" aria-label="Send a message" {
+                div.reply-bar #reply-bar hidden {
+                    span #reply-to {}
+                    button.button.secondary.small #reply-cancel type="button" { "Cancel reply" }
+                }
                 label.visually-hidden for="message-input" { "Message" }
+                ul.mention-list #mention-list role="listbox" aria-label="People to mention" hidden {}
                 textarea #message-input name="text" rows="1" required
                     placeholder={ "Message " (title) } enterkeyhint="send"
+                    aria-autocomplete="list" aria-controls="mention-list"
                     aria-describedby="composer-hint" {}
                 button.button.primary #send-button type="submit" { "Send" }
-                p.visually-hidden #composer-hint { "Enter sends, Shift+Enter starts a new line." }
+                p.visually-hidden #composer-hint { "Enter sends, Shift+Enter starts a new line, Up edits your last message, @ names someone." }
             }
             template #message-template {
                 li.msg {
@@ -91,6 +105,20 @@ pub fn chat_main(room: ChatRoom<'_>, title: &str) -> Markup {
                         span.msg-status {}
                     }
                     div.msg-text {}
+                }
+            }
+            template #emoji-template {
+                div.emoji-picker #emoji-picker role="dialog" aria-label="Add a reaction" {
+                    div.emoji-grid {
+                        @for emoji in COMMON_EMOJI {
+                            button.emoji type="button" data-emoji=(emoji) aria-label={ "React with " (emoji) } { (emoji) }
+                        }
+                    }
+                    form.emoji-other {
+                        label for="emoji-input" { "Any emoji" }
+                        input #emoji-input type="text" maxlength="16" autocomplete="off" required;
+                        button.button.secondary.small type="submit" { "Add" }
+                    }
                 }
             }
         }

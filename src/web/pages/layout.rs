@@ -130,14 +130,40 @@ pub fn room_href(room: &RoomSummary, me: &str) -> String {
     }
 }
 
+/// "3", or "100+" when the count stopped at its cap.
+fn count_label(n: u32) -> String {
+    if n >= crate::store::UNREAD_CAP {
+        format!("{}+", crate::store::UNREAD_CAP)
+    } else {
+        n.to_string()
+    }
+}
+
+/// A room's mention and unread badges, as the sidebar script draws them too.
+pub fn unread_badges(room: &RoomSummary) -> Markup {
+    html! {
+        @if room.mentions > 0 {
+            span.badge.mention-badge aria-hidden="true" title={ (count_label(room.mentions)) " mentioning you" } {
+                "@" (count_label(room.mentions))
+            }
+            span.visually-hidden { " (" (count_label(room.mentions)) " mentioning you)" }
+        }
+        @if room.unread > 0 {
+            span.badge.unread-badge aria-hidden="true" { (count_label(room.unread)) }
+            span.visually-hidden { " (" (count_label(room.unread)) " unread)" }
+        }
+    }
+}
+
 fn sidebar_item(room: &RoomSummary, shell: &Shell) -> Markup {
     let me = &shell.user.username;
     html! {
         li {
-            a.sidebar-room.(format!("kind-{}", room.kind)) href=(room_href(room, me)) data-room-id=(room.id)
+            a.sidebar-room.(format!("kind-{}", room.kind)).unread[room.unread > 0 && shell.current != Some(room.id)] href=(room_href(room, me)) data-room-id=(room.id)
                 aria-current=[(shell.current == Some(room.id)).then_some("page")] {
                 span.room-label { (room_title(room, me)) }
                 @if room.kind == "private" { span.room-private { "private" } }
+                @if shell.current != Some(room.id) { (unread_badges(room)) }
             }
         }
     }

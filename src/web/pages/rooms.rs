@@ -53,12 +53,20 @@ fn join_form(value: &str, error: Option<&str>) -> Markup {
     }
 }
 
-fn room_item(name: Option<&str>, online: usize, now: u64, when: u64) -> Markup {
+/// A room in a list; `badges` are the person's unread and mention counts, for their own rooms.
+fn room_item(
+    name: Option<&str>,
+    online: usize,
+    now: u64,
+    when: u64,
+    badges: Option<Markup>,
+) -> Markup {
     let name = name.unwrap_or_default();
     html! {
         li {
             a.room-link href=(room_path(name)) {
                 span.room-name { (name) }
+                @if let Some(badges) = badges { span.room-badges { (badges) } }
                 span.room-meta {
                     @if online > 0 { span.online-dot aria-hidden="true" {} (online) " online · " }
                     (ago(now, when))
@@ -145,7 +153,7 @@ async fn rooms_view(
                 } @else {
                     ul.room-list {
                         @for room in &active {
-                            (room_item(room.name.as_deref(), state.chat.hub.online_count(room.id), now, room.last_activity))
+                            (room_item(room.name.as_deref(), state.chat.hub.online_count(room.id), now, room.last_activity, None))
                         }
                     }
                 }
@@ -157,7 +165,7 @@ async fn rooms_view(
                 } @else {
                     ul.room-list {
                         @for room in &mine {
-                            (room_item(room.name.as_deref(), state.chat.hub.online_count(room.id), now, room.last_activity))
+                            (room_item(room.name.as_deref(), state.chat.hub.online_count(room.id), now, room.last_activity, Some(super::layout::unread_badges(room))))
                         }
                     }
                 }

@@ -72,3 +72,22 @@ test('an upgrade refused asks whether the session is gone before trying again', 
   assert.equal(retried.states.at(-1)[0], 'reconnecting');
   assert.equal(down.timers.length, 1);
 });
+
+test('when the device goes offline the socket is given up at once, and the network coming back retries now', () => {
+  const sockets = new FakeSockets();
+  const { conn, states } = connection(sockets);
+  conn.start();
+  sockets.last.accept();
+  sockets.last.deliver({ type: 'hello', rooms: [] });
+  const first = sockets.last;
+  conn.networkLost();
+  assert.equal(first.readyState, 3, 'closed without waiting for the browser to notice');
+  assert.equal(states.at(-1)[0], 'reconnecting');
+  assert.equal(conn.send({ type: 'join', room: 'x' }), false);
+  assert.equal(sockets.timers.length, 1, 'one try is scheduled');
+  conn.retryNow();
+  assert.equal(sockets.opened.length, 2, 'back online: tried at once');
+  conn.networkLost();
+  conn.networkLost();
+  assert.equal(sockets.opened.length, 2, 'a socket still connecting is given up too, once');
+});

@@ -68,3 +68,30 @@ test('presence keeps the set of people online', () => {
   room.presence('alice', 'leave');
   assert.deepEqual([...room.online], ['bob']);
 });
+
+test('the divider stands after the read position when shown, and moves back only when marked unread', () => {
+  const room = new RoomState('id:1', { id: 1 });
+  const bob = (id) => ({ ...m(id), user: 'bob' });
+  room.applyJoined({ ...joined([m(1), m(2), bob(3), bob(4)]), read: 2 });
+  assert.equal(room.divider, 2);
+  assert.equal(room.firstUnread('alice').id, 3);
+  assert.equal(room.firstUnread('ALICE').id, 3, 'names compare without case');
+  room.applyRead(4);
+  assert.equal(room.divider, 2, 'reading on does not move the divider');
+  room.applyRead(3);
+  assert.equal(room.divider, 3, 'marked unread from message 4');
+  assert.equal(room.firstUnread('alice').id, 4);
+  room.applyRead(4);
+  room.markDivider();
+  assert.equal(room.firstUnread('alice'), null, 'shown again after reading it all');
+  assert.equal(room.lastOwn('alice').id, 2);
+});
+
+test('typing indicators drop after their time, and never name me', () => {
+  const room = new RoomState('id:1', { id: 1 });
+  room.typing(['bob', 'me', 'carol'], 'Me', 1000);
+  assert.deepEqual(room.typingNow(1000), ['bob', 'carol']);
+  room.typing(['carol'], 'me', 4000);
+  assert.deepEqual(room.typingNow(6000), ['carol']);
+  assert.deepEqual(room.typingNow(9000), []);
+});

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { SidebarState } from '../../../ui/js/lib/sidebar-state.js';
+import { SidebarState, UNREAD_CAP } from '../../../ui/js/lib/sidebar-state.js';
 
 const room = (id, kind, name, extra = {}) => ({ id, kind, name, last_activity: 0, last_id: 0, ...extra });
 
@@ -55,4 +55,25 @@ test('friends come from hello and friend events, online ones first; requests are
   assert.equal(sidebar.applyFriend({ type: 'friend', event: 'state', user: 'new', state: 'asked', online: true }), false);
   assert.ok(sidebar.applyFriend({ type: 'friend', event: 'state', user: 'Ann', state: 'none', online: false }));
   assert.deepEqual(sidebar.friendList().map((f) => f.username), ['asker', 'zoe']);
+});
+
+test('new messages count as unread, mentions of me as mentions, until a read frame says otherwise', () => {
+  const sidebar = new SidebarState('me');
+  sidebar.reset([room(1, 'open', 'work', { read: 5, unread: 0, mentions: 0 })]);
+  const counts = () => {
+    const { unread, mentions } = sidebar.rooms.get(1);
+    return [unread, mentions];
+  };
+  assert.equal(sidebar.count(1, { id: 6, user: 'bob', mentions: [] }), true);
+  sidebar.count(1, { id: 7, user: 'bob', mentions: ['ME'] });
+  sidebar.count(1, { id: 8, user: 'bob', mentions: [], everyone: 'room' });
+  assert.deepEqual(counts(), [3, 2]);
+  assert.equal(sidebar.count(1, { id: 9, user: 'Me', mentions: [] }), false, 'my own message');
+  assert.equal(sidebar.count(1, { id: 4, user: 'bob', mentions: [] }), false, 'already read');
+  assert.equal(sidebar.count(2, { id: 9, user: 'bob', mentions: [] }), false, 'not my room');
+  assert.equal(sidebar.applyRead({ room_id: 1, id: 8, unread: 0, mentions: 0 }), true);
+  assert.deepEqual(counts(), [0, 0]);
+  assert.equal(sidebar.rooms.get(1).read, 8);
+  for (let id = 10; id < 120; id += 1) sidebar.count(1, { id, user: 'bob', mentions: [] });
+  assert.deepEqual(counts(), [UNREAD_CAP, 0], 'the count stops where the server stops counting');
 });

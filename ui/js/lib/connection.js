@@ -59,6 +59,20 @@ export class Connection {
     this.open();
   }
 
+  /**
+   * The device lost its network: the socket can carry nothing more, though the browser may
+   * not notice for a long while. It is closed now, and tries resume as for any other loss.
+   */
+  networkLost() {
+    const socket = this.socket;
+    if (!socket || this.stopped) return;
+    this.socket = null;
+    socket.onclose = null;
+    socket.close();
+    this.attempt = Math.max(this.attempt, 1);
+    this.schedule();
+  }
+
   open() {
     this.clearTimeout(this.timer);
     this.handlers.state(this.attempt ? 'reconnecting' : 'connecting', 0);

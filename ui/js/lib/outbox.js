@@ -16,8 +16,8 @@ export class Outbox {
   }
 
   /** Adds a message for a room; it is `sending` until stored or refused. */
-  add(roomKey, text) {
-    const entry = { clientId: this.newId(), roomKey, text, status: 'sending', reason: '', retryable: false };
+  add(roomKey, text, replyTo = null) {
+    const entry = { clientId: this.newId(), roomKey, text, replyTo, status: 'sending', reason: '', retryable: false };
     this.entries.set(entry.clientId, entry);
     return entry;
   }

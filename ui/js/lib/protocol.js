@@ -46,6 +46,37 @@ export function send(roomId, text, clientId) {
   return { type: 'send', room_id: roomId, text, client_id: clientId };
 }
 
+/** A reply to message `replyTo` when it is given. */
+export function sendReply(roomId, text, clientId, replyTo) {
+  const frame = send(roomId, text, clientId);
+  if (replyTo) frame.reply_to = replyTo;
+  return frame;
+}
+
+export function edit(roomId, id, text) {
+  return { type: 'edit', room_id: roomId, id, text };
+}
+
+export function remove(roomId, id) {
+  return { type: 'delete', room_id: roomId, id };
+}
+
+/** Toggles the person's reaction `emoji` on a message. */
+export function react(roomId, id, emoji) {
+  return { type: 'react', room_id: roomId, id, emoji };
+}
+
+/** Seen up to message `id`; with `unread`, message `id` and those after it are unread again. */
+export function read(roomId, id, unread = false) {
+  const frame = { type: 'read', room_id: roomId, id };
+  if (unread) frame.unread = true;
+  return frame;
+}
+
+export function typing(roomId) {
+  return { type: 'typing', room_id: roomId };
+}
+
 /** Older messages than `before`, newer than `after`, or every change after `since`. */
 export function history(roomId, { before, after, since, limit } = {}) {
   const frame = { type: 'history', room_id: roomId };

@@ -20,6 +20,45 @@ export class RoomState {
     this.catchingUp = false; // paging a resume forward; live messages wait in `held`
     this.held = [];
     this.gone = null; // why it is no longer ours: 'removed', 'left', 'missing'
+    this.read = 0; // the id of the last message read, as the server last said
+    this.reported = 0; // the highest id this page reported read (the server may not have it yet)
+    this.typingSentAt = 0; // when this page last said the person is typing
+    this.divider = null; // the "new" divider goes after this id (set when the room is shown)
+    this.typists = new Map(); // username -> when their typing indicator drops (ms)
+  }
+
+  /** Where the "new" divider stands from now on: after the last message read. */
+  markDivider() {
+    this.divider = this.read;
+  }
+
+  /** The first message after the divider that someone else wrote, or null. */
+  firstUnread(me) {
+    if (this.divider == null) return null;
+    return this.sorted().find((m) => m.id > this.divider && m.user.toLowerCase() !== me.toLowerCase()) || null;
+  }
+
+  /** A `read` frame. Moving back (marked unread) moves the divider with it. */
+  applyRead(id) {
+    if (id < this.read) this.divider = id;
+    this.read = id;
+  }
+
+  /** People typing: each indicator drops `ttl` ms after its last report. */
+  typing(users, me, now, ttl = 5000) {
+    for (const user of users) if (user.toLowerCase() !== me.toLowerCase()) this.typists.set(user, now + ttl);
+  }
+
+  /** Who is typing now, in the order they started; expired ones are dropped. */
+  typingNow(now) {
+    for (const [user, until] of this.typists) if (until <= now) this.typists.delete(user);
+    return [...this.typists.keys()];
+  }
+
+  /** The last message of `me` that can still be edited. */
+  lastOwn(me) {
+    const own = this.sorted().filter((m) => !m.deleted && m.user.toLowerCase() === me.toLowerCase());
+    return own.length ? own[own.length - 1] : null;
   }
 
   /** Messages oldest first. */
@@ -75,6 +114,8 @@ export class RoomState {
       gone: null,
     });
     this.online = new Set(frame.members);
+    if (frame.read !== undefined && frame.read > this.read) this.read = frame.read;
+    if (!resumed) this.markDivider();
     const added = frame.messages.filter((m) => this.put(m));
     if (!resumed) this.moreOlder = frame.more;
     this.catchingUp = resumed && frame.more;
@@ -115,6 +156,8 @@ export class RoomState {
     this.joined = false;
     this.catchingUp = false;
     this.held = [];
+    this.reported = 0;
+    this.typists.clear();
   }
 
   /** Someone came or went. */

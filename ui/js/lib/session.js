@@ -4,8 +4,10 @@
 //
 //   state (state, detail)        the connection: connecting, open, reconnecting, signed-out
 //   sidebar ()                   the list of rooms changed
-//   room (room, change)          a room changed: 'reset', 'added' (messages), 'older',
-//                                'presence', 'info', 'gone'
+//   room (room, change)          a room changed: 'reset', 'added' (messages), 'changed'
+//                                (messages edited, deleted, reacted to), 'older',
+//                                'presence', 'info', 'gone', 'read' (its read position),
+//                                'typing' (who is typing)
 //   outbox (room)                a room's unsent messages changed
 //   notice (text)                something to tell the person that belongs to no message
 //
@@ -13,7 +15,9 @@
 // sequence number it has seen, so nothing is missed and nothing shown twice.
 
 import { Outbox } from './outbox.js';
-import { ERROR_CODES, history, join, leave, send } from './protocol.js';
+import {
+  ERROR_CODES, edit, history, join, leave, react, read, remove, sendReply, typing,
+} from './protocol.js';
 import { RoomState } from './room-state.js';
 import { SidebarState } from './sidebar-state.js';
 
@@ -23,6 +27,8 @@ export const MAX_FOLLOWED = 8;
 export const PAGE = 50;
 /** After `rate_limited` or `unavailable`, a message is sent again after this long. */
 export const RETRY_MS = 1000;
+/** While someone types, a `typing` frame goes at most this often. */
+export const TYPING_EVERY_MS = 3000;
 
 function nameKey(name) {
   return `name:${String(name).trim().toLowerCase()}`;
@@ -33,8 +39,11 @@ export class ChatSession {
    * `me`: the signed-in username. `connection`: made by `connect(handlers)`, with `send`,
    * `start`, `retryNow` (see connection.js). `later(fn, ms)` schedules a retry.
    */
-  constructor({ me, connect, outbox = new Outbox(), later = (fn, ms) => setTimeout(fn, ms) }) {
+  constructor({
+    me, connect, outbox = new Outbox(), later = (fn, ms) => setTimeout(fn, ms), now = () => Date.now(),
+  }) {
     this.me = me;
+    this.now = now;
     this.outbox = outbox;
     this.later = later;
     this.sidebar = new SidebarState(me);
@@ -111,6 +120,9 @@ export class ChatSession {
       case 'joined': return this.onJoined(frame);
       case 'message': return this.onMessage(frame);
       case 'update': return this.onUpdate(frame);
+      case 'activity': return this.onActivity(frame);
+      case 'read': return this.onRead(frame);
+      case 'typing': return this.onTyping(frame);
       case 'history': return this.onHistory(frame);
       case 'presence': return this.onPresence(frame);
       case 'room': return this.onRoom(frame);
@@ -152,11 +164,40 @@ export class ChatSession {
   }
 
   onMessage(message) {
-    this.sidebar.touch(message.room_id, message.ts, message.id);
+    this.counted(message.room_id, message);
     const room = this.byId.get(message.room_id);
     if (!room || !room.joined) return;
     if (this.outbox.acknowledge(message.client_id)) this.emit('outbox', room);
+    if (room.typists.delete(message.user)) this.emit('room', room, 'typing');
     if (room.applyMessage(message)) this.emit('room', room, 'added', [message]);
+  }
+
+  /** A new message in a room of the list that this tab does not follow. */
+  onActivity(frame) {
+    this.counted(frame.room_id, frame);
+  }
+
+  /** A new message moves its room up and counts as unread (a mention if it calls me). */
+  counted(roomId, message) {
+    this.sidebar.touch(roomId, message.ts, message.id);
+    this.sidebar.count(roomId, message);
+    this.emit('sidebar');
+  }
+
+  /** My read position moved, here or on another device: the server's counts are the truth. */
+  onRead(frame) {
+    if (this.sidebar.applyRead(frame)) this.emit('sidebar');
+    const room = this.byId.get(frame.room_id);
+    if (!room) return;
+    room.applyRead(frame.id);
+    this.emit('room', room, 'read');
+  }
+
+  onTyping(frame) {
+    const room = this.byId.get(frame.room_id);
+    if (!room || !room.joined) return;
+    room.typing(frame.users || [frame.user], this.me, this.now());
+    this.emit('room', room, 'typing');
   }
 
   /** A message edited, deleted or reacted to: shown in its new state where it is. */
@@ -241,16 +282,51 @@ export class ChatSession {
   transmit(room) {
     if (!room.joined) return;
     for (const entry of this.outbox.toSend(room.key)) {
-      this.connection.send(send(room.id, entry.text, entry.clientId));
+      this.connection.send(sendReply(room.id, entry.text, entry.clientId, entry.replyTo));
     }
   }
 
-  /** Queues a message; it is shown as sending until the server's copy arrives. */
-  say(room, text) {
-    const entry = this.outbox.add(room.key, text);
+  /** Queues a message (a reply to message `replyTo`, if given); it is shown as sending until
+   * the server's copy arrives. */
+  say(room, text, replyTo = null) {
+    const entry = this.outbox.add(room.key, text, replyTo);
     this.emit('outbox', room);
-    if (room.joined) this.connection.send(send(room.id, entry.text, entry.clientId));
+    room.typingSentAt = 0;
+    if (room.joined) this.connection.send(sendReply(room.id, entry.text, entry.clientId, entry.replyTo));
     return entry;
+  }
+
+  /** New text for a message; the server answers with an `update` (or an error notice). */
+  edit(room, id, text) {
+    return room.joined && this.connection.send(edit(room.id, id, text));
+  }
+
+  remove(room, id) {
+    return room.joined && this.connection.send(remove(room.id, id));
+  }
+
+  react(room, id, emoji) {
+    return room.joined && this.connection.send(react(room.id, id, emoji));
+  }
+
+  /** The person has seen the room up to message `id` (only ever forward). */
+  markRead(room, id) {
+    if (!room.joined || id <= Math.max(room.read, room.reported || 0)) return false;
+    room.reported = id;
+    return this.connection.send(read(room.id, id));
+  }
+
+  /** Message `id` and those after it are unread again. */
+  markUnread(room, id) {
+    return room.joined && this.connection.send(read(room.id, id, true));
+  }
+
+  /** The person is typing in the room: at most one frame per `TYPING_EVERY_MS`. */
+  typing(room) {
+    const now = this.now();
+    if (!room.joined || now - (room.typingSentAt || 0) < TYPING_EVERY_MS) return false;
+    room.typingSentAt = now;
+    return this.connection.send(typing(room.id));
   }
 
   retry(room, clientId) {

@@ -1,7 +1,15 @@
 // The person's rooms and friends as the sidebar lists them: set whole from `hello`, then kept
 // current by `room` and `friend` events. No DOM here.
 
-import { roomTitle } from './format.js';
+import { roomTitle, sameName } from './format.js';
+
+/** The server counts unread messages up to this many ("100 or more"). */
+export const UNREAD_CAP = 100;
+
+/** Whether a message (M, or an `activity` frame) calls `me`: by name, `@room`, or `@here`. */
+export function callsMe(message, me) {
+  return Boolean(message.everyone) || (message.mentions || []).some((name) => sameName(name, me));
+}
 
 export class SidebarState {
   constructor(me) {
@@ -53,6 +61,30 @@ export class SidebarState {
     const room = this.rooms.get(roomId);
     if (!room || ts < room.last_activity) return;
     this.rooms.set(roomId, { ...room, last_activity: ts, last_id: Math.max(room.last_id, id) });
+  }
+
+  /**
+   * A new message in one of the rooms (followed or watched): unread, and a mention if it calls
+   * me, unless it is mine or already read. True if the counts changed.
+   */
+  count(roomId, message) {
+    const room = this.rooms.get(roomId);
+    if (!room || message.id <= (room.read || 0) || sameName(message.user, this.me)) return false;
+    const mention = callsMe(message, this.me);
+    this.rooms.set(roomId, {
+      ...room,
+      unread: Math.min(UNREAD_CAP, (room.unread || 0) + 1),
+      mentions: Math.min(UNREAD_CAP, (room.mentions || 0) + (mention ? 1 : 0)),
+    });
+    return true;
+  }
+
+  /** A `read` frame: the position and what is left unread, as the server counts them. */
+  applyRead(frame) {
+    const room = this.rooms.get(frame.room_id);
+    if (!room) return false;
+    this.rooms.set(frame.room_id, { ...room, read: frame.id, unread: frame.unread, mentions: frame.mentions });
+    return true;
   }
 
   /** Named rooms by name, and direct rooms newest first, each with its title for `me`. */

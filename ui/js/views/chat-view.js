@@ -1,18 +1,27 @@
-// The chat page's room on screen: its header, messages, members and composer, all rendered
-// from the session's state for that room. Switching rooms swaps the state it renders; the
-// socket and the other rooms' states stay as they are.
+// The chat page's room on screen: its header, messages, members, typing line and composer, all
+// rendered from the session's state for that room. Switching rooms swaps the state it renders;
+// the socket and the other rooms' states stay as they are. It reports what the person has
+// seen, and carries out the buttons of each message.
 
-import { roomTitle } from '../lib/format.js';
+import { roomPath, roomTitle } from '../lib/format.js';
 import { Composer } from './composer.js';
+import { confirmAction } from './confirm-dialog.js';
 import { ConnectionState } from './connection-state.js';
+import { EmojiPicker } from './emoji-picker.js';
 import { Members } from './members.js';
+import { MentionComplete } from './mention-complete.js';
 import { MessageList } from './message-list.js';
+import { ReadReporter } from './read-reporter.js';
+import { TypingLine } from './typing-line.js';
 
 const GONE = {
   removed: 'You were removed from this room. You can no longer read it or post in it.',
   left: 'You left this room.',
   missing: 'There is no such room, or it is not yours to see.',
 };
+
+/** Pages of older history read at most to reach a message jumped to. */
+const JUMP_PAGES = 20;
 
 export class ChatView {
   constructor(main, session, sidebar) {
@@ -22,30 +31,61 @@ export class ChatView {
     this.me = session.me;
     this.room = null;
     this.unseen = 0;
+    this.jump = null; // { id | 'unread', pages }: a message to show once it is loaded
+    this.members = new Map(); // room key -> promise of its members' names
     this.title = main.querySelector('#room-title');
     this.topic = main.querySelector('#room-topic');
     this.settings = main.querySelector('#room-settings');
     this.gone = main.querySelector('#room-gone');
+    this.jumpButton = main.querySelector('#jump-unread');
     this.state = new ConnectionState(main.querySelector('#conn-state'));
-    this.members = new Members(main.querySelector('#members'), main.querySelector('#members-toggle'), this.me);
+    this.online = new Members(main.querySelector('#members'), main.querySelector('#members-toggle'), this.me);
+    this.typingLine = new TypingLine(main.querySelector('#typing-line'));
+    this.reporter = new ReadReporter(main.querySelector('#messages'), {
+      report: (id) => this.room && this.session.markRead(this.room, id),
+    });
+    this.picker = new EmojiPicker(main.querySelector('#emoji-template'), {
+      onPick: (id, emoji) => this.session.react(this.room, id, emoji),
+    });
     this.list = new MessageList(main, {
       me: this.me,
       onRetry: (clientId) => this.session.retry(this.room, clientId),
       onDismiss: (clientId) => this.session.dismiss(this.room, clientId),
       onNearTop: () => this.loadOlder(),
+      onAction: (action, message, button) => this.act(action, message, button),
+      onEdit: (id, text) => this.session.edit(this.room, id, text),
+      onEditClosed: () => this.composer.input.focus(),
+      onScrolled: () => this.showJumpButton(),
+      onRendered: (elements) => {
+        this.reporter.watch(elements);
+        this.showJumpButton();
+      },
     });
     this.composer = new Composer(main.querySelector('#composer'), {
       maxLength: Number(main.dataset.maxLength) || 4000,
-      onSend: (text) => {
-        this.session.say(this.room, text);
+      onSend: (text, replyTo) => {
+        this.room.divider = null;
+        this.session.say(this.room, text, replyTo);
         this.list.scrollToBottom();
       },
       onTooLong: (max) => this.state.notice(`Messages can be at most ${max} characters.`),
+      onEditLast: () => {
+        const last = this.room && this.room.lastOwn(this.me);
+        if (last) this.list.startEdit(last);
+        return Boolean(last);
+      },
+      onTyping: () => this.room && this.session.typing(this.room),
     });
+    this.mentions = new MentionComplete(this.composer.input, main.querySelector('#mention-list'), {
+      me: this.me,
+      names: () => this.memberNames(),
+    });
+    this.jumpButton.addEventListener('click', () => this.jumpTo('unread'));
 
     session.on('state', (state, detail) => this.state.show(state, detail));
     session.on('notice', (text) => this.state.notice(text));
     session.on('room', (room, change, added) => this.roomChanged(room, change, added));
+    session.on('sidebar', () => this.sidebar.render(session.sidebar));
     session.on('outbox', (room) => {
       if (room === this.room) this.list.added(room, this.pending(), true);
     });
@@ -65,13 +105,25 @@ export class ChatView {
   open(ref) {
     this.list.blocked = this.session.blocked;
     this.room = this.session.follow(ref);
+    this.room.markDivider();
     this.unseen = 0;
+    this.jump = null;
+    this.reporter.reset();
+    this.picker.close(false);
+    this.composer.reply(null);
     this.list.title = this.displayTitle();
+    this.list.mayModerate = this.mayModerate();
     this.list.show(this.room, this.pending());
     this.showInfo();
-    this.members.render(this.room.online);
-    this.sidebar.select(this.room.id);
+    this.online.render(this.room.online);
+    this.typingLine.render(this.room);
+    this.sidebar.select(this.room.id, this.session.sidebar);
     this.composer.input.focus();
+  }
+
+  /** Owners of private rooms may delete anyone's messages there. */
+  mayModerate() {
+    return this.room.role === 'owner' && this.room.kind === 'private';
   }
 
   displayTitle() {
@@ -90,6 +142,7 @@ export class ChatView {
     const title = this.displayTitle();
     this.title.textContent = title;
     this.list.title = title;
+    this.list.mayModerate = this.mayModerate();
     this.topic.textContent = room.topic || '';
     this.topic.hidden = !room.topic;
     const named = room.kind && room.kind !== 'direct' && room.name;
@@ -105,13 +158,136 @@ export class ChatView {
     if (this.room && this.session.loadOlder(this.room)) this.list.historyStatus(true);
   }
 
+  /** The usernames `@` offers: the room's members (asked once per room), and who is online. */
+  async memberNames() {
+    const room = this.room;
+    if (!room) return [];
+    if (!this.members.has(room.key)) {
+      this.members.set(room.key, room.kind === 'direct' || !room.name
+        ? Promise.resolve(room.people)
+        : fetch(`/api/v1/rooms/${encodeURIComponent(room.name)}/members`, { credentials: 'same-origin' })
+          .then((answer) => (answer.ok ? answer.json() : { members: [] }))
+          .then((body) => body.members.map((member) => member.username))
+          .catch(() => {
+            this.members.delete(room.key);
+            return [];
+          }));
+    }
+    const names = new Set([...(await this.members.get(room.key)), ...room.online]);
+    return [...names];
+  }
+
+  /** A message's own button. */
+  act(action, message, button) {
+    const room = this.room;
+    switch (action) {
+      case 'react':
+        this.picker.open(message.id, button);
+        break;
+      case 'toggle-reaction':
+        this.session.react(room, message.id, button.dataset.emoji);
+        break;
+      case 'reply':
+        this.composer.reply(message);
+        break;
+      case 'delete':
+        confirmAction('Delete this message? Its text is removed for everyone.', 'Delete').then((yes) => {
+          if (yes) this.session.remove(room, message.id);
+        });
+        break;
+      case 'unread':
+        this.session.markUnread(room, message.id);
+        this.reporter.pause();
+        this.state.notice('Marked as unread from here.');
+        break;
+      case 'link':
+        this.copyLink(message);
+        break;
+      case 'jump':
+        this.jumpTo(Number(button.dataset.target));
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** A message's address: its permalink page, or the live page with `#m<id>` for a direct room. */
+  link(message) {
+    const room = this.room;
+    if (room.kind !== 'direct' && room.name) {
+      return `${location.origin}/rooms/${encodeURIComponent(room.name)}/m/${message.id}`;
+    }
+    return `${location.origin}${roomPath(room, this.me)}#m${message.id}`;
+  }
+
+  async copyLink(message) {
+    const link = this.link(message);
+    try {
+      await navigator.clipboard.writeText(link);
+      this.state.notice('Link copied.');
+    } catch {
+      this.state.notice(`Link: ${link}`);
+    }
+  }
+
+  /**
+   * Shows message `target` (an id, or 'unread' for the first unread one), reading older pages
+   * until it is loaded. A message too far back opens on its permalink page instead.
+   */
+  jumpTo(target) {
+    const room = this.room;
+    if (!room) return;
+    const id = target === 'unread' ? room.firstUnread(this.me)?.id : target;
+    if (id && this.list.reveal(id)) {
+      this.jump = null;
+      if (target === 'unread') {
+        const divider = this.list.divider();
+        if (divider) divider.scrollIntoView({ block: 'start' });
+      }
+      this.showJumpButton();
+      return;
+    }
+    if (!room.joined) {
+      this.jump = { target, pages: 0 };
+      return;
+    }
+    const pages = this.jump && this.jump.target === target ? this.jump.pages : 0;
+    const reachable = room.moreOlder && (target === 'unread' || target < room.oldestId());
+    if (reachable && pages < JUMP_PAGES) {
+      this.jump = { target, pages: pages + 1 };
+      this.loadOlder();
+      return;
+    }
+    this.jump = null;
+    if (target !== 'unread' && room.kind !== 'direct' && room.name && room.moreOlder) {
+      location.assign(`/rooms/${encodeURIComponent(room.name)}/m/${target}`);
+    } else if (target !== 'unread') {
+      this.state.notice('That message is not in this room.');
+    }
+  }
+
+  /** "Jump to first unread" while the divider is above the view (or not loaded yet). */
+  showJumpButton() {
+    const room = this.room;
+    if (!room) return;
+    const divider = this.list.divider();
+    let above = false;
+    if (divider) {
+      above = divider.getBoundingClientRect().bottom < this.list.scroller.getBoundingClientRect().top;
+    } else if (room.divider) {
+      above = room.moreOlder && room.messages.size > 0 && room.divider < room.oldestId() - 1;
+    }
+    this.jumpButton.hidden = !above;
+  }
+
   roomChanged(room, change, added) {
     if (room !== this.room) return;
     switch (change) {
       case 'reset':
         this.list.blocked = this.session.blocked;
         this.list.show(room, this.pending());
-        if (this.list.underfilled()) this.loadOlder();
+        if (this.jump) this.jumpTo(this.jump.target);
+        else if (this.list.underfilled()) this.loadOlder();
         break;
       case 'added': {
         const mine = (added || []).some((m) => m.user === this.me);
@@ -123,20 +299,25 @@ export class ChatView {
         break;
       }
       case 'changed':
+      case 'read':
         this.list.changed(room, this.pending());
         break;
       case 'older':
         this.list.older(room, this.pending());
-        if (this.list.underfilled()) this.loadOlder();
+        if (this.jump) this.jumpTo(this.jump.target);
+        else if (this.list.underfilled()) this.loadOlder();
+        break;
+      case 'typing':
+        this.typingLine.render(room);
         break;
       case 'presence':
-        this.members.render(room.online);
+        this.online.render(room.online);
         this.presenceLine(added);
         break;
       case 'info':
         this.showInfo();
-        this.members.render(room.online);
-        this.sidebar.select(room.id);
+        this.online.render(room.online);
+        this.sidebar.select(room.id, this.session.sidebar);
         break;
       case 'gone':
         this.showInfo();

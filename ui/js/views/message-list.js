@@ -1,15 +1,19 @@
-// The message list of the room on screen, rendered from its RoomState and its unsent messages.
-// Each message is a clone of the server-rendered <template id="message-template">, its text
-// formatted by the shared rules (lib/markup.js) into elements made here and text nodes: no
-// user text is ever parsed as HTML.
+// The message list of the room on screen, rendered from its RoomState and its unsent messages:
+// day dividers, the "new" divider above the first unread message, the message being edited,
+// and the buttons of each message (handed to `onAction`). Each message element comes from
+// message-element.js; no user text is ever parsed as HTML.
 
-import { GROUP_MS, dayKey, dayLabel, sameName, timeLabel } from '../lib/format.js';
-import { parse } from '../lib/markup.js';
-import { renderText } from './rich-text.js';
+import { GROUP_MS, dayKey, dayLabel, sameName } from '../lib/format.js';
+import { MessageEditor } from './message-editor.js';
+import { messageElement } from './message-element.js';
+
+/** How long a message jumped to stays highlighted. */
+const HIGHLIGHT_MS = 2500;
 
 export class MessageList {
   /** `root` holds the scroller, the <ol>, the template and the status lines (see chat.rs). */
-  constructor(root, { me, onRetry, onDismiss, onNearTop }) {
+  constructor(root, { me, onRetry, onDismiss, onNearTop, onAction, onEdit, onEditClosed, onScrolled, onRendered }) {
+    this.onRendered = onRendered;
     this.me = me;
     this.list = root.querySelector('#message-list');
     this.scroller = root.querySelector('#messages');
@@ -21,11 +25,84 @@ export class MessageList {
     this.onDismiss = onDismiss;
     this.room = null;
     this.blocked = null; // usernames whose messages are collapsed (set by the chat view)
+    this.mayModerate = false; // the reader may delete others' messages (set by the chat view)
+    this.highlighted = null; // { id, until }: a message jumped to
+    this.editor = new MessageEditor({
+      onSave: (id, text) => onEdit(id, text),
+      onClose: () => {
+        this.render(this.lastPending);
+        onEditClosed();
+      },
+    });
+    this.lastPending = [];
     this.scroller.addEventListener('scroll', () => {
       if (this.scroller.scrollTop < 200) onNearTop();
       if (this.atBottom()) this.pill.hidden = true;
+      onScrolled();
     });
     this.pill.addEventListener('click', () => this.scrollToBottom());
+    this.list.addEventListener('click', (event) => {
+      const target = event.target.closest('button[data-action]');
+      const li = event.target.closest('li.msg[data-id]');
+      if (!li) return;
+      if (!target) {
+        // A tap on a message shows its actions on a touch screen (hover does elsewhere).
+        if (!event.target.closest('a, button, textarea')) this.select(li);
+        return;
+      }
+      const message = this.room && this.room.messages.get(Number(li.dataset.id));
+      if (!message) return;
+      if (target.dataset.action === 'edit') this.startEdit(message);
+      else onAction(target.dataset.action, message, target);
+    });
+  }
+
+  select(li) {
+    for (const other of this.list.querySelectorAll('li.msg.selected')) if (other !== li) other.classList.remove('selected');
+    li.classList.toggle('selected');
+  }
+
+  /** The element of a shown message, or null. */
+  element(id) {
+    return this.list.querySelector(`li.msg[data-id="${Number(id)}"]`);
+  }
+
+  /** Edits a message in place (the composer's Up arrow, or its Edit button). */
+  startEdit(message) {
+    if (!message || message.deleted) return;
+    this.editor.start(message);
+    this.render(this.lastPending);
+    const li = this.element(message.id);
+    if (li) li.scrollIntoView({ block: 'nearest' });
+    this.editor.focus();
+  }
+
+  /** Scrolls to a shown message and highlights it for a moment; false if it is not shown. */
+  reveal(id) {
+    const li = this.element(id);
+    if (!li) return false;
+    this.highlighted = { id: Number(id), until: Date.now() + HIGHLIGHT_MS };
+    li.classList.add('linked');
+    li.setAttribute('aria-current', 'true');
+    li.scrollIntoView({ block: 'center' });
+    li.tabIndex = -1;
+    li.focus({ preventScroll: true });
+    setTimeout(() => {
+      if (this.highlighted && this.highlighted.id === Number(id) && Date.now() >= this.highlighted.until) {
+        this.highlighted = null;
+        const shown = this.element(id);
+        if (shown) {
+          shown.classList.remove('linked');
+          shown.removeAttribute('aria-current');
+        }
+      }
+    }, HIGHLIGHT_MS + 50);
+    return true;
+  }
+
+  /** The "new" divider, if it is shown. */
+  divider() {
+    return this.list.querySelector('li.new-divider');
   }
 
   atBottom() {
@@ -45,6 +122,7 @@ export class MessageList {
 
   /** Shows a room from scratch, at its newest message. */
   show(room, pending) {
+    if (room !== this.room) this.editor.stop();
     this.room = room;
     this.render(pending);
     this.scrollToBottom();
@@ -96,9 +174,12 @@ export class MessageList {
 
   render(pending) {
     const room = this.room;
+    this.lastPending = pending;
+    const editorFocused = this.editor.hasFocus();
     const fragment = document.createDocumentFragment();
     let previous = null;
     let day = null;
+    const firstUnread = room.firstUnread(this.me);
     // Event lines are kept; they are not part of the room's state.
     const events = [...this.list.querySelectorAll('li.event')];
     for (const message of room.sorted()) {
@@ -110,6 +191,14 @@ export class MessageList {
         fragment.append(divider);
         previous = null;
       }
+      if (firstUnread && message.id === firstUnread.id) {
+        const divider = document.createElement('li');
+        divider.className = 'new-divider';
+        divider.setAttribute('role', 'separator');
+        divider.textContent = 'New';
+        fragment.append(divider);
+        previous = null;
+      }
       const grouped = previous && sameName(previous.user, message.user) && message.ts - previous.ts < GROUP_MS;
       fragment.append(this.messageElement(message, grouped));
       previous = message;
@@ -117,6 +206,8 @@ export class MessageList {
     for (const line of events) fragment.append(line);
     for (const entry of pending) fragment.append(this.pendingElement(entry));
     this.list.replaceChildren(fragment);
+    if (editorFocused) this.editor.focus();
+    this.onRendered(this.list.querySelectorAll('li.msg[data-id]'));
     this.empty.hidden = room.messages.size > 0 || pending.length > 0 || !room.joined;
     this.historyStatus(Boolean(room.historyRequest === 'older'));
   }
@@ -126,62 +217,26 @@ export class MessageList {
   }
 
   messageElement(message, grouped) {
-    const li = this.clone();
-    li.dataset.id = message.id;
-    li.dataset.user = message.user;
-    li.dataset.ts = message.ts;
-    if (sameName(message.user, this.me)) li.classList.add('own');
-    if (grouped) {
-      li.classList.add('continued');
+    if (this.editor.editing(message.id)) {
+      const li = this.clone();
+      li.dataset.id = message.id;
+      li.id = `m${message.id}`;
+      li.classList.add('own', 'editing');
       li.querySelector('.msg-head').remove();
-    } else {
-      li.querySelector('.msg-author').textContent = message.user;
-      const time = li.querySelector('.msg-time');
-      time.textContent = timeLabel(message.ts);
-      time.dateTime = new Date(message.ts).toISOString();
-      time.title = new Date(message.ts).toLocaleString();
-      li.querySelector('.msg-status').remove();
+      li.querySelector('.msg-text').replaceWith(this.editor.form());
+      return li;
     }
-    const text = li.querySelector('.msg-text');
-    if (this.blocked && this.blocked.has(message.user)) {
-      // Collapsed for the person who blocked its author; shown on request.
-      li.classList.add('blocked');
-      text.textContent = 'A message from someone you blocked.';
-      const show = document.createElement('button');
-      show.type = 'button';
-      show.className = 'msg-retry';
-      show.textContent = 'Show';
-      show.addEventListener('click', () => {
-        li.classList.remove('blocked');
-        this.fillText(text, message);
-        show.remove();
-      });
-      text.after(show);
-    } else {
-      this.fillText(text, message);
+    const li = messageElement(this.template, message, {
+      me: this.me,
+      grouped,
+      blocked: Boolean(this.blocked && this.blocked.has(message.user)),
+      mayModerate: this.mayModerate,
+    });
+    if (this.highlighted && this.highlighted.id === message.id && Date.now() < this.highlighted.until) {
+      li.classList.add('linked');
+      li.setAttribute('aria-current', 'true');
     }
     return li;
-  }
-
-  /** A message's text as shown: formatted, "(edited)", or the tombstone of a deleted one. */
-  fillText(element, message) {
-    if (message.deleted) {
-      element.classList.add('deleted');
-      element.textContent = 'message deleted';
-      return;
-    }
-    element.replaceChildren(renderText(parse(message.text), {
-      mentions: (message.mentions || []).map((name) => name.toLowerCase()),
-      everyone: message.everyone,
-      me: this.me,
-    }));
-    if (message.edited) {
-      const edited = document.createElement('span');
-      edited.className = 'msg-edited';
-      edited.textContent = ' (edited)';
-      edited.title = `Edited ${new Date(message.edited).toLocaleString()}`;
-      element.append(edited);
-    }
   }
 
   pendingElement(entry) {

@@ -3,6 +3,40 @@
 // (`onOpen`); elsewhere the links simply navigate.
 
 import { roomPath, seenAgo } from '../lib/format.js';
+import { UNREAD_CAP } from '../lib/sidebar-state.js';
+
+/** "3", or "100+" when the server stopped counting. */
+export function countLabel(n) {
+  return n >= UNREAD_CAP ? `${UNREAD_CAP}+` : String(n);
+}
+
+/** The unread and mention badges of a room; none for the room on screen. */
+function badges(link, room) {
+  const unread = room.unread || 0;
+  const mentions = room.mentions || 0;
+  link.classList.toggle('unread', unread > 0);
+  if (mentions > 0) {
+    const badge = document.createElement('span');
+    badge.className = 'badge mention-badge';
+    badge.textContent = `@${countLabel(mentions)}`;
+    badge.title = `${countLabel(mentions)} mentioning you`;
+    badge.setAttribute('aria-hidden', 'true');
+    const spoken = document.createElement('span');
+    spoken.className = 'visually-hidden';
+    spoken.textContent = ` (${countLabel(mentions)} mentioning you)`;
+    link.append(badge, spoken);
+  }
+  if (unread > 0) {
+    const badge = document.createElement('span');
+    badge.className = 'badge unread-badge';
+    badge.textContent = countLabel(unread);
+    const spoken = document.createElement('span');
+    spoken.className = 'visually-hidden';
+    spoken.textContent = ` (${countLabel(unread)} unread)`;
+    badge.setAttribute('aria-hidden', 'true');
+    link.append(badge, spoken);
+  }
+}
 
 function item(entry, me, currentId) {
   const { room, title } = entry;
@@ -22,6 +56,7 @@ function item(entry, me, currentId) {
     lock.textContent = 'private';
     link.append(lock);
   }
+  if (room.id !== currentId) badges(link, room);
   li.append(link);
   return li;
 }
@@ -87,9 +122,13 @@ export class Sidebar {
     if (this.toggle) this.toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
   }
 
-  /** Marks the room on screen. */
-  select(roomId) {
+  /** Marks the room on screen (its badges give way to the divider in the room itself). */
+  select(roomId, state) {
     this.current = roomId;
+    if (state) {
+      this.render(state);
+      return;
+    }
     for (const link of this.nav.querySelectorAll('a[data-room-id]')) {
       if (Number(link.dataset.roomId) === roomId) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
