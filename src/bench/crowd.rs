@@ -38,6 +38,8 @@ pub struct Crowd {
     pub epoch: Instant,
     /// Messages received by all readers together.
     pub received: Arc<AtomicU64>,
+    /// `typing` frames received by all readers together.
+    pub typing: Arc<AtomicU64>,
     stop: watch::Sender<bool>,
 }
 
@@ -54,6 +56,27 @@ pub async fn accounts(addr: &str, prefix: &str, count: usize) -> anyhow::Result<
         .await
         .into_iter()
         .collect()
+}
+
+/// Every member reports `typing` in its room once a second for `duration`.
+pub async fn type_steadily(members: &mut [Member], duration: Duration) {
+    let until = Instant::now() + duration;
+    let count = members.len().max(1) as u32;
+    let tasks = members.iter_mut().enumerate().map(|(i, member)| {
+        let offset = Duration::from_secs(1) * i as u32 / count;
+        let frame = json!({"type":"typing","room_id":member.room_id}).to_string();
+        async move {
+            tokio::time::sleep(offset).await;
+            let mut ticks = tokio::time::interval(Duration::from_secs(1));
+            while Instant::now() < until {
+                ticks.tick().await;
+                if member.sink.send(Message::Text(frame.clone().into())).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    futures_util::future::join_all(tasks).await;
 }
 
 pub fn stamp(seq: u64, epoch: Instant) -> String {
@@ -76,13 +99,14 @@ impl Crowd {
     ) -> anyhow::Result<Crowd> {
         let epoch = Instant::now();
         let received = Arc::new(AtomicU64::new(0));
+        let typing = Arc::new(AtomicU64::new(0));
         let (stop, stopped) = watch::channel(false);
         let members = stream::iter(rooms.iter().copied().enumerate())
             .map(|(i, room)| {
                 let addr = addr.to_owned();
                 let cookie = cookies[i % cookies.len()].clone();
                 let name = format!("{room_prefix}{room}");
-                let received = Arc::clone(&received);
+                let counters = (Arc::clone(&received), Arc::clone(&typing));
                 let stopped = stopped.clone();
                 async move {
                     let mut socket = client::connect(&addr, &cookie).await?;
@@ -106,7 +130,7 @@ impl Crowd {
                         }
                     };
                     let (sink, source) = socket.split();
-                    let reader = tokio::spawn(read(source, room, epoch, received, stopped, keep));
+                    let reader = tokio::spawn(read(source, room, epoch, counters, stopped, keep));
                     anyhow::Ok(Member {
                         room_id,
                         sink,
@@ -123,6 +147,7 @@ impl Crowd {
             members,
             epoch,
             received,
+            typing,
             stop,
         })
     }
@@ -157,7 +182,7 @@ async fn read(
     mut source: futures_util::stream::SplitStream<Socket>,
     room: usize,
     epoch: Instant,
-    received: Arc<AtomicU64>,
+    (received, typing): (Arc<AtomicU64>, Arc<AtomicU64>),
     mut stopped: watch::Receiver<bool>,
     keep: bool,
 ) -> Received {
@@ -170,6 +195,10 @@ async fn read(
                     if matches!(frame, Some(Ok(_))) { continue; }
                     break;
                 };
+                if frame.as_str().starts_with(r#"{"type":"typing""#) {
+                    typing.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
                 let Some(text) = message_text(frame.as_str()) else { continue };
                 if let Some(sent) = sent_at(text) {
                     let now = epoch.elapsed().as_micros() as u64;
@@ -185,13 +214,14 @@ async fn read(
     out
 }
 
-/// Every member sends `rate` messages a second to its room for `duration`; returns how many
-/// were sent.
+/// Every member sends `rate` messages a second to its room for `duration`, each text `lead`
+/// followed by its stamp; returns how many were sent.
 pub async fn send_steadily(
     members: &mut [Member],
     rate: f64,
     duration: Duration,
     epoch: Instant,
+    lead: &str,
 ) -> u64 {
     let sent = Arc::new(AtomicU64::new(0));
     let period = Duration::from_secs_f64(1.0 / rate);
@@ -212,7 +242,7 @@ pub async fn send_steadily(
                 while Instant::now() < until {
                     ticks.tick().await;
                     seq += 1;
-                    let text = stamp(seq, epoch);
+                    let text = format!("{lead}{}", stamp(seq, epoch));
                     let frame = json!({"type":"send","room_id":room_id,"text":text}).to_string();
                     if member.sink.send(Message::Text(frame.into())).await.is_err() {
                         break;

@@ -23,6 +23,7 @@ use target::Target;
 pub enum Scenario {
     Connections,
     Fanout,
+    Typing,
     Throughput,
     Steady,
     Login,
@@ -41,7 +42,7 @@ pub struct BenchArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "connections,fanout,throughput,steady,login,durability,floor"
+        default_value = "connections,fanout,typing,throughput,steady,login,durability,floor"
     )]
     pub scenarios: Vec<Scenario>,
     /// Print one JSON object per result row instead of a table.
@@ -59,6 +60,12 @@ pub struct BenchArgs {
     /// Messages per second of the one sender in `fanout`.
     #[arg(long, default_value_t = 20)]
     pub fanout_rate: u32,
+    /// Members of the room in `typing`.
+    #[arg(long, default_value_t = 1000)]
+    pub typing_members: usize,
+    /// Of them, the ones typing (each reports once a second, the most the server accepts).
+    #[arg(long, default_value_t = 20)]
+    pub typists: usize,
     /// Rooms in `throughput` and `durability`.
     #[arg(long, default_value_t = 50)]
     pub rooms: usize,
@@ -102,6 +109,8 @@ pub struct BenchSettings {
     pub connections: usize,
     pub fanout_members: Vec<usize>,
     pub fanout_rate: u32,
+    pub typing_members: usize,
+    pub typists: usize,
     pub rooms: usize,
     pub members: usize,
     pub rates: Vec<u32>,
@@ -124,6 +133,8 @@ impl BenchArgs {
                 connections: 200,
                 fanout_members: vec![10, 50],
                 fanout_rate: 20,
+                typing_members: 50,
+                typists: 5,
                 rooms: 4,
                 members: 5,
                 rates: vec![2, 5],
@@ -143,6 +154,8 @@ impl BenchArgs {
             connections: self.connections,
             fanout_members: self.fanout_members.clone(),
             fanout_rate: self.fanout_rate.max(1),
+            typing_members: self.typing_members.max(1),
+            typists: self.typists.clamp(1, self.typing_members.max(1)),
             rooms: self.rooms.max(1),
             members: self.members.max(1),
             rates: self.rates.clone(),
@@ -233,6 +246,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         let rows = match scenario {
             Scenario::Connections => scenarios::connections(&target, &settings).await,
             Scenario::Fanout => scenarios::fanout(&target, &settings).await,
+            Scenario::Typing => scenarios::typing(&target, &settings).await,
             Scenario::Throughput => scenarios::throughput(&target, &settings).await,
             Scenario::Steady => steady::steady(&target, &settings).await,
             Scenario::Login => scenarios::login(&target, &settings).await,

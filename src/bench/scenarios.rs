@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Value, json};
 
-use super::crowd::{Crowd, accounts, send_steadily};
+use super::crowd::{Crowd, accounts, send_steadily, type_steadily};
 use super::stats::Latencies;
 use super::target::Target;
 use super::{BenchSettings, Row, client};
@@ -72,7 +72,15 @@ pub async fn fanout(target: &Target, settings: &BenchSettings) -> anyhow::Result
     let addr = target.addr();
     let mut rows = Vec::new();
     let cookies = accounts(&addr, "fan", settings.users.max(1)).await?;
-    for &members in &settings.fanout_members {
+    // The same room with messages that mention two members: recognising them when stored and
+    // sending them to everyone must cost no more than a plain message.
+    let mentions = format!("@fan0 @fan{} ", cookies.len().saturating_sub(1));
+    let variants = [("", "plain"), (mentions.as_str(), "2 mentions")];
+    for (&members, (lead, variant)) in settings
+        .fanout_members
+        .iter()
+        .flat_map(|m| variants.iter().map(move |v| (m, *v)))
+    {
         let prefix = format!("fanout-{members}-");
         let mut crowd = Crowd::join(&addr, &cookies, &vec![0; members], &prefix, false).await?;
         let duration = Duration::from_secs(settings.seconds);
@@ -82,6 +90,7 @@ pub async fn fanout(target: &Target, settings: &BenchSettings) -> anyhow::Result
             settings.fanout_rate as f64,
             duration,
             epoch,
+            lead,
         )
         .await;
         let expected = sent * members as u64;
@@ -93,16 +102,46 @@ pub async fn fanout(target: &Target, settings: &BenchSettings) -> anyhow::Result
         let s = latencies.summary();
         rows.push(Row::new(
             "fanout",
-            format!("{members} members, {} msg/s, {} s", settings.fanout_rate, settings.seconds),
+            format!("{members} members, {} msg/s, {} s, {variant}", settings.fanout_rate, settings.seconds),
             format!(
                 "p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms; delivered {delivered}/{expected} ({:.2}%)",
                 s.p50_ms, s.p99_ms, s.max_ms, percent(delivered, expected)
             ),
             json!({"members": members, "rate": settings.fanout_rate, "seconds": settings.seconds,
-                   "latency": s, "delivered": delivered, "expected": expected}),
+                   "mentions": !lead.is_empty(), "latency": s, "delivered": delivered,
+                   "expected": expected}),
         ));
     }
     Ok(rows)
+}
+
+/// One room of N members, T of them typing and reporting it once a second (three times what a
+/// page sends). The server coalesces per room, so each member hears at most about one `typing`
+/// frame a second however many type: without it, T a second each.
+pub async fn typing(target: &Target, settings: &BenchSettings) -> anyhow::Result<Vec<Row>> {
+    let addr = target.addr();
+    let (members, typists) = (settings.typing_members, settings.typists);
+    let cookies = accounts(&addr, "typ", settings.users.max(1).max(typists)).await?;
+    // The typists are distinct people (the first sockets, one per account), as in a real room.
+    let mut crowd = Crowd::join(&addr, &cookies, &vec![0; members], "typing-", false).await?;
+    let duration = Duration::from_secs(settings.seconds);
+    let started = Instant::now();
+    type_steadily(&mut crowd.members[..typists], duration).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let frames = crowd.typing.load(std::sync::atomic::Ordering::Relaxed);
+    drop(crowd.finish().await);
+    let per_member = frames as f64 / members as f64 / elapsed;
+    let reports = typists as f64 * settings.seconds as f64;
+    Ok(vec![Row::new(
+        "typing",
+        format!("{members} members, {typists} typing, 1 report/s each, {} s", settings.seconds),
+        format!(
+            "{per_member:.2} typing frames per member per second (uncoalesced: {typists}); {frames} frames for {reports:.0} reports"
+        ),
+        json!({"members": members, "typists": typists, "seconds": settings.seconds,
+               "frames": frames, "per_member_per_s": per_member, "reports": reports}),
+    )])
 }
 
 fn percent(part: u64, whole: u64) -> f64 {
@@ -129,7 +168,7 @@ pub async fn throughput(target: &Target, settings: &BenchSettings) -> anyhow::Re
         let started = Instant::now();
         let duration = Duration::from_secs(settings.seconds);
         let epoch = crowd.epoch;
-        let sent = send_steadily(&mut crowd.members, rate as f64, duration, epoch).await;
+        let sent = send_steadily(&mut crowd.members, rate as f64, duration, epoch, "").await;
         let expected = sent * members as u64;
         let delivered = crowd.wait_for(expected, Duration::from_secs(10)).await;
         let elapsed = started.elapsed().as_secs_f64();
@@ -249,7 +288,7 @@ pub async fn durability(target: &mut Target, settings: &BenchSettings) -> anyhow
     let epoch = crowd.epoch;
     let killed = target.is_spawned();
     {
-        let sending = send_steadily(&mut crowd.members, rate, duration, epoch);
+        let sending = send_steadily(&mut crowd.members, rate, duration, epoch, "");
         let kill_at = tokio::time::sleep(duration / 2);
         tokio::pin!(sending);
         tokio::pin!(kill_at);

@@ -78,6 +78,7 @@ pub async fn steady(target: &Target, settings: &BenchSettings) -> anyhow::Result
         rate as f64,
         Duration::from_secs(settings.seconds),
         epoch,
+        "",
     )
     .await;
     let expected = sent * members as u64;
