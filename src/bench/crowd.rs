@@ -70,7 +70,12 @@ pub async fn type_steadily(members: &mut [Member], duration: Duration) {
             let mut ticks = tokio::time::interval(Duration::from_secs(1));
             while Instant::now() < until {
                 ticks.tick().await;
-                if member.sink.send(Message::Text(frame.clone().into())).await.is_err() {
+                if member
+                    .sink
+                    .send(Message::Text(frame.clone().into()))
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }

@@ -135,7 +135,10 @@ pub async fn typing(target: &Target, settings: &BenchSettings) -> anyhow::Result
     let reports = typists as f64 * settings.seconds as f64;
     Ok(vec![Row::new(
         "typing",
-        format!("{members} members, {typists} typing, 1 report/s each, {} s", settings.seconds),
+        format!(
+            "{members} members, {typists} typing, 1 report/s each, {} s",
+            settings.seconds
+        ),
         format!(
             "{per_member:.2} typing frames per member per second (uncoalesced: {typists}); {frames} frames for {reports:.0} reports"
         ),
