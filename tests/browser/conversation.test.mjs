@@ -206,6 +206,68 @@ test('a permalink opens at its message, in the page and in the live chat; a repl
   await alice.locator('#message-list li.msg.linked', { has: alice.locator('.msg-text', { hasText: /^note 7$/ }) }).waitFor();
 });
 
+test('coming back to many unread messages, "Jump to first unread" loads back to the divider', async () => {
+  const alice = await confab.signedUp('alice6');
+  const bob = await confab.signedUp('bob6');
+  await openRoom(alice, 'backlog');
+  await say(alice, 'see you tomorrow');
+  await waitForMessage(alice, 'see you tomorrow');
+  await openRoom(alice, 'elsewhere');
+  await openRoom(bob, 'backlog');
+  await postMany(bob, 'backlog', Array.from({ length: 70 }, (_, i) => `overnight ${i + 1}`));
+  await sidebarRoom(alice, 'backlog').locator('.unread-badge', { hasText: '70' }).waitFor();
+
+  await sidebarRoom(alice, 'backlog').click();
+  await waitForMessage(alice, 'overnight 70');
+  const jump = alice.getByRole('button', { name: 'Jump to first unread' });
+  await jump.waitFor();
+  await jump.click();
+  const divider = alice.locator('#message-list li.new-divider');
+  await divider.waitFor();
+  await waitUntil(alice, 'the divider is in view', () => {
+    const box = document.querySelector('li.new-divider').getBoundingClientRect();
+    const pane = document.querySelector('#messages').getBoundingClientRect();
+    return box.bottom > pane.top && box.top < pane.bottom;
+  });
+  const after = await divider.evaluate((li) => li.nextElementSibling.querySelector('.msg-text').textContent);
+  assert.equal(after, 'overnight 1');
+  await waitUntil(alice, 'the button has gone', () => document.querySelector('#jump-unread').hidden);
+});
+
+test('with the keyboard alone: arrows reach a message, Tab its buttons, a reaction is added and the focus comes back', async () => {
+  const alice = await confab.signedUp('alice7');
+  const bob = await confab.signedUp('bob7');
+  await openRoom(bob, 'keys');
+  await openRoom(alice, 'keys');
+  await say(bob, 'first');
+  await say(bob, 'second');
+  await waitForMessage(alice, 'second');
+
+  await alice.locator('#messages').focus();
+  await alice.keyboard.press('ArrowUp');
+  const focusedText = () => alice.evaluate(() => document.activeElement.closest('li.msg')?.querySelector('.msg-text').textContent);
+  assert.equal(await focusedText(), 'second');
+  await alice.keyboard.press('ArrowUp');
+  assert.equal(await focusedText(), 'first');
+  await alice.keyboard.press('Tab');
+  assert.equal(await alice.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Add a reaction', await alice.evaluate(() => document.activeElement.outerHTML));
+  await alice.keyboard.press('Enter');
+  const picker = alice.getByRole('dialog', { name: 'Add a reaction' });
+  await picker.waitFor();
+  await alice.keyboard.press('Escape');
+  assert.ok(await picker.isHidden());
+  assert.equal(await alice.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Add a reaction');
+  await alice.keyboard.press('Enter');
+  await alice.keyboard.press('Enter'); // the picker's first emoji has the focus
+  await waitUntil(bob, 'bob sees her reaction', () => document.querySelectorAll('.reaction').length === 1);
+  // A new message redraws the list: the focus stays on the message it was on.
+  await say(bob, 'third');
+  await waitForMessage(alice, 'third');
+  assert.equal(await focusedText(), 'first');
+  await alice.keyboard.press('Escape');
+  assert.equal(await alice.evaluate(() => document.activeElement.id), 'message-input');
+});
+
 test('typing shows under the messages and disappears when the message arrives or after a while', async () => {
   const alice = await confab.signedUp('alice5');
   const bob = await confab.signedUp('bob5');

@@ -690,6 +690,37 @@ async fn a_permalink_page_shows_the_message_in_its_history_formatted_and_only_to
     assert_eq!(status, 404);
     let (status, _) = get(&bob, "/rooms/Vault/m/abc".into()).await;
     assert_eq!(status, 404);
+
+    // A direct room's permalink, `/dm/{people}/m/{id}`: for its people only.
+    let (status, made) = api(
+        &server,
+        "POST",
+        "/api/v1/dm",
+        Some(&alice.cookie),
+        Some(json!({ "usernames": ["bob"] })),
+    )
+    .await;
+    assert_eq!(status, 200, "{made}");
+    let pair = made["room"]["id"].as_u64().unwrap();
+    a.join_id(pair).await;
+    let said = a.say_in(pair, "just between us").await["id"]
+        .as_u64()
+        .unwrap();
+    let (status, page) = get(&bob, format!("/dm/alice/m/{said}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("just between us") && page.contains(r#"aria-current="true""#));
+    assert!(
+        page.contains(&format!(r##"href="/dm/alice#m{said}""##)),
+        "{page}"
+    );
+    let (mine, _) = get(&alice, format!("/dm/bob/m/{said}")).await;
+    assert_eq!(mine, 200);
+    let (eve_alone, eve_page) = get(&eve, format!("/dm/alice/m/{said}")).await;
+    let (eve_group, _) = get(&eve, format!("/dm/alice,bob/m/{said}")).await;
+    assert_eq!((eve_alone, eve_group), (404, 404));
+    assert!(!eve_page.contains("just between us"));
+    let (status, _) = get(&bob, format!("/dm/alice/m/{linked}")).await;
+    assert_eq!(status, 404, "a message of another room");
 }
 
 #[tokio::test]

@@ -59,7 +59,8 @@ pub fn chat_main(room: ChatRoom<'_>, title: &str) -> Markup {
             p.room-gone #room-gone role="alert" hidden {}
             div.chat-main {
                 section.messages-pane aria-labelledby="room-title" {
-                    div.messages #messages tabindex="0" aria-label="Messages" {
+                    div.messages #messages tabindex="0" aria-label="Messages" aria-describedby="messages-hint" {
+                        p.visually-hidden #messages-hint { "Up and Down move between messages; Tab reaches a message's buttons; Escape goes back to the message box." }
                         p.history-status #history-status aria-live="polite" {}
                         div.message-log role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages" {
                             ol.message-list #message-list {}
@@ -154,7 +155,8 @@ pub async fn room_page(req: &Request, state: Data<&State>) -> Response {
         None => chat_page(&state, &session.user, &name).await,
         Some("settings") => super::room_settings::page(&state, &session.user, &name, None).await,
         Some(tail) if tail.starts_with("m/") => {
-            super::permalink::page(&state, &session.user, &name, &tail[2..]).await
+            let room = RoomRef::Name(name.clone());
+            super::permalink::page(&state, &session.user, room, &tail[2..]).await
         }
         Some(_) => error_page(StatusCode::NOT_FOUND, "There is nothing here."),
     }

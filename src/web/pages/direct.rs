@@ -68,12 +68,28 @@ pub async fn direct_page(req: &Request, state: Data<&State>) -> Response {
     };
     let user = &session.user;
     let raw = req.uri().path().strip_prefix("/dm/").unwrap_or_default();
+    // `/dm/{people}/m/{id}`: a message's permalink in the direct room.
+    let (raw, message) = match raw.split_once("/m/") {
+        Some((people, id)) => (people, Some(id)),
+        None => (raw, None),
+    };
     let Ok(list) = percent_decode_str(raw).decode_utf8() else {
         return super::error_page(StatusCode::BAD_REQUEST, "That address names no one.");
     };
     let names = people(&list, user);
     if names.is_empty() {
         return see_other("/people");
+    }
+    if let Some(id) = message {
+        return match state.rooms.find_direct(user.id, names).await {
+            Ok(Some(visible)) => {
+                super::permalink::page(&state, user, RoomRef::Id(visible.room.id), id).await
+            }
+            // The same answer as for a message that is not there: a direct room's existence
+            // is not told to outsiders.
+            Ok(None) => super::room_error_page(&state, user, &RoomError::MessageNotFound).await,
+            Err(err) => super::room_error_page(&state, user, &err).await,
+        };
     }
     match state.rooms.find_direct(user.id, names.clone()).await {
         Ok(Some(visible)) => {

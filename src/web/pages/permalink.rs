@@ -1,6 +1,7 @@
-//! A message's permalink, `/rooms/{name}/m/{id}`: the history around one message, rendered on
-//! the server with the formatting rules (`crate::format`), the message highlighted, so the page
-//! reads without JavaScript; "Open in chat" leads to the live room.
+//! A message's permalink, `/rooms/{name}/m/{id}` (or `/dm/{people}/m/{id}` in a direct room):
+//! the history around one message, rendered on the server with the formatting rules
+//! (`crate::format`), the message highlighted, so the page reads without JavaScript; "Open in
+//! chat" leads to the live room at it.
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
@@ -15,14 +16,13 @@ use crate::store::{HistoryQuery, User};
 /// Messages shown on each side of the linked one.
 const AROUND: usize = 25;
 
-pub async fn page(state: &State, user: &User, name: &str, id: &str) -> poem::Response {
+pub async fn page(state: &State, user: &User, room: RoomRef, id: &str) -> poem::Response {
     let Ok(id) = id.parse::<u64>() else {
         return error_page(
             StatusCode::NOT_FOUND,
             "There is no such message in this room.",
         );
     };
-    let room = RoomRef::Name(name.to_owned());
     let read = |query| {
         state
             .rooms
@@ -38,8 +38,9 @@ pub async fn page(state: &State, user: &User, name: &str, id: &str) -> poem::Res
     if before.messages.last().map(|m| m.id) != Some(id) {
         return super::room_error_page(state, user, &RoomError::MessageNotFound).await;
     }
-    let title = before.room.name.clone().unwrap_or_default();
-    let body = around(&before, &after, id, user, &title);
+    let title = super::layout::room_title(&before.summary, &user.username);
+    let chat = super::layout::room_href(&before.summary, &user.username);
+    let body = around(&before, &after, id, user, &title, &chat);
     signed_in_page(
         state,
         user,
@@ -51,13 +52,19 @@ pub async fn page(state: &State, user: &User, name: &str, id: &str) -> poem::Res
     .await
 }
 
-fn around(before: &History, after: &History, id: u64, user: &User, title: &str) -> Markup {
+fn around(
+    before: &History,
+    after: &History,
+    id: u64,
+    user: &User,
+    title: &str,
+    chat: &str,
+) -> Markup {
     let me = user.username.to_ascii_lowercase();
     let messages = before
         .messages
         .iter()
         .chain(after.messages.iter().take(AROUND));
-    let chat = super::room_path(title);
     html! {
         main.permalink #main tabindex="-1" {
             header.chat-header {

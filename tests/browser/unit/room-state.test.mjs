@@ -85,6 +85,14 @@ test('the divider stands after the read position when shown, and moves back only
   room.markDivider();
   assert.equal(room.firstUnread('alice'), null, 'shown again after reading it all');
   assert.equal(room.lastOwn('alice').id, 2);
+
+  // Older history not held yet back to the divider: the first unread is not known.
+  const far = new RoomState('id:2', { id: 2 });
+  far.applyJoined({ ...joined([bob(30), bob(31)], { more: true }), read: 10 });
+  assert.equal(far.loadedToDivider(), false);
+  assert.equal(far.firstUnread('alice'), null);
+  far.applyOlder({ messages: [m(10), bob(11)], more: true });
+  assert.equal(far.firstUnread('alice').id, 11);
 });
 
 test('typing indicators drop after their time, and never name me', () => {

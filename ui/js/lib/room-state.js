@@ -32,9 +32,15 @@ export class RoomState {
     this.divider = this.read;
   }
 
-  /** The first message after the divider that someone else wrote, or null. */
+  /** Whether the messages held reach back to the divider (or to the room's beginning). */
+  loadedToDivider() {
+    return this.divider != null && (!this.moreOlder || this.oldestId() <= this.divider);
+  }
+
+  /** The first message after the divider that someone else wrote, or null (also while the
+   * messages held do not reach back to the divider: the first one held is not the first). */
   firstUnread(me) {
-    if (this.divider == null) return null;
+    if (!this.loadedToDivider()) return null;
     return this.sorted().find((m) => m.id > this.divider && m.user.toLowerCase() !== me.toLowerCase()) || null;
   }
 

@@ -211,13 +211,13 @@ export class ChatView {
     }
   }
 
-  /** A message's address: its permalink page, or the live page with `#m<id>` for a direct room. */
+  /** A message's permalink: `/rooms/NAME/m/ID`, or `/dm/PEOPLE/m/ID` in a direct room. */
+  permalink(id) {
+    return `${roomPath(this.room, this.me)}/m/${id}`;
+  }
+
   link(message) {
-    const room = this.room;
-    if (room.kind !== 'direct' && room.name) {
-      return `${location.origin}/rooms/${encodeURIComponent(room.name)}/m/${message.id}`;
-    }
-    return `${location.origin}${roomPath(room, this.me)}#m${message.id}`;
+    return `${location.origin}${this.permalink(message.id)}`;
   }
 
   async copyLink(message) {
@@ -247,6 +247,11 @@ export class ChatView {
       this.showJumpButton();
       return;
     }
+    if (target === 'unread' && !id && room.loadedToDivider()) {
+      this.jump = null; // nothing unread
+      this.showJumpButton();
+      return;
+    }
     if (!room.joined) {
       this.jump = { target, pages: 0 };
       return;
@@ -259,8 +264,8 @@ export class ChatView {
       return;
     }
     this.jump = null;
-    if (target !== 'unread' && room.kind !== 'direct' && room.name && room.moreOlder) {
-      location.assign(`/rooms/${encodeURIComponent(room.name)}/m/${target}`);
+    if (target !== 'unread' && room.kind && room.moreOlder) {
+      location.assign(this.permalink(target));
     } else if (target !== 'unread') {
       this.state.notice('That message is not in this room.');
     }
@@ -275,7 +280,7 @@ export class ChatView {
     if (divider) {
       above = divider.getBoundingClientRect().bottom < this.list.scroller.getBoundingClientRect().top;
     } else if (room.divider) {
-      above = room.moreOlder && room.messages.size > 0 && room.divider < room.oldestId() - 1;
+      above = room.messages.size > 0 && !room.loadedToDivider();
     }
     this.jumpButton.hidden = !above;
   }

@@ -2,6 +2,8 @@
 // and a box for any other one. One picker for the page, opened beside the message it reacts to;
 // Escape or a click elsewhere closes it and gives the focus back.
 
+import { focusWithin } from './message-element.js';
+
 export class EmojiPicker {
   constructor(template, { onPick }) {
     this.element = template.content.firstElementChild.cloneNode(true);
@@ -55,7 +57,13 @@ export class EmojiPicker {
   close(refocus = true) {
     if (this.element.hidden) return;
     this.element.hidden = true;
-    if (refocus && this.opener && this.opener.isConnected) this.opener.focus();
+    if (refocus) {
+      // The list may have been redrawn meanwhile: the same button of the same message.
+      const opener = this.opener && this.opener.isConnected ? this.opener
+        : document.querySelector(`li.msg[data-id="${Number(this.target)}"] [data-action="react"]`);
+      const message = opener && opener.closest('li.msg');
+      if (message) focusWithin(message, opener);
+    }
     this.target = null;
   }
 

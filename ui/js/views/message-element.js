@@ -17,6 +17,16 @@ function button(action, label, text, extra = {}) {
   return b;
 }
 
+/**
+ * Focuses `element` inside the message `li`. A message's buttons show only while it holds the
+ * focus (or the pointer), so they are shown for the focus to land, which then keeps them.
+ */
+export function focusWithin(li, element, options) {
+  li.classList.add('selected');
+  element.focus(options);
+  li.classList.remove('selected');
+}
+
 /** A message's text as shown: formatted, "(edited)", or the tombstone of a deleted one. */
 export function fillText(element, message, me) {
   if (message.deleted) {
@@ -111,6 +121,7 @@ export function messageElement(template, message, { me, grouped, blocked, mayMod
   li.dataset.user = message.user;
   li.dataset.ts = message.ts;
   li.id = `m${message.id}`;
+  li.tabIndex = -1; // reached with the arrow keys (see message-list.js), then Tab to its buttons
   if (sameName(message.user, me)) li.classList.add('own');
   if (grouped) {
     li.classList.add('continued');

@@ -5,7 +5,7 @@
 
 import { GROUP_MS, dayKey, dayLabel, sameName } from '../lib/format.js';
 import { MessageEditor } from './message-editor.js';
-import { messageElement } from './message-element.js';
+import { focusWithin, messageElement } from './message-element.js';
 
 /** How long a message jumped to stays highlighted. */
 const HIGHLIGHT_MS = 2500;
@@ -41,6 +41,7 @@ export class MessageList {
       onScrolled();
     });
     this.pill.addEventListener('click', () => this.scrollToBottom());
+    this.scroller.addEventListener('keydown', (event) => this.key(event, onEditClosed));
     this.list.addEventListener('click', (event) => {
       const target = event.target.closest('button[data-action]');
       const li = event.target.closest('li.msg[data-id]');
@@ -55,6 +56,33 @@ export class MessageList {
       if (target.dataset.action === 'edit') this.startEdit(message);
       else onAction(target.dataset.action, message, target);
     });
+  }
+
+  /**
+   * The keyboard among messages: Up and Down move from message to message (from the list
+   * itself, Up starts at the newest), Home and End to the ends, Tab then reaches the focused
+   * message's buttons, and Escape goes back to the message box.
+   */
+  key(event, toComposer) {
+    const messages = [...this.list.querySelectorAll('li.msg[data-id]')];
+    const here = event.target.closest && event.target.closest('li.msg[data-id]');
+    const onMessage = here && event.target === here;
+    if (event.key === 'Escape' && here && !event.target.closest('form')) {
+      event.preventDefault();
+      toComposer();
+      return;
+    }
+    if (!messages.length || (event.target !== this.scroller && !onMessage)) return;
+    const at = messages.indexOf(here);
+    let next = null;
+    if (event.key === 'ArrowUp') next = onMessage ? messages[Math.max(0, at - 1)] : messages.at(-1);
+    else if (event.key === 'ArrowDown' && onMessage) next = messages[Math.min(messages.length - 1, at + 1)];
+    else if (event.key === 'Home' && onMessage) next = messages[0];
+    else if (event.key === 'End' && onMessage) next = messages.at(-1);
+    if (!next) return;
+    event.preventDefault();
+    next.focus();
+    next.scrollIntoView({ block: 'nearest' });
   }
 
   select(li) {
@@ -98,6 +126,13 @@ export class MessageList {
       }
     }, HIGHLIGHT_MS + 50);
     return true;
+  }
+
+  refocus({ id, action, emoji }) {
+    const li = this.element(id);
+    if (!li) return;
+    const selector = action && `[data-action="${action}"]${emoji ? `[data-emoji="${CSS.escape(emoji)}"]` : ''}`;
+    focusWithin(li, (selector && li.querySelector(selector)) || li, { preventScroll: true });
   }
 
   /** The "new" divider, if it is shown. */
@@ -176,6 +211,14 @@ export class MessageList {
     const room = this.room;
     this.lastPending = pending;
     const editorFocused = this.editor.hasFocus();
+    // The list is drawn anew: the focus goes back to the message (or its button) it was on.
+    const active = document.activeElement;
+    const focusedIn = active && this.list.contains(active) ? active.closest('li.msg[data-id]') : null;
+    const focused = focusedIn && {
+      id: focusedIn.dataset.id,
+      action: active.dataset.action || null,
+      emoji: active.dataset.emoji || null,
+    };
     const fragment = document.createDocumentFragment();
     let previous = null;
     let day = null;
@@ -207,6 +250,7 @@ export class MessageList {
     for (const entry of pending) fragment.append(this.pendingElement(entry));
     this.list.replaceChildren(fragment);
     if (editorFocused) this.editor.focus();
+    else if (focused) this.refocus(focused);
     this.onRendered(this.list.querySelectorAll('li.msg[data-id]'));
     this.empty.hidden = room.messages.size > 0 || pending.length > 0 || !room.joined;
     this.historyStatus(Boolean(room.historyRequest === 'older'));
