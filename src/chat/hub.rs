@@ -205,6 +205,11 @@ impl Hub {
 
     /// Queues a frame on every socket of a user.
     pub fn to_user(&self, user_id: u64, frame: &Utf8Bytes) {
+        self.push_to_user(user_id, || Outgoing::Frame(frame.clone()));
+    }
+
+    /// Queues `item()` on every socket of a user.
+    fn push_to_user(&self, user_id: u64, item: impl Fn() -> Outgoing) {
         let sockets = lock(&self.sockets);
         for outbox in sockets
             .by_user
@@ -212,7 +217,7 @@ impl Hub {
             .into_iter()
             .flat_map(|c| c.values())
         {
-            outbox.push(Outgoing::Frame(frame.clone()));
+            outbox.push(item());
         }
     }
 
@@ -401,15 +406,7 @@ impl Fanout for Hub {
         self.to_user(user_id, &room_frame(event));
         if let SidebarEvent::Added(room) = event {
             // Each socket starts watching it from its own task (it keeps the list to leave).
-            let sockets = lock(&self.sockets);
-            for outbox in sockets
-                .by_user
-                .get(&user_id)
-                .into_iter()
-                .flat_map(|c| c.values())
-            {
-                outbox.push(Outgoing::Watch { room_id: room.id });
-            }
+            self.push_to_user(user_id, || Outgoing::Watch { room_id: room.id });
         }
     }
 
