@@ -88,6 +88,16 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Print a one-time sign-in link, valid for an hour, that lets the person choose a new
+    /// password (for someone locked out without recovery codes).
+    ResetLink {
+        name: String,
+        /// The server's address as people reach it, e.g. https://chat.example.com [default:
+        /// the running server's own; else https://DOMAIN from CONFAB_DOMAIN, or
+        /// http://127.0.0.1:8080].
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Disable an account and end its sessions.
     Disable { name: String },
     /// Enable a disabled account again.

@@ -135,6 +135,7 @@ impl Server {
             store: Arc::clone(&state.store),
             auth: Arc::clone(&state.auth),
             hub: Arc::clone(&state.chat.hub),
+            origin: public_origin(config, listeners.main.local_addr().ok()),
         });
         let control = control::serve(&config.data.dir, operated)
             .context("cannot start the control socket")?;
@@ -285,6 +286,28 @@ pub async fn run(
         .await?
         .serve(shutdown)
         .await
+}
+
+/// The server's address as people reach it: `https://` and the first domain with HTTPS, else
+/// the address it listens on (`localhost` for every interface).
+fn public_origin(config: &ServeArgs, bound: Option<std::net::SocketAddr>) -> String {
+    let port = bound.map(|addr| addr.port());
+    if let Some(domain) = config.tls.domains.first() {
+        return match port {
+            Some(443) | None => format!("https://{domain}"),
+            Some(port) => format!("https://{domain}:{port}"),
+        };
+    }
+    let scheme = if config.tls_enabled() {
+        "https"
+    } else {
+        "http"
+    };
+    match bound {
+        Some(addr) if addr.ip().is_unspecified() => format!("{scheme}://localhost:{}", addr.port()),
+        Some(addr) => format!("{scheme}://{addr}"),
+        None => format!("{scheme}://{}", config.listen_addr()),
+    }
 }
 
 async fn sweep_sessions(state: Arc<AppState>) {

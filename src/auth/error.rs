@@ -24,6 +24,17 @@ pub enum AuthError {
     SignupClosed,
     #[error("No account is called that.")]
     NoSuchUser,
+    /// Same text for an unknown user, a wrong code and a used one.
+    #[error("Username or recovery code is incorrect.")]
+    RecoveryFailed,
+    #[error("This sign-in link has already been used. Ask for a new one.")]
+    LinkUsed,
+    #[error("This sign-in link has expired. Ask for a new one.")]
+    LinkExpired,
+    #[error("This sign-in link is not valid. Check that it was copied whole.")]
+    LinkUnknown,
+    #[error("No session of yours has that id.")]
+    NoSuchSession,
     #[error("Too many attempts. Try again in {} seconds.", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
     #[error("{0}")]

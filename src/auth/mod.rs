@@ -4,8 +4,12 @@
 //! Functions that end sessions return the ended session keys; the caller closes the sockets
 //! that belong to them (see `chat::Hub::close_sessions`), which keeps this module free of chat.
 
+mod device;
 mod error;
 mod password;
+mod recovery;
+pub mod recovery_code;
+mod sessions;
 mod token;
 pub mod validate;
 
@@ -13,8 +17,12 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use device::{Device, describe};
 pub use error::AuthError;
 pub use password::PasswordHasher;
+pub use recovery::{RESET_LINK_LIFETIME, RecoveredSession, ResetLinkInfo};
+pub use sessions::DeviceSession;
+use sessions::is_expired;
 pub use token::{TOKEN_LEN, new_token, token_key};
 
 use crate::clock::SharedClock;
@@ -52,6 +60,13 @@ pub struct SignedIn {
     pub user: User,
     pub token: String,
     pub key: SessionKey,
+}
+
+/// A new account, signed in, with the recovery codes to show its owner once.
+#[derive(Debug)]
+pub struct SignedUp {
+    pub signed_in: SignedIn,
+    pub recovery_codes: Vec<String>,
 }
 
 pub struct Auth {
@@ -97,25 +112,30 @@ impl Auth {
         self.open_signup
     }
 
-    /// Creates an account and signs it in. `ip` is the client's address, for the rate limit.
+    /// Creates an account, gives it its recovery codes and signs it in.
     pub async fn sign_up(
         &self,
         username: &str,
         password: &str,
-        ip: Option<IpAddr>,
-    ) -> Result<SignedIn, AuthError> {
+        device: &Device,
+    ) -> Result<SignedUp, AuthError> {
         if !self.open_signup {
             return Err(AuthError::SignupClosed);
         }
         validate::check_username(username).map_err(AuthError::InvalidUsername)?;
         validate::check_password(password).map_err(AuthError::InvalidPassword)?;
-        if let Some(ip) = ip {
+        if let Some(ip) = device.ip {
             self.signup_per_ip
                 .take(&ip, self.clock.now_ms())
                 .map_err(rate_limited)?;
         }
         let user = self.create_user(username, password).await?;
-        self.start_session(user).await
+        let recovery_codes = self.store_new_recovery_codes(user.id).await?;
+        let signed_in = self.start_session(user, device).await?;
+        Ok(SignedUp {
+            signed_in,
+            recovery_codes,
+        })
     }
 
     /// Checks a username and password and starts a new session. Unknown users and wrong
@@ -124,12 +144,34 @@ impl Auth {
         &self,
         username: &str,
         password: &str,
-        ip: Option<IpAddr>,
+        device: &Device,
     ) -> Result<SignedIn, AuthError> {
         // Refused before hashing: no work is spent on input that can never match.
         if validate::check_password(password).is_err() || username.len() > 256 {
             return Err(AuthError::BadCredentials);
         }
+        let ip = device.ip;
+        let account = self.take_guess(username, ip)?;
+        let name = username.to_owned();
+        let found = blocking(&self.store, move |s| s.find_user(&name)).await?;
+        let (user, hash) = match found {
+            Some(found) => (Some(found.user), Some(found.password_hash)),
+            None => (None, None),
+        };
+        if !self.hasher.verify(password.to_owned(), hash).await? {
+            return Err(AuthError::BadCredentials);
+        }
+        let user = user.ok_or(AuthError::BadCredentials)?;
+        self.refund_guess(&account, ip);
+        if user.disabled {
+            return Err(AuthError::AccountDisabled);
+        }
+        self.start_session(user, device).await
+    }
+
+    /// Counts one guess at an account's secret (a password or a recovery code) against the
+    /// limits per address and per account; returns the account's key in those limits.
+    fn take_guess(&self, username: &str, ip: Option<IpAddr>) -> Result<String, AuthError> {
         let now = self.clock.now_ms();
         let account = username.to_ascii_lowercase();
         if let Some(ip) = ip {
@@ -141,25 +183,15 @@ impl Auth {
             }
             return Err(rate_limited(wait));
         }
-        let name = username.to_owned();
-        let found = blocking(&self.store, move |s| s.find_user(&name)).await?;
-        let (user, hash) = match found {
-            Some(found) => (Some(found.user), Some(found.password_hash)),
-            None => (None, None),
-        };
-        if !self.hasher.verify(password.to_owned(), hash).await? {
-            return Err(AuthError::BadCredentials);
-        }
-        let user = user.ok_or(AuthError::BadCredentials)?;
-        // A successful sign-in does not count against the limits: only guessing does.
-        self.signin_per_account.refund(&account);
+        Ok(account)
+    }
+
+    /// A guess that was right does not count against the limits: only guessing does.
+    fn refund_guess(&self, account: &str, ip: Option<IpAddr>) {
+        self.signin_per_account.refund(&account.to_owned());
         if let Some(ip) = ip {
             self.signin_per_ip.refund(&ip);
         }
-        if user.disabled {
-            return Err(AuthError::AccountDisabled);
-        }
-        self.start_session(user).await
     }
 
     /// The live session for a cookie token, if any. Expired sessions are deleted on sight.
@@ -216,17 +248,27 @@ impl Auth {
         new: &str,
     ) -> Result<Vec<SessionKey>, AuthError> {
         validate::check_password(new).map_err(AuthError::InvalidPassword)?;
+        self.check_current_password(session, current).await?;
+        self.replace_password(session.user.id, new, Some(session.key))
+            .await
+    }
+
+    /// Asks for the password again before a change that matters (new recovery codes, a new
+    /// password): [`AuthError::WrongCurrentPassword`] unless `current` is the account's.
+    async fn check_current_password(
+        &self,
+        session: &Session,
+        current: &str,
+    ) -> Result<(), AuthError> {
         if validate::check_password(current).is_err() {
             return Err(AuthError::WrongCurrentPassword);
         }
-        let name = session.user.username.clone();
-        let found = blocking(&self.store, move |s| s.find_user(&name)).await?;
-        let hash = found.map(|f| f.password_hash);
+        let user_id = session.user.id;
+        let hash = blocking(&self.store, move |s| s.password_hash(user_id)).await?;
         if !self.hasher.verify(current.to_owned(), hash).await? {
             return Err(AuthError::WrongCurrentPassword);
         }
-        self.replace_password(session.user.id, new, Some(session.key))
-            .await
+        Ok(())
     }
 
     /// Creates an account without the sign-up switch or rate limits (operator command).
@@ -276,15 +318,6 @@ impl Auth {
         blocking(&self.store, |s| s.list_users()).await
     }
 
-    /// Deletes sessions past their idle or absolute expiry; returns their keys.
-    pub async fn sweep_expired_sessions(&self) -> Result<Vec<SessionKey>, AuthError> {
-        let now = self.clock.now_ms();
-        blocking(&self.store, move |s| {
-            s.delete_sessions_where(|record| is_expired(record, now))
-        })
-        .await
-    }
-
     async fn user_named(&self, username: &str) -> Result<User, AuthError> {
         let name = username.to_owned();
         blocking(&self.store, move |s| s.find_user(&name))
@@ -307,7 +340,7 @@ impl Auth {
         .await
     }
 
-    async fn start_session(&self, user: User) -> Result<SignedIn, AuthError> {
+    async fn start_session(&self, user: User, device: &Device) -> Result<SignedIn, AuthError> {
         let token = new_token();
         let key = token_key(&token).expect("fresh tokens are well-formed");
         let now = self.clock.now_ms();
@@ -315,41 +348,10 @@ impl Auth {
             user_id: user.id,
             created_at: now,
             last_seen: now,
+            user_agent: device.user_agent.clone(),
+            ip: device.ip.map(|ip| ip.to_string()),
         };
         blocking(&self.store, move |s| s.create_session(key, &record)).await?;
         Ok(SignedIn { user, token, key })
-    }
-}
-
-fn is_expired(record: &SessionRecord, now_ms: u64) -> bool {
-    now_ms.saturating_sub(record.last_seen) >= IDLE_EXPIRY.as_millis() as u64
-        || now_ms.saturating_sub(record.created_at) >= ABSOLUTE_EXPIRY.as_millis() as u64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn record(created_at: u64, last_seen: u64) -> SessionRecord {
-        SessionRecord {
-            user_id: 1,
-            created_at,
-            last_seen,
-        }
-    }
-
-    const DAY: u64 = 24 * 3600 * 1000;
-
-    #[test]
-    fn idle_expiry_after_thirty_days_without_activity() {
-        assert!(!is_expired(&record(0, 0), 30 * DAY - 1));
-        assert!(is_expired(&record(0, 0), 30 * DAY));
-        assert!(!is_expired(&record(0, 20 * DAY), 49 * DAY));
-    }
-
-    #[test]
-    fn absolute_expiry_after_one_hundred_eighty_days_however_active() {
-        assert!(!is_expired(&record(0, 179 * DAY), 180 * DAY - 1));
-        assert!(is_expired(&record(0, 180 * DAY), 180 * DAY));
     }
 }

@@ -25,6 +25,12 @@ pub enum AdminRequest {
         name: String,
         password: String,
     },
+    /// A one-time sign-in link; `base_url` is the server's address as people reach it (the
+    /// running server fills in its own when the command gives none).
+    UserResetLink {
+        name: String,
+        base_url: Option<String>,
+    },
     UserDisable {
         name: String,
     },
@@ -37,6 +43,10 @@ pub enum AdminRequest {
     /// Counters of the running server, as JSON (`{"durable_commits": N}`), for `confab bench`.
     Stats,
 }
+
+/// The address a sign-in link names when nobody said where the server is: the default of
+/// `confab serve`.
+const FALLBACK_URL: &str = "http://127.0.0.1:8080";
 
 /// What the command printed, and whether it succeeded.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,6 +112,21 @@ pub async fn execute(
                 Err(err) => {
                     AdminReply::failed(format!("cannot reset the password of {name}: {err}"))
                 }
+            }
+        }
+        AdminRequest::UserResetLink { name, base_url } => {
+            match auth.create_reset_link(&name).await {
+                Ok(link) => {
+                    let base = base_url.as_deref().unwrap_or(FALLBACK_URL);
+                    AdminReply::ok(format!(
+                        "sign-in link for {} (works once, until {} UTC):\n{}/reset/{}",
+                        link.user.username,
+                        format_utc(link.expires_at),
+                        base.trim_end_matches('/'),
+                        link.token
+                    ))
+                }
+                Err(err) => AdminReply::failed(format!("cannot make a link for {name}: {err}")),
             }
         }
         AdminRequest::UserDisable { name } => match auth.disable_user(&name).await {

@@ -59,6 +59,16 @@ pub async fn user_command(action: UserCommand, data_dir: &Path) -> anyhow::Resul
             let password = read_password(&name, password_stdin)?;
             (AdminRequest::UserResetPassword { name, password }, false)
         }
+        UserCommand::ResetLink { name, url } => {
+            let base_url = url.or_else(|| {
+                std::env::var("CONFAB_DOMAIN")
+                    .ok()
+                    .and_then(|domains| domains.split(',').next().map(str::trim).map(str::to_owned))
+                    .filter(|domain| !domain.is_empty())
+                    .map(|domain| format!("https://{domain}"))
+            });
+            (AdminRequest::UserResetLink { name, base_url }, false)
+        }
         UserCommand::Disable { name } => (AdminRequest::UserDisable { name }, false),
         UserCommand::Enable { name } => (AdminRequest::UserEnable { name }, false),
     };

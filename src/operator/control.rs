@@ -43,6 +43,8 @@ pub struct Operated {
     pub store: Arc<Store>,
     pub auth: Arc<Auth>,
     pub hub: Arc<Hub>,
+    /// The server's address as people reach it, for the links it makes.
+    pub origin: String,
 }
 
 /// Starts listening on `<data>/control.sock`. Call this only after the database is open:
@@ -100,7 +102,12 @@ async fn answer(stream: UnixStream, server: &Operated) -> anyhow::Result<()> {
         .read_line(&mut line)
         .await?;
     let reply = match serde_json::from_str::<AdminRequest>(&line) {
-        Ok(request) => execute(&server.auth, &server.store, Some(&server.hub), request).await,
+        Ok(mut request) => {
+            if let AdminRequest::UserResetLink { base_url, .. } = &mut request {
+                base_url.get_or_insert_with(|| server.origin.clone());
+            }
+            execute(&server.auth, &server.store, Some(&server.hub), request).await
+        }
         Err(err) => AdminReply {
             ok: false,
             output: format!("unreadable control request: {err}"),

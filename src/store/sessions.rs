@@ -1,6 +1,6 @@
 //! Sessions, keyed by the SHA-256 of their token. Whoever reads the file cannot sign in.
 
-use redb::{Durability, ReadableTable};
+use redb::{Durability, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, tables};
@@ -13,6 +13,13 @@ pub struct SessionRecord {
     pub created_at: u64,
     /// Unix milliseconds; refreshed at most every few minutes, see `auth`.
     pub last_seen: u64,
+    /// The browser's `User-Agent` at sign-in (cut to a few hundred bytes), for the list of
+    /// signed-in devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// The address the sign-in came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
 }
 
 /// Token hash, the key of a session.
@@ -40,6 +47,25 @@ impl Store {
                 Some(bytes) => Ok(Some(serde_json::from_slice(bytes.value())?)),
                 None => Ok(None),
             }
+        })
+    }
+
+    /// Every session of a user, in no particular order.
+    pub fn user_sessions(
+        &self,
+        user_id: u64,
+    ) -> Result<Vec<(SessionKey, SessionRecord)>, StoreError> {
+        self.read(|txn| {
+            let index = txn.open_table(tables::USER_SESSIONS)?;
+            let sessions = txn.open_table(tables::SESSIONS)?;
+            let mut out = Vec::new();
+            for entry in index.range((user_id, [0u8; 32])..=(user_id, [0xffu8; 32]))? {
+                let key = entry?.0.value().1;
+                if let Some(bytes) = sessions.get(key)? {
+                    out.push((key, serde_json::from_slice(bytes.value())?));
+                }
+            }
+            Ok(out)
         })
     }
 
@@ -84,20 +110,7 @@ impl Store {
         keep: Option<SessionKey>,
     ) -> Result<Vec<SessionKey>, StoreError> {
         self.write(Durability::Immediate, |txn| {
-            let mut index = txn.open_table(tables::USER_SESSIONS)?;
-            let mut keys = Vec::new();
-            for entry in index.range((user_id, [0u8; 32])..=(user_id, [0xffu8; 32]))? {
-                let key = entry?.0.value().1;
-                if Some(key) != keep {
-                    keys.push(key);
-                }
-            }
-            let mut sessions = txn.open_table(tables::SESSIONS)?;
-            for key in &keys {
-                index.remove((user_id, *key))?;
-                sessions.remove(*key)?;
-            }
-            Ok(keys)
+            end_user_sessions(txn, user_id, keep)
         })
     }
 
@@ -124,4 +137,27 @@ impl Store {
             Ok(doomed.into_iter().map(|(key, _)| key).collect())
         })
     }
+}
+
+/// Deletes every session of a user but `keep`, inside a transaction that may do more (a
+/// password replaced by a recovery code, say); returns the keys it deleted.
+pub(super) fn end_user_sessions(
+    txn: &WriteTransaction,
+    user_id: u64,
+    keep: Option<SessionKey>,
+) -> Result<Vec<SessionKey>, StoreError> {
+    let mut index = txn.open_table(tables::USER_SESSIONS)?;
+    let mut keys = Vec::new();
+    for entry in index.range((user_id, [0u8; 32])..=(user_id, [0xffu8; 32]))? {
+        let key = entry?.0.value().1;
+        if Some(key) != keep {
+            keys.push(key);
+        }
+    }
+    let mut sessions = txn.open_table(tables::SESSIONS)?;
+    for key in &keys {
+        index.remove((user_id, *key))?;
+        sessions.remove(*key)?;
+    }
+    Ok(keys)
 }

@@ -20,6 +20,14 @@ pub const SESSIONS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("ses
 pub const USER_SESSIONS: TableDefinition<(u64, [u8; 32]), ()> =
     TableDefinition::new("user_sessions");
 
+/// (user id, hash of a recovery code) → (): the unused recovery codes of each account. The
+/// codes themselves are shown once and never stored.
+pub const RECOVERY_CODES: TableDefinition<(u64, [u8; 32]), ()> =
+    TableDefinition::new("recovery_codes");
+/// SHA-256 of a sign-in link's token → [`super::recovery::ResetLink`] as JSON. Kept after use
+/// (until a day past expiry) so a used link can say so.
+pub const RESET_LINKS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("reset_links");
+
 /// room id → [`super::rooms::RoomRecord`] as JSON.
 pub const ROOMS: TableDefinition<u64, &[u8]> = TableDefinition::new("rooms");
 /// lower-cased, trimmed name of an open or private room → room id; `Lobby` and `lobby` are

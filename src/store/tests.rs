@@ -307,6 +307,8 @@ fn sessions_of_a_user_can_be_ended_together_except_one() {
         user_id,
         created_at: 1,
         last_seen: 1,
+        user_agent: None,
+        ip: None,
     };
     store.create_session([1; 32], &record(1)).unwrap();
     store.create_session([2; 32], &record(1)).unwrap();

@@ -1,14 +1,14 @@
 //! Accounts: unique (case-insensitive) usernames, argon2id PHC hashes, a disabled flag.
 
-use redb::{Durability, ReadableTable};
+use redb::{Durability, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, next_id, tables};
 
 #[derive(Serialize, Deserialize)]
-struct UserRecord {
+pub(super) struct UserRecord {
     username: String,
-    password_hash: String,
+    pub(super) password_hash: String,
     created_at: u64,
     #[serde(default)]
     disabled: bool,
@@ -128,6 +128,14 @@ impl Store {
         })
     }
 
+    /// The password hash of an account, by id.
+    pub fn password_hash(&self, id: u64) -> Result<Option<String>, StoreError> {
+        self.read(|txn| {
+            let users = txn.open_table(tables::USERS)?;
+            Ok(load_user(&users, id)?.map(|u| u.password_hash))
+        })
+    }
+
     /// Every account, oldest first.
     pub fn list_users(&self) -> Result<Vec<User>, StoreError> {
         self.read(|txn| {
@@ -165,16 +173,25 @@ impl Store {
         change: impl FnOnce(&mut UserRecord),
     ) -> Result<(), StoreError> {
         self.write(Durability::Immediate, |txn| {
-            let mut users = txn.open_table(tables::USERS)?;
-            let mut record: UserRecord = match users.get(user_id)? {
-                Some(bytes) => serde_json::from_slice(bytes.value())?,
-                None => return Err(StoreError::NotFound),
-            };
-            change(&mut record);
-            users.insert(user_id, serde_json::to_vec(&record)?.as_slice())?;
-            Ok(())
+            change_user(txn, user_id, change)
         })
     }
+}
+
+/// Changes an account's record inside a transaction that may do more.
+pub(super) fn change_user(
+    txn: &WriteTransaction,
+    user_id: u64,
+    change: impl FnOnce(&mut UserRecord),
+) -> Result<(), StoreError> {
+    let mut users = txn.open_table(tables::USERS)?;
+    let mut record: UserRecord = match users.get(user_id)? {
+        Some(bytes) => serde_json::from_slice(bytes.value())?,
+        None => return Err(StoreError::NotFound),
+    };
+    change(&mut record);
+    users.insert(user_id, serde_json::to_vec(&record)?.as_slice())?;
+    Ok(())
 }
 
 /// The id of the account called `username`, in any case.

@@ -160,6 +160,11 @@ impl From<AuthError> for ApiError {
             AuthError::AccountDisabled => ApiError::Forbidden(body("account_disabled", message)),
             AuthError::SignupClosed => ApiError::Forbidden(body("signup_closed", message)),
             AuthError::NoSuchUser => ApiError::not_found("user_not_found", message),
+            AuthError::RecoveryFailed => ApiError::Unauthorized(body("recovery_failed", message)),
+            AuthError::LinkUsed => ApiError::bad_request("link_used", message),
+            AuthError::LinkExpired => ApiError::bad_request("link_expired", message),
+            AuthError::LinkUnknown => ApiError::bad_request("link_unknown", message),
+            AuthError::NoSuchSession => ApiError::not_found("session_not_found", message),
             AuthError::RateLimited { retry_after } => ApiError::RateLimited(
                 body("rate_limited", message),
                 retry_after.as_secs_f64().ceil().max(1.0) as u64,

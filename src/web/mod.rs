@@ -21,7 +21,7 @@ pub use assets::Assets;
 /// The pages' form bodies and query strings, parsed as their handlers parse them.
 pub use pages::{JoinQuery, LoginForm, SignupForm};
 
-use crate::auth::{Auth, Session};
+use crate::auth::{Auth, Device, Session};
 use crate::chat::Chat;
 use crate::clock::SharedClock;
 use crate::config::HttpTimeouts;
@@ -95,6 +95,15 @@ pub fn invite_url(req: &Request, tls: bool, code: &str) -> String {
 /// The client's IP address, for per-IP rate limits.
 pub fn client_ip(req: &Request) -> Option<IpAddr> {
     req.remote_addr().as_socket_addr().map(|addr| addr.ip())
+}
+
+/// Where a sign-in request comes from: its address and browser, kept with the new session.
+pub fn device(req: &Request) -> Device {
+    let user_agent = req
+        .headers()
+        .get(poem::http::header::USER_AGENT)
+        .and_then(|value| value.to_str().ok());
+    Device::new(client_ip(req), user_agent)
 }
 
 /// 200 while the database answers, 503 otherwise.

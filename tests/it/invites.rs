@@ -228,13 +228,13 @@ async fn signing_up_through_a_link_lands_in_the_room() {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 303);
-    assert_eq!(
-        resp.headers()["location"],
-        "/rooms/Guild",
-        "straight into the room"
-    );
+    assert_eq!(resp.status(), 200, "the recovery codes first");
     let cookie = cookie_pair(&resp).unwrap();
+    let codes_page = resp.text().await.unwrap();
+    assert!(
+        codes_page.contains(r#"href="/rooms/Guild""#),
+        "then straight into the room: {codes_page}"
+    );
     let (status, _) = api(
         &server,
         "GET",

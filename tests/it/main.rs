@@ -23,5 +23,6 @@ mod migration;
 mod outsiders;
 mod pages;
 mod people;
+mod recovery;
 mod storage_faults;
 mod tls;

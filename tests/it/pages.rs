@@ -46,9 +46,17 @@ async fn the_signup_form_creates_an_account_signs_in_and_goes_to_rooms() {
         ("password_repeat", "alice password"),
     ]);
     let resp = post_form(&server, "/signup", body, None).await;
-    assert_eq!(resp.status(), 303);
-    assert_eq!(location(&resp), "/rooms");
+    assert_eq!(resp.status(), 200, "the recovery codes, shown once");
     let cookie = cookie_pair(&resp).unwrap();
+    let codes_page = resp.text().await.unwrap();
+    assert!(
+        codes_page.contains("Save your recovery codes"),
+        "{codes_page}"
+    );
+    assert!(
+        codes_page.contains(r#"<a class="button primary" href="/rooms">"#),
+        "it goes on to the rooms: {codes_page}"
+    );
     let rooms = get(&server, "/rooms", Some(&cookie)).await;
     assert_eq!(rooms.status(), 200);
     assert_eq!(

@@ -1,3 +1,5 @@
+import './copy-button.js';
+
 // Forms show that they are working: the submit button is disabled and says what is happening
 // until the next page arrives. Loaded on every page; no inline script anywhere (CSP).
 

@@ -12,7 +12,7 @@ use super::text::Text;
 use super::{ApiTags, UserEnvelope};
 use crate::store::DmFrom;
 use crate::web::error::ApiError;
-use crate::web::{AppState, client_ip, cookie};
+use crate::web::{AppState, cookie, device};
 
 /// The username and password of a new account.
 #[derive(Debug, Object)]
@@ -43,11 +43,41 @@ struct PasswordChange {
     new: Text,
 }
 
+/// A username, one recovery code and the new password.
+#[derive(Debug, Object)]
+struct Recovery {
+    username: Text,
+    /// One of the account's recovery codes, dashes and case as you like.
+    code: Text,
+    /// 8–1024 characters (not bytes), no composition rules.
+    #[oai(validator(min_length = 8, max_length = 1024))]
+    new_password: Text,
+}
+
+/// The new account and its recovery codes, shown this once.
+#[derive(Debug, Object)]
+struct NewAccountEnvelope {
+    user: super::UserView,
+    /// Ten one-time codes that can set a new password at `/recover`; only their hashes are
+    /// kept, so this is the only time they can be read.
+    recovery_codes: Vec<String>,
+}
+
 #[derive(ApiResponse)]
 enum SignupResponse {
     /// Account created and signed in.
     #[oai(status = 201)]
-    Created(Json<UserEnvelope>, #[oai(header = "Set-Cookie")] String),
+    Created(
+        Json<NewAccountEnvelope>,
+        #[oai(header = "Set-Cookie")] String,
+    ),
+}
+
+#[derive(ApiResponse)]
+enum RecoverResponse {
+    /// Password replaced, the code used up, every other session ended, and signed in.
+    #[oai(status = 200)]
+    Ok(Json<UserEnvelope>, #[oai(header = "Set-Cookie")] String),
 }
 
 #[derive(ApiResponse)]
@@ -104,12 +134,39 @@ impl AuthApi {
         req: &Request,
         body: Json<NewAccount>,
     ) -> Result<SignupResponse, ApiError> {
-        let signed_in = state
+        let signed_up = state
             .auth
-            .sign_up(&body.username, &body.password, client_ip(req))
+            .sign_up(&body.username, &body.password, &device(req))
             .await?;
         state.end_presented_session(req).await;
+        let signed_in = signed_up.signed_in;
         Ok(SignupResponse::Created(
+            Json(NewAccountEnvelope {
+                user: (&signed_in.user).into(),
+                recovery_codes: signed_up.recovery_codes,
+            }),
+            cookie::set_session(&signed_in.token, state.tls),
+        ))
+    }
+
+    /// Set a new password with a recovery code, and sign in. An unknown user, a wrong code and
+    /// a used one get the same 401 `recovery_failed`; attempts count against the sign-in
+    /// limits.
+    #[oai(path = "/auth/recover", method = "post")]
+    async fn recover(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        body: Json<Recovery>,
+    ) -> Result<RecoverResponse, ApiError> {
+        let recovered = state
+            .auth
+            .recover(&body.username, &body.code, &body.new_password, &device(req))
+            .await?;
+        state.chat.hub.close_sessions(&recovered.ended);
+        state.end_presented_session(req).await;
+        let signed_in = recovered.signed_in;
+        Ok(RecoverResponse::Ok(
             Json(UserEnvelope::of(&signed_in.user)),
             cookie::set_session(&signed_in.token, state.tls),
         ))
@@ -125,7 +182,7 @@ impl AuthApi {
     ) -> Result<LoginResponse, ApiError> {
         let signed_in = state
             .auth
-            .sign_in(&body.username, &body.password, client_ip(req))
+            .sign_in(&body.username, &body.password, &device(req))
             .await?;
         state.end_presented_session(req).await;
         Ok(LoginResponse::Ok(

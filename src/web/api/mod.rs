@@ -3,6 +3,7 @@
 
 mod auth;
 mod direct;
+mod me;
 mod members;
 mod names;
 mod people;
@@ -71,6 +72,7 @@ impl UserEnvelope {
 /// Every part of the API, for its service and its document.
 fn apis() -> (
     auth::AuthApi,
+    me::MeApi,
     rooms::RoomsApi,
     members::MembersApi,
     direct::DirectApi,
@@ -78,6 +80,7 @@ fn apis() -> (
 ) {
     (
         auth::AuthApi,
+        me::MeApi,
         rooms::RoomsApi,
         members::MembersApi,
         direct::DirectApi,

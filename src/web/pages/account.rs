@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::layout::{layout, sign_out_button};
 use super::{State, page, safe_next, see_other};
-use crate::auth::AuthError;
 use crate::auth::validate::{PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
-use crate::web::{Assets, client_ip, cookie};
+use crate::auth::{AuthError, SignedIn};
+use crate::web::{Assets, cookie, device};
 
 /// The sign-up form as the browser posts it (`application/x-www-form-urlencoded`).
 #[derive(Debug, Deserialize)]
@@ -64,7 +64,7 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-fn error_box(error: Option<&str>) -> Markup {
+pub(super) fn error_box(error: Option<&str>) -> Markup {
     html! {
         @if let Some(error) = error {
             p.form-error #form-error role="alert" { (error) }
@@ -130,17 +130,23 @@ fn login_form(username: &str, next: &str, error: Option<&str>) -> Markup {
                     autofocus[!username.is_empty()];
                 button.button.primary type="submit" data-busy-label="Signing in…" { "Sign in" }
             }
+            p.muted { a href="/recover" { "Forgot your password?" } }
             p.muted { "No account yet? " a href={ "/signup" (next_query(next)) } { "Create one" } }
         }
     }
 }
 
 /// The status code and text a refused form shows.
-fn refusal(err: &AuthError) -> (StatusCode, String) {
+pub(super) fn refusal(err: &AuthError) -> (StatusCode, String) {
     let status = match err {
         AuthError::InvalidUsername(_) | AuthError::InvalidPassword(_) => StatusCode::BAD_REQUEST,
         AuthError::UsernameTaken => StatusCode::CONFLICT,
-        AuthError::BadCredentials => StatusCode::UNAUTHORIZED,
+        AuthError::BadCredentials | AuthError::RecoveryFailed => StatusCode::UNAUTHORIZED,
+        AuthError::WrongCurrentPassword => StatusCode::BAD_REQUEST,
+        AuthError::LinkUsed | AuthError::LinkExpired => StatusCode::GONE,
+        AuthError::LinkUnknown | AuthError::NoSuchSession | AuthError::NoSuchUser => {
+            StatusCode::NOT_FOUND
+        }
         AuthError::AccountDisabled | AuthError::SignupClosed => StatusCode::FORBIDDEN,
         AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -155,7 +161,7 @@ fn refusal(err: &AuthError) -> (StatusCode, String) {
     (status, text)
 }
 
-fn refused_page(title: &str, form: Markup, err: &AuthError) -> Response {
+pub(super) fn refused_page(title: &str, form: Markup, err: &AuthError) -> Response {
     let (status, _) = refusal(err);
     let mut resp = page(status, layout(Assets::shared(), title, None, form));
     if let AuthError::RateLimited { retry_after } = err {
@@ -165,9 +171,28 @@ fn refused_page(title: &str, form: Markup, err: &AuthError) -> Response {
     resp
 }
 
-fn signed_in_response(token: &str, tls: bool, to: &str) -> Response {
+pub(super) fn signed_in_response(token: &str, tls: bool, to: &str) -> Response {
     let mut resp = see_other(to);
     if let Ok(value) = cookie::set_session(token, tls).parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    resp
+}
+
+/// The page right after sign-up: the new account is signed in, and its recovery codes are
+/// shown before it goes on to `to`.
+fn codes_page(signed_in: &SignedIn, codes: &[String], to: &str, tls: bool) -> Response {
+    let card = super::recovery::codes_card(codes, &signed_in.user.username, to);
+    let mut resp = page(
+        StatusCode::OK,
+        layout(
+            Assets::shared(),
+            "Save your recovery codes",
+            Some(&signed_in.user),
+            card,
+        ),
+    );
+    if let Ok(value) = cookie::set_session(&signed_in.token, tls).parse() {
         resp.headers_mut().insert(header::SET_COOKIE, value);
     }
     resp
@@ -206,13 +231,14 @@ pub async fn signup(req: &Request, state: Data<&State>, Form(form): Form<SignupF
     }
     match state
         .auth
-        .sign_up(username, &form.password, client_ip(req))
+        .sign_up(username, &form.password, &device(req))
         .await
     {
-        Ok(signed_in) => {
+        Ok(signed_up) => {
             state.end_presented_session(req).await;
+            let signed_in = &signed_up.signed_in;
             let to = super::invite::land(&state, signed_in.user.id, next).await;
-            signed_in_response(&signed_in.token, state.tls, &to)
+            codes_page(signed_in, &signed_up.recovery_codes, &to, state.tls)
         }
         Err(err) => {
             let (_, text) = refusal(&err);
@@ -249,7 +275,7 @@ pub async fn login(req: &Request, state: Data<&State>, Form(form): Form<LoginFor
     let username = form.username.trim();
     match state
         .auth
-        .sign_in(username, &form.password, client_ip(req))
+        .sign_in(username, &form.password, &device(req))
         .await
     {
         Ok(signed_in) => {

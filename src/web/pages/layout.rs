@@ -29,6 +29,7 @@ fn head_refreshing(assets: &Assets, title: &str, refresh: Option<u64>) -> Markup
             title { (title) " · confab" }
             link rel="icon" type="image/svg+xml" href=(assets.url("favicon.svg"));
             link rel="stylesheet" href=(assets.url("app.css"));
+            link rel="stylesheet" href=(assets.url("css/account.css"));
             script type="module" src=(assets.url("js/forms.js")) {}
         }
     }

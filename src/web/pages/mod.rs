@@ -9,6 +9,7 @@ mod invite;
 mod layout;
 mod people;
 mod permalink;
+mod recovery;
 mod room_settings;
 mod rooms;
 mod settings;
@@ -37,6 +38,14 @@ pub fn routes(route: Route) -> Route {
         .at("/signup", get(account::signup_page).post(account::signup))
         .at("/login", get(account::login_page).post(account::login))
         .at("/logout", get(account::logout_page).post(account::logout))
+        .at(
+            "/recover",
+            get(recovery::recover_page).post(recovery::recover),
+        )
+        .at(
+            "/reset/:token",
+            get(recovery::reset_page).post(recovery::reset),
+        )
         .at("/rooms", get(rooms::rooms_page).post(rooms::create_room))
         .at(
             "/rooms/*name",
@@ -54,8 +63,11 @@ pub fn routes(route: Route) -> Route {
         )
         .at(
             "/settings",
-            get(settings::settings_page).post(settings::save),
+            get(settings::settings_page).post(settings::save_messages),
         )
+        .at("/settings/password", poem::post(settings::change_password))
+        .at("/settings/recovery-codes", poem::post(settings::new_codes))
+        .at("/settings/sessions", poem::post(settings::end_sessions))
         .at("/dm/*people", get(direct::direct_page))
         .at("/favicon.ico", get(home::favicon))
 }

@@ -1,0 +1,147 @@
+//! Your own account's devices and recovery: `/api/v1/me/sessions` (list, sign one out, sign
+//! out everywhere else) and `/api/v1/me/recovery-codes` (a new set, after your password).
+//! Signing a session out closes its open sockets at once.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::text::Text;
+use crate::auth::DeviceSession;
+use crate::web::AppState;
+use crate::web::error::ApiError;
+
+/// A signed-in device.
+#[derive(Debug, Object)]
+struct SessionView {
+    /// Names the session in `DELETE /me/sessions/{id}`.
+    id: String,
+    /// This request's own session.
+    current: bool,
+    /// The browser and system, from its user agent: "Firefox on Linux".
+    device: String,
+    /// The address it signed in from.
+    ip: Option<String>,
+    /// Unix milliseconds.
+    signed_in: u64,
+    /// Unix milliseconds, to within ten minutes.
+    last_active: u64,
+}
+
+impl From<DeviceSession> for SessionView {
+    fn from(s: DeviceSession) -> Self {
+        SessionView {
+            id: s.id,
+            current: s.current,
+            device: s.device,
+            ip: s.ip,
+            signed_in: s.signed_in,
+            last_active: s.last_active,
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+struct SessionList {
+    /// This one first, then the most recently active.
+    sessions: Vec<SessionView>,
+}
+
+/// Your password, to confirm a change that matters.
+#[derive(Debug, Object)]
+struct PasswordConfirmation {
+    password: Text,
+}
+
+#[derive(Debug, Object)]
+struct RecoveryCodes {
+    /// Ten one-time codes; the ones you had before no longer work. Shown this once.
+    codes: Vec<String>,
+}
+
+#[derive(ApiResponse)]
+enum SessionsResponse {
+    #[oai(status = 200)]
+    Ok(Json<SessionList>),
+}
+
+#[derive(ApiResponse)]
+enum SignedOutResponse {
+    /// Signed out; its open sockets are closed.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(ApiResponse)]
+enum CodesResponse {
+    #[oai(status = 201)]
+    Created(Json<RecoveryCodes>),
+}
+
+pub struct MeApi;
+
+#[OpenApi(tag = "ApiTags::Auth")]
+impl MeApi {
+    /// Your signed-in devices.
+    #[oai(path = "/me/sessions", method = "get")]
+    async fn sessions(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+    ) -> Result<SessionsResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        let sessions = state.auth.sessions(&session).await?;
+        Ok(SessionsResponse::Ok(Json(SessionList {
+            sessions: sessions.into_iter().map(SessionView::from).collect(),
+        })))
+    }
+
+    /// Sign out every device but this one.
+    #[oai(path = "/me/sessions", method = "delete")]
+    async fn end_others(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+    ) -> Result<SignedOutResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        let ended = state.auth.end_other_sessions(&session).await?;
+        state.chat.hub.close_sessions(&ended);
+        Ok(SignedOutResponse::Done)
+    }
+
+    /// Sign out one of your devices (this one too, if you name it). 404 `session_not_found`
+    /// for an id that is not one of yours.
+    #[oai(path = "/me/sessions/:id", method = "delete")]
+    async fn end_one(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        #[oai(validator(max_length = 64))] id: Path<String>,
+    ) -> Result<SignedOutResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        let ended = state.auth.end_session(&session, &id.0).await?;
+        state.chat.hub.close_sessions(&[ended]);
+        Ok(SignedOutResponse::Done)
+    }
+
+    /// Ten new recovery codes, after your password; the old ones stop working.
+    #[oai(path = "/me/recovery-codes", method = "post")]
+    async fn new_codes(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        body: Json<PasswordConfirmation>,
+    ) -> Result<CodesResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        let codes = state
+            .auth
+            .new_recovery_codes(&session, &body.password)
+            .await?;
+        Ok(CodesResponse::Created(Json(RecoveryCodes { codes })))
+    }
+}
