@@ -16,6 +16,8 @@ test('signing up through the form lands on the rooms page, and rooms are joined 
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Repeat password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+  await page.getByRole('link', { name: 'I have saved them — continue' }).click();
   await page.waitForURL('/rooms');
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Join a room');
 

@@ -46,6 +46,7 @@ test('a private room is shared by an invite link that a signed-out person follow
   await newcomer.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await newcomer.getByLabel('Repeat password').fill(PASSWORD);
   await newcomer.getByRole('button', { name: 'Create account' }).click();
+  await newcomer.getByRole('link', { name: 'I have saved them — continue' }).click();
   await newcomer.waitForURL(roomPath('Book club'));
   await waitOnline(newcomer);
 
