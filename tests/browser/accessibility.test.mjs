@@ -113,7 +113,7 @@ for (const colorScheme of ['light', 'dark']) {
     await assertAccessible(bob, `a bad invite link, ${colorScheme}, ${DESKTOP_NAME}`);
   });
 
-  for (const [path, name] of [['/', 'the home page'], ['/login', 'the sign-in page'], ['/signup', 'the sign-up page']]) {
+  for (const [path, name] of [['/', 'the home page'], ['/login', 'the sign-in page'], ['/signup', 'the sign-up page'], ['/recover', 'the recovery page'], ['/reset/not-a-real-link', 'a bad sign-in link']]) {
     test(`${name}, signed out, has no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
       const page = await confab.visitor({ ...ON_A_DESKTOP, colorScheme });
       await page.goto(path);

@@ -217,6 +217,25 @@ async fn operator_commands_work_with_the_server_stopped_and_running() {
     )
     .await;
     assert!(!out.status.success());
+    let out = run(
+        &[
+            "user",
+            "reset-link",
+            "admin",
+            "--url",
+            "https://chat.example.com/",
+            "--data",
+            data,
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\nhttps://chat.example.com/reset/"),
+        "{}",
+        text(&out.stdout)
+    );
 
     // Running: through the control socket, with live effects.
     let server = Binary::start(dir.path(), &["--open-signup", "false"]).await;
@@ -282,6 +301,23 @@ async fn operator_commands_work_with_the_server_stopped_and_running() {
     assert_eq!(
         login(&server, "admin", "new admin password").await.status(),
         200
+    );
+
+    // A sign-in link names the running server's own address; it works in a browser.
+    let out = run(&["user", "reset-link", "bea", "--data", data], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let link = printed
+        .lines()
+        .find(|line| line.starts_with(&server.url("/reset/")))
+        .unwrap_or_else(|| panic!("{printed}"));
+    assert_eq!(http().get(link).send().await.unwrap().status(), 200);
+    let out = run(&["user", "reset-link", "nobody", "--data", data], "").await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("No account is called that"),
+        "{}",
+        text(&out.stderr)
     );
 
     let out = run(&["user", "disable", "nobody", "--data", data], "").await;

@@ -98,6 +98,54 @@ fn forgeries() -> Vec<Forgery> {
             body: String::new(),
         },
         Forgery {
+            what: "password change form",
+            path: "/settings/password",
+            content_type: urlencoded,
+            body: form(&[
+                ("current", "alice-password"),
+                ("password", "owned by mallory"),
+                ("password_repeat", "owned by mallory"),
+            ]),
+        },
+        Forgery {
+            what: "new recovery codes form",
+            path: "/settings/recovery-codes",
+            content_type: urlencoded,
+            body: form(&[("password", "alice-password")]),
+        },
+        Forgery {
+            what: "sign out everywhere else form",
+            path: "/settings/sessions",
+            content_type: urlencoded,
+            body: form(&[("session", "others")]),
+        },
+        // Recovery CSRF: signing the victim in as the attacker, like login CSRF.
+        Forgery {
+            what: "recovery form",
+            path: "/recover",
+            content_type: urlencoded,
+            body: form(&[
+                ("username", "mallory"),
+                ("code", "abcd-efgh-jkmn-pqrs"),
+                ("password", "mallory new password"),
+                ("password_repeat", "mallory new password"),
+            ]),
+        },
+        Forgery {
+            what: "API recovery",
+            path: "/api/v1/auth/recover",
+            content_type: "application/json",
+            body: json(
+                json!({"username": "mallory", "code": "abcd-efgh-jkmn-pqrs", "new_password": "mallory new password"}),
+            ),
+        },
+        Forgery {
+            what: "API new recovery codes",
+            path: "/api/v1/me/recovery-codes",
+            content_type: "application/json",
+            body: json(json!({"password": "alice-password"})),
+        },
+        Forgery {
             what: "API password change",
             path: "/api/v1/auth/password",
             content_type: "application/json",

@@ -142,7 +142,9 @@ fn field_rule(field: &str) -> Option<(&'static str, &'static str)> {
             "invalid_username",
             "Username must be 3–32 characters of A–Z, a–z, 0–9, '_', '.' and '-'.",
         )),
-        "password" | "new" | "new_password" => Some(("invalid_password", "Password must be 8–1024 characters.")),
+        "password" | "new" | "new_password" => {
+            Some(("invalid_password", "Password must be 8–1024 characters."))
+        }
         "name" => Some((
             "invalid_room",
             "Room name must be 1–64 characters, without control characters.",

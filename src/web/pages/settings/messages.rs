@@ -19,7 +19,7 @@ pub(super) fn part(user: &User, outcome: Option<&Outcome>) -> Markup {
     let friends_only = user.dm_from == DmFrom::Friends;
     html! {
         section.card #messages aria-labelledby="messages-title" {
-            h2 #messages-title { "Direct messages" }
+            h2 #messages-title { "Who may message you" }
             (Outcome::shown_in(outcome, Part::Messages))
             form.stack method="post" action="/settings" {
                 fieldset.choices {
