@@ -322,5 +322,10 @@ async fn sweep_sessions(state: Arc<AppState>) {
             }
             Err(err) => tracing::warn!(error = %err, "sweeping expired sessions failed"),
         }
+        match state.people.release_held_names().await {
+            Ok(0) => {}
+            Ok(freed) => tracing::info!(names = freed, "given-up usernames are free again"),
+            Err(err) => tracing::warn!(error = %err, "freeing given-up usernames failed"),
+        }
     }
 }

@@ -180,6 +180,19 @@ impl Hub {
         }
     }
 
+    /// Closes every socket of a user (their name changed, say).
+    pub fn close_user(&self, user_id: u64, reason: CloseReason) {
+        let sockets = lock(&self.sockets);
+        for outbox in sockets
+            .by_user
+            .get(&user_id)
+            .into_iter()
+            .flat_map(|c| c.values())
+        {
+            outbox.close(reason);
+        }
+    }
+
     /// Closes every socket, and every socket that connects from now on; used at shutdown.
     pub fn close_all(&self, reason: CloseReason) {
         let mut sockets = lock(&self.sockets);

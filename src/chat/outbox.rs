@@ -50,6 +50,8 @@ pub enum CloseReason {
     SignedOut,
     /// The server is shutting down (1001, going away).
     Shutdown,
+    /// The person's name changed: their page reconnects to learn it (4002).
+    ProfileChanged,
 }
 
 impl CloseReason {
@@ -58,6 +60,7 @@ impl CloseReason {
             CloseReason::Overflow => 1013,
             CloseReason::SignedOut => 4001,
             CloseReason::Shutdown => 1001,
+            CloseReason::ProfileChanged => 4002,
         }
     }
 
@@ -66,6 +69,7 @@ impl CloseReason {
             CloseReason::Overflow => "too far behind; resume with since",
             CloseReason::SignedOut => "signed out",
             CloseReason::Shutdown => "going away",
+            CloseReason::ProfileChanged => "your profile changed; reconnect",
         }
     }
 }

@@ -3,6 +3,8 @@
 //! was last seen. Operations that concern others return [`FriendNote`]s; the caller hands them
 //! to the live hub, which keeps this module free of sockets.
 
+mod profile;
+
 use std::sync::Arc;
 
 use redb::Durability;
@@ -10,6 +12,8 @@ use thiserror::Error;
 
 use crate::clock::SharedClock;
 use crate::store::{DmFrom, Friendship, Snapshot, Store, StoreError, Tx, User};
+
+pub use profile::{DISPLAY_NAME_MAX, NAME_HOLD, check_display_name};
 
 /// How many people a search shows.
 pub const SEARCH_LIMIT: usize = 50;
@@ -23,6 +27,12 @@ pub enum PeopleError {
     /// A request that a block forbids, and why.
     #[error("{0}")]
     Refused(String),
+    #[error("{0}")]
+    InvalidDisplayName(&'static str),
+    #[error("{0}")]
+    InvalidUsername(&'static str),
+    #[error("That username is taken.")]
+    NameTaken,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -28,6 +28,10 @@ pub struct ReactionView {
 pub struct ReplyExcerpt {
     pub id: u64,
     pub user: String,
+    /// Its author's display name, when they chose one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub display_name: Option<String>,
     /// Its first 140 characters (empty when it was deleted).
     pub text: String,
     #[serde(skip_serializing_if = "is_false")]
@@ -50,6 +54,10 @@ pub struct MessageView {
     pub user_id: u64,
     /// The author's username.
     pub user: String,
+    /// The author's display name, when they chose one; shown beside the username.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub display_name: Option<String>,
     pub text: String,
     /// Unix milliseconds.
     pub ts: u64,
@@ -86,37 +94,59 @@ pub struct MessageView {
     pub reactions: Vec<ReactionView>,
 }
 
-/// What showing a message needs to look up: people's names, and the message a reply answers.
-/// A snapshot ([`Names`]) and the writer's transaction ([`TxLookup`]) both answer.
+/// Someone as a message shows them: looked up when shown, so a rename or a new display name
+/// shows on every message they ever wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub username: String,
+    pub display_name: Option<String>,
+}
+
+impl Person {
+    fn of(user: Option<crate::store::User>) -> Person {
+        match user {
+            Some(user) => Person {
+                username: user.username,
+                display_name: user.display_name,
+            },
+            None => Person {
+                username: UNKNOWN_AUTHOR.to_owned(),
+                display_name: None,
+            },
+        }
+    }
+}
+
+/// What showing a message needs to look up: people, and the message a reply answers. A
+/// snapshot ([`Names`]) and the writer's transaction ([`TxLookup`]) both answer.
 pub trait Lookup {
-    fn name(&mut self, user_id: u64) -> Result<Arc<str>, StoreError>;
+    fn person(&mut self, user_id: u64) -> Result<Arc<Person>, StoreError>;
     fn message(&mut self, room_id: u64, id: u64) -> Result<Option<StoredMessage>, StoreError>;
+
+    fn name(&mut self, user_id: u64) -> Result<String, StoreError> {
+        Ok(self.person(user_id)?.username.clone())
+    }
 }
 
 impl MessageView {
-    /// The message as every door shows it. `author` is its author's name, when the caller
-    /// knows it already (a new post); else it is looked up.
+    /// The message as every door shows it.
     pub fn build(
         room: &Room,
         message: StoredMessage,
-        author: Option<&str>,
         lookup: &mut dyn Lookup,
     ) -> Result<MessageView, StoreError> {
-        let user = match author {
-            Some(name) => name.to_owned(),
-            None => lookup.name(message.user_id)?.to_string(),
-        };
+        let author = lookup.person(message.user_id)?;
         let mentions = message
             .mentions
             .iter()
-            .map(|&id| lookup.name(id).map(|n| n.to_string()))
+            .map(|&id| lookup.name(id))
             .collect::<Result<Vec<_>, _>>()?;
         let mut reactions = Vec::with_capacity(message.reactions.len());
         for reaction in message.reactions {
             let users = reaction
                 .users
                 .iter()
-                .map(|&id| lookup.name(id).map(|n| n.to_string()))
+                .map(|&id| lookup.name(id))
                 .collect::<Result<Vec<_>, _>>()?;
             reactions.push(ReactionView {
                 emoji: reaction.emoji,
@@ -127,7 +157,8 @@ impl MessageView {
             Some(id) => match lookup.message(message.room_id, id)? {
                 Some(original) => Some(ReplyExcerpt {
                     id,
-                    user: lookup.name(original.user_id)?.to_string(),
+                    user: lookup.name(original.user_id)?,
+                    display_name: lookup.person(original.user_id)?.display_name.clone(),
                     text: original.text.chars().take(EXCERPT_CHARS).collect(),
                     deleted: original.deleted,
                 }),
@@ -141,7 +172,8 @@ impl MessageView {
             id: message.id,
             seq: message.seq,
             user_id: message.user_id,
-            user,
+            user: author.username.clone(),
+            display_name: author.display_name.clone(),
             text: message.text,
             ts: message.ts,
             client_id: message.client_id,
@@ -164,17 +196,10 @@ impl MessageView {
     }
 }
 
-fn name_or_unknown(user: Option<crate::store::User>) -> Arc<str> {
-    match user {
-        Some(user) => user.username.into(),
-        None => UNKNOWN_AUTHOR.into(),
-    }
-}
-
-/// Usernames by id, each looked up once per snapshot.
+/// People by id, each looked up once per snapshot.
 pub struct Names<'s> {
     snapshot: &'s Snapshot,
-    known: HashMap<u64, Arc<str>>,
+    known: HashMap<u64, Arc<Person>>,
 }
 
 impl<'s> Names<'s> {
@@ -185,13 +210,9 @@ impl<'s> Names<'s> {
         }
     }
 
-    pub fn of(&mut self, user_id: u64) -> Result<Arc<str>, StoreError> {
-        if let Some(name) = self.known.get(&user_id) {
-            return Ok(Arc::clone(name));
-        }
-        let name = name_or_unknown(self.snapshot.user(user_id)?);
-        self.known.insert(user_id, Arc::clone(&name));
-        Ok(name)
+    /// Someone's username.
+    pub fn of(&mut self, user_id: u64) -> Result<String, StoreError> {
+        self.name(user_id)
     }
 
     /// The messages of a page, as shown.
@@ -202,14 +223,19 @@ impl<'s> Names<'s> {
     ) -> Result<Vec<MessageView>, StoreError> {
         messages
             .into_iter()
-            .map(|m| MessageView::build(room, m, None, self))
+            .map(|m| MessageView::build(room, m, self))
             .collect()
     }
 }
 
 impl Lookup for Names<'_> {
-    fn name(&mut self, user_id: u64) -> Result<Arc<str>, StoreError> {
-        self.of(user_id)
+    fn person(&mut self, user_id: u64) -> Result<Arc<Person>, StoreError> {
+        if let Some(person) = self.known.get(&user_id) {
+            return Ok(Arc::clone(person));
+        }
+        let person = Arc::new(Person::of(self.snapshot.user(user_id)?));
+        self.known.insert(user_id, Arc::clone(&person));
+        Ok(person)
     }
 
     fn message(&mut self, room_id: u64, id: u64) -> Result<Option<StoredMessage>, StoreError> {
@@ -223,8 +249,8 @@ pub struct TxLookup<'a, 't> {
 }
 
 impl Lookup for TxLookup<'_, '_> {
-    fn name(&mut self, user_id: u64) -> Result<Arc<str>, StoreError> {
-        Ok(name_or_unknown(self.tx.user(user_id)?))
+    fn person(&mut self, user_id: u64) -> Result<Arc<Person>, StoreError> {
+        Ok(Arc::new(Person::of(self.tx.user(user_id)?)))
     }
 
     fn message(&mut self, room_id: u64, id: u64) -> Result<Option<StoredMessage>, StoreError> {
@@ -303,7 +329,7 @@ pub fn direct_people(snapshot: &Snapshot, room: &Room) -> Result<Vec<String>, St
     let mut people = snapshot
         .memberships_of(room.id)?
         .iter()
-        .map(|m| names.of(m.user_id).map(|n| n.to_string()))
+        .map(|m| names.of(m.user_id))
         .collect::<Result<Vec<_>, _>>()?;
     people.sort_unstable_by_key(|name| name.to_lowercase());
     Ok(people)

@@ -38,6 +38,7 @@ const COPIES: &[CopyTable] = &[
     |s, t| copy(s, t, tables::META),
     |s, t| copy(s, t, tables::USERS),
     |s, t| copy(s, t, tables::USERNAMES),
+    |s, t| copy(s, t, tables::NAME_HOLDS),
     |s, t| copy(s, t, tables::SESSIONS),
     |s, t| copy(s, t, tables::USER_SESSIONS),
     |s, t| copy(s, t, tables::RECOVERY_CODES),

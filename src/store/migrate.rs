@@ -64,6 +64,7 @@ pub fn migrate(db: &Database) -> Result<(), StoreError> {
 fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::USERS)?;
     txn.open_table(tables::USERNAMES)?;
+    txn.open_table(tables::NAME_HOLDS)?;
     txn.open_table(tables::SESSIONS)?;
     txn.open_table(tables::USER_SESSIONS)?;
     txn.open_table(tables::RECOVERY_CODES)?;

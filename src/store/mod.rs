@@ -17,6 +17,7 @@ mod history;
 mod invites;
 mod journal;
 mod migrate;
+mod names;
 mod people;
 mod record;
 mod recovery;

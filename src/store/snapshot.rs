@@ -7,12 +7,13 @@ use std::sync::Arc;
 use redb::{Database, ReadTransaction, ReadableTable};
 
 use super::history::{self, HistoryQuery, Page, StoredMessage};
+use super::names::user_id_by_name;
 use super::record::MessageRecord;
 use super::rooms::{
     Membership, Room, load_membership, load_room, memberships_of, room_key, rooms_of,
 };
 use super::unread::{Tables, Unread};
-use super::users::{User, load_user, user_id_by_name};
+use super::users::{User, load_user};
 use super::{StoreError, tables};
 
 pub struct Snapshot {

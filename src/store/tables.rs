@@ -12,6 +12,9 @@ pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub const USERS: TableDefinition<u64, &[u8]> = TableDefinition::new("users");
 /// lower-cased username → user id; makes usernames unique regardless of case.
 pub const USERNAMES: TableDefinition<&str, u64> = TableDefinition::new("usernames");
+/// lower-cased name someone gave up → (their user id, Unix ms when it is free again). Until
+/// then the name stays in `usernames`, leading to them.
+pub const NAME_HOLDS: TableDefinition<&str, (u64, u64)> = TableDefinition::new("name_holds");
 
 /// SHA-256 of a session token → [`super::sessions::SessionRecord`] as JSON. The token itself is
 /// never stored.

@@ -17,12 +17,13 @@ use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::history::StoredMessage;
 use super::journal::JournalEntry;
+use super::names::user_id_by_name;
 use super::record::{Everyone, MessageRecord};
 use super::rooms::{
     Kind, Membership, RoomRecord, load_membership, load_room, memberships_of, room_key,
 };
 use super::unread::{Tables, Unread};
-use super::users::{User, load_user, user_id_by_name};
+use super::users::{User, load_user};
 use super::{StoreError, tables};
 
 /// A room record read in this transaction, and whether it must be written back.

@@ -1,13 +1,18 @@
-//! Accounts: unique (case-insensitive) usernames, argon2id PHC hashes, a disabled flag.
+//! Accounts: unique (case-insensitive) usernames (see [`super::names`]), a display name,
+//! argon2id PHC hashes, a disabled flag.
 
 use redb::{Durability, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
+use super::names::{claim_name, user_id_by_name, username_key};
 use super::{Store, StoreError, next_id, tables};
 
 #[derive(Serialize, Deserialize)]
 pub(super) struct UserRecord {
-    username: String,
+    pub(super) username: String,
+    /// Shown beside the username; any script.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    display_name: Option<String>,
     pub(super) password_hash: String,
     created_at: u64,
     #[serde(default)]
@@ -47,6 +52,8 @@ impl DmFrom {
 pub struct User {
     pub id: u64,
     pub username: String,
+    /// Shown beside the username, when the person chose one.
+    pub display_name: Option<String>,
     /// Unix milliseconds.
     pub created_at: u64,
     pub disabled: bool,
@@ -65,6 +72,7 @@ impl UserRecord {
             user: User {
                 id,
                 username: self.username,
+                display_name: self.display_name,
                 created_at: self.created_at,
                 disabled: self.disabled,
                 dm_from: self.dm_from,
@@ -74,13 +82,9 @@ impl UserRecord {
     }
 }
 
-/// The key that makes `Alice` and `alice` the same account.
-fn username_key(username: &str) -> String {
-    username.to_ascii_lowercase()
-}
-
 impl Store {
-    /// Creates an account; [`StoreError::UsernameTaken`] when the name exists in any case.
+    /// Creates an account; [`StoreError::UsernameTaken`] when the name is another account's,
+    /// in any case, or held for one that gave it up less than its hold ago.
     pub fn create_user(
         &self,
         username: &str,
@@ -88,22 +92,18 @@ impl Store {
         now_ms: u64,
     ) -> Result<User, StoreError> {
         self.write(Durability::Immediate, |txn| {
-            let mut names = txn.open_table(tables::USERNAMES)?;
-            let key = username_key(username);
-            if names.get(key.as_str())?.is_some() {
-                return Err(StoreError::UsernameTaken);
-            }
             let mut users = txn.open_table(tables::USERS)?;
             let id = next_id(&users)?;
+            claim_name(txn, username, id, now_ms)?;
             let record = UserRecord {
                 username: username.to_owned(),
+                display_name: None,
                 password_hash: password_hash.to_owned(),
                 created_at: now_ms,
                 disabled: false,
                 dm_from: DmFrom::Everyone,
             };
             users.insert(id, serde_json::to_vec(&record)?.as_slice())?;
-            names.insert(key.as_str(), id)?;
             Ok(record.into_user(id).user)
         })
     }
@@ -162,6 +162,17 @@ impl Store {
         self.update_user(user_id, |record| record.disabled = disabled)
     }
 
+    /// Sets (or, with `None`, clears) the name shown beside the username.
+    pub fn set_display_name(
+        &self,
+        user_id: u64,
+        display_name: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.update_user(user_id, |record| {
+            record.display_name = display_name.map(str::to_owned)
+        })
+    }
+
     /// Sets who may open a direct room with this person.
     pub fn set_dm_from(&self, user_id: u64, dm_from: DmFrom) -> Result<(), StoreError> {
         self.update_user(user_id, |record| record.dm_from = dm_from)
@@ -194,16 +205,6 @@ pub(super) fn change_user(
     Ok(())
 }
 
-/// The id of the account called `username`, in any case.
-pub(super) fn user_id_by_name(
-    names: &impl ReadableTable<&'static str, u64>,
-    username: &str,
-) -> Result<Option<u64>, StoreError> {
-    Ok(names
-        .get(username_key(username).as_str())?
-        .map(|v| v.value()))
-}
-
 pub(super) fn load_user(
     users: &impl ReadableTable<u64, &'static [u8]>,
     id: u64,
@@ -231,7 +232,10 @@ pub(super) fn users_with_prefix(
         if !key.value().starts_with(start.as_str()) || out.len() >= limit {
             break;
         }
-        if let Some(found) = load_user(users, id.value())? {
+        // A name someone gave up still leads to them for a while; it is not theirs to list.
+        if let Some(found) = load_user(users, id.value())?
+            && username_key(&found.user.username) == key.value()
+        {
             out.push(found.user);
         }
     }

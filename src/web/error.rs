@@ -225,6 +225,11 @@ impl From<PeopleError> for ApiError {
             PeopleError::NotFound => ApiError::not_found("user_not_found", message),
             PeopleError::Yourself => ApiError::Forbidden(body("yourself", message)),
             PeopleError::Refused(_) => ApiError::Forbidden(body("friend_refused", message)),
+            PeopleError::InvalidDisplayName(_) => {
+                ApiError::bad_request("invalid_display_name", message)
+            }
+            PeopleError::InvalidUsername(_) => ApiError::bad_request("invalid_username", message),
+            PeopleError::NameTaken => ApiError::Conflict(body("username_taken", message)),
             PeopleError::Store(err) => ApiError::from(err),
         }
     }

@@ -23,6 +23,7 @@ mod migration;
 mod outsiders;
 mod pages;
 mod people;
+mod profiles;
 mod recovery;
 mod storage_faults;
 mod tls;

@@ -44,6 +44,8 @@ pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
     struct Me<'a> {
         id: u64,
         username: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        display_name: Option<&'a str>,
     }
     #[derive(Serialize)]
     struct Frame<'a> {
@@ -58,6 +60,7 @@ pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
         user: Me {
             id: hello.user.id,
             username: &hello.user.username,
+            display_name: hello.user.display_name.as_deref(),
         },
         rooms: hello.rooms,
         friends: hello.friends,

@@ -54,7 +54,7 @@ impl Batch<'_, '_> {
 
     /// Publishes a changed message.
     fn updated(&mut self, room: &Room, message: StoredMessage) -> Result<Applied, StoreError> {
-        let view = self.view(room, message, None)?;
+        let view = self.view(room, message)?;
         done(Outcome::Done, vec![Effect::Update(view)])
     }
 

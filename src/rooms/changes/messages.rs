@@ -22,7 +22,7 @@ impl Batch<'_, '_> {
                 .tx
                 .message_by_client_id(room.id, post.user_id, client_id)?
         {
-            let view = self.view(&room, earlier, Some(&post.author))?;
+            let view = self.view(&room, earlier)?;
             return done(Outcome::Duplicate(view), Vec::new());
         }
         if let Some(original) = post.reply_to {
@@ -74,7 +74,7 @@ impl Batch<'_, '_> {
         };
         let stored = self.tx.append_message(room.id, record)?;
         let id = stored.id;
-        let view = self.view(&room, stored, Some(&post.author))?;
+        let view = self.view(&room, stored)?;
         let mut published = vec![Effect::Message(view.clone())];
         for user_id in effects {
             let summary = self.summary(room.id, user_id)?;
@@ -91,9 +91,8 @@ impl Batch<'_, '_> {
         &mut self,
         room: &Room,
         message: crate::store::StoredMessage,
-        author: Option<&str>,
     ) -> Result<MessageView, StoreError> {
-        MessageView::build(room, message, author, &mut TxLookup { tx: self.tx })
+        MessageView::build(room, message, &mut TxLookup { tx: self.tx })
     }
 
     /// Someone who posts has read the room up to their message. When that passes over messages

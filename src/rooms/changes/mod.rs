@@ -28,7 +28,6 @@ pub use invites::usable;
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::sync::Arc;
 
 use super::access::{Action, Denied, authorize};
 use super::fanout::SidebarEvent;
@@ -122,8 +121,6 @@ pub enum Change {
 pub struct NewPost {
     pub room_id: u64,
     pub user_id: u64,
-    /// The author's name, for the published message.
-    pub author: Arc<str>,
     pub text: String,
     pub client_id: Option<String>,
     /// The message of the same room this one answers.

@@ -10,6 +10,8 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::text::Text;
 use super::{ApiTags, UserEnvelope};
+use crate::chat::CloseReason;
+use crate::people::PeopleError;
 use crate::store::DmFrom;
 use crate::web::error::ApiError;
 use crate::web::{AppState, cookie, device};
@@ -108,10 +110,16 @@ enum DmSetting {
     Friends,
 }
 
-/// Changes to your account: any of them.
+/// Changes to your account: any of them; what is absent stays as it is.
 #[derive(Debug, Object)]
 struct AccountChanges {
-    /// Who may open a direct room with you: `everyone` or only `friends`. Absent: unchanged.
+    /// Shown beside your username: 1–64 characters of any script, no control characters.
+    /// Empty or null: none.
+    display_name: MaybeUndefined<String>,
+    /// A new username (same rules as at sign-up). Your old one keeps leading to you, and
+    /// stays taken, for 30 days.
+    username: Option<String>,
+    /// Who may open a direct room with you: `everyone` or only `friends`.
     dm_from: MaybeUndefined<DmSetting>,
 }
 
@@ -240,7 +248,15 @@ impl AuthApi {
     ) -> Result<MeResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
         let mut user = session.user;
-        let setting = match body.0.dm_from {
+        let changes = body.0;
+        // Checked before anything changes, so a refused request changes nothing.
+        if let MaybeUndefined::Value(name) = &changes.display_name {
+            crate::people::check_display_name(name).map_err(PeopleError::InvalidDisplayName)?;
+        }
+        if let Some(name) = &changes.username {
+            crate::auth::validate::check_username(name).map_err(PeopleError::InvalidUsername)?;
+        }
+        let setting = match changes.dm_from {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Value(setting) => Some(setting),
             MaybeUndefined::Null => {
@@ -250,6 +266,24 @@ impl AuthApi {
                 ));
             }
         };
+        let mut profile_changed = false;
+        if let Some(name) = changes.username
+            && name != user.username
+        {
+            state.people.rename(user.id, &name).await?;
+            user.username = name;
+            profile_changed = true;
+        }
+        let display_name = match changes.display_name {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(String::new()),
+            MaybeUndefined::Value(name) => Some(name),
+        };
+        if let Some(name) = display_name {
+            let stored = state.people.set_display_name(user.id, &name).await?;
+            profile_changed |= stored != user.display_name;
+            user.display_name = stored;
+        }
         if let Some(setting) = setting {
             let dm_from = match setting {
                 DmSetting::Everyone => DmFrom::Everyone,
@@ -257,6 +291,13 @@ impl AuthApi {
             };
             state.people.set_dm_from(user.id, dm_from).await?;
             user.dm_from = dm_from;
+        }
+        // Their open pages reconnect, and learn the new name from `hello`.
+        if profile_changed {
+            state
+                .chat
+                .hub
+                .close_user(user.id, CloseReason::ProfileChanged);
         }
         Ok(MeResponse::Ok(Json(UserEnvelope::of(&user))))
     }

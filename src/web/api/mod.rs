@@ -40,6 +40,8 @@ enum ApiTags {
 struct UserView {
     id: u64,
     username: String,
+    /// Shown beside the username; null when none was chosen.
+    display_name: Option<String>,
     /// Unix time in milliseconds.
     created_at: u64,
     /// Who may open a direct room with this account: `everyone` or only `friends`.
@@ -51,6 +53,7 @@ impl From<&User> for UserView {
         UserView {
             id: user.id,
             username: user.username.clone(),
+            display_name: user.display_name.clone(),
             created_at: user.created_at,
             dm_from: user.dm_from.as_str().to_owned(),
         }

@@ -65,6 +65,7 @@ pub fn routes(route: Route) -> Route {
             "/settings",
             get(settings::settings_page).post(settings::save_messages),
         )
+        .at("/settings/profile", poem::post(settings::save_profile))
         .at("/settings/password", poem::post(settings::change_password))
         .at("/settings/recovery-codes", poem::post(settings::new_codes))
         .at("/settings/sessions", poem::post(settings::end_sessions))

@@ -30,6 +30,18 @@ pub struct PersonForm {
     back: Option<String>,
 }
 
+/// Someone as a list names them: their display name with the username beside it, or the
+/// username alone.
+fn person_name(user: &User) -> Markup {
+    html! {
+        @if let Some(display_name) = &user.display_name {
+            (display_name) " " span.handle { (user.username) }
+        } @else {
+            (user.username)
+        }
+    }
+}
+
 fn message_button(username: &str) -> Markup {
     html! {
         form.inline method="post" action="/dm" {
@@ -121,7 +133,7 @@ pub async fn people_page(
                 ul.people-list {
                     @for friend in &friends {
                         li {
-                            a.person href={ "/u/" (friend.user.username) } { (friend.user.username) }
+                            a.person href={ "/u/" (friend.user.username) } { (person_name(&friend.user)) }
                             @match friend.state {
                                 Friendship::Friends => { (presence(state.chat.hub.is_online(friend.user.id), friend.last_seen, now)) }
                                 Friendship::Incoming => { span.badge { "wants to be friends" } }
@@ -144,7 +156,7 @@ pub async fn people_page(
                 ul.people-list {
                     @for user in found.iter().filter(|u| u.id != me.id) {
                         li {
-                            a.person href={ "/u/" (user.username) } { (user.username) }
+                            a.person href={ "/u/" (user.username) } { (person_name(user)) }
                             @if state.chat.hub.is_online(user.id) { span.presence.online { span.presence-dot aria-hidden="true" {} "online" } }
                             span.person-actions {
                                 (message_button(&user.username))
@@ -164,7 +176,8 @@ fn profile_markup(profile: &Profile, me: &User, online: bool, now: u64) -> Marku
     let back = format!("/u/{}", user.username);
     html! {
         section.card.narrow {
-            h1 { (user.username) }
+            h1 { (user.display_name.as_deref().unwrap_or(&user.username)) }
+            @if user.display_name.is_some() { p.muted { (user.username) } }
             p { (presence(online, profile.last_seen, now)) }
             p.muted { "Here since " (crate::operator::actions::format_utc(user.created_at)) " UTC" }
             @if user.id == me.id {
@@ -200,6 +213,10 @@ async fn people_error(state: &State, me: &User, err: PeopleError) -> Response {
     let (status, text) = match &err {
         PeopleError::NotFound => (StatusCode::NOT_FOUND, err.to_string()),
         PeopleError::Yourself | PeopleError::Refused(_) => (StatusCode::FORBIDDEN, err.to_string()),
+        PeopleError::InvalidDisplayName(_) | PeopleError::InvalidUsername(_) => {
+            (StatusCode::BAD_REQUEST, err.to_string())
+        }
+        PeopleError::NameTaken => (StatusCode::CONFLICT, err.to_string()),
         PeopleError::Store(_) => return super::layout::unavailable_page(),
     };
     people_message(state, me, status, &text).await

@@ -98,14 +98,20 @@ pub fn item(message: &MessageView, linked: bool, me: &str) -> Markup {
         li.msg.linked[linked].mentions-me[calls_me] #(format!("m{}", message.id))
             aria-current=[linked.then_some("true")] {
             div.msg-head {
-                span.msg-author { (message.user) }
+                span.msg-author {
+                    @if let Some(display_name) = &message.display_name {
+                        (display_name) " " span.handle { (message.user) }
+                    } @else {
+                        (message.user)
+                    }
+                }
                 " "
                 time.msg-time data-ts=(message.ts) { (format_utc(message.ts)) " UTC" }
                 @if message.edited.is_some() { " " span.msg-edited { "(edited)" } }
             }
             @if let Some(reply) = &message.reply {
                 a.msg-reply href=(format!("#m{}", reply.id)) {
-                    span.msg-author { (reply.user) } ": "
+                    span.msg-author { (reply.display_name.as_deref().unwrap_or(&reply.user)) } ": "
                     @if reply.deleted { em { "message deleted" } } @else { (reply.text) }
                 }
             }

@@ -83,7 +83,7 @@ function replyQuote(message) {
   quote.className = 'msg-reply';
   const who = document.createElement('span');
   who.className = 'msg-reply-user';
-  who.textContent = message.reply.user;
+  who.textContent = message.reply.display_name || message.reply.user;
   const text = document.createElement('span');
   text.className = 'msg-reply-text';
   text.textContent = message.reply.deleted ? 'message deleted' : message.reply.text;
@@ -111,6 +111,20 @@ function actions(message, { me, mayModerate }) {
 }
 
 /**
+ * Who wrote a message: their display name with the username beside it, or the username alone.
+ */
+export function showAuthor(element, username, displayName) {
+  if (!displayName) {
+    element.textContent = username;
+    return;
+  }
+  const handle = document.createElement('span');
+  handle.className = 'handle';
+  handle.textContent = username;
+  element.replaceChildren(document.createTextNode(displayName), ' ', handle);
+}
+
+/**
  * The element of one message. `grouped`: it follows one by the same author closely (no
  * head); `blocked`: its author is blocked (collapsed, shown on request); `mayModerate`: the
  * reader may delete others' messages here.
@@ -127,7 +141,7 @@ export function messageElement(template, message, { me, grouped, blocked, mayMod
     li.classList.add('continued');
     li.querySelector('.msg-head').remove();
   } else {
-    li.querySelector('.msg-author').textContent = message.user;
+    showAuthor(li.querySelector('.msg-author'), message.user, message.display_name);
     const time = li.querySelector('.msg-time');
     time.textContent = timeLabel(message.ts);
     time.dateTime = new Date(message.ts).toISOString();

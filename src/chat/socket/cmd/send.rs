@@ -47,7 +47,6 @@ pub(super) async fn run(
     let post = NewPost {
         room_id,
         user_id: socket.member.user_id,
-        author: std::sync::Arc::clone(&socket.member.username),
         online: online_if_here(socket, room_id, &text),
         text,
         client_id: client_id.clone(),

@@ -1,11 +1,12 @@
 //! `/settings`: your account. One page of sections, each a form of its own that posts to its
-//! own address: who may message you, your password, your recovery codes and your signed-in
-//! devices. A change that worked comes back here with `?done=…` (so a reload does not post it
+//! own address: your profile, your password, your recovery codes, your signed-in devices and
+//! who may message you. A change that worked comes back here with `?done=…` (so a reload does not post it
 //! again); one that was refused is shown at once, in its section, with what to fix.
 
 mod devices;
 mod messages;
 mod password;
+mod profile;
 mod recovery;
 
 use maud::{Markup, html};
@@ -21,11 +22,13 @@ use crate::auth::Session;
 pub use devices::end_sessions;
 pub use messages::save_messages;
 pub use password::change_password;
+pub use profile::save_profile;
 pub use recovery::new_codes;
 
 /// The parts of the page, each with its own form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
+    Profile,
     Messages,
     Password,
     Recovery,
@@ -53,6 +56,7 @@ impl Outcome {
     fn done(done: &str) -> Option<Outcome> {
         let (part, text) = match done {
             "messages" => (Part::Messages, "Saved."),
+            "profile" => (Part::Profile, "Profile saved."),
             "password" => (
                 Part::Password,
                 "Password changed. Every other device was signed out.",
@@ -107,6 +111,7 @@ async fn settings_view(state: &State, session: &Session, outcome: Option<Outcome
     let markup = html! {
         div.settings {
             h1 { "Settings" }
+            (profile::part(&session.user, outcome))
             (password::part(outcome))
             (recovery)
             (devices)

@@ -1,0 +1,104 @@
+//! Your profile: the display name shown beside your username, and the username itself.
+
+use maud::{Markup, html};
+use poem::web::{Data, Form};
+use poem::{Request, Response, handler};
+use serde::Deserialize;
+
+use super::{Outcome, Part, done, settings_view};
+use crate::auth::Session;
+use crate::auth::validate::{USERNAME_MAX, USERNAME_MIN};
+use crate::chat::CloseReason;
+use crate::people::{DISPLAY_NAME_MAX, PeopleError};
+use crate::store::User;
+use crate::web::pages::{State, layout, signed_in};
+
+#[derive(Debug, Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    username: String,
+}
+
+pub(super) fn part(user: &User, outcome: Option<&Outcome>) -> Markup {
+    html! {
+        section.card #profile aria-labelledby="profile-title" {
+            h2 #profile-title { "Profile" }
+            (Outcome::shown_in(outcome, Part::Profile))
+            form.stack method="post" action="/settings/profile" {
+                label for="display-name" { "Display name" }
+                input #display-name name="display_name" type="text" autocomplete="name"
+                    maxlength=(DISPLAY_NAME_MAX) value=(user.display_name.as_deref().unwrap_or(""))
+                    aria-describedby="display-name-hint";
+                p.hint #display-name-hint { "Shown beside your username, in any script. Leave it empty for none." }
+                label for="new-username" { "Username" }
+                input #new-username name="username" type="text" required autocomplete="username"
+                    autocapitalize="none" spellcheck="false" value=(user.username)
+                    minlength=(USERNAME_MIN) maxlength=(USERNAME_MAX) pattern="[A-Za-z0-9_.\\-]+"
+                    aria-describedby="new-username-hint";
+                p.hint #new-username-hint {
+                    "3–32 letters, digits, '_', '.' or '-'. Your messages show the new one; the old one keeps leading to you, and nobody else can take it, for 30 days."
+                }
+                button.button.primary type="submit" data-busy-label="Saving…" { "Save profile" }
+            }
+        }
+    }
+}
+
+#[handler]
+pub async fn save_profile(
+    req: &Request,
+    state: Data<&State>,
+    Form(form): Form<ProfileForm>,
+) -> Response {
+    let session = match signed_in(&state, req).await {
+        Ok(session) => session,
+        Err(answer) => return answer,
+    };
+    let user = &session.user;
+    let username = form.username.trim();
+    // Both are checked before either changes.
+    let checked = crate::people::check_display_name(&form.display_name)
+        .and_then(|_| crate::auth::validate::check_username(username));
+    if let Err(text) = checked {
+        return settings_view(
+            &state,
+            &session,
+            Some(Outcome::refused(Part::Profile, text)),
+        )
+        .await;
+    }
+    let mut changed = false;
+    if username != user.username {
+        if let Err(err) = state.people.rename(user.id, username).await {
+            return refused(&state, &session, err).await;
+        }
+        changed = true;
+    }
+    match state
+        .people
+        .set_display_name(user.id, &form.display_name)
+        .await
+    {
+        Ok(stored) => changed |= stored != user.display_name,
+        Err(err) => return refused(&state, &session, err).await,
+    }
+    if changed {
+        state
+            .chat
+            .hub
+            .close_user(user.id, CloseReason::ProfileChanged);
+    }
+    done("profile")
+}
+
+/// The page again with why the change was refused; 503 when the database did not answer.
+async fn refused(state: &State, session: &Session, err: PeopleError) -> Response {
+    if let PeopleError::Store(err) = &err {
+        tracing::error!(error = %err, "cannot save a profile");
+        return layout::unavailable_page();
+    }
+    let refused = Outcome::refused(Part::Profile, err.to_string());
+    settings_view(state, session, Some(refused)).await
+}
