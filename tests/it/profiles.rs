@@ -28,9 +28,14 @@ async fn a_renamed_persons_old_messages_show_the_new_name_on_every_door() {
         .unwrap();
     let room_id = alice_chat.id("r");
     bob_chat
-        .send(json!({"type": "send", "room_id": room_id, "text": "hi @alice", "reply_to": first}))
+        .send(json!({"type": "send", "room_id": room_id, "text": "hi @alice", "reply_to": first, "client_id": "re"}))
         .await;
-    let reply = bob_chat.recv_type("message").await;
+    let reply = loop {
+        let frame = bob_chat.recv().await;
+        if frame["client_id"] == "re" {
+            break frame;
+        }
+    };
     alice_chat
         .send(json!({"type": "react", "room_id": room_id, "id": first, "emoji": "👍"}))
         .await;
@@ -127,11 +132,17 @@ async fn a_given_up_name_is_free_again_after_thirty_days() {
     let newcomer = signup(&server, "carol").await;
     let me = get_json(&server, "/api/v1/me", &newcomer.cookie).await;
     assert_eq!(me["user"]["username"], "carol");
-    let me = get_json(&server, "/api/v1/me", &carol.cookie).await;
+    // (Her session has idled out meanwhile: she signs in again, by her new name.)
+    let first: Value = login(&server, "caroline", &carol.password)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
-        me["user"]["username"], "caroline",
+        first["user"]["username"], "caroline",
         "the first carol is untouched"
     );
+    assert_ne!(first["user"]["id"], me["user"]["id"]);
 }
 
 #[tokio::test]
