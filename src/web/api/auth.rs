@@ -114,11 +114,12 @@ enum DmSetting {
 #[derive(Debug, Object)]
 struct AccountChanges {
     /// Shown beside your username: 1–64 characters of any script, no control characters.
-    /// Empty or null: none.
-    display_name: MaybeUndefined<String>,
+    /// Empty: none.
+    display_name: MaybeUndefined<Text>,
     /// A new username (same rules as at sign-up). Your old one keeps leading to you, and
     /// stays taken, for 30 days.
-    username: Option<String>,
+    #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.\-]+$"))]
+    username: MaybeUndefined<Text>,
     /// Who may open a direct room with you: `everyone` or only `friends`.
     dm_from: MaybeUndefined<DmSetting>,
 }
@@ -253,7 +254,17 @@ impl AuthApi {
         if let MaybeUndefined::Value(name) = &changes.display_name {
             crate::people::check_display_name(name).map_err(PeopleError::InvalidDisplayName)?;
         }
-        if let Some(name) = &changes.username {
+        let username = match changes.username {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Value(name) => Some(name.0),
+            MaybeUndefined::Null => {
+                return Err(ApiError::bad_request(
+                    "invalid_username",
+                    "Every account has a username; leave it out to keep yours.",
+                ));
+            }
+        };
+        if let Some(name) = &username {
             crate::auth::validate::check_username(name).map_err(PeopleError::InvalidUsername)?;
         }
         let setting = match changes.dm_from {
@@ -267,7 +278,7 @@ impl AuthApi {
             }
         };
         let mut profile_changed = false;
-        if let Some(name) = changes.username
+        if let Some(name) = username
             && name != user.username
         {
             state.people.rename(user.id, &name).await?;
@@ -276,8 +287,13 @@ impl AuthApi {
         }
         let display_name = match changes.display_name {
             MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(String::new()),
-            MaybeUndefined::Value(name) => Some(name),
+            MaybeUndefined::Null => {
+                return Err(ApiError::bad_request(
+                    "invalid_display_name",
+                    "To have no display name, send an empty one.",
+                ));
+            }
+            MaybeUndefined::Value(name) => Some(name.0),
         };
         if let Some(name) = display_name {
             let stored = state.people.set_display_name(user.id, &name).await?;

@@ -41,6 +41,7 @@ struct UserView {
     id: u64,
     username: String,
     /// Shown beside the username; null when none was chosen.
+    #[oai(nullable)]
     display_name: Option<String>,
     /// Unix time in milliseconds.
     created_at: u64,
