@@ -26,6 +26,7 @@ pub mod clock;
 pub mod config;
 pub mod format;
 pub mod healthcheck;
+pub mod images;
 pub mod operator;
 pub mod people;
 pub mod ratelimit;

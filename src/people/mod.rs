@@ -3,6 +3,7 @@
 //! was last seen. Operations that concern others return [`FriendNote`]s; the caller hands them
 //! to the live hub, which keeps this module free of sockets.
 
+pub mod avatar;
 mod profile;
 
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub enum PeopleError {
     InvalidUsername(&'static str),
     #[error("That username is taken.")]
     NameTaken,
+    #[error("{0}")]
+    BadImage(crate::images::ImageError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

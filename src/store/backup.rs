@@ -43,6 +43,7 @@ const COPIES: &[CopyTable] = &[
     |s, t| copy(s, t, tables::USER_SESSIONS),
     |s, t| copy(s, t, tables::RECOVERY_CODES),
     |s, t| copy(s, t, tables::RESET_LINKS),
+    |s, t| copy(s, t, tables::AVATARS),
     |s, t| copy(s, t, tables::ROOMS),
     |s, t| copy(s, t, tables::ROOM_NAMES),
     |s, t| copy(s, t, tables::DIRECT_ROOMS),

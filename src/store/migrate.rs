@@ -69,6 +69,7 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::USER_SESSIONS)?;
     txn.open_table(tables::RECOVERY_CODES)?;
     txn.open_table(tables::RESET_LINKS)?;
+    txn.open_table(tables::AVATARS)?;
     txn.open_table(tables::ROOMS)?;
     txn.open_table(tables::ROOM_NAMES)?;
     txn.open_table(tables::DIRECT_ROOMS)?;

@@ -9,6 +9,7 @@
 //! `Durability::Immediate`; bookkeeping that may be lost (a session's last-seen time) commits
 //! with `Durability::None` and becomes durable with the next immediate commit.
 
+mod avatars;
 mod backup;
 mod error;
 pub mod faults;

@@ -31,6 +31,10 @@ pub const RECOVERY_CODES: TableDefinition<(u64, [u8; 32]), ()> =
 /// (until a day past expiry) so a used link can say so.
 pub const RESET_LINKS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("reset_links");
 
+/// (avatar file name, side in pixels) → the encoded image. The name is a hash of the account
+/// and the image, so a new avatar gets new URLs and old ones can be cached for ever.
+pub const AVATARS: TableDefinition<(&str, u16), &[u8]> = TableDefinition::new("avatars");
+
 /// room id → [`super::rooms::RoomRecord`] as JSON.
 pub const ROOMS: TableDefinition<u64, &[u8]> = TableDefinition::new("rooms");
 /// lower-cased, trimmed name of an open or private room → room id; `Lobby` and `lobby` are

@@ -19,6 +19,9 @@ pub(super) struct UserRecord {
     disabled: bool,
     #[serde(default)]
     dm_from: DmFrom,
+    /// The file name of the avatar's images (see [`super::avatars`]), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) avatar: Option<String>,
 }
 
 /// Who may open a direct room with someone.
@@ -58,6 +61,8 @@ pub struct User {
     pub created_at: u64,
     pub disabled: bool,
     pub dm_from: DmFrom,
+    /// The file name its avatar is served under, at each size; none: initials are shown.
+    pub avatar: Option<String>,
 }
 
 /// An account together with its password hash, for sign-in only.
@@ -76,6 +81,7 @@ impl UserRecord {
                 created_at: self.created_at,
                 disabled: self.disabled,
                 dm_from: self.dm_from,
+                avatar: self.avatar,
             },
             password_hash: self.password_hash,
         }
@@ -102,6 +108,7 @@ impl Store {
                 created_at: now_ms,
                 disabled: false,
                 dm_from: DmFrom::Everyone,
+                avatar: None,
             };
             users.insert(id, serde_json::to_vec(&record)?.as_slice())?;
             Ok(record.into_user(id).user)

@@ -230,6 +230,10 @@ impl From<PeopleError> for ApiError {
             }
             PeopleError::InvalidUsername(_) => ApiError::bad_request("invalid_username", message),
             PeopleError::NameTaken => ApiError::Conflict(body("username_taken", message)),
+            PeopleError::BadImage(crate::images::ImageError::TooLarge) => {
+                ApiError::TooLarge(body("payload_too_large", message))
+            }
+            PeopleError::BadImage(_) => ApiError::bad_request("bad_image", message),
             PeopleError::Store(err) => ApiError::from(err),
         }
     }

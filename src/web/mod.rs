@@ -3,6 +3,7 @@
 
 mod api;
 mod assets;
+mod avatars;
 pub mod cookie;
 mod error;
 mod pages;
@@ -131,7 +132,8 @@ pub fn app(state: Arc<AppState>) -> impl poem::Endpoint + 'static {
         .nest("/api", api::routes())
         .at("/ws", get(ws::upgrade))
         .at("/healthz", get(healthz))
-        .at("/assets/:tree/*path", get(assets::serve_asset));
+        .at("/assets/:tree/*path", get(assets::serve_asset))
+        .at("/avatars/:side/:file", get(avatars::serve_avatar));
     pages::routes(routes)
         .data(state)
         .with(security::Guard { tls })

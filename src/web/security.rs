@@ -15,6 +15,19 @@ use crate::config::HttpTimeouts;
 /// before anything reads or hashes it).
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// The one door that takes more: a picture upload, up to [`crate::images::MAX_UPLOAD_BYTES`].
+const UPLOAD_PATH: &str = "/api/v1/me/avatar";
+
+/// The body a request may have, in bytes, and how many times the usual body deadline it may
+/// take to arrive: 5 MiB at 64 KiB/s is 80 s, more than the 30 s a form gets.
+fn body_allowance(method: &Method, path: &str) -> (usize, u32) {
+    if method == Method::PUT && path == UPLOAD_PATH {
+        (crate::images::MAX_UPLOAD_BYTES, 4)
+    } else {
+        (MAX_BODY, 1)
+    }
+}
+
 /// How long a request body may take to arrive, put on each request in front of the [`Guard`]
 /// (`web::app` does); without it the default applies. A body that stalls is answered with 408,
 /// so a client cannot hold a connection by starting a body and never finishing it.
@@ -110,21 +123,28 @@ impl<E: Endpoint> GuardEndpoint<E> {
                 .get(header::CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<u64>().ok());
+            let (limit, slower) = body_allowance(req.method(), &path);
             let too_large = || {
+                let message = if limit == MAX_BODY {
+                    "The request body is too large.".to_owned()
+                } else {
+                    crate::images::ImageError::TooLarge.to_string()
+                };
                 error_response(
                     &path,
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
-                    "The request body is too large.",
+                    &message,
                 )
             };
-            if declared.is_some_and(|len| len > MAX_BODY as u64) {
+            if declared.is_some_and(|len| len > limit as u64) {
                 return too_large();
             }
             let allowed = req
                 .data::<BodyTimeout>()
-                .map_or(HttpTimeouts::DEFAULT.request_body, |t| t.0);
-            let body = req.take_body().into_bytes_limit(MAX_BODY);
+                .map_or(HttpTimeouts::DEFAULT.request_body, |t| t.0)
+                * slower;
+            let body = req.take_body().into_bytes_limit(limit);
             match tokio::time::timeout(allowed, body).await {
                 Ok(Ok(bytes)) => req.set_body(Body::from_bytes(bytes)),
                 Ok(Err(_)) => return too_large(),

@@ -2,6 +2,7 @@
 //! `/api/docs`.
 
 mod auth;
+mod avatar;
 mod direct;
 mod me;
 mod members;
@@ -43,6 +44,9 @@ struct UserView {
     /// Shown beside the username; null when none was chosen.
     #[oai(nullable)]
     display_name: Option<String>,
+    /// The picture, 256 pixels square; null when there is none (initials are shown).
+    #[oai(nullable)]
+    avatar_url: Option<String>,
     /// Unix time in milliseconds.
     created_at: u64,
     /// Who may open a direct room with this account: `everyone` or only `friends`.
@@ -55,6 +59,7 @@ impl From<&User> for UserView {
             id: user.id,
             username: user.username.clone(),
             display_name: user.display_name.clone(),
+            avatar_url: crate::people::avatar::avatar_url(user, crate::people::avatar::LARGE),
             created_at: user.created_at,
             dm_from: user.dm_from.as_str().to_owned(),
         }
@@ -77,6 +82,7 @@ impl UserEnvelope {
 fn apis() -> (
     auth::AuthApi,
     me::MeApi,
+    avatar::AvatarApi,
     rooms::RoomsApi,
     members::MembersApi,
     direct::DirectApi,
@@ -85,6 +91,7 @@ fn apis() -> (
     (
         auth::AuthApi,
         me::MeApi,
+        avatar::AvatarApi,
         rooms::RoomsApi,
         members::MembersApi,
         direct::DirectApi,

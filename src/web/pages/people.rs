@@ -213,7 +213,9 @@ async fn people_error(state: &State, me: &User, err: PeopleError) -> Response {
     let (status, text) = match &err {
         PeopleError::NotFound => (StatusCode::NOT_FOUND, err.to_string()),
         PeopleError::Yourself | PeopleError::Refused(_) => (StatusCode::FORBIDDEN, err.to_string()),
-        PeopleError::InvalidDisplayName(_) | PeopleError::InvalidUsername(_) => {
+        PeopleError::InvalidDisplayName(_)
+        | PeopleError::InvalidUsername(_)
+        | PeopleError::BadImage(_) => {
             (StatusCode::BAD_REQUEST, err.to_string())
         }
         PeopleError::NameTaken => (StatusCode::CONFLICT, err.to_string()),

@@ -1,0 +1,79 @@
+//! `/avatars/SIDE/NAME`: the pictures people chose, to people who are signed in. A name
+//! changes whenever the picture does, so each answer may be cached for a year; the type is
+//! the one the server encoded, and `nosniff` (on every response) keeps browsers to it.
+
+use std::sync::Arc;
+
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Path};
+use poem::{IntoResponse, Request, Response, handler};
+
+use crate::images::Encoding;
+use crate::people::avatar::{LARGE, SMALL};
+use crate::web::AppState;
+
+/// Private: the picture is for signed-in eyes, so no shared cache keeps it.
+const CACHE_CONTROL: &str = "private, max-age=31536000, immutable";
+
+/// The encoding an avatar's file name says, when the name is one the server makes: 32 hex
+/// digits and `.jpg` or `.png`.
+fn parse_file(file: &str) -> Option<Encoding> {
+    let (stem, extension) = file.split_once('.')?;
+    let hex = stem.len() == 32
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if hex { Encoding::from_extension(extension) } else { None }
+}
+
+#[handler]
+pub async fn serve_avatar(
+    req: &Request,
+    state: Data<&Arc<AppState>>,
+    Path((side, file)): Path<(String, String)>,
+) -> poem::Result<Response> {
+    let nothing = || poem::Error::from_status(StatusCode::NOT_FOUND);
+    match state.session(req).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return Err(poem::Error::from_status(StatusCode::UNAUTHORIZED)),
+        Err(_) => return Err(poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE)),
+    }
+    let side = match side.as_str() {
+        "256" => LARGE,
+        "64" => SMALL,
+        _ => return Err(nothing()),
+    };
+    let encoding = parse_file(&file).ok_or_else(nothing)?;
+    let bytes = state
+        .people
+        .avatar_image(&file, side)
+        .await
+        .map_err(|_| poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE))?
+        .ok_or_else(nothing)?;
+    Ok(bytes
+        .with_header(header::CONTENT_TYPE, encoding.mime())
+        .with_header(header::CACHE_CONTROL, CACHE_CONTROL)
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_names_the_server_makes_are_looked_up() {
+        let stem = "0123456789abcdef0123456789abcdef";
+        assert_eq!(parse_file(&format!("{stem}.jpg")), Some(Encoding::Jpeg));
+        assert_eq!(parse_file(&format!("{stem}.png")), Some(Encoding::Png));
+        for bad in [
+            format!("{stem}.svg"),
+            format!("{stem}.jpg.html"),
+            format!("{}.jpg", stem.to_uppercase()),
+            "../../confab.redb".to_owned(),
+            format!("{stem}"),
+            format!("{}.png", &stem[1..]),
+        ] {
+            assert_eq!(parse_file(&bad), None, "{bad}");
+        }
+    }
+}
