@@ -20,6 +20,8 @@ pub enum AuthError {
     WrongCurrentPassword,
     #[error("This account is disabled.")]
     AccountDisabled,
+    #[error("That account was deleted by its owner.")]
+    AccountDeleted,
     #[error("Sign-up is closed on this server; ask its operator for an account.")]
     SignupClosed,
     #[error("No account is called that.")]

@@ -4,6 +4,7 @@
 //! Functions that end sessions return the ended session keys; the caller closes the sockets
 //! that belong to them (see `chat::Hub::close_sessions`), which keeps this module free of chat.
 
+mod deletion;
 mod device;
 mod error;
 mod password;
@@ -255,7 +256,7 @@ impl Auth {
 
     /// Asks for the password again before a change that matters (new recovery codes, a new
     /// password): [`AuthError::WrongCurrentPassword`] unless `current` is the account's.
-    async fn check_current_password(
+    pub(crate) async fn check_current_password(
         &self,
         session: &Session,
         current: &str,
@@ -320,10 +321,14 @@ impl Auth {
 
     async fn user_named(&self, username: &str) -> Result<User, AuthError> {
         let name = username.to_owned();
-        blocking(&self.store, move |s| s.find_user(&name))
+        let user = blocking(&self.store, move |s| s.find_user(&name))
             .await?
             .map(|f| f.user)
-            .ok_or(AuthError::NoSuchUser)
+            .ok_or(AuthError::NoSuchUser)?;
+        if user.deleted {
+            return Err(AuthError::AccountDeleted);
+        }
+        Ok(user)
     }
 
     async fn replace_password(

@@ -165,6 +165,34 @@ impl Rooms {
         .await
     }
 
+    /// Deletes every message `user_id` wrote in the rooms they belong to, one by one through
+    /// the writer, so each room's readers see each one go as if deleted by hand. Returns how
+    /// many were deleted; one already gone or no longer theirs to delete is passed over.
+    pub async fn delete_messages_of(&self, user_id: u64) -> Result<usize, RoomError> {
+        let store = Arc::clone(&self.store);
+        let theirs = blocking(move || Ok(store.messages_by(user_id)?)).await?;
+        let mut deleted = 0;
+        for (room_id, id) in theirs {
+            let change = Change::Delete {
+                by: user_id,
+                room_id,
+                id,
+            };
+            match self.writer.apply(change).await {
+                Ok(_) => deleted += 1,
+                Err(
+                    RoomError::MessageDeleted
+                    | RoomError::MessageNotFound
+                    | RoomError::NotAllowed(_)
+                    | RoomError::NotMember
+                    | RoomError::NotFound,
+                ) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(deleted)
+    }
+
     /// A new invite link to a room, by one of its owners.
     pub async fn create_invite(
         &self,

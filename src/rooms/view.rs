@@ -58,6 +58,10 @@ pub struct MessageView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[oai(skip_serializing_if_is_none)]
     pub display_name: Option<String>,
+    /// The author's picture, 64 pixels square; absent: their initials are shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub avatar_url: Option<String>,
     pub text: String,
     /// Unix milliseconds.
     pub ts: u64,
@@ -100,18 +104,22 @@ pub struct MessageView {
 pub struct Person {
     pub username: String,
     pub display_name: Option<String>,
+    /// Their small picture's address, when they have one.
+    pub avatar_url: Option<String>,
 }
 
 impl Person {
     fn of(user: Option<crate::store::User>) -> Person {
         match user {
             Some(user) => Person {
+                avatar_url: crate::people::avatar::avatar_url(&user, crate::people::avatar::SMALL),
                 username: user.username,
                 display_name: user.display_name,
             },
             None => Person {
                 username: UNKNOWN_AUTHOR.to_owned(),
                 display_name: None,
+                avatar_url: None,
             },
         }
     }
@@ -174,6 +182,7 @@ impl MessageView {
             user_id: message.user_id,
             user: author.username.clone(),
             display_name: author.display_name.clone(),
+            avatar_url: author.avatar_url.clone(),
             text: message.text,
             ts: message.ts,
             client_id: message.client_id,

@@ -11,6 +11,7 @@
 
 mod avatars;
 mod backup;
+mod deletion;
 mod error;
 pub mod faults;
 mod folder;
@@ -37,6 +38,7 @@ use std::time::{Duration, Instant};
 
 use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
 
+pub use deletion::{DELETED_DISPLAY_NAME, deleted_username};
 pub use error::StoreError;
 pub use faults::{Fault, FaultSwitch};
 pub use folder::{create_data_dir, open_data_folder};

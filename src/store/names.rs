@@ -61,20 +61,7 @@ impl Store {
         hold_ms: u64,
     ) -> Result<(), StoreError> {
         self.write(Durability::Immediate, |txn| {
-            let old = {
-                let users = txn.open_table(tables::USERS)?;
-                let Some(found) = super::users::load_user(&users, user_id)? else {
-                    return Err(StoreError::NotFound);
-                };
-                found.user.username
-            };
-            let (old_key, new_key) = (username_key(&old), username_key(new_name));
-            if old_key != new_key {
-                claim_name(txn, new_name, user_id, now_ms)?;
-                txn.open_table(tables::NAME_HOLDS)?
-                    .insert(old_key.as_str(), (user_id, now_ms + hold_ms))?;
-            }
-            change_user(txn, user_id, |record| record.username = new_name.to_owned())
+            rename_in(txn, user_id, new_name, now_ms, hold_ms)
         })
     }
 
@@ -101,6 +88,31 @@ impl Store {
             Ok(ended.len())
         })
     }
+}
+
+/// Renames an account inside a transaction that may do more: the new name is claimed and the
+/// old one held for `hold_ms`, still leading to the account.
+pub(super) fn rename_in(
+    txn: &WriteTransaction,
+    user_id: u64,
+    new_name: &str,
+    now_ms: u64,
+    hold_ms: u64,
+) -> Result<(), StoreError> {
+    let old = {
+        let users = txn.open_table(tables::USERS)?;
+        let Some(found) = super::users::load_user(&users, user_id)? else {
+            return Err(StoreError::NotFound);
+        };
+        found.user.username
+    };
+    let (old_key, new_key) = (username_key(&old), username_key(new_name));
+    if old_key != new_key {
+        claim_name(txn, new_name, user_id, now_ms)?;
+        txn.open_table(tables::NAME_HOLDS)?
+            .insert(old_key.as_str(), (user_id, now_ms + hold_ms))?;
+    }
+    change_user(txn, user_id, |record| record.username = new_name.to_owned())
 }
 
 #[cfg(test)]

@@ -163,21 +163,27 @@ impl Store {
         &self,
         stale: impl Fn(&ResetLink) -> bool,
     ) -> Result<usize, StoreError> {
-        self.write(Durability::Immediate, |txn| {
-            let mut links = txn.open_table(tables::RESET_LINKS)?;
-            let mut doomed = Vec::new();
-            for entry in links.iter()? {
-                let (key, bytes) = entry?;
-                if stale(&serde_json::from_slice(bytes.value())?) {
-                    doomed.push(key.value());
-                }
-            }
-            for key in &doomed {
-                links.remove(*key)?;
-            }
-            Ok(doomed.len())
-        })
+        self.write(Durability::Immediate, |txn| remove_reset_links_where(txn, stale))
     }
+}
+
+/// Deletes the sign-in links for which `stale` is true, inside a transaction that may do more.
+pub(super) fn remove_reset_links_where(
+    txn: &WriteTransaction,
+    stale: impl Fn(&ResetLink) -> bool,
+) -> Result<usize, StoreError> {
+    let mut links = txn.open_table(tables::RESET_LINKS)?;
+    let mut doomed = Vec::new();
+    for entry in links.iter()? {
+        let (key, bytes) = entry?;
+        if stale(&serde_json::from_slice(bytes.value())?) {
+            doomed.push(key.value());
+        }
+    }
+    for key in &doomed {
+        links.remove(*key)?;
+    }
+    Ok(doomed.len())
 }
 
 /// Deletes every recovery code of an account.

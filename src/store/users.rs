@@ -12,16 +12,19 @@ pub(super) struct UserRecord {
     pub(super) username: String,
     /// Shown beside the username; any script.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    display_name: Option<String>,
+    pub(super) display_name: Option<String>,
     pub(super) password_hash: String,
     created_at: u64,
     #[serde(default)]
-    disabled: bool,
+    pub(super) disabled: bool,
     #[serde(default)]
     dm_from: DmFrom,
     /// The file name of the avatar's images (see [`super::avatars`]), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) avatar: Option<String>,
+    /// Unix milliseconds, once the person deleted the account (see [`super::deletion`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) deleted_at: Option<u64>,
 }
 
 /// Who may open a direct room with someone.
@@ -63,6 +66,8 @@ pub struct User {
     pub dm_from: DmFrom,
     /// The file name its avatar is served under, at each size; none: initials are shown.
     pub avatar: Option<String>,
+    /// Its owner deleted it: it is disabled for good and shows as "Deleted user".
+    pub deleted: bool,
 }
 
 /// An account together with its password hash, for sign-in only.
@@ -82,6 +87,7 @@ impl UserRecord {
                 disabled: self.disabled,
                 dm_from: self.dm_from,
                 avatar: self.avatar,
+                deleted: self.deleted_at.is_some(),
             },
             password_hash: self.password_hash,
         }
@@ -109,6 +115,7 @@ impl Store {
                 disabled: false,
                 dm_from: DmFrom::Everyone,
                 avatar: None,
+                deleted_at: None,
             };
             users.insert(id, serde_json::to_vec(&record)?.as_slice())?;
             Ok(record.into_user(id).user)

@@ -158,6 +158,7 @@ impl From<AuthError> for ApiError {
                 ApiError::bad_request("wrong_current_password", message)
             }
             AuthError::AccountDisabled => ApiError::Forbidden(body("account_disabled", message)),
+            AuthError::AccountDeleted => ApiError::Forbidden(body("account_deleted", message)),
             AuthError::SignupClosed => ApiError::Forbidden(body("signup_closed", message)),
             AuthError::NoSuchUser => ApiError::not_found("user_not_found", message),
             AuthError::RecoveryFailed => ApiError::Unauthorized(body("recovery_failed", message)),

@@ -6,6 +6,7 @@ mod assets;
 mod avatars;
 pub mod cookie;
 mod error;
+mod farewell;
 mod pages;
 pub mod redirect;
 pub mod security;

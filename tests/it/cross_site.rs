@@ -733,15 +733,6 @@ fn path_segment(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-async fn page(server: &TestServer, path: &str, cookie: Option<&str>) -> (u16, String) {
-    let mut request = http().get(server.url(path));
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    let resp = request.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.text().await.unwrap())
-}
 
 #[tokio::test]
 async fn a_classic_xss_corpus_as_room_names_and_messages_renders_inert_in_every_page() {

@@ -62,34 +62,6 @@ async fn status_and_body(resp: reqwest::Response) -> (u16, Value) {
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-/// A form post as a browser on this site sends it.
-async fn post_page(
-    server: &TestServer,
-    path: &str,
-    pairs: &[(&str, &str)],
-    cookie: Option<&str>,
-) -> reqwest::Response {
-    let mut request = http()
-        .post(server.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("origin", server.origin())
-        .header("sec-fetch-site", "same-origin")
-        .body(form(pairs));
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    request.send().await.unwrap()
-}
-
-async fn page(server: &TestServer, path: &str, cookie: Option<&str>) -> (u16, String) {
-    let mut request = http().get(server.url(path));
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    let resp = request.send().await.unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
-}
-
 #[tokio::test]
 async fn a_recovery_code_sets_a_new_password_once_and_ends_every_other_session() {
     // More wrong guesses than the sign-in limits allow (those have a test of their own).

@@ -1,3 +1,4 @@
+import './avatar-upload.js';
 import './copy-button.js';
 
 // Forms show that they are working: the submit button is disabled and says what is happening

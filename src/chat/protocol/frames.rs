@@ -46,6 +46,8 @@ pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
         username: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         display_name: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        avatar_url: Option<String>,
     }
     #[derive(Serialize)]
     struct Frame<'a> {
@@ -61,6 +63,7 @@ pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
             id: hello.user.id,
             username: &hello.user.username,
             display_name: hello.user.display_name.as_deref(),
+            avatar_url: crate::people::avatar::avatar_url(hello.user, crate::people::avatar::SMALL),
         },
         rooms: hello.rooms,
         friends: hello.friends,

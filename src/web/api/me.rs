@@ -1,6 +1,7 @@
-//! Your own account's devices and recovery: `/api/v1/me/sessions` (list, sign one out, sign
-//! out everywhere else) and `/api/v1/me/recovery-codes` (a new set, after your password).
-//! Signing a session out closes its open sockets at once.
+//! Your own account's devices, recovery and end: `/api/v1/me/sessions` (list, sign one out,
+//! sign out everywhere else), `/api/v1/me/recovery-codes` (a new set, after your password)
+//! and `DELETE /api/v1/me` (the account itself, after your password). Signing a session out
+//! closes its open sockets at once.
 
 use std::sync::Arc;
 
@@ -77,6 +78,23 @@ enum SignedOutResponse {
     Done,
 }
 
+/// Deleting your account: your password, and whether your messages go too.
+#[derive(Debug, Object)]
+struct AccountDeletion {
+    password: Text,
+    /// Delete every message you wrote as well (in the rooms you belong to); otherwise they
+    /// stay, shown as written by "Deleted user".
+    #[oai(default)]
+    delete_messages: bool,
+}
+
+#[derive(ApiResponse)]
+enum DeletedResponse {
+    /// The account is deleted; every session of it has ended and the cookie is cleared.
+    #[oai(status = 204)]
+    Done(#[oai(header = "Set-Cookie")] String),
+}
+
 #[derive(ApiResponse)]
 enum CodesResponse {
     #[oai(status = 201)]
@@ -143,5 +161,24 @@ impl MeApi {
             .new_recovery_codes(&session, &body.password)
             .await?;
         Ok(CodesResponse::Created(Json(RecoveryCodes { codes })))
+    }
+
+    /// Delete your account, after your password: it is disabled and anonymised ("Deleted
+    /// user"), its sessions end, its picture and recovery codes go. 401
+    /// `wrong_current_password` changes nothing.
+    #[oai(path = "/me", method = "delete")]
+    async fn delete_account(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        body: Json<AccountDeletion>,
+    ) -> Result<DeletedResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        state
+            .delete_account(&session, &body.password, body.delete_messages)
+            .await?;
+        Ok(DeletedResponse::Done(crate::web::cookie::clear_session(
+            state.tls,
+        )))
     }
 }

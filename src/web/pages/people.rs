@@ -10,6 +10,7 @@ use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
 
+use super::avatar::{Size, avatar};
 use super::layout::main;
 use super::{State, ago, safe_next, see_other, signed_in, signed_in_page};
 use crate::chat::tell_friends;
@@ -34,6 +35,7 @@ pub struct PersonForm {
 /// username alone.
 fn person_name(user: &User) -> Markup {
     html! {
+        (avatar(user, Size::Medium)) " "
         @if let Some(display_name) = &user.display_name {
             (display_name) " " span.handle { (user.username) }
         } @else {
@@ -176,8 +178,13 @@ fn profile_markup(profile: &Profile, me: &User, online: bool, now: u64) -> Marku
     let back = format!("/u/{}", user.username);
     html! {
         section.card.narrow {
-            h1 { (user.display_name.as_deref().unwrap_or(&user.username)) }
-            @if user.display_name.is_some() { p.muted { (user.username) } }
+            div.profile-head {
+                (avatar(user, Size::Large))
+                div {
+                    h1 { (user.display_name.as_deref().unwrap_or(&user.username)) }
+                    @if user.display_name.is_some() { p.muted { (user.username) } }
+                }
+            }
             p { (presence(online, profile.last_seen, now)) }
             p.muted { "Here since " (crate::operator::actions::format_utc(user.created_at)) " UTC" }
             @if user.id == me.id {

@@ -647,3 +647,32 @@ impl Binary {
         status.code()
     }
 }
+
+/// A form post as a browser on this site sends it.
+pub async fn post_page(
+    server: &TestServer,
+    path: &str,
+    pairs: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> reqwest::Response {
+    let mut request = http()
+        .post(server.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", server.origin())
+        .header("sec-fetch-site", "same-origin")
+        .body(form(pairs));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap()
+}
+
+/// GETs a page (with a session cookie, or signed out); returns its status and HTML.
+pub async fn page(server: &TestServer, path: &str, cookie: Option<&str>) -> (u16, String) {
+    let mut request = http().get(server.url(path));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let resp = request.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}

@@ -5,6 +5,7 @@
 
 import { sameName, timeLabel } from '../lib/format.js';
 import { parse } from '../lib/markup.js';
+import { avatarElement } from './avatar.js';
 import { renderText } from './rich-text.js';
 
 function button(action, label, text, extra = {}) {
@@ -141,7 +142,14 @@ export function messageElement(template, message, { me, grouped, blocked, mayMod
     li.classList.add('continued');
     li.querySelector('.msg-head').remove();
   } else {
-    showAuthor(li.querySelector('.msg-author'), message.user, message.display_name);
+    const author = li.querySelector('.msg-author');
+    showAuthor(author, message.user, message.display_name);
+    author.before(avatarElement({
+      userId: message.user_id,
+      username: message.user,
+      displayName: message.display_name,
+      avatarUrl: message.avatar_url,
+    }));
     const time = li.querySelector('.msg-time');
     time.textContent = timeLabel(message.ts);
     time.dateTime = new Date(message.ts).toISOString();

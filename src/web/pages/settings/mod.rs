@@ -1,8 +1,11 @@
 //! `/settings`: your account. One page of sections, each a form of its own that posts to its
-//! own address: your profile, your password, your recovery codes, your signed-in devices and
-//! who may message you. A change that worked comes back here with `?done=…` (so a reload does not post it
-//! again); one that was refused is shown at once, in its section, with what to fix.
+//! own address: your profile, your picture, your password, your recovery codes, your
+//! signed-in devices, who may message you, and deleting the account. A change that worked comes back here with
+//! `?done=…` (so a reload does not post it again); one that was refused is shown at once, in
+//! its section, with what to fix.
 
+mod avatar;
+mod delete;
 mod devices;
 mod messages;
 mod password;
@@ -19,6 +22,8 @@ use super::layout::main;
 use super::{State, see_other, signed_in, signed_in_page};
 use crate::auth::Session;
 
+pub use avatar::remove_avatar;
+pub use delete::delete_account;
 pub use devices::end_sessions;
 pub use messages::save_messages;
 pub use password::change_password;
@@ -29,10 +34,12 @@ pub use recovery::new_codes;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
     Profile,
+    Avatar,
     Messages,
     Password,
     Recovery,
     Devices,
+    Delete,
 }
 
 /// What the last change did, shown in its part of the page.
@@ -57,6 +64,11 @@ impl Outcome {
         let (part, text) = match done {
             "messages" => (Part::Messages, "Saved."),
             "profile" => (Part::Profile, "Profile saved."),
+            "avatar" => (Part::Avatar, "Picture saved."),
+            "avatar-removed" => (
+                Part::Avatar,
+                "Picture removed: your initials are shown instead.",
+            ),
             "password" => (
                 Part::Password,
                 "Password changed. Every other device was signed out.",
@@ -112,10 +124,12 @@ async fn settings_view(state: &State, session: &Session, outcome: Option<Outcome
         div.settings {
             h1 { "Settings" }
             (profile::part(&session.user, outcome))
+            (avatar::part(&session.user, outcome))
             (password::part(outcome))
             (recovery)
             (devices)
             (messages::part(&session.user, outcome))
+            (delete::part(outcome))
         }
     };
     signed_in_page(state, &session.user, status, "Settings", None, main(markup)).await
