@@ -12,7 +12,11 @@ const NAME_HOLD: Duration = crate::people::NAME_HOLD;
 
 impl Auth {
     /// Confirms that `session`'s owner is at the keyboard: their current password.
-    pub async fn confirm_password(&self, session: &Session, password: &str) -> Result<(), AuthError> {
+    pub async fn confirm_password(
+        &self,
+        session: &Session,
+        password: &str,
+    ) -> Result<(), AuthError> {
         self.check_current_password(session, password).await
     }
 

@@ -68,8 +68,17 @@ fn contains_ignoring_case(haystack: &[u8], needle: &[u8]) -> bool {
 /// delimiter, that compressed pixel data holds one by chance about once in ten thousand
 /// uploads of the largest size; a real picture has no reason to.
 const MARKUP: &[&[u8]] = &[
-    b"<script", b"<html", b"<!doctype", b"<iframe", b"<body", b"<svg", b"<img", b"<object",
-    b"<embed", b"<?php", b"<meta",
+    b"<script",
+    b"<html",
+    b"<!doctype",
+    b"<iframe",
+    b"<body",
+    b"<svg",
+    b"<img",
+    b"<object",
+    b"<embed",
+    b"<?php",
+    b"<meta",
 ];
 
 /// Whether the file holds web page code anywhere: appended after the picture's end, in a
@@ -130,7 +139,10 @@ fn jpeg_scan_start(bytes: &[u8]) -> Option<usize> {
             at += 2;
             continue;
         }
-        let length = usize::from(u16::from_be_bytes([*bytes.get(at + 2)?, *bytes.get(at + 3)?]));
+        let length = usize::from(u16::from_be_bytes([
+            *bytes.get(at + 2)?,
+            *bytes.get(at + 3)?,
+        ]));
         let next = at + 2 + length;
         if marker[1] == 0xda {
             return (next <= bytes.len()).then_some(next);

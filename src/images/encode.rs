@@ -93,10 +93,12 @@ pub fn encode(image: &DynamicImage, encoding: Encoding) -> Encoded {
         Encoding::Png => image
             .to_rgba8()
             .write_with_encoder(PngEncoder::new(Cursor::new(&mut bytes))),
-        Encoding::Jpeg => image.to_rgb8().write_with_encoder(JpegEncoder::new_with_quality(
-            Cursor::new(&mut bytes),
-            JPEG_QUALITY,
-        )),
+        Encoding::Jpeg => image
+            .to_rgb8()
+            .write_with_encoder(JpegEncoder::new_with_quality(
+                Cursor::new(&mut bytes),
+                JPEG_QUALITY,
+            )),
     };
     // Encoding a valid in-memory buffer into memory has no failure left but a bug.
     written.expect("encoding pixels into memory");

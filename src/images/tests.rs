@@ -6,23 +6,38 @@ use super::*;
 
 fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut bytes = Vec::new();
-    image.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+    image
+        .write_to(&mut Cursor::new(&mut bytes), format)
+        .unwrap();
     bytes
 }
 
 /// A 300×200 photo-like picture: a gradient, red on the left, blue on the right.
 fn landscape() -> DynamicImage {
     DynamicImage::ImageRgb8(RgbImage::from_fn(300, 200, |x, y| {
-        Rgb([(255 - x * 255 / 300) as u8, (y * 255 / 200) as u8, (x * 255 / 300) as u8])
+        Rgb([
+            (255 - x * 255 / 300) as u8,
+            (y * 255 / 200) as u8,
+            (x * 255 / 300) as u8,
+        ])
     }))
 }
 
 #[test]
 fn every_accepted_format_opens_and_is_cropped_square() {
-    for format in [ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::WebP, ImageFormat::Gif] {
+    for format in [
+        ImageFormat::Png,
+        ImageFormat::Jpeg,
+        ImageFormat::WebP,
+        ImageFormat::Gif,
+    ] {
         let bytes = encoded(&landscape(), format);
         let picture = decode(&bytes).unwrap_or_else(|err| panic!("{format:?}: {err}"));
-        assert_eq!((picture.width(), picture.height()), (300, 200), "{format:?}");
+        assert_eq!(
+            (picture.width(), picture.height()),
+            (300, 200),
+            "{format:?}"
+        );
         let small = square(&picture, 64);
         assert_eq!((small.width(), small.height()), (64, 64));
         let out = encode(&small, Encoding::for_image(&small));
@@ -42,7 +57,10 @@ fn the_crop_keeps_the_middle() {
     }));
     let middle = square(&wide, 32).to_rgb8();
     let centre = middle.get_pixel(16, 16);
-    assert!(centre[1] > 200 && centre[0] < 40 && centre[2] < 40, "{centre:?}");
+    assert!(
+        centre[1] > 200 && centre[0] < 40 && centre[2] < 40,
+        "{centre:?}"
+    );
 }
 
 #[test]
@@ -61,8 +79,14 @@ fn what_is_not_a_picture_is_named() {
     assert_eq!(sniff(b"hello"), Err(ImageError::NotAnImage));
     let svg = b"\xef\xbb\xbf <?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
     assert_eq!(sniff(svg), Err(ImageError::Svg));
-    assert_eq!(decode(b"<svg onload=alert(1)>").map(|_| ()), Err(ImageError::Svg));
-    assert_eq!(decode(b"BM\x00\x00 a bitmap").map(|_| ()), Err(ImageError::NotAnImage));
+    assert_eq!(
+        decode(b"<svg onload=alert(1)>").map(|_| ()),
+        Err(ImageError::Svg)
+    );
+    assert_eq!(
+        decode(b"BM\x00\x00 a bitmap").map(|_| ()),
+        Err(ImageError::NotAnImage)
+    );
 }
 
 #[test]
@@ -78,7 +102,12 @@ fn a_picture_with_a_page_inside_is_refused() {
 
 #[test]
 fn a_file_cut_short_is_damaged() {
-    for format in [ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::WebP, ImageFormat::Gif] {
+    for format in [
+        ImageFormat::Png,
+        ImageFormat::Jpeg,
+        ImageFormat::WebP,
+        ImageFormat::Gif,
+    ] {
         let bytes = encoded(&landscape(), format);
         for keep in [bytes.len() / 2, bytes.len() - 3] {
             assert_eq!(
@@ -99,7 +128,10 @@ fn pixel_count_and_depth_are_refused_from_the_header() {
     );
     assert_eq!(
         decode(&huge).map(|_| ()),
-        Err(ImageError::TooManyPixels { width: 4097, height: 1 })
+        Err(ImageError::TooManyPixels {
+            width: 4097,
+            height: 1
+        })
     );
     let deep = encoded(
         &DynamicImage::ImageRgba16(image::ImageBuffer::new(4096, 4096)),
@@ -107,5 +139,8 @@ fn pixel_count_and_depth_are_refused_from_the_header() {
     );
     assert!(deep.len() < MAX_UPLOAD_BYTES, "{}", deep.len());
     assert_eq!(decode(&deep).map(|_| ()), Err(ImageError::TooMuchMemory));
-    assert_eq!(decode(&vec![0u8; MAX_UPLOAD_BYTES + 1]).map(|_| ()), Err(ImageError::TooLarge));
+    assert_eq!(
+        decode(&vec![0u8; MAX_UPLOAD_BYTES + 1]).map(|_| ()),
+        Err(ImageError::TooLarge)
+    );
 }

@@ -120,7 +120,11 @@ impl People {
     }
 
     /// One stored avatar picture.
-    pub async fn avatar_image(&self, file: &str, side: u16) -> Result<Option<Vec<u8>>, PeopleError> {
+    pub async fn avatar_image(
+        &self,
+        file: &str,
+        side: u16,
+    ) -> Result<Option<Vec<u8>>, PeopleError> {
         let store = Arc::clone(&self.store);
         let file = file.to_owned();
         blocking(move || Ok(store.avatar_image(&file, side)?)).await

@@ -40,7 +40,9 @@ impl Store {
     pub fn avatar_image(&self, file: &str, side: u16) -> Result<Option<Vec<u8>>, StoreError> {
         self.read(|txn| {
             let avatars = txn.open_table(tables::AVATARS)?;
-            Ok(avatars.get((file, side))?.map(|bytes| bytes.value().to_vec()))
+            Ok(avatars
+                .get((file, side))?
+                .map(|bytes| bytes.value().to_vec()))
         })
     }
 }

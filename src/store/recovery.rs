@@ -163,7 +163,9 @@ impl Store {
         &self,
         stale: impl Fn(&ResetLink) -> bool,
     ) -> Result<usize, StoreError> {
-        self.write(Durability::Immediate, |txn| remove_reset_links_where(txn, stale))
+        self.write(Durability::Immediate, |txn| {
+            remove_reset_links_where(txn, stale)
+        })
     }
 }
 

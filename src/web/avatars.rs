@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Path};
-use poem::{IntoResponse, Request, Response, handler};
+use poem::{Request, Response, handler};
 
 use crate::images::Encoding;
 use crate::people::avatar::{LARGE, SMALL};
@@ -23,7 +23,11 @@ fn parse_file(file: &str) -> Option<Encoding> {
         && stem
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if hex { Encoding::from_extension(extension) } else { None }
+    if hex {
+        Encoding::from_extension(extension)
+    } else {
+        None
+    }
 }
 
 #[handler]
@@ -50,10 +54,10 @@ pub async fn serve_avatar(
         .await
         .map_err(|_| poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE))?
         .ok_or_else(nothing)?;
-    Ok(bytes
-        .with_header(header::CONTENT_TYPE, encoding.mime())
-        .with_header(header::CACHE_CONTROL, CACHE_CONTROL)
-        .into_response())
+    Ok(Response::builder()
+        .header(header::CONTENT_TYPE, encoding.mime())
+        .header(header::CACHE_CONTROL, CACHE_CONTROL)
+        .body(bytes))
 }
 
 #[cfg(test)]

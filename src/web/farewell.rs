@@ -38,7 +38,11 @@ impl AppState {
         self.auth.confirm_password(session, password).await?;
         if erase_messages {
             let deleted = self.rooms.delete_messages_of(session.user.id).await?;
-            tracing::info!(user_id = session.user.id, deleted, "messages deleted with their account");
+            tracing::info!(
+                user_id = session.user.id,
+                deleted,
+                "messages deleted with their account"
+            );
         }
         let ended = self.auth.delete_account(session).await?;
         self.chat.hub.close_sessions(&ended);

@@ -12,14 +12,20 @@ use tempfile::TempDir;
 
 fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut bytes = Vec::new();
-    image.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
+    image
+        .write_to(&mut Cursor::new(&mut bytes), format)
+        .unwrap();
     bytes
 }
 
 /// A 600×400 picture: a gradient, so it is not trivially small once compressed.
 fn photo() -> Vec<u8> {
     let pixels = RgbImage::from_fn(600, 400, |x, y| {
-        Rgb([(x * 255 / 600) as u8, (y * 255 / 400) as u8, ((x + y) % 256) as u8])
+        Rgb([
+            (x * 255 / 600) as u8,
+            (y * 255 / 400) as u8,
+            ((x + y) % 256) as u8,
+        ])
     });
     encoded(&DynamicImage::ImageRgb8(pixels), ImageFormat::Jpeg)
 }
@@ -96,7 +102,10 @@ async fn an_upload_is_cropped_re_encoded_and_shown_on_its_owners_messages() {
     let (status, body) = put_avatar(&server, Some(&alice.cookie), "image/png", with_metadata).await;
     assert_eq!(status, 200, "{body}");
     let large = body["user"]["avatar_url"].as_str().unwrap().to_owned();
-    assert!(large.starts_with("/avatars/256/") && large.ends_with(".jpg"), "{large}");
+    assert!(
+        large.starts_with("/avatars/256/") && large.ends_with(".jpg"),
+        "{large}"
+    );
     let (_, me) = api(&server, "GET", "/api/v1/me", Some(&alice.cookie), None).await;
     assert_eq!(me["user"]["avatar_url"], large.as_str());
 
@@ -106,13 +115,23 @@ async fn an_upload_is_cropped_re_encoded_and_shown_on_its_owners_messages() {
     assert_eq!(resp.headers()["content-type"], "image/jpeg");
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
     let cache = resp.headers()["cache-control"].to_str().unwrap().to_owned();
-    assert!(cache.contains("max-age=31536000") && cache.contains("immutable"), "{cache}");
+    assert!(
+        cache.contains("max-age=31536000") && cache.contains("immutable"),
+        "{cache}"
+    );
     let bytes = resp.bytes().await.unwrap();
     assert!(!bytes.windows(6).any(|w| w == b"gps-51"), "metadata kept");
     let served = image::load_from_memory(&bytes).unwrap();
     assert_eq!((served.width(), served.height()), (256, 256));
     let small = large.replace("/256/", "/64/");
-    let served = image::load_from_memory(&fetch(&server, &small, Some(&bob.cookie)).await.bytes().await.unwrap()).unwrap();
+    let served = image::load_from_memory(
+        &fetch(&server, &small, Some(&bob.cookie))
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!((served.width(), served.height()), (64, 64));
 
     // Signed out, nothing; a name the server never made, nothing.
@@ -122,31 +141,54 @@ async fn an_upload_is_cropped_re_encoded_and_shown_on_its_owners_messages() {
         "/avatars/256/0123456789abcdef0123456789abcdef.jpg",
         "/avatars/256/..%2f..%2fconfab.redb",
     ] {
-        assert_eq!(fetch(&server, bad, Some(&bob.cookie)).await.status(), 404, "{bad}");
+        assert_eq!(
+            fetch(&server, bad, Some(&bob.cookie)).await.status(),
+            404,
+            "{bad}"
+        );
     }
 
     // Her messages carry the small picture, old ones too.
     let mut chat = connect(&server, &alice).await;
     chat.join("lobby").await;
     chat.say("lobby", "hello").await;
-    let room = chat.id("lobby");
-    let history = get_json(&server, &format!("/api/v1/rooms/{room}/messages"), &bob.cookie).await;
-    assert_eq!(history["messages"][0]["avatar_url"], small.as_str(), "{history}");
+    let history = get_json(&server, &"/api/v1/rooms/lobby/messages", &bob.cookie).await;
+    assert_eq!(
+        history["messages"][0]["avatar_url"],
+        small.as_str(),
+        "{history}"
+    );
 
     // A new picture gets new addresses; the old ones are gone.
     let (status, body) = put_avatar(&server, Some(&alice.cookie), "image/jpeg", photo()).await;
     assert_eq!(status, 200, "{body}");
     let newer = body["user"]["avatar_url"].as_str().unwrap().to_owned();
     assert_ne!(newer, large);
-    assert_eq!(fetch(&server, &large, Some(&bob.cookie)).await.status(), 404);
-    assert_eq!(fetch(&server, &newer, Some(&bob.cookie)).await.status(), 200);
+    assert_eq!(
+        fetch(&server, &large, Some(&bob.cookie)).await.status(),
+        404
+    );
+    assert_eq!(
+        fetch(&server, &newer, Some(&bob.cookie)).await.status(),
+        200
+    );
 
     // Removed: initials again, and the pictures are gone.
-    let (status, body) = api(&server, "DELETE", "/api/v1/me/avatar", Some(&alice.cookie), None).await;
+    let (status, body) = api(
+        &server,
+        "DELETE",
+        "/api/v1/me/avatar",
+        Some(&alice.cookie),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["user"]["avatar_url"], Value::Null);
-    assert_eq!(fetch(&server, &newer, Some(&bob.cookie)).await.status(), 404);
-    let history = get_json(&server, &format!("/api/v1/rooms/{room}/messages"), &bob.cookie).await;
+    assert_eq!(
+        fetch(&server, &newer, Some(&bob.cookie)).await.status(),
+        404
+    );
+    let history = get_json(&server, &"/api/v1/rooms/lobby/messages", &bob.cookie).await;
     assert_eq!(history["messages"][0].get("avatar_url"), None, "{history}");
 }
 
@@ -155,7 +197,11 @@ async fn outsiders_and_wrong_bodies_are_refused() {
     let server = TestServer::start().await;
     let alice = signup(&server, "alice").await;
     let (status, body) = put_avatar(&server, None, "image/jpeg", photo()).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("not_signed_in")), "{body}");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("not_signed_in")),
+        "{body}"
+    );
     let (status, _) = api(&server, "DELETE", "/api/v1/me/avatar", None, None).await;
     assert_eq!(status, 401);
     let resp = http()
@@ -171,7 +217,11 @@ async fn outsiders_and_wrong_bodies_are_refused() {
     let (status, body) = put_avatar(&server, Some(&alice.cookie), "text/html", photo()).await;
     assert_eq!(status, 415, "{body}");
     let (status, body) = put_avatar(&server, Some(&alice.cookie), "image/png", Vec::new()).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("bad_image")), "{body}");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("bad_image")),
+        "{body}"
+    );
     let (status, body) = put_avatar(
         &server,
         Some(&alice.cookie),
@@ -179,8 +229,15 @@ async fn outsiders_and_wrong_bodies_are_refused() {
         vec![0x89; 5 * 1024 * 1024 + 1],
     )
     .await;
-    assert_eq!((status, body["error"].as_str()), (413, Some("payload_too_large")), "{body}");
-    assert!(body["message"].as_str().unwrap().contains("5 MiB"), "{body}");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (413, Some("payload_too_large")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("5 MiB"),
+        "{body}"
+    );
     let (_, me) = api(&server, "GET", "/api/v1/me", Some(&alice.cookie), None).await;
     assert_eq!(me["user"]["avatar_url"], Value::Null, "nothing was kept");
 }
@@ -216,12 +273,27 @@ async fn hostile_images_are_refused_quickly_and_without_memory_growth() {
     truncated.truncate(truncated.len() * 2 / 3);
     let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="10" height="10"/></svg>"#.to_vec();
     let hostile: Vec<(&str, &str, Vec<u8>, &str)> = vec![
-        ("decompression bomb (4096×4096 16-bit RGBA, 128 MiB decoded)", "image/png", bomb(4096, 4096, true), "memory"),
+        (
+            "decompression bomb (4096×4096 16-bit RGBA, 128 MiB decoded)",
+            "image/png",
+            bomb(4096, 4096, true),
+            "memory",
+        ),
         ("truncated JPEG", "image/jpeg", truncated, "damaged"),
-        ("polyglot (PNG + HTML and script)", "image/png", polyglot, "web page code"),
+        (
+            "polyglot (PNG + HTML and script)",
+            "image/png",
+            polyglot,
+            "web page code",
+        ),
         ("SVG sent as SVG", "image/svg+xml", svg.clone(), "SVG"),
         ("SVG sent as PNG", "image/png", svg, "SVG"),
-        ("20000×20000 PNG", "image/png", bomb(20_000, 20_000, false), "20000×20000"),
+        (
+            "20000×20000 PNG",
+            "image/png",
+            bomb(20_000, 20_000, false),
+            "20000×20000",
+        ),
     ];
     // One upload that works first, so the baseline includes a decoder's ordinary needs.
     let (status, _) = put_avatar(&server, Some(&alice.cookie), "image/jpeg", photo()).await;
@@ -239,7 +311,11 @@ async fn hostile_images_are_refused_quickly_and_without_memory_growth() {
             took.as_millis(),
             grew
         );
-        assert_eq!((status, body["error"].as_str()), (400, Some("bad_image")), "{name}: {body}");
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("bad_image")),
+            "{name}: {body}"
+        );
         let message = body["message"].as_str().unwrap();
         assert!(message.contains(says), "{name}: {message}");
         // The body itself is held once or twice (at most 5 MiB); a decoded bomb would be
@@ -248,6 +324,9 @@ async fn hostile_images_are_refused_quickly_and_without_memory_growth() {
         assert!(took < Duration::from_secs(5), "{name}: took {took:?}");
     }
     let (_, me) = api(&server, "GET", "/api/v1/me", Some(&alice.cookie), None).await;
-    assert!(me["user"]["avatar_url"].as_str().is_some(), "the good picture stays");
+    assert!(
+        me["user"]["avatar_url"].as_str().is_some(),
+        "the good picture stays"
+    );
     server.terminate().await;
 }

@@ -733,7 +733,6 @@ fn path_segment(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
-
 #[tokio::test]
 async fn a_classic_xss_corpus_as_room_names_and_messages_renders_inert_in_every_page() {
     let mut config = ServeArgs::default();

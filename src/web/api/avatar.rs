@@ -80,6 +80,9 @@ impl AvatarApi {
 
 /// Their open pages reconnect and learn the new picture from `hello`.
 fn changed(state: &AppState, user: &User) -> UserEnvelope {
-    state.chat.hub.close_user(user.id, CloseReason::ProfileChanged);
+    state
+        .chat
+        .hub
+        .close_user(user.id, CloseReason::ProfileChanged);
     UserEnvelope::of(user)
 }

@@ -164,7 +164,7 @@ impl MeApi {
     }
 
     /// Delete your account, after your password: it is disabled and anonymised ("Deleted
-    /// user"), its sessions end, its picture and recovery codes go. 401
+    /// user"), its sessions end, its picture and recovery codes go. 400
     /// `wrong_current_password` changes nothing.
     #[oai(path = "/me", method = "delete")]
     async fn delete_account(

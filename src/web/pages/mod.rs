@@ -67,7 +67,10 @@ pub fn routes(route: Route) -> Route {
             get(settings::settings_page).post(settings::save_messages),
         )
         .at("/settings/profile", poem::post(settings::save_profile))
-        .at("/settings/avatar/remove", poem::post(settings::remove_avatar))
+        .at(
+            "/settings/avatar/remove",
+            poem::post(settings::remove_avatar),
+        )
         .at("/settings/delete", poem::post(settings::delete_account))
         .at("/settings/password", poem::post(settings::change_password))
         .at("/settings/recovery-codes", poem::post(settings::new_codes))

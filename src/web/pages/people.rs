@@ -222,9 +222,7 @@ async fn people_error(state: &State, me: &User, err: PeopleError) -> Response {
         PeopleError::Yourself | PeopleError::Refused(_) => (StatusCode::FORBIDDEN, err.to_string()),
         PeopleError::InvalidDisplayName(_)
         | PeopleError::InvalidUsername(_)
-        | PeopleError::BadImage(_) => {
-            (StatusCode::BAD_REQUEST, err.to_string())
-        }
+        | PeopleError::BadImage(_) => (StatusCode::BAD_REQUEST, err.to_string()),
         PeopleError::NameTaken => (StatusCode::CONFLICT, err.to_string()),
         PeopleError::Store(_) => return super::layout::unavailable_page(),
     };
