@@ -17,6 +17,9 @@ use crate::store::{Kind, Role, direct_key};
 pub struct Member {
     pub user_id: u64,
     pub username: String,
+    pub display_name: Option<String>,
+    /// Their small picture's address, when they have one.
+    pub avatar_url: Option<String>,
     pub role: Role,
     pub joined_at: u64,
 }
@@ -154,7 +157,12 @@ impl Rooms {
                 if let Some(user) = snapshot.user(membership.user_id)? {
                     out.push(Member {
                         user_id: user.id,
+                        avatar_url: crate::people::avatar::avatar_url(
+                            &user,
+                            crate::people::avatar::SMALL,
+                        ),
                         username: user.username,
+                        display_name: user.display_name,
                         role: membership.role,
                         joined_at: membership.joined_at,
                     });

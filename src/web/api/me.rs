@@ -1,6 +1,6 @@
-//! Your own account's devices, recovery and end: `/api/v1/me/sessions` (list, sign one out,
-//! sign out everywhere else), `/api/v1/me/recovery-codes` (a new set, after your password)
-//! and `DELETE /api/v1/me` (the account itself, after your password). Signing a session out
+//! Your own account: `/api/v1/me` (read it, change its names and DM setting, delete it after
+//! your password), `/api/v1/me/sessions` (list, sign one out, sign out everywhere else) and
+//! `/api/v1/me/recovery-codes` (a new set, after your password). Signing a session out
 //! closes its open sockets at once.
 
 use std::sync::Arc;
@@ -9,11 +9,15 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
-use super::ApiTags;
 use super::text::Text;
+use super::{ApiTags, UserEnvelope};
 use crate::auth::DeviceSession;
+use crate::chat::CloseReason;
+use crate::people::PeopleError;
+use crate::store::DmFrom;
 use crate::web::AppState;
 use crate::web::error::ApiError;
 
@@ -63,6 +67,34 @@ struct PasswordConfirmation {
 struct RecoveryCodes {
     /// Ten one-time codes; the ones you had before no longer work. Shown this once.
     codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+enum DmSetting {
+    Everyone,
+    Friends,
+}
+
+/// Changes to your account: any of them; what is absent stays as it is.
+#[derive(Debug, Object)]
+struct AccountChanges {
+    /// Shown beside your username: 1–64 characters of any script, no control characters.
+    /// Empty: none.
+    display_name: MaybeUndefined<Text>,
+    /// A new username (same rules as at sign-up). Your old one keeps leading to you, and
+    /// stays taken, for 30 days.
+    #[oai(validator(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.\-]+$"))]
+    username: MaybeUndefined<Text>,
+    /// Who may open a direct room with you: `everyone` or only `friends`.
+    dm_from: MaybeUndefined<DmSetting>,
+}
+
+#[derive(ApiResponse)]
+enum MeResponse {
+    /// The signed-in account.
+    #[oai(status = 200)]
+    Ok(Json<UserEnvelope>),
 }
 
 #[derive(ApiResponse)]
@@ -180,5 +212,91 @@ impl MeApi {
         Ok(DeletedResponse::Done(crate::web::cookie::clear_session(
             state.tls,
         )))
+    }
+
+    /// The signed-in account.
+    #[oai(path = "/me", method = "get")]
+    async fn me(&self, state: Data<&Arc<AppState>>, req: &Request) -> Result<MeResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        Ok(MeResponse::Ok(Json(UserEnvelope::of(&session.user))))
+    }
+
+    /// Change your account's settings.
+    #[oai(path = "/me", method = "patch")]
+    async fn update_me(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        body: Json<AccountChanges>,
+    ) -> Result<MeResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        let mut user = session.user;
+        let changes = body.0;
+        // Checked before anything changes, so a refused request changes nothing.
+        if let MaybeUndefined::Value(name) = &changes.display_name {
+            crate::people::check_display_name(name).map_err(PeopleError::InvalidDisplayName)?;
+        }
+        let username = match changes.username {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Value(name) => Some(name.0),
+            MaybeUndefined::Null => {
+                return Err(ApiError::bad_request(
+                    "invalid_username",
+                    "Every account has a username; leave it out to keep yours.",
+                ));
+            }
+        };
+        if let Some(name) = &username {
+            crate::auth::validate::check_username(name).map_err(PeopleError::InvalidUsername)?;
+        }
+        let setting = match changes.dm_from {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Value(setting) => Some(setting),
+            MaybeUndefined::Null => {
+                return Err(ApiError::bad_request(
+                    "bad_request",
+                    "dm_from is `everyone` or `friends`; leave it out to keep it as it is.",
+                ));
+            }
+        };
+        let mut profile_changed = false;
+        if let Some(name) = username
+            && name != user.username
+        {
+            state.people.rename(user.id, &name).await?;
+            user.username = name;
+            profile_changed = true;
+        }
+        let display_name = match changes.display_name {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => {
+                return Err(ApiError::bad_request(
+                    "invalid_display_name",
+                    "To have no display name, send an empty one.",
+                ));
+            }
+            MaybeUndefined::Value(name) => Some(name.0),
+        };
+        if let Some(name) = display_name {
+            let stored = state.people.set_display_name(user.id, &name).await?;
+            profile_changed |= stored != user.display_name;
+            user.display_name = stored;
+        }
+        if let Some(setting) = setting {
+            let dm_from = match setting {
+                DmSetting::Everyone => DmFrom::Everyone,
+                DmSetting::Friends => DmFrom::Friends,
+            };
+            state.people.set_dm_from(user.id, dm_from).await?;
+            user.dm_from = dm_from;
+        }
+        // Their open pages reconnect, and learn the new name from `hello`.
+        if profile_changed {
+            state
+                .chat
+                .hub
+                .close_user(user.id, CloseReason::ProfileChanged);
+        }
+        Ok(MeResponse::Ok(Json(UserEnvelope::of(&user))))
     }
 }

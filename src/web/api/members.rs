@@ -26,7 +26,14 @@ pub const DEFAULT_INVITE_SECS: u64 = 7 * 24 * 3600;
 /// A member of a room.
 #[derive(Debug, Object)]
 struct MemberView {
+    user_id: u64,
     username: String,
+    /// Shown beside the username; null when none was chosen.
+    #[oai(nullable)]
+    display_name: Option<String>,
+    /// Their picture, 64 pixels square; null: their initials are shown.
+    #[oai(nullable)]
+    avatar_url: Option<String>,
     /// `owner` or `member`.
     role: String,
     /// Unix milliseconds.
@@ -138,7 +145,10 @@ impl MembersApi {
             .into_iter()
             .map(|m| MemberView {
                 online: state.chat.hub.is_online(m.user_id),
+                user_id: m.user_id,
                 username: m.username,
+                display_name: m.display_name,
+                avatar_url: m.avatar_url,
                 role: m.role.as_str().to_owned(),
                 joined_at: m.joined_at,
             })

@@ -253,7 +253,7 @@ mod tests {
     fn a_405_names_the_methods_its_path_answers() {
         let service = OpenApiService::new(apis(), "t", "1");
         let methods = AllowedMethods::from_spec(&service.spec());
-        assert_eq!(methods.of("/me"), Some("GET, PATCH, HEAD"));
+        assert_eq!(methods.of("/me"), Some("DELETE, GET, PATCH, HEAD"));
         assert_eq!(methods.of("/rooms/lobby/members/bob"), Some("DELETE"));
         assert_eq!(methods.of("/auth/logout"), Some("POST"));
         assert_eq!(methods.of("/rooms/caf%C3%A9/messages"), Some("GET, HEAD"));

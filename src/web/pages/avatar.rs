@@ -25,7 +25,8 @@ pub fn avatar(user: &User, size: Size) -> Markup {
         @if let Some(url) = avatar_url(user, side) {
             img class=(class) src=(url) alt="" width=(pixels) height=(pixels);
         } @else {
-            span class=(hue_class) aria-hidden="true" { (initials(user)) }
+            // Drawn by CSS from the attribute, so the letters are not part of the name's text.
+            span class=(hue_class) aria-hidden="true" data-initials=(initials(user)) {}
         }
     }
 }

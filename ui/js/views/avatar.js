@@ -39,6 +39,7 @@ export function avatarElement({ userId, username, displayName, avatarUrl }) {
   const span = document.createElement('span');
   span.className = `avatar initials ${hueClass(userId)}`;
   span.setAttribute('aria-hidden', 'true');
-  span.textContent = initials(displayName || username);
+  // Drawn by CSS from the attribute, so the letters are not part of the text around it.
+  span.dataset.initials = initials(displayName || username);
   return span;
 }

@@ -32,7 +32,8 @@ export class ChatView {
     this.room = null;
     this.unseen = 0;
     this.jump = null; // { id | 'unread', pages }: a message to show once it is loaded
-    this.members = new Map(); // room key -> promise of its members' names
+    this.members = new Map(); // room key -> promise of its members
+    this.profiles = new Map(); // lower-cased username -> { user_id, display_name, avatar_url }
     this.title = main.querySelector('#room-title');
     this.topic = main.querySelector('#room-topic');
     this.settings = main.querySelector('#room-settings');
@@ -79,6 +80,7 @@ export class ChatView {
     this.mentions = new MentionComplete(this.composer.input, main.querySelector('#mention-list'), {
       me: this.me,
       names: () => this.memberNames(),
+      describe: (name) => this.profiles.get(name.toLowerCase())?.display_name || '',
     });
     this.jumpButton.addEventListener('click', () => this.jumpTo('unread'));
 
@@ -115,7 +117,11 @@ export class ChatView {
     this.list.mayModerate = this.mayModerate();
     this.list.show(this.room, this.pending());
     this.showInfo();
-    this.online.render(this.room.online);
+    this.showOnline(this.room);
+    const shown = this.room;
+    this.roomMembers(shown).then(() => {
+      if (this.room === shown) this.showOnline(shown);
+    });
     this.typingLine.render(this.room);
     this.sidebar.select(this.room.id, this.session.sidebar);
     this.composer.input.focus();
@@ -158,23 +164,41 @@ export class ChatView {
     if (this.room && this.session.loadOlder(this.room)) this.list.historyStatus(true);
   }
 
-  /** The usernames `@` offers: the room's members (asked once per room), and who is online. */
-  async memberNames() {
-    const room = this.room;
-    if (!room) return [];
+  /**
+   * The room's members with their display names and pictures, asked once per room (a direct
+   * room's people are known by name only); each one's profile is kept for the members panel
+   * and the `@` list.
+   */
+  roomMembers(room) {
     if (!this.members.has(room.key)) {
       this.members.set(room.key, room.kind === 'direct' || !room.name
-        ? Promise.resolve(room.people)
+        ? Promise.resolve(room.people.map((username) => ({ username })))
         : fetch(`/api/v1/rooms/${encodeURIComponent(room.name)}/members`, { credentials: 'same-origin' })
           .then((answer) => (answer.ok ? answer.json() : { members: [] }))
-          .then((body) => body.members.map((member) => member.username))
+          .then((body) => {
+            for (const member of body.members) this.profiles.set(member.username.toLowerCase(), member);
+            return body.members;
+          })
           .catch(() => {
             this.members.delete(room.key);
             return [];
           }));
     }
-    const names = new Set([...(await this.members.get(room.key)), ...room.online]);
+    return this.members.get(room.key);
+  }
+
+  /** The usernames `@` offers: the room's members, and who is online. */
+  async memberNames() {
+    const room = this.room;
+    if (!room) return [];
+    const members = await this.roomMembers(room);
+    const names = new Set([...members.map((member) => member.username), ...room.online]);
     return [...names];
+  }
+
+  /** Who is online in the room, with the names and pictures known so far. */
+  showOnline(room) {
+    this.online.render(room.online, this.profiles);
   }
 
   /** A message's own button. */
@@ -316,12 +340,12 @@ export class ChatView {
         this.typingLine.render(room);
         break;
       case 'presence':
-        this.online.render(room.online);
+        this.showOnline(room);
         this.presenceLine(added);
         break;
       case 'info':
         this.showInfo();
-        this.online.render(room.online);
+        this.showOnline(room);
         this.sidebar.select(room.id, this.session.sidebar);
         break;
       case 'gone':

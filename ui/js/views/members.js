@@ -1,6 +1,8 @@
 // Who is online in the room on screen; a panel that opens over the messages on a phone.
 
 import { sameName } from '../lib/format.js';
+import { avatarElement } from './avatar.js';
+import { showAuthor } from './message-element.js';
 
 export class Members {
   constructor(panel, toggle, me) {
@@ -24,15 +26,26 @@ export class Members {
     this.toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
   }
 
-  render(online) {
+  /** `profiles`: lower-cased username -> what the members list says of them, when known. */
+  render(online, profiles = new Map()) {
     const names = [...online].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
     this.list.replaceChildren(...names.map((name) => {
       const li = document.createElement('li');
       const mine = sameName(name, this.me);
       if (mine) li.className = 'me';
+      const profile = profiles.get(name.toLowerCase()) || {};
       const dot = document.createElement('span');
       dot.className = 'presence-dot';
-      li.append(dot, document.createTextNode(mine ? `${name} (you)` : name));
+      const label = document.createElement('span');
+      showAuthor(label, name, profile.display_name);
+      const avatar = avatarElement({
+        userId: profile.user_id,
+        username: name,
+        displayName: profile.display_name,
+        avatarUrl: profile.avatar_url,
+      });
+      li.append(dot, avatar, label);
+      if (mine) li.append(' (you)');
       return li;
     }));
     this.count.textContent = `(${names.length})`;

@@ -28,12 +28,16 @@ export function candidates(names, prefix, me) {
 }
 
 export class MentionComplete {
-  /** `names()` returns the room's members now (a promise or a list). */
-  constructor(input, list, { me, names }) {
+  /**
+   * `names()` returns the room's members now (a promise or a list); `describe(name)` their
+   * display name, when known, shown beside each.
+   */
+  constructor(input, list, { me, names, describe = () => '' }) {
     this.input = input;
     this.list = list;
     this.me = me;
     this.names = names;
+    this.describe = describe;
     this.options = [];
     this.active = 0;
     this.at = null;
@@ -80,6 +84,7 @@ export class MentionComplete {
       li.textContent = `@${name}`;
       if (name === 'here') li.append(this.note(' everyone online here'));
       if (name === 'room') li.append(this.note(' every member'));
+      else if (name !== 'here' && this.describe(name)) li.append(this.note(` ${this.describe(name)}`));
       return li;
     }));
     this.list.hidden = false;
