@@ -119,7 +119,7 @@ export class ChatView {
     this.showInfo();
     this.showOnline(this.room);
     const shown = this.room;
-    this.roomMembers(shown).then(() => {
+    this.roomMembers(shown, true).then(() => {
       if (this.room === shown) this.showOnline(shown);
     });
     this.typingLine.render(this.room);
@@ -165,24 +165,26 @@ export class ChatView {
   }
 
   /**
-   * The room's members with their display names and pictures, asked once per room (a direct
-   * room's people are known by name only); each one's profile is kept for the members panel
-   * and the `@` list.
+   * The room's members with their display names and pictures, asked when the room is opened
+   * (`fresh`) or first needed (a direct room's people are known by name only); each one's
+   * profile is kept for the members panel and the `@` list. An answer that failed (the page
+   * may ask before its join is through) is asked again next time.
    */
-  roomMembers(room) {
-    if (!this.members.has(room.key)) {
-      this.members.set(room.key, room.kind === 'direct' || !room.name
-        ? Promise.resolve(room.people.map((username) => ({ username })))
-        : fetch(`/api/v1/rooms/${encodeURIComponent(room.name)}/members`, { credentials: 'same-origin' })
-          .then((answer) => (answer.ok ? answer.json() : { members: [] }))
-          .then((body) => {
-            for (const member of body.members) this.profiles.set(member.username.toLowerCase(), member);
-            return body.members;
-          })
-          .catch(() => {
-            this.members.delete(room.key);
-            return [];
-          }));
+  roomMembers(room, fresh = false) {
+    if (room.kind === 'direct' || !room.name) return Promise.resolve((room.people || []).map((username) => ({ username })));
+    if (fresh || !this.members.has(room.key)) {
+      const forget = () => {
+        this.members.delete(room.key);
+        return [];
+      };
+      this.members.set(room.key, fetch(`/api/v1/rooms/${encodeURIComponent(room.name)}/members`, { credentials: 'same-origin' })
+        .then((answer) => (answer.ok ? answer.json() : null))
+        .then((body) => {
+          if (!body) return forget();
+          for (const member of body.members) this.profiles.set(member.username.toLowerCase(), member);
+          return body.members;
+        })
+        .catch(forget));
     }
     return this.members.get(room.key);
   }
