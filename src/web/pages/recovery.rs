@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::account::{error_box, refused_page, signed_in_response};
 use super::layout::layout;
 use super::{State, page};
-use crate::auth::AuthError;
 use crate::auth::validate::{PASSWORD_MAX, PASSWORD_MIN};
+use crate::auth::{AuthError, RecoveredSession};
 use crate::web::{Assets, device};
 
 /// The file name the codes download as.
@@ -135,15 +135,7 @@ pub async fn recover(
             .await
     };
     match outcome {
-        Ok(recovered) => {
-            state.chat.hub.close_sessions(&recovered.ended);
-            state.end_presented_session(req).await;
-            signed_in_response(
-                &recovered.signed_in.token,
-                state.tls,
-                "/settings?done=recovered",
-            )
-        }
+        Ok(recovered) => back_in(&state, req, recovered, "recovered").await,
         Err(err) => {
             let text = super::account::refusal(&err).1;
             refused_page(
@@ -153,6 +145,20 @@ pub async fn recover(
             )
         }
     }
+}
+
+/// Signed in with a new password: the account's other sockets close, a session cookie the
+/// browser presented ends, and the settings page says what happened (`?done=…`).
+async fn back_in(
+    state: &State,
+    req: &Request,
+    recovered: RecoveredSession,
+    done: &str,
+) -> Response {
+    state.chat.hub.close_sessions(&recovered.ended);
+    state.end_presented_session(req).await;
+    let to = format!("/settings?done={done}");
+    signed_in_response(&recovered.signed_in.token, state.tls, &to)
 }
 
 /// `/reset/{token}` as the browser posts it.
@@ -235,15 +241,7 @@ pub async fn reset(
             .await
     };
     match outcome {
-        Ok(recovered) => {
-            state.chat.hub.close_sessions(&recovered.ended);
-            state.end_presented_session(req).await;
-            signed_in_response(
-                &recovered.signed_in.token,
-                state.tls,
-                "/settings?done=reset",
-            )
-        }
+        Ok(recovered) => back_in(&state, req, recovered, "reset").await,
         Err(err @ (AuthError::LinkUsed | AuthError::LinkExpired | AuthError::LinkUnknown)) => {
             dead_link(&err)
         }
