@@ -50,7 +50,13 @@ pub fn entries(chat: &Chat, friends: &[Friend]) -> Vec<FriendEntry> {
     friends
         .iter()
         .map(|friend| FriendEntry {
+            user_id: friend.user.id,
             username: friend.user.username.clone(),
+            display_name: friend.user.display_name.clone(),
+            avatar_url: crate::people::avatar::avatar_url(
+                &friend.user,
+                crate::people::avatar::SMALL,
+            ),
             state: friend.state.as_str(),
             online: chat.hub.is_online(friend.user.id),
             last_seen: friend.last_seen,

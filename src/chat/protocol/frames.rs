@@ -19,7 +19,13 @@ fn encode(value: &impl Serialize) -> Utf8Bytes {
 /// A friend (or a pending request) as the sidebar lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FriendEntry {
+    pub user_id: u64,
     pub username: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Their 64-pixel picture, when they have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
     /// `friends`, `asked` (you asked) or `incoming` (they asked you).
     pub state: &'static str,
     pub online: bool,

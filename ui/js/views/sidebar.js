@@ -4,6 +4,7 @@
 
 import { roomPath, seenAgo } from '../lib/format.js';
 import { UNREAD_CAP } from '../lib/sidebar-state.js';
+import { avatarElement } from './avatar.js';
 
 /** "3", or "100+" when the server stopped counting. */
 export function countLabel(n) {
@@ -70,13 +71,20 @@ function friendItem(friend) {
   const dot = document.createElement('span');
   dot.className = `presence-dot ${friend.online ? 'on' : 'off'}`;
   dot.setAttribute('aria-hidden', 'true');
+  const avatar = avatarElement({
+    userId: friend.user_id,
+    username: friend.username,
+    displayName: friend.display_name,
+    avatarUrl: friend.avatar_url,
+  });
   const label = document.createElement('span');
   label.className = 'room-label';
-  label.textContent = friend.username;
+  label.textContent = friend.display_name || friend.username;
+  if (friend.display_name) link.title = friend.username;
   const seen = document.createElement('span');
   seen.className = 'friend-seen';
   seen.textContent = friend.online ? 'online' : (friend.last_seen ? seenAgo(friend.last_seen) : '');
-  link.append(dot, label, seen);
+  link.append(dot, avatar, label, seen);
   li.append(link);
   return li;
 }
