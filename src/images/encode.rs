@@ -66,12 +66,12 @@ pub struct Encoded {
 /// place: the only new buffer is the small result.
 pub fn square(image: &DynamicImage, side: u32) -> DynamicImage {
     match image {
-        DynamicImage::ImageLuma8(pixels) => square_of(pixels, side).into(),
-        DynamicImage::ImageLumaA8(pixels) => square_of(pixels, side).into(),
         DynamicImage::ImageRgb8(pixels) => square_of(pixels, side).into(),
         DynamicImage::ImageRgba8(pixels) => square_of(pixels, side).into(),
-        // Deeper pictures are rare and were bounded at decoding; scale a copy of 8 bits.
-        other => square_of(&other.to_rgba8(), side).into(),
+        // Grey and deeper pictures are rare and were bounded at decoding: scale a colour copy
+        // (one scaler per pixel type is code the binary carries).
+        other if other.color().has_alpha() => square_of(&other.to_rgba8(), side).into(),
+        other => square_of(&other.to_rgb8(), side).into(),
     }
 }
 

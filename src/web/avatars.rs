@@ -74,7 +74,7 @@ mod tests {
             format!("{stem}.jpg.html"),
             format!("{}.jpg", stem.to_uppercase()),
             "../../confab.redb".to_owned(),
-            format!("{stem}"),
+            stem.to_owned(),
             format!("{}.png", &stem[1..]),
         ] {
             assert_eq!(parse_file(&bad), None, "{bad}");

@@ -152,7 +152,7 @@ async fn an_upload_is_cropped_re_encoded_and_shown_on_its_owners_messages() {
     let mut chat = connect(&server, &alice).await;
     chat.join("lobby").await;
     chat.say("lobby", "hello").await;
-    let history = get_json(&server, &"/api/v1/rooms/lobby/messages", &bob.cookie).await;
+    let history = get_json(&server, "/api/v1/rooms/lobby/messages", &bob.cookie).await;
     assert_eq!(
         history["messages"][0]["avatar_url"],
         small.as_str(),
@@ -188,7 +188,7 @@ async fn an_upload_is_cropped_re_encoded_and_shown_on_its_owners_messages() {
         fetch(&server, &newer, Some(&bob.cookie)).await.status(),
         404
     );
-    let history = get_json(&server, &"/api/v1/rooms/lobby/messages", &bob.cookie).await;
+    let history = get_json(&server, "/api/v1/rooms/lobby/messages", &bob.cookie).await;
     assert_eq!(history["messages"][0].get("avatar_url"), None, "{history}");
 }
 

@@ -88,7 +88,7 @@ async fn a_deleted_account_is_anonymous_signed_out_everywhere_and_its_messages_s
     assert_eq!(recovered.status(), 401, "her recovery codes are gone");
 
     // Her message stays, anonymous.
-    let history = get_json(&server, &"/api/v1/rooms/lobby/messages", &bob.cookie).await;
+    let history = get_json(&server, "/api/v1/rooms/lobby/messages", &bob.cookie).await;
     let message = &history["messages"][0];
     assert_eq!(message["text"], "remember me");
     assert_eq!(message["user"], format!("deleted~{alice_id}"));
@@ -133,7 +133,7 @@ async fn deleting_with_messages_deletes_each_of_them_for_everyone() {
         let update = watcher.recv_type("update").await;
         assert_eq!(update["deleted"], true, "{update}");
     }
-    let history = get_json(&server, &"/api/v1/rooms/lobby/messages", &bob.cookie).await;
+    let history = get_json(&server, "/api/v1/rooms/lobby/messages", &bob.cookie).await;
     let messages = history["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 3, "{history}");
     for message in &messages[..2] {
