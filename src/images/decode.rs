@@ -117,7 +117,7 @@ fn is_complete(format: Format, bytes: &[u8]) -> bool {
             bytes.len() as u64 >= u64::from(declared) + 8
         }
         // The trailer byte; what may follow it was checked for markup.
-        Format::Gif => bytes.contains(&0x3b) && gif_ends_with_trailer(bytes),
+        Format::Gif => gif_ends_with_trailer(bytes),
     }
 }
 

@@ -28,25 +28,6 @@ async fn me(server: &impl Target, cookie: &str) -> reqwest::Response {
         .unwrap()
 }
 
-/// A form post as a browser on this site sends it.
-async fn post_form(
-    server: &TestServer,
-    path: &str,
-    pairs: &[(&str, &str)],
-    cookie: Option<&str>,
-) -> reqwest::Response {
-    let mut request = http()
-        .post(server.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("origin", server.origin())
-        .header("sec-fetch-site", "same-origin")
-        .body(form(pairs));
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    request.send().await.unwrap()
-}
-
 /// An HTTP client whose connections come from `127.0.0.<last>`: another client address on
 /// this machine, since Linux routes all of 127.0.0.0/8 to the loopback interface.
 fn client_from(last: u8) -> reqwest::Client {
@@ -121,7 +102,7 @@ async fn a_planted_cookie_is_not_honoured_after_signing_in_or_up_with_the_forms(
         let mut spy = connect(&server, &attacker).await;
         spy.join("r").await;
 
-        let resp = post_form(&server, path, &fields, Some(&attacker.cookie)).await;
+        let resp = post_page(&server, path, &fields, Some(&attacker.cookie)).await;
         // Sign-in goes on to the rooms; sign-up first shows the new recovery codes.
         let want = if path == "/signup" { 200 } else { 303 };
         assert_eq!(resp.status(), want, "{way}");
@@ -213,7 +194,7 @@ async fn signing_out_by_api_or_form_refuses_the_old_cookie_everywhere_and_closes
                 .await
                 .unwrap()
                 .status(),
-            SignOut::Form => post_form(&server, "/logout", &[], Some(&user.cookie))
+            SignOut::Form => post_page(&server, "/logout", &[], Some(&user.cookie))
                 .await
                 .status(),
         };
