@@ -64,7 +64,11 @@ pub fn avatar_url(user: &User, side: u16) -> Option<String> {
 /// Up to two letters for someone without an avatar: the first of the first two words of
 /// their display name, or the first of their username.
 pub fn initials(user: &User) -> String {
-    let name = user.display_name.as_deref().unwrap_or(&user.username);
+    initials_of(user.display_name.as_deref().unwrap_or(&user.username))
+}
+
+/// Up to two letters of the name someone is shown by.
+pub fn initials_of(name: &str) -> String {
     let letters: String = name
         .split_whitespace()
         .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))

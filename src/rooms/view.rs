@@ -8,7 +8,7 @@ use std::sync::Arc;
 use poem_openapi::Object;
 use serde::Serialize;
 
-use crate::store::{Kind, Membership, Room, Snapshot, StoreError, StoredMessage, Tx, Unread};
+use crate::store::{Kind, Membership, Room, Snapshot, StoreError, StoredMessage, Tx, Unread, User};
 
 /// What a message is shown as when its author's account is gone.
 const UNKNOWN_AUTHOR: &str = "unknown";
@@ -287,6 +287,10 @@ pub struct RoomSummary {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[oai(default, skip_serializing_if_is_empty)]
     pub people: Vec<String>,
+    /// The same people as they are shown: display name and picture, in the same order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[oai(default, skip_serializing_if_is_empty)]
+    pub profiles: Vec<RoomPerson>,
     /// Unix milliseconds of the newest message (or of creation).
     pub last_activity: u64,
     /// Id of the newest message (0 when there is none).
@@ -302,16 +306,51 @@ pub struct RoomSummary {
     pub mentions: u32,
 }
 
+/// One of a direct room's people, as the room's title and picture show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
+pub struct RoomPerson {
+    pub user_id: u64,
+    pub username: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub display_name: Option<String>,
+    /// Their 64-pixel picture, when they have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub avatar_url: Option<String>,
+}
+
+impl RoomPerson {
+    /// These users as a direct room lists them: sorted by username, whatever the case.
+    pub fn sorted(users: impl IntoIterator<Item = User>) -> Vec<RoomPerson> {
+        let mut people: Vec<RoomPerson> = users
+            .into_iter()
+            .map(|user| RoomPerson {
+                user_id: user.id,
+                avatar_url: crate::people::avatar::avatar_url(&user, crate::people::avatar::SMALL),
+                username: user.username,
+                display_name: user.display_name,
+            })
+            .collect();
+        people.sort_unstable_by_key(|person| person.username.to_lowercase());
+        people
+    }
+}
+
 impl RoomSummary {
     /// `people` matters for direct rooms only (see [`direct_people`]).
-    pub fn new(room: &Room, membership: Option<&Membership>, people: Vec<String>) -> Self {
+    pub fn new(room: &Room, membership: Option<&Membership>, people: Vec<RoomPerson>) -> Self {
         RoomSummary {
             id: room.id,
             kind: room.kind.as_str().to_owned(),
             name: room.name.clone(),
             topic: room.topic.clone(),
             role: membership.map(|m| m.role.as_str().to_owned()),
-            people,
+            people: people
+                .iter()
+                .map(|person| person.username.clone())
+                .collect(),
+            profiles: people,
             last_activity: room.last_activity,
             last_id: room.last_id,
             read: 0,
@@ -329,19 +368,16 @@ impl RoomSummary {
     }
 }
 
-/// The usernames of a direct room's people, sorted; empty for other rooms.
-pub fn direct_people(snapshot: &Snapshot, room: &Room) -> Result<Vec<String>, StoreError> {
+/// A direct room's people, sorted; empty for other rooms.
+pub fn direct_people(snapshot: &Snapshot, room: &Room) -> Result<Vec<RoomPerson>, StoreError> {
     if room.kind != Kind::Direct {
         return Ok(Vec::new());
     }
-    let mut names = Names::new(snapshot);
-    let mut people = snapshot
-        .memberships_of(room.id)?
-        .iter()
-        .map(|m| names.of(m.user_id))
-        .collect::<Result<Vec<_>, _>>()?;
-    people.sort_unstable_by_key(|name| name.to_lowercase());
-    Ok(people)
+    let mut users = Vec::new();
+    for membership in snapshot.memberships_of(room.id)? {
+        users.extend(snapshot.user(membership.user_id)?);
+    }
+    Ok(RoomPerson::sorted(users))
 }
 
 fn is_false(value: &bool) -> bool {

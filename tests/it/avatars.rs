@@ -193,6 +193,90 @@ async fn an_upload_is_cropped_re_encoded_and_shown_on_its_owners_messages() {
 }
 
 #[tokio::test]
+async fn a_direct_room_and_a_friend_are_shown_by_display_name_and_picture_on_every_door() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let (status, body) = api(
+        &server,
+        "PATCH",
+        "/api/v1/me",
+        Some(&alice.cookie),
+        Some(serde_json::json!({"display_name": "Alice Liddell"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = put_avatar(&server, Some(&alice.cookie), "image/jpeg", photo()).await;
+    assert_eq!(status, 200, "{body}");
+    let large = body["user"]["avatar_url"].as_str().unwrap().to_owned();
+    let small = large.replace("/avatars/256/", "/avatars/64/");
+    for path in ["/api/v1/friends/alice", "/api/v1/friends/bob"] {
+        let user = if path.ends_with("alice") {
+            &bob
+        } else {
+            &alice
+        };
+        let (status, body) = api(&server, "POST", path, Some(&user.cookie), None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    let (status, body) = api(
+        &server,
+        "POST",
+        "/api/v1/dm",
+        Some(&bob.cookie),
+        Some(serde_json::json!({"usernames": ["alice"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let room_id = body["room"]["id"].as_u64().unwrap();
+    let alice_as_shown = serde_json::json!({
+        "user_id": body["room"]["profiles"][0]["user_id"],
+        "username": "alice",
+        "display_name": "Alice Liddell",
+        "avatar_url": small,
+    });
+    assert_eq!(body["room"]["members"], serde_json::json!(["alice", "bob"]));
+    assert_eq!(body["room"]["profiles"][0], alice_as_shown, "{body}");
+    assert_eq!(body["room"]["profiles"][1]["username"], "bob");
+    assert!(body["room"]["profiles"][1].get("display_name").is_none());
+
+    // The room list, the socket's greeting and its answer to a join.
+    let rooms = get_json(&server, "/api/v1/rooms", &bob.cookie).await;
+    assert_eq!(rooms["rooms"][0]["profiles"][0], alice_as_shown);
+    let mut chat = connect(&server, &bob).await;
+    assert_eq!(chat.hello["rooms"][0]["profiles"][0], alice_as_shown);
+    let friend = &chat.hello["friends"][0];
+    assert_eq!(
+        (&friend["display_name"], &friend["avatar_url"]),
+        (
+            &alice_as_shown["display_name"],
+            &alice_as_shown["avatar_url"]
+        )
+    );
+    let joined = chat.join_id(room_id).await;
+    assert_eq!(joined["profiles"][0], alice_as_shown);
+
+    // The page's sidebar: the room and the friend by her display name, with her picture.
+    let (status, html) = page(&server, "/people", Some(&bob.cookie)).await;
+    assert_eq!(status, 200);
+    let sidebar = &html[html.find(r#"id="sidebar""#).unwrap()..];
+    let room = &sidebar[sidebar.find(r#"href="/dm/alice""#).unwrap()..];
+    let room = &room[..room.find("</a>").unwrap()];
+    assert!(
+        room.contains(&format!(r#"src="{small}""#)) && room.contains("Alice Liddell"),
+        "{room}"
+    );
+    let friend = &sidebar[sidebar.find(r#"class="sidebar-friend""#).unwrap()..];
+    let friend = &friend[..friend.find("</a>").unwrap()];
+    assert!(
+        friend.contains(&format!(r#"src="{small}""#))
+            && friend.contains("Alice Liddell")
+            && friend.contains(r#"title="alice""#),
+        "{friend}"
+    );
+}
+
+#[tokio::test]
 async fn outsiders_and_wrong_bodies_are_refused() {
     let server = TestServer::start().await;
     let alice = signup(&server, "alice").await;

@@ -7,7 +7,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use super::codes::ErrorCode;
 use crate::rooms::RoomError;
 use crate::rooms::fanout::SidebarEvent;
-use crate::rooms::view::{MessageView, RoomSummary};
+use crate::rooms::view::{MessageView, RoomPerson, RoomSummary};
 use crate::store::{Unread, User};
 
 fn encode(value: &impl Serialize) -> Utf8Bytes {
@@ -230,6 +230,8 @@ pub fn joined_frame(joined: &Joined<'_>) -> Utf8Bytes {
         role: &'a Option<String>,
         #[serde(skip_serializing_if = "<[String]>::is_empty")]
         people: &'a [String],
+        #[serde(skip_serializing_if = "<[RoomPerson]>::is_empty")]
+        profiles: &'a [RoomPerson],
         seq: u64,
         read: u64,
         members: &'a [String],
@@ -245,6 +247,7 @@ pub fn joined_frame(joined: &Joined<'_>) -> Utf8Bytes {
         topic: &summary.topic,
         role: &summary.role,
         people: &summary.people,
+        profiles: &summary.profiles,
         seq: joined.seq,
         read: summary.read,
         members: joined.members,

@@ -31,7 +31,7 @@ use std::collections::hash_map::Entry;
 
 use super::access::{Action, Denied, authorize};
 use super::fanout::SidebarEvent;
-use super::view::{MessageView, RoomSummary};
+use super::view::{MessageView, RoomPerson, RoomSummary};
 use super::{RoomError, RoomRef, Visible};
 use crate::store::{InviteKey, Kind, Membership, Room, StoreError, Tx, Unread};
 
@@ -300,19 +300,16 @@ impl<'a, 't> Batch<'a, 't> {
         Ok(authorize(room.kind, membership.as_ref(), action).map(|()| (room, membership)))
     }
 
-    /// A direct room's people by username, sorted; empty for other rooms.
-    fn people(&mut self, room: &Room) -> Result<Vec<String>, StoreError> {
+    /// A direct room's people, sorted; empty for other rooms.
+    fn people(&mut self, room: &Room) -> Result<Vec<RoomPerson>, StoreError> {
         if room.kind != Kind::Direct {
             return Ok(Vec::new());
         }
-        let mut people = Vec::new();
+        let mut users = Vec::new();
         for membership in self.tx.memberships_of(room.id)? {
-            if let Some(user) = self.tx.user(membership.user_id)? {
-                people.push(user.username);
-            }
+            users.extend(self.tx.user(membership.user_id)?);
         }
-        people.sort_unstable_by_key(|name| name.to_lowercase());
-        Ok(people)
+        Ok(RoomPerson::sorted(users))
     }
 
     /// The room as someone's sidebar shows it, as this transaction sees it now.

@@ -12,6 +12,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::rooms::{MessagesResponse, history_page};
 use crate::rooms::RoomRef;
+use crate::rooms::view::RoomPerson;
 use crate::web::AppState;
 use crate::web::error::ApiError;
 
@@ -31,6 +32,8 @@ struct DirectView {
     kind: String,
     /// Everyone in it (usernames, sorted), you included.
     members: Vec<String>,
+    /// The same people as they are shown: display name and picture, in the same order.
+    profiles: Vec<RoomPerson>,
 }
 
 #[derive(Debug, Object)]
@@ -79,6 +82,7 @@ impl DirectApi {
                 id: summary.id,
                 kind: summary.kind,
                 members: summary.people,
+                profiles: summary.profiles,
             },
         })))
     }

@@ -15,7 +15,7 @@ use super::ApiTags;
 use super::names::RoomName;
 use super::text::Text;
 use crate::rooms::RoomRef;
-use crate::rooms::view::{MessageView, RoomSummary};
+use crate::rooms::view::{MessageView, RoomPerson, RoomSummary};
 use crate::store::{HistoryQuery, Kind};
 use crate::web::AppState;
 use crate::web::error::ApiError;
@@ -38,6 +38,9 @@ struct RoomView {
     /// A direct room's people (usernames, sorted), you included; absent for other rooms.
     #[oai(default, skip_serializing_if_is_empty)]
     people: Vec<String>,
+    /// The same people as they are shown: display name and picture, in the same order.
+    #[oai(default, skip_serializing_if_is_empty)]
+    profiles: Vec<RoomPerson>,
     /// Whether you are a member.
     member: bool,
     /// Unix milliseconds of the newest message (or of creation).
@@ -213,6 +216,7 @@ impl RoomsApi {
                 id: room.id,
                 kind: room.kind,
                 people: room.people,
+                profiles: room.profiles,
                 member: true,
                 name: room.name,
                 last_activity: room.last_activity,
@@ -232,6 +236,7 @@ impl RoomsApi {
                     id: room.id,
                     kind: room.kind.as_str().to_owned(),
                     people: Vec::new(),
+                    profiles: Vec::new(),
                     member: false,
                     name: room.name,
                     last_activity: room.last_activity,

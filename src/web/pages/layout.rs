@@ -6,8 +6,9 @@ use maud::{DOCTYPE, Markup, html};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 
+use super::avatar::{Size, avatar, small_avatar};
 use super::page;
-use crate::rooms::view::RoomSummary;
+use crate::rooms::view::{RoomPerson, RoomSummary};
 use crate::store::User;
 use crate::web::Assets;
 
@@ -82,7 +83,7 @@ pub fn layout(assets: &Assets, title: &str, user: Option<&User>, main: Markup) -
 
 /// A friend in the sidebar.
 pub struct SidebarFriend {
-    pub username: String,
+    pub user: User,
     pub online: bool,
     pub last_seen: Option<u64>,
 }
@@ -98,32 +99,43 @@ pub struct Shell<'a> {
     pub now: u64,
 }
 
-/// A room's title in `me`'s sidebar: its name, or a direct room's other people.
+/// The people of a direct room other than `me` (only `me`, when no one else is left).
+fn others<'r>(room: &'r RoomSummary, me: &str) -> Vec<&'r RoomPerson> {
+    let others: Vec<&RoomPerson> = room
+        .profiles
+        .iter()
+        .filter(|person| !person.username.eq_ignore_ascii_case(me))
+        .collect();
+    if others.is_empty() {
+        room.profiles.iter().collect()
+    } else {
+        others
+    }
+}
+
+/// A room's title in `me`'s sidebar: its name, or a direct room's other people as they are
+/// shown (their display names, where they chose one).
 pub fn room_title(room: &RoomSummary, me: &str) -> String {
     if room.kind != "direct" {
         return room.name.clone().unwrap_or_default();
     }
-    let others: Vec<&str> = room
-        .people
-        .iter()
-        .map(String::as_str)
-        .filter(|name| !name.eq_ignore_ascii_case(me))
+    let shown: Vec<&str> = others(room, me)
+        .into_iter()
+        .map(|person| person.display_name.as_deref().unwrap_or(&person.username))
         .collect();
-    if others.is_empty() {
+    if shown.is_empty() {
         me.to_owned()
     } else {
-        others.join(", ")
+        shown.join(", ")
     }
 }
 
 /// The path of a room's chat page for `me`.
 pub fn room_href(room: &RoomSummary, me: &str) -> String {
     if room.kind == "direct" {
-        let others: Vec<&str> = room
-            .people
-            .iter()
-            .map(String::as_str)
-            .filter(|name| !name.eq_ignore_ascii_case(me))
+        let others: Vec<&str> = others(room, me)
+            .into_iter()
+            .map(|person| person.username.as_str())
             .collect();
         super::dm_path(&others)
     } else {
@@ -162,6 +174,7 @@ fn sidebar_item(room: &RoomSummary, shell: &Shell) -> Markup {
         li {
             a.sidebar-room.(format!("kind-{}", room.kind)).unread[room.unread > 0 && shell.current != Some(room.id)] href=(room_href(room, me)) data-room-id=(room.id)
                 aria-current=[(shell.current == Some(room.id)).then_some("page")] {
+                @if let Some(first) = others(room, me).first() { (small_avatar(first)) }
                 span.room-label { (room_title(room, me)) }
                 @if room.kind == "private" { span.room-private { "private" } }
                 @if shell.current != Some(room.id) { (unread_badges(room)) }
@@ -197,9 +210,11 @@ fn sidebar(shell: &Shell) -> Markup {
                 ul.sidebar-list #sidebar-friends {
                     @for friend in shell.friends {
                         li {
-                            a.sidebar-friend href={ "/u/" (friend.username) } data-username=(friend.username) {
+                            a.sidebar-friend href={ "/u/" (friend.user.username) } data-username=(friend.user.username)
+                                title=[friend.user.display_name.as_ref().map(|_| &friend.user.username)] {
                                 span.presence-dot.(if friend.online { "on" } else { "off" }) aria-hidden="true" {}
-                                span.room-label { (friend.username) }
+                                (avatar(&friend.user, Size::Small))
+                                span.room-label { (friend.user.display_name.as_deref().unwrap_or(&friend.user.username)) }
                                 span.friend-seen {
                                     @if friend.online { "online" }
                                     @else if let Some(at) = friend.last_seen { (super::ago(shell.now, at)) }

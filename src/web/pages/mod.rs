@@ -211,7 +211,7 @@ pub async fn signed_in_page(
             .filter(|f| f.state == crate::store::Friendship::Friends)
             .map(|f| layout::SidebarFriend {
                 online: state.chat.hub.is_online(f.user.id),
-                username: f.user.username,
+                user: f.user,
                 last_seen: f.last_seen,
             })
             .collect(),

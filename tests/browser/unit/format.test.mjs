@@ -14,6 +14,21 @@ test('a direct room is called by its other people and linked by them', () => {
   assert.equal(roomPath({ kind: 'open', name: 'a b/c' }, 'bob'), '/rooms/a%20b%2Fc');
 });
 
+test('a direct room is called by the display names its people chose, and still linked by username', () => {
+  const room = {
+    kind: 'direct',
+    people: ['alice', 'bob', 'carol'],
+    profiles: [
+      { user_id: 1, username: 'alice', display_name: 'Alice Liddell' },
+      { user_id: 2, username: 'bob' },
+      { user_id: 3, username: 'carol', display_name: 'Карина' },
+    ],
+  };
+  assert.equal(roomTitle(room, 'bob'), 'Alice Liddell, Карина');
+  assert.equal(roomTitle(room, 'alice'), 'bob, Карина');
+  assert.equal(roomPath(room, 'bob'), '/dm/alice,carol');
+});
+
 test('days are today, yesterday, or a date', () => {
   const now = new Date(2026, 11, 1, 12).getTime();
   assert.equal(dayLabel(now - 3600_000, now), 'Today');

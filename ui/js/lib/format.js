@@ -33,10 +33,27 @@ export function otherPeople(people, me) {
   return others.length ? others : [me];
 }
 
-/** What a room is called in `me`'s view: its name, or a direct room's other people. */
+/** A direct room's people as they are shown, or by username when that is all that is known. */
+export function roomPeople(room) {
+  if (room.profiles?.length) return room.profiles;
+  return (room.people || []).map((username) => ({ username }));
+}
+
+/**
+ * A direct room's people other than `me` as they are shown (`{ user_id, username,
+ * display_name?, avatar_url? }`), sorted by username; everyone, if only `me` is left.
+ */
+export function otherProfiles(room, me) {
+  const profiles = roomPeople(room);
+  const others = profiles.filter((person) => !sameName(person.username, me));
+  return others.length ? others : profiles;
+}
+
+/** What a room is called in `me`'s view: its name, or a direct room's other people as shown. */
 export function roomTitle(room, me) {
-  if (room.kind === 'direct') return otherPeople(room.people, me).join(', ');
-  return room.name;
+  if (room.kind !== 'direct') return room.name;
+  const shown = otherProfiles(room, me).map((person) => person.display_name || person.username);
+  return shown.length ? shown.join(', ') : me;
 }
 
 /** The path of a room's chat page: `/rooms/NAME`, or `/dm/alice,bob` for a direct room. */

@@ -116,6 +116,7 @@ export class RoomState {
       topic: frame.topic ?? null,
       role: frame.role ?? null,
       people: frame.people ?? [],
+      profiles: frame.profiles ?? [],
       joined: true,
       gone: null,
     });

@@ -3,7 +3,7 @@
 // the socket and the other rooms' states stay as they are. It reports what the person has
 // seen, and carries out the buttons of each message.
 
-import { roomPath, roomTitle } from '../lib/format.js';
+import { roomPath, roomPeople, roomTitle } from '../lib/format.js';
 import { Composer } from './composer.js';
 import { confirmAction } from './confirm-dialog.js';
 import { ConnectionState } from './connection-state.js';
@@ -166,12 +166,16 @@ export class ChatView {
 
   /**
    * The room's members with their display names and pictures, asked when the room is opened
-   * (`fresh`) or first needed (a direct room's people are known by name only); each one's
+   * (`fresh`) or first needed (a direct room's people come with the room); each one's
    * profile is kept for the members panel and the `@` list. An answer that failed (the page
    * may ask before its join is through) is asked again next time.
    */
   roomMembers(room, fresh = false) {
-    if (room.kind === 'direct' || !room.name) return Promise.resolve((room.people || []).map((username) => ({ username })));
+    if (room.kind === 'direct' || !room.name) {
+      const people = roomPeople(room);
+      for (const person of people) this.profiles.set(person.username.toLowerCase(), person);
+      return Promise.resolve(people);
+    }
     if (fresh || !this.members.has(room.key)) {
       const forget = () => {
         this.members.delete(room.key);
