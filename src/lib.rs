@@ -24,6 +24,7 @@ pub mod bench;
 pub mod chat;
 pub mod clock;
 pub mod config;
+pub mod events;
 pub mod format;
 pub mod healthcheck;
 pub mod images;

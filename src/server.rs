@@ -15,10 +15,10 @@ use crate::auth::Auth;
 use crate::chat::{Chat, CloseReason, Hub};
 use crate::clock::SharedClock;
 use crate::config::ServeArgs;
+use crate::events::{Events, Live};
 use crate::operator::control::{self, ControlSocket, Operated};
 use crate::people::People;
 use crate::rooms::Rooms;
-use crate::rooms::fanout::Fanout;
 use crate::rooms::writer::{Writer, WriterThread};
 use crate::store::{self, Store};
 use crate::tls::{Tls, TlsAcceptor};
@@ -94,23 +94,28 @@ impl Server {
         config.validate()?;
         let store = Arc::new(store);
         let tls = Tls::start(&config.tls, &config.data.dir)?;
+        // Every committed change reaches the open sockets through the hub, the stream's live
+        // consumer.
+        let hub = Arc::new(Hub::new());
+        let events = Arc::new(Events::new(Some(Arc::clone(&hub) as Arc<dyn Live>)));
         let auth = Arc::new(Auth::new(
             Arc::clone(&store),
+            Arc::clone(&events),
             Arc::clone(&clock),
             &config.auth_settings(),
         ));
-        let hub = Arc::new(Hub::new());
-        let (writer, writer_thread) = Writer::start(
-            Arc::clone(&store),
-            Arc::clone(&hub) as Arc<dyn Fanout>,
-            Arc::clone(&clock),
-        );
+        let (writer, writer_thread) =
+            Writer::start(Arc::clone(&store), Arc::clone(&events), Arc::clone(&clock));
         let rooms = Arc::new(Rooms::new(
             Arc::clone(&store),
             writer.clone(),
             Arc::clone(&clock),
         ));
-        let people = Arc::new(People::new(Arc::clone(&store), Arc::clone(&clock)));
+        let people = Arc::new(People::new(
+            Arc::clone(&store),
+            Arc::clone(&events),
+            Arc::clone(&clock),
+        ));
         let chat = Chat::new(
             hub,
             Arc::clone(&store),
@@ -121,6 +126,7 @@ impl Server {
         );
         let state = Arc::new(AppState {
             store,
+            events,
             auth,
             rooms,
             people,
@@ -134,7 +140,7 @@ impl Server {
         let operated = Arc::new(Operated {
             store: Arc::clone(&state.store),
             auth: Arc::clone(&state.auth),
-            hub: Arc::clone(&state.chat.hub),
+            events: Arc::clone(&state.events),
             origin: public_origin(config, listeners.main.local_addr().ok()),
         });
         let control = control::serve(&config.data.dir, operated)
@@ -316,10 +322,7 @@ async fn sweep_sessions(state: Arc<AppState>) {
         every.tick().await;
         match state.auth.sweep_expired_sessions().await {
             Ok(ended) if ended.is_empty() => {}
-            Ok(ended) => {
-                state.chat.hub.close_sessions(&ended);
-                tracing::info!(sessions = ended.len(), "expired sessions removed");
-            }
+            Ok(ended) => tracing::info!(sessions = ended.len(), "expired sessions removed"),
             Err(err) => tracing::warn!(error = %err, "sweeping expired sessions failed"),
         }
         match state.people.release_held_names().await {

@@ -1,8 +1,9 @@
 //! Accounts and sessions: sign-up, sign-in, sign-out, password changes, session lookup with
 //! idle and absolute expiry, and the rate limits in front of them.
 //!
-//! Functions that end sessions return the ended session keys; the caller closes the sockets
-//! that belong to them (see `chat::Hub::close_sessions`), which keeps this module free of chat.
+//! Whatever ends sessions publishes [`Event::SessionsEnded`] with the commit that ended them,
+//! so their open sockets close at once, whichever door asked; this module knows nothing of
+//! sockets.
 
 mod deletion;
 mod device;
@@ -18,15 +19,17 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use deletion::DeletionError;
 pub use device::{Device, describe};
 pub use error::AuthError;
 pub use password::PasswordHasher;
-pub use recovery::{RESET_LINK_LIFETIME, RecoveredSession, ResetLinkInfo};
+pub use recovery::{RESET_LINK_LIFETIME, ResetLinkInfo};
 pub use sessions::DeviceSession;
 use sessions::is_expired;
 pub use token::{TOKEN_LEN, new_token, token_key};
 
 use crate::clock::SharedClock;
+use crate::events::{Event, Events, SessionEnd};
 use crate::ratelimit::{KeyedLimiter, Rate};
 use crate::store::{SessionKey, SessionRecord, Store, StoreError, User};
 
@@ -72,6 +75,7 @@ pub struct SignedUp {
 
 pub struct Auth {
     store: Arc<Store>,
+    events: Arc<Events>,
     hasher: PasswordHasher,
     clock: SharedClock,
     open_signup: bool,
@@ -92,14 +96,45 @@ async fn blocking<T: Send + 'static>(
         .map_err(AuthError::from)
 }
 
+/// Runs `f` on the blocking pool as a commit that may end sessions (those `ended` finds in
+/// its result), and publishes their end with it.
+async fn ending<T: Send + 'static>(
+    store: &Arc<Store>,
+    events: &Arc<Events>,
+    why: SessionEnd,
+    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ended: impl FnOnce(&T) -> Vec<SessionKey> + Send + 'static,
+) -> Result<T, AuthError> {
+    let events = Arc::clone(events);
+    blocking(store, move |s| {
+        events.commit(|| {
+            let value = f(s)?;
+            let keys = ended(&value);
+            let published = if keys.is_empty() {
+                Vec::new()
+            } else {
+                vec![Event::SessionsEnded { keys, why }]
+            };
+            Ok((value, published))
+        })
+    })
+    .await
+}
+
 fn rate_limited(retry_after: Duration) -> AuthError {
     AuthError::RateLimited { retry_after }
 }
 
 impl Auth {
-    pub fn new(store: Arc<Store>, clock: SharedClock, settings: &AuthSettings) -> Self {
+    pub fn new(
+        store: Arc<Store>,
+        events: Arc<Events>,
+        clock: SharedClock,
+        settings: &AuthSettings,
+    ) -> Self {
         Auth {
             store,
+            events,
             hasher: PasswordHasher::new(settings.max_concurrent_hashes),
             clock,
             open_signup: settings.open_signup,
@@ -206,7 +241,15 @@ impl Auth {
         };
         let now = self.clock.now_ms();
         if is_expired(&record, now) || user.disabled {
-            blocking(&self.store, move |s| s.delete_session(key)).await?;
+            let delete = move |s: &Store| s.delete_session(key);
+            ending(
+                &self.store,
+                &self.events,
+                SessionEnd::Expired,
+                delete,
+                move |found| found.iter().map(|_| key).collect(),
+            )
+            .await?;
             return Ok(None);
         }
         // Bookkeeping only: a session whose last-seen time cannot be written right now (a
@@ -232,13 +275,20 @@ impl Auth {
         Ok(self.store.user(record.user_id)?.map(|user| (record, user)))
     }
 
-    /// Ends one session. Returns its key if it existed.
+    /// Ends one session, and closes whatever it has open. Returns its key if it existed.
     pub async fn sign_out(&self, token: &str) -> Result<Option<SessionKey>, AuthError> {
         let Some(key) = token_key(token) else {
             return Ok(None);
         };
-        let removed = blocking(&self.store, move |s| s.delete_session(key)).await?;
-        Ok(removed.map(|_| key))
+        let delete = move |s: &Store| Ok(s.delete_session(key)?.map(|_| key));
+        ending(
+            &self.store,
+            &self.events,
+            SessionEnd::SignedOut,
+            delete,
+            |found| found.iter().copied().collect(),
+        )
+        .await
     }
 
     /// Changes the password of a signed-in user and ends their other sessions.
@@ -247,11 +297,13 @@ impl Auth {
         session: &Session,
         current: &str,
         new: &str,
-    ) -> Result<Vec<SessionKey>, AuthError> {
+    ) -> Result<(), AuthError> {
         validate::check_password(new).map_err(AuthError::InvalidPassword)?;
         self.check_current_password(session, current).await?;
-        self.replace_password(session.user.id, new, Some(session.key))
-            .await
+        let why = SessionEnd::PasswordChanged;
+        self.replace_password(session.user.id, new, Some(session.key), why)
+            .await?;
+        Ok(())
     }
 
     /// Asks for the password again before a change that matters (new recovery codes, a new
@@ -295,16 +347,24 @@ impl Auth {
     ) -> Result<Vec<SessionKey>, AuthError> {
         validate::check_password(password).map_err(AuthError::InvalidPassword)?;
         let user = self.user_named(username).await?;
-        self.replace_password(user.id, password, None).await
+        self.replace_password(user.id, password, None, SessionEnd::ByOperator)
+            .await
     }
 
     /// Disables `username` and ends all of its sessions (operator command).
     pub async fn disable_user(&self, username: &str) -> Result<Vec<SessionKey>, AuthError> {
         let user = self.user_named(username).await?;
-        blocking(&self.store, move |s| {
+        let disable = move |s: &Store| {
             s.set_disabled(user.id, true)?;
             s.delete_user_sessions(user.id, None)
-        })
+        };
+        ending(
+            &self.store,
+            &self.events,
+            SessionEnd::ByOperator,
+            disable,
+            Vec::clone,
+        )
         .await
     }
 
@@ -331,18 +391,20 @@ impl Auth {
         Ok(user)
     }
 
+    /// Sets a new password and ends every session of the account but `keep`; returns them.
     async fn replace_password(
         &self,
         user_id: u64,
         password: &str,
         keep: Option<SessionKey>,
+        why: SessionEnd,
     ) -> Result<Vec<SessionKey>, AuthError> {
         let hash = self.hasher.hash(password.to_owned()).await?;
-        blocking(&self.store, move |s| {
+        let replace = move |s: &Store| {
             s.set_password_hash(user_id, &hash)?;
             s.delete_user_sessions(user_id, keep)
-        })
-        .await
+        };
+        ending(&self.store, &self.events, why, replace, Vec::clone).await
     }
 
     async fn start_session(&self, user: User, device: &Device) -> Result<SignedIn, AuthError> {

@@ -5,8 +5,11 @@
 use std::time::Duration;
 
 use super::recovery_code::{code_hash, new_codes, normalize};
-use super::{Auth, AuthError, Device, Session, SignedIn, blocking, new_token, token_key, validate};
-use crate::store::{LinkState, Recovered, ResetLink, SessionKey, User};
+use super::{
+    Auth, AuthError, Device, Session, SignedIn, blocking, ending, new_token, token_key, validate,
+};
+use crate::events::SessionEnd;
+use crate::store::{LinkState, Recovered, ResetLink, Store, User};
 
 /// How long a sign-in link works.
 pub const RESET_LINK_LIFETIME: Duration = Duration::from_secs(3600);
@@ -18,14 +21,6 @@ pub struct ResetLinkInfo {
     pub user: User,
     /// Unix milliseconds.
     pub expires_at: u64,
-}
-
-/// A password replaced by a code or a link: the new session, and the ended ones whose sockets
-/// the caller closes.
-#[derive(Debug)]
-pub struct RecoveredSession {
-    pub signed_in: SignedIn,
-    pub ended: Vec<SessionKey>,
 }
 
 impl Auth {
@@ -72,7 +67,7 @@ impl Auth {
         code: &str,
         new_password: &str,
         device: &Device,
-    ) -> Result<RecoveredSession, AuthError> {
+    ) -> Result<SignedIn, AuthError> {
         validate::check_password(new_password).map_err(AuthError::InvalidPassword)?;
         if username.len() > 256 {
             return Err(AuthError::RecoveryFailed);
@@ -97,13 +92,18 @@ impl Auth {
             return Err(AuthError::AccountDisabled);
         }
         let password_hash = self.hasher.hash(new_password.to_owned()).await?;
-        let recovered = blocking(&self.store, move |s| {
-            s.recover_with_code(user_id, hash, &password_hash)
-        })
+        let recover = move |s: &Store| s.recover_with_code(user_id, hash, &password_hash);
+        ending(
+            &self.store,
+            &self.events,
+            SessionEnd::Recovered,
+            recover,
+            ended_by,
+        )
         .await?
         // Another request used the same code a moment ago.
         .ok_or(AuthError::RecoveryFailed)?;
-        self.signed_in_after(recovered, user, device).await
+        self.start_session(user, device).await
     }
 
     /// Makes a one-time sign-in link for `username`, valid for an hour (operator command).
@@ -149,32 +149,32 @@ impl Auth {
         token: &str,
         new_password: &str,
         device: &Device,
-    ) -> Result<RecoveredSession, AuthError> {
+    ) -> Result<SignedIn, AuthError> {
         let user = self.reset_link_user(token).await?;
         validate::check_password(new_password).map_err(AuthError::InvalidPassword)?;
         let key = token_key(token).ok_or(AuthError::LinkUnknown)?;
         let password_hash = self.hasher.hash(new_password.to_owned()).await?;
         let now = self.clock.now_ms();
-        let recovered = blocking(&self.store, move |s| {
-            s.reset_with_link(key, now, &password_hash)
-        })
+        let reset = move |s: &Store| s.reset_with_link(key, now, &password_hash);
+        ending(
+            &self.store,
+            &self.events,
+            SessionEnd::Recovered,
+            reset,
+            |reset| reset.as_ref().map(|r| r.ended.clone()).unwrap_or_default(),
+        )
         .await?
         .map_err(link_refusal)?;
-        self.signed_in_after(recovered, user, device).await
+        self.start_session(user, device).await
     }
+}
 
-    async fn signed_in_after(
-        &self,
-        recovered: Recovered,
-        user: User,
-        device: &Device,
-    ) -> Result<RecoveredSession, AuthError> {
-        let signed_in = self.start_session(user, device).await?;
-        Ok(RecoveredSession {
-            signed_in,
-            ended: recovered.ended,
-        })
-    }
+/// The sessions a recovery ended, when it went through.
+fn ended_by(recovered: &Option<Recovered>) -> Vec<crate::store::SessionKey> {
+    recovered
+        .as_ref()
+        .map(|r| r.ended.clone())
+        .unwrap_or_default()
 }
 
 fn link_refusal(state: LinkState) -> AuthError {

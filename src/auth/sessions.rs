@@ -1,8 +1,9 @@
 //! The signed-in devices of an account: the list people see in their settings, signing one of
 //! them out or all but this one, and the expiry that ends sessions by themselves.
 
-use super::{ABSOLUTE_EXPIRY, Auth, AuthError, IDLE_EXPIRY, Session, blocking, device};
-use crate::store::{SessionKey, SessionRecord};
+use super::{ABSOLUTE_EXPIRY, Auth, AuthError, IDLE_EXPIRY, Session, blocking, device, ending};
+use crate::events::SessionEnd;
+use crate::store::{SessionKey, SessionRecord, Store};
 
 /// Hex digits of a session's public id: the start of its key (itself a hash of the token), so
 /// the id tells nothing about the token and is unique among one person's sessions.
@@ -56,8 +57,8 @@ impl Auth {
         Ok(list)
     }
 
-    /// Signs out one of the account's sessions, found by its id; returns its key so its
-    /// sockets can be closed. [`AuthError::NoSuchSession`] for an id that is not one of them.
+    /// Signs out one of the account's sessions, found by its id, and closes whatever it has
+    /// open; returns its key. [`AuthError::NoSuchSession`] for an id that is not one of them.
     pub async fn end_session(&self, asking: &Session, id: &str) -> Result<SessionKey, AuthError> {
         let user_id = asking.user.id;
         let found = blocking(&self.store, move |s| s.user_sessions(user_id))
@@ -66,16 +67,29 @@ impl Auth {
             .map(|(key, _)| key)
             .find(|key| session_id(key) == id)
             .ok_or(AuthError::NoSuchSession)?;
-        blocking(&self.store, move |s| s.delete_session(found)).await?;
+        let delete = move |s: &Store| s.delete_session(found);
+        ending(
+            &self.store,
+            &self.events,
+            SessionEnd::SignedOut,
+            delete,
+            move |_| vec![found],
+        )
+        .await?;
         Ok(found)
     }
 
     /// Signs out every session of the account but the asking one; returns their keys.
     pub async fn end_other_sessions(&self, asking: &Session) -> Result<Vec<SessionKey>, AuthError> {
         let (user_id, keep) = (asking.user.id, asking.key);
-        blocking(&self.store, move |s| {
-            s.delete_user_sessions(user_id, Some(keep))
-        })
+        let delete = move |s: &Store| s.delete_user_sessions(user_id, Some(keep));
+        ending(
+            &self.store,
+            &self.events,
+            SessionEnd::SignedOut,
+            delete,
+            Vec::clone,
+        )
         .await
     }
 
@@ -84,10 +98,17 @@ impl Auth {
     pub async fn sweep_expired_sessions(&self) -> Result<Vec<SessionKey>, AuthError> {
         let now = self.clock.now_ms();
         let links_kept_until = now.saturating_sub(24 * 3600 * 1000);
-        blocking(&self.store, move |s| {
+        let sweep = move |s: &Store| {
             s.delete_reset_links_where(|link| link.expires_at < links_kept_until)?;
             s.delete_sessions_where(|record| is_expired(record, now))
-        })
+        };
+        ending(
+            &self.store,
+            &self.events,
+            SessionEnd::Expired,
+            sweep,
+            Vec::clone,
+        )
         .await
     }
 }

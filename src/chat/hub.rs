@@ -1,5 +1,6 @@
 //! The hub: which sockets follow which room, whose sockets are whose, who is online, and the
-//! one place where committed changes fan out ([`Fanout`]).
+//! one place where committed changes fan out: it is the event stream's live consumer
+//! ([`Live`]), taking each committed change in commit order.
 //!
 //! Two indexes: rooms → their subscribed sockets (a room's messages), and users → all their
 //! sockets (their own events: a room added to or removed from their sidebar, whatever rooms a
@@ -19,13 +20,15 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::outbox::{CloseReason, Outbox, Outgoing};
 use super::protocol::frames::{
-    PresenceEvent, activity_frame, message_frame, presence_frame, read_frame, room_frame,
-    typing_frame, update_frame,
+    PresenceEvent, activity_frame, friend_presence_frame, friend_state_frame, message_frame,
+    presence_frame, read_frame, room_frame, typing_frame, update_frame,
 };
 use super::typing::{Next, Typists};
-use crate::rooms::fanout::{Fanout, SidebarEvent};
+use crate::events::{Event, Live};
+use crate::people::FriendNote;
+use crate::rooms::sidebar::SidebarEvent;
 use crate::rooms::view::MessageView;
-use crate::store::{SessionKey, Unread};
+use crate::store::SessionKey;
 
 /// Identifies one socket.
 pub type ConnId = u64;
@@ -166,7 +169,7 @@ impl Hub {
     }
 
     /// Closes every socket of these sessions with 4001 ("signed out").
-    pub fn close_sessions(&self, sessions: &[SessionKey]) {
+    fn close_sessions(&self, sessions: &[SessionKey]) {
         let sockets = lock(&self.sockets);
         for session in sessions {
             for outbox in sockets
@@ -181,7 +184,7 @@ impl Hub {
     }
 
     /// Closes every socket of a user (their name changed, say).
-    pub fn close_user(&self, user_id: u64, reason: CloseReason) {
+    fn close_user(&self, user_id: u64, reason: CloseReason) {
         let sockets = lock(&self.sockets);
         for outbox in sockets
             .by_user
@@ -396,7 +399,43 @@ impl Hub {
     }
 }
 
-impl Fanout for Hub {
+impl Live for Hub {
+    fn take(&self, event: &Event) {
+        match event {
+            Event::Message(message) => self.message(message),
+            Event::Update(message) => {
+                self.publish(message.room_id, message.seq, update_frame(message), None);
+            }
+            Event::Read {
+                user_id,
+                room_id,
+                unread,
+            } => self.to_user(*user_id, &read_frame(*room_id, unread)),
+            Event::Sidebar { user_id, event } => self.sidebar(*user_id, event),
+            Event::CutOff { room_id, user_id } => self.cut_off(*room_id, *user_id),
+            Event::SessionsEnded { keys, .. } => self.close_sessions(keys),
+            // Their open pages reconnect, and learn the new name or picture from `hello`.
+            Event::ProfileChanged { user_id } => {
+                self.close_user(*user_id, CloseReason::ProfileChanged);
+            }
+            Event::Friendship(note) => self.friendship(note),
+            Event::WentOffline {
+                username,
+                last_seen,
+                friends,
+                ..
+            } => {
+                let frame = friend_presence_frame(username, false, Some(*last_seen));
+                for &friend in friends {
+                    self.to_user(friend, &frame);
+                }
+            }
+        }
+    }
+}
+
+impl Hub {
+    /// A new message: the whole message for the room's followers, `activity` for its watchers.
     fn message(&self, message: &MessageView) {
         let activity = || activity_frame(message);
         self.publish(
@@ -407,14 +446,7 @@ impl Fanout for Hub {
         );
     }
 
-    fn update(&self, message: &MessageView) {
-        self.publish(message.room_id, message.seq, update_frame(message), None);
-    }
-
-    fn read(&self, user_id: u64, room_id: u64, unread: &Unread) {
-        self.to_user(user_id, &read_frame(room_id, unread));
-    }
-
+    /// A change to a person's rooms, for every socket of theirs.
     fn sidebar(&self, user_id: u64, event: &SidebarEvent) {
         self.to_user(user_id, &room_frame(event));
         if let SidebarEvent::Added(room) = event {
@@ -423,6 +455,16 @@ impl Fanout for Hub {
         }
     }
 
+    /// Where someone now stands with another person, and whether that person is online now
+    /// (so a new friend is listed as they are).
+    fn friendship(&self, note: &FriendNote) {
+        let online = self.is_online(note.other_id);
+        let frame = friend_state_frame(&note.other, note.state.map(|s| s.as_str()), online);
+        self.to_user(note.user_id, &frame);
+    }
+
+    /// A person may no longer read a room: their sockets stop following it at once, before
+    /// anything committed after this reaches them.
     fn cut_off(&self, room_id: u64, user_id: u64) {
         let mut rooms = lock(&self.rooms);
         let Some(room_arc) = rooms.get(&room_id).cloned() else {

@@ -3,9 +3,9 @@
 //!
 //! A message travels: `socket` (a `send` frame, validated and rate limited) → the rooms
 //! service's writer (`rooms::writer`: batched into one redb transaction with whatever else
-//! arrived meanwhile, checked, committed) → `Hub` (as `rooms::fanout::Fanout`: encoded once,
-//! the same bytes queued on every subscriber's `outbox`) → back in each `socket`, written out.
-//! Nothing is visible before its transaction commits.
+//! arrived meanwhile, checked, committed) → the event stream (`events`) → `Hub` (its live
+//! consumer: encoded once, the same bytes queued on every subscriber's `outbox`) → back in each
+//! `socket`, written out. Nothing is visible before its transaction commits.
 
 mod hub;
 mod outbox;
@@ -18,7 +18,6 @@ use std::sync::Arc;
 
 pub use hub::Hub;
 pub use outbox::CloseReason;
-pub use presence::tell as tell_friends;
 pub use socket::serve_socket;
 
 use crate::clock::SharedClock;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Auth;
-use crate::chat::Hub;
+use crate::events::Events;
 use crate::store::{Store, User};
 
 /// One operator command, as sent over the control socket.
@@ -40,7 +40,8 @@ pub enum AdminRequest {
     Backup {
         path: PathBuf,
     },
-    /// Counters of the running server, as JSON (`{"durable_commits": N}`), for `confab bench`.
+    /// Counters of the running server, as JSON (`{"durable_commits": N, "events_dropped":
+    /// {CONSUMER: N}}`), for `confab bench`.
     Stats,
 }
 
@@ -71,23 +72,29 @@ impl AdminReply {
     }
 }
 
-/// Runs a command. `hub` is the running server's, when there is one, so ended sessions lose
-/// their open sockets at once.
+/// Runs a command. Inside a running server, `auth` publishes on the server's event stream, so
+/// ended sessions lose their open sockets at once.
 pub async fn execute(
     auth: &Auth,
     store: &Arc<Store>,
-    hub: Option<&Hub>,
+    events: &Events,
     request: AdminRequest,
 ) -> AdminReply {
-    let close = |keys: &[crate::store::SessionKey]| {
-        if let Some(hub) = hub {
-            hub.close_sessions(keys);
-        }
-    };
     match request {
-        AdminRequest::Stats => AdminReply::ok(
-            serde_json::json!({"durable_commits": store.durable_commits()}).to_string(),
-        ),
+        AdminRequest::Stats => {
+            let dropped: serde_json::Map<String, serde_json::Value> = events
+                .dropped()
+                .into_iter()
+                .map(|d| (d.consumer.to_owned(), d.events.into()))
+                .collect();
+            AdminReply::ok(
+                serde_json::json!({
+                    "durable_commits": store.durable_commits(),
+                    "events_dropped": dropped,
+                })
+                .to_string(),
+            )
+        }
         AdminRequest::UserAdd { name, password } => {
             match auth.create_user(&name, &password).await {
                 Ok(user) => {
@@ -102,13 +109,10 @@ pub async fn execute(
         },
         AdminRequest::UserResetPassword { name, password } => {
             match auth.reset_password(&name, &password).await {
-                Ok(ended) => {
-                    close(&ended);
-                    AdminReply::ok(format!(
-                        "password of {name} changed; {} session(s) ended",
-                        ended.len()
-                    ))
-                }
+                Ok(ended) => AdminReply::ok(format!(
+                    "password of {name} changed; {} session(s) ended",
+                    ended.len()
+                )),
                 Err(err) => {
                     AdminReply::failed(format!("cannot reset the password of {name}: {err}"))
                 }
@@ -131,7 +135,6 @@ pub async fn execute(
         }
         AdminRequest::UserDisable { name } => match auth.disable_user(&name).await {
             Ok(ended) => {
-                close(&ended);
                 AdminReply::ok(format!("disabled {name}; {} session(s) ended", ended.len()))
             }
             Err(err) => AdminReply::failed(format!("cannot disable {name}: {err}")),

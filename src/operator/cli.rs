@@ -14,6 +14,7 @@ use super::control;
 use crate::auth::Auth;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{ServeArgs, UserCommand};
+use crate::events::Events;
 use crate::store::{self, Store, StoreError};
 
 /// Reads a password: the first line of standard input, or a prompt on the terminal (twice,
@@ -96,12 +97,15 @@ async fn run(request: AdminRequest, data_dir: &Path, create: bool) -> anyhow::Re
         Ok(store) => {
             let store = Arc::new(store);
             let clock: SharedClock = Arc::new(SystemClock);
+            // No server, so no open socket for a change to concern.
+            let events = Arc::new(Events::new(None));
             let auth = Auth::new(
                 Arc::clone(&store),
+                Arc::clone(&events),
                 clock,
                 &ServeArgs::default().auth_settings(),
             );
-            execute(&auth, &store, None, request).await
+            execute(&auth, &store, &events, request).await
         }
         // A server has the database open: ask it to run the command.
         Err(StoreError::AlreadyOpen) => control::request(data_dir, &request).await?,

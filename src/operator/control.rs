@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::actions::{AdminReply, AdminRequest, execute};
 use crate::auth::Auth;
-use crate::chat::Hub;
+use crate::events::Events;
 use crate::store::Store;
 
 pub const SOCKET_FILE: &str = "control.sock";
@@ -38,11 +38,11 @@ impl ControlSocket {
 }
 
 /// What the control socket's requests act on: the running server's own store, accounts and
-/// hub.
+/// event stream.
 pub struct Operated {
     pub store: Arc<Store>,
     pub auth: Arc<Auth>,
-    pub hub: Arc<Hub>,
+    pub events: Arc<Events>,
     /// The server's address as people reach it, for the links it makes.
     pub origin: String,
 }
@@ -106,7 +106,7 @@ async fn answer(stream: UnixStream, server: &Operated) -> anyhow::Result<()> {
             if let AdminRequest::UserResetLink { base_url, .. } = &mut request {
                 base_url.get_or_insert_with(|| server.origin.clone());
             }
-            execute(&server.auth, &server.store, Some(&server.hub), request).await
+            execute(&server.auth, &server.store, &server.events, request).await
         }
         Err(err) => AdminReply {
             ok: false,

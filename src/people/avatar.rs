@@ -8,7 +8,8 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
-use super::{People, PeopleError, blocking};
+use super::{People, PeopleError};
+use crate::events::Event;
 use crate::images::{self, Encoded, ImageError};
 use crate::store::User;
 
@@ -90,7 +91,8 @@ pub fn hue(user_id: u64) -> u16 {
 }
 
 impl People {
-    /// Gives `me` the avatar made from `upload`; returns the account as it now is.
+    /// Gives `me` the avatar made from `upload`, and publishes the change (their open pages
+    /// reconnect and show it); returns the account as it now is.
     pub async fn set_avatar(&self, me: u64, upload: Vec<u8>) -> Result<User, PeopleError> {
         let permit = DECODING
             .acquire()
@@ -106,21 +108,24 @@ impl People {
                 return Err(PeopleError::BadImage(ImageError::Damaged));
             }
         };
-        let store = Arc::clone(&self.store);
-        blocking(move || {
+        self.commit(move |store| {
             let images = [
                 (LARGE, avatar.large.bytes.as_slice()),
                 (SMALL, avatar.small.bytes.as_slice()),
             ];
-            Ok(store.set_avatar(me, &avatar.file, &images)?)
+            let user = store.set_avatar(me, &avatar.file, &images)?;
+            Ok((user, vec![Event::ProfileChanged { user_id: me }]))
         })
         .await
     }
 
-    /// Takes `me`'s avatar away; returns the account as it now is.
+    /// Takes `me`'s avatar away, and publishes the change; returns the account as it now is.
     pub async fn remove_avatar(&self, me: u64) -> Result<User, PeopleError> {
-        let store = Arc::clone(&self.store);
-        blocking(move || Ok(store.remove_avatar(me)?)).await
+        self.commit(move |store| {
+            let user = store.remove_avatar(me)?;
+            Ok((user, vec![Event::ProfileChanged { user_id: me }]))
+        })
+        .await
     }
 
     /// One stored avatar picture.
@@ -131,6 +136,6 @@ impl People {
     ) -> Result<Option<Vec<u8>>, PeopleError> {
         let store = Arc::clone(&self.store);
         let file = file.to_owned();
-        blocking(move || Ok(store.avatar_image(&file, side)?)).await
+        super::blocking(move || Ok(store.avatar_image(&file, side)?)).await
     }
 }

@@ -1,7 +1,8 @@
 //! People: finding someone by the start of their username, their profile, friends (request,
 //! accept, decline, unfriend), blocking, who may open a direct room with you, and when someone
-//! was last seen. Operations that concern others return [`FriendNote`]s; the caller hands them
-//! to the live hub, which keeps this module free of sockets.
+//! was last seen. Changes that concern others are published on the event stream with the
+//! commit that made them (a [`FriendNote`] for each of the two people, a changed profile, a
+//! person gone offline), which keeps this module free of sockets.
 
 pub mod avatar;
 mod profile;
@@ -12,9 +13,10 @@ use redb::Durability;
 use thiserror::Error;
 
 use crate::clock::SharedClock;
-use crate::store::{DmFrom, Friendship, Snapshot, Store, StoreError, Tx, User};
+use crate::events::{Event, Events};
+use crate::store::{Friendship, Snapshot, Store, StoreError, Tx, User};
 
-pub use profile::{DISPLAY_NAME_MAX, NAME_HOLD, check_display_name};
+pub use profile::{DISPLAY_NAME_MAX, NAME_HOLD, ProfileChanges, check_display_name};
 
 /// How many people a search shows.
 pub const SEARCH_LIMIT: usize = 50;
@@ -123,6 +125,7 @@ fn friends_of(snapshot: &Snapshot, me: u64) -> Result<Vec<Friend>, StoreError> {
 
 pub struct People {
     store: Arc<Store>,
+    events: Arc<Events>,
     clock: SharedClock,
 }
 
@@ -146,45 +149,64 @@ fn other(tx: &Tx, me: u64, username: &str) -> Result<User, PeopleError> {
     Ok(user)
 }
 
-fn notes(me: &User, other: &User, state: Option<Friendship>) -> Vec<FriendNote> {
+/// Where the two people of a friendship change now stand, one event for each.
+fn notes(me: &User, other: &User, state: Option<Friendship>) -> Vec<Event> {
     vec![
-        FriendNote {
+        Event::Friendship(FriendNote {
             user_id: me.id,
             other_id: other.id,
             other: other.username.clone(),
             state,
-        },
-        FriendNote {
+        }),
+        Event::Friendship(FriendNote {
             user_id: other.id,
             other_id: me.id,
             other: me.username.clone(),
             state: state.map(Friendship::mirrored),
-        },
+        }),
     ]
 }
 
 impl People {
-    pub fn new(store: Arc<Store>, clock: SharedClock) -> Self {
-        People { store, clock }
+    pub fn new(store: Arc<Store>, events: Arc<Events>, clock: SharedClock) -> Self {
+        People {
+            store,
+            events,
+            clock,
+        }
     }
 
-    /// Runs `f` in one write transaction. A refusal commits nothing (`f` refuses before it
-    /// writes), and a storage error aborts the transaction, so no half of a change is kept.
+    /// Runs `f` in one write transaction and publishes the events it returns. A refusal
+    /// commits nothing (`f` refuses before it writes), and a storage error aborts the
+    /// transaction, so no half of a change is kept.
     async fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Tx) -> Result<T, PeopleError> + Send + 'static,
+        f: impl FnOnce(&mut Tx) -> Result<(T, Vec<Event>), PeopleError> + Send + 'static,
     ) -> Result<T, PeopleError> {
-        let store = Arc::clone(&self.store);
+        let (store, events) = (Arc::clone(&self.store), Arc::clone(&self.events));
         let now = self.clock.now_ms();
         blocking(move || {
-            store
-                .transact(Durability::Immediate, now, |tx| match f(tx) {
+            events.commit(|| -> Result<_, StoreError> {
+                let answer = store.transact(Durability::Immediate, now, |tx| match f(tx) {
                     Err(PeopleError::Store(err)) => Err(err),
                     answer => Ok(answer),
-                })
-                .map_err(PeopleError::from)?
+                })?;
+                match answer {
+                    Ok((value, published)) => Ok((Ok(value), published)),
+                    Err(refused) => Ok((Err(refused), Vec::new())),
+                }
+            })?
         })
         .await
+    }
+
+    /// Runs `f` on the blocking pool as one commit, and publishes the events it returns.
+    async fn commit<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<(T, Vec<Event>), StoreError> + Send + 'static,
+    ) -> Result<T, PeopleError> {
+        let (store, events) = (Arc::clone(&self.store), Arc::clone(&self.events));
+        blocking(move || Ok(events.commit(|| f(&store))?)).await
     }
 
     /// Active accounts whose username starts with `prefix` (all, by username, when empty).
@@ -231,11 +253,7 @@ impl People {
     }
 
     /// A friend request, or the acceptance of theirs: where `me` now stands with them.
-    pub async fn befriend(
-        &self,
-        me: User,
-        username: String,
-    ) -> Result<(Friendship, Vec<FriendNote>), PeopleError> {
+    pub async fn befriend(&self, me: User, username: String) -> Result<Friendship, PeopleError> {
         self.write(move |tx| {
             let them = other(tx, me.id, &username)?;
             if tx.blocked(them.id, me.id)? {
@@ -263,33 +281,29 @@ impl People {
     }
 
     /// Declines their request, withdraws one's own, or ends a friendship.
-    pub async fn unfriend(
-        &self,
-        me: User,
-        username: String,
-    ) -> Result<Vec<FriendNote>, PeopleError> {
+    pub async fn unfriend(&self, me: User, username: String) -> Result<(), PeopleError> {
         self.write(move |tx| {
             let them = other(tx, me.id, &username)?;
             if tx.friendship(me.id, them.id)?.is_none() {
-                return Ok(Vec::new());
+                return Ok(((), Vec::new()));
             }
             tx.set_friendship(me.id, them.id, None)?;
-            Ok(notes(&me, &them, None))
+            Ok(((), notes(&me, &them, None)))
         })
         .await
     }
 
     /// Blocks someone: no direct rooms or friend requests between the two, and their messages
     /// collapsed for `me`. It ends any friendship.
-    pub async fn block(&self, me: User, username: String) -> Result<Vec<FriendNote>, PeopleError> {
+    pub async fn block(&self, me: User, username: String) -> Result<(), PeopleError> {
         self.write(move |tx| {
             let them = other(tx, me.id, &username)?;
             tx.set_blocked(me.id, them.id, true)?;
             if tx.friendship(me.id, them.id)?.is_none() {
-                return Ok(Vec::new());
+                return Ok(((), Vec::new()));
             }
             tx.set_friendship(me.id, them.id, None)?;
-            Ok(notes(&me, &them, None))
+            Ok(((), notes(&me, &them, None)))
         })
         .await
     }
@@ -298,40 +312,32 @@ impl People {
         self.write(move |tx| {
             let them = other(tx, me, &username)?;
             tx.set_blocked(me, them.id, false)?;
-            Ok(())
+            Ok(((), Vec::new()))
         })
         .await
     }
 
-    /// Who may open a direct room with `me` from now on.
-    pub async fn set_dm_from(&self, me: u64, dm_from: DmFrom) -> Result<(), PeopleError> {
-        let store = Arc::clone(&self.store);
-        blocking(move || Ok(store.set_dm_from(me, dm_from)?)).await
-    }
-
-    /// Remembers that `user_id`'s last socket just closed.
-    pub async fn went_offline(&self, user_id: u64) -> Result<u64, PeopleError> {
-        let store = Arc::clone(&self.store);
+    /// Remembers that `user`'s last socket just closed, and tells their friends (not pending
+    /// requests) that they went.
+    pub async fn went_offline(&self, user: &User) -> Result<(), PeopleError> {
+        let (user_id, username) = (user.id, user.username.clone());
         let now = self.clock.now_ms();
-        blocking(move || {
+        self.commit(move |store| {
             store.record_last_seen(user_id, now)?;
-            Ok(now)
-        })
-        .await
-    }
-
-    /// The ids of `user_id`'s friends (not pending requests), whom their comings and goings
-    /// concern.
-    pub async fn friend_ids(&self, user_id: u64) -> Result<Vec<u64>, PeopleError> {
-        let store = Arc::clone(&self.store);
-        blocking(move || {
-            Ok(store
+            let friends = store
                 .snapshot()?
                 .friends_of(user_id)?
                 .into_iter()
                 .filter(|(_, state)| *state == Friendship::Friends)
-                .map(|(user, _)| user.id)
-                .collect())
+                .map(|(friend, _)| friend.id)
+                .collect();
+            let gone = Event::WentOffline {
+                user_id,
+                username,
+                last_seen: now,
+                friends,
+            };
+            Ok(((), vec![gone]))
         })
         .await
     }

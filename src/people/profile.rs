@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use super::{People, PeopleError, blocking};
 use crate::auth::validate::check_username;
-use crate::store::StoreError;
+use crate::events::Event;
+use crate::store::{DmFrom, ProfileChange, StoreError, User};
 
 /// Characters a display name may have.
 pub const DISPLAY_NAME_MAX: usize = 64;
@@ -34,35 +35,62 @@ pub fn check_display_name(raw: &str) -> Result<Option<&str>, &'static str> {
     Ok(Some(name))
 }
 
+/// What someone changes of their profile; what is `None` stays as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChanges {
+    /// A new username (the rules of sign-up).
+    pub username: Option<String>,
+    /// A new display name as typed (empty: none).
+    pub display_name: Option<String>,
+    /// Who may open a direct room with them.
+    pub dm_from: Option<DmFrom>,
+}
+
 impl People {
-    /// Sets the name shown beside your username (empty: none); returns what was stored.
-    pub async fn set_display_name(
+    /// Changes someone's username, display name and DM setting: every change is checked
+    /// before any is made, and they are made in one transaction. A new username or display
+    /// name is published, so their open pages reconnect and show it. Returns the account as
+    /// it now is.
+    pub async fn change_profile(
         &self,
         me: u64,
-        raw: &str,
-    ) -> Result<Option<String>, PeopleError> {
-        let name = check_display_name(raw)
-            .map_err(PeopleError::InvalidDisplayName)?
-            .map(str::to_owned);
-        let store = Arc::clone(&self.store);
-        let stored = name.clone();
-        blocking(move || Ok(store.set_display_name(me, stored.as_deref())?)).await?;
-        Ok(name)
-    }
-
-    /// Changes your username. Your messages show the new one at once; the old one keeps
-    /// leading to you, and stays taken, for [`NAME_HOLD`].
-    pub async fn rename(&self, me: u64, new_name: &str) -> Result<(), PeopleError> {
-        check_username(new_name).map_err(PeopleError::InvalidUsername)?;
-        let store = Arc::clone(&self.store);
-        let (name, now) = (new_name.to_owned(), self.clock.now_ms());
+        changes: ProfileChanges,
+    ) -> Result<User, PeopleError> {
+        let display_name = match &changes.display_name {
+            Some(raw) => Some(
+                check_display_name(raw)
+                    .map_err(PeopleError::InvalidDisplayName)?
+                    .map(str::to_owned),
+            ),
+            None => None,
+        };
+        if let Some(name) = &changes.username {
+            check_username(name).map_err(PeopleError::InvalidUsername)?;
+        }
+        let change = ProfileChange {
+            username: changes.username,
+            display_name,
+            dm_from: changes.dm_from,
+        };
+        let now = self.clock.now_ms();
         let hold = NAME_HOLD.as_millis() as u64;
-        blocking(move || match store.rename_user(me, &name, now, hold) {
-            Ok(()) => Ok(()),
-            Err(StoreError::UsernameTaken) => Err(PeopleError::NameTaken),
-            Err(other) => Err(other.into()),
-        })
-        .await
+        let changed = self
+            .commit(move |store| {
+                let (before, after) = store.change_profile(me, change, now, hold)?;
+                let shown_anew =
+                    before.username != after.username || before.display_name != after.display_name;
+                let events = if shown_anew {
+                    vec![Event::ProfileChanged { user_id: me }]
+                } else {
+                    Vec::new()
+                };
+                Ok((after, events))
+            })
+            .await;
+        match changed {
+            Err(PeopleError::Store(StoreError::UsernameTaken)) => Err(PeopleError::NameTaken),
+            other => other,
+        }
     }
 
     /// Frees the usernames whose hold has ended; returns how many.

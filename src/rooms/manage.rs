@@ -7,9 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::access::{Action, authorize};
-use super::changes::{Change, Outcome, usable};
+use super::changes::{
+    AcceptInvite, AddMember, CreateInvite, CreateRoom, Delete, OpenDirect, RemoveMember,
+    RevokeInvite, UpdateRoom, usable,
+};
 use super::invite_code::{code_key, invite_id, new_code};
-use super::{RoomError, RoomRef, Rooms, Visible, blocking, permitted, unreachable_outcome};
+use super::{RoomError, RoomRef, Rooms, Visible, blocking, permitted};
 use crate::store::{Kind, Role, direct_key};
 
 /// A member of a room, as the room's page lists them.
@@ -63,20 +66,6 @@ impl Rooms {
         }
     }
 
-    async fn done(&self, change: Change) -> Result<(), RoomError> {
-        match self.writer.apply(change).await? {
-            Outcome::Done => Ok(()),
-            other => unreachable_outcome(other),
-        }
-    }
-
-    async fn room(&self, change: Change) -> Result<Visible, RoomError> {
-        match self.writer.apply(change).await? {
-            Outcome::Room(visible) => Ok(visible),
-            other => unreachable_outcome(other),
-        }
-    }
-
     /// A new open or private room, with its creator as its owner.
     pub async fn create(
         &self,
@@ -85,13 +74,14 @@ impl Rooms {
         name: String,
         topic: Option<String>,
     ) -> Result<Visible, RoomError> {
-        self.room(Change::Create {
-            user_id,
-            kind,
-            name,
-            topic,
-        })
-        .await
+        self.writer
+            .apply(CreateRoom {
+                user_id,
+                kind,
+                name,
+                topic,
+            })
+            .await
     }
 
     /// An owner adds someone by username.
@@ -102,12 +92,13 @@ impl Rooms {
         username: String,
     ) -> Result<(), RoomError> {
         let room_id = self.visible_id(by, room).await?;
-        self.done(Change::AddMember {
-            by,
-            room_id,
-            username,
-        })
-        .await
+        self.writer
+            .apply(AddMember {
+                by,
+                room_id,
+                username,
+            })
+            .await
     }
 
     /// An owner removes someone; with one's own username, one leaves (hides a direct room).
@@ -118,12 +109,13 @@ impl Rooms {
         username: String,
     ) -> Result<(), RoomError> {
         let room_id = self.visible_id(by, room).await?;
-        self.done(Change::RemoveMember {
-            by,
-            room_id,
-            username,
-        })
-        .await
+        self.writer
+            .apply(RemoveMember {
+                by,
+                room_id,
+                username,
+            })
+            .await
     }
 
     /// An owner renames the room, changes its topic (`Some(None)` clears it) or its kind.
@@ -136,14 +128,15 @@ impl Rooms {
         kind: Option<Kind>,
     ) -> Result<(), RoomError> {
         let room_id = self.visible_id(by, room).await?;
-        self.done(Change::Update {
-            by,
-            room_id,
-            name,
-            topic,
-            kind,
-        })
-        .await
+        self.writer
+            .apply(UpdateRoom {
+                by,
+                room_id,
+                name,
+                topic,
+                kind,
+            })
+            .await
     }
 
     /// The members of a room someone may see, longest-standing first.
@@ -181,7 +174,7 @@ impl Rooms {
         let theirs = blocking(move || Ok(store.messages_by(user_id)?)).await?;
         let mut deleted = 0;
         for (room_id, id) in theirs {
-            let change = Change::Delete {
+            let change = Delete {
                 by: user_id,
                 room_id,
                 id,
@@ -213,29 +206,22 @@ impl Rooms {
         let (code, key) = new_code();
         let expires_at =
             expires_in.map(|d| self.clock.now_ms().saturating_add(d.as_millis() as u64));
-        match self
+        let made = self
             .writer
-            .apply(Change::CreateInvite {
+            .apply(CreateInvite {
                 by,
                 room_id,
                 key,
                 expires_at,
                 max_uses,
             })
-            .await?
-        {
-            Outcome::Invite {
-                id,
-                expires_at,
-                max_uses,
-            } => Ok(NewInvite {
-                code,
-                id,
-                expires_at,
-                max_uses,
-            }),
-            other => unreachable_outcome(other),
-        }
+            .await?;
+        Ok(NewInvite {
+            code,
+            id: made.id,
+            expires_at: made.expires_at,
+            max_uses: made.max_uses,
+        })
     }
 
     /// The invite links of a room, for its owners.
@@ -274,12 +260,13 @@ impl Rooms {
 
     pub async fn revoke_invite(&self, by: u64, room: RoomRef, id: String) -> Result<(), RoomError> {
         let room_id = self.visible_id(by, room).await?;
-        self.done(Change::RevokeInvite {
-            by,
-            room_id,
-            invite_id: id,
-        })
-        .await
+        self.writer
+            .apply(RevokeInvite {
+                by,
+                room_id,
+                invite_id: id,
+            })
+            .await
     }
 
     /// What a good link shows before it is accepted; a bad one is [`RoomError::InviteInvalid`].
@@ -311,12 +298,12 @@ impl Rooms {
     /// Follows an invite link: the person becomes a member (a member already loses nothing).
     pub async fn accept_invite(&self, user_id: u64, code: &str) -> Result<Visible, RoomError> {
         let key = code_key(code).ok_or(RoomError::InviteInvalid)?;
-        self.room(Change::AcceptInvite { user_id, key }).await
+        self.writer.apply(AcceptInvite { user_id, key }).await
     }
 
     /// The direct room of `by` and these people, made if it does not exist yet.
     pub async fn open_direct(&self, by: u64, usernames: Vec<String>) -> Result<Visible, RoomError> {
-        self.room(Change::OpenDirect { by, usernames }).await
+        self.writer.apply(OpenDirect { by, usernames }).await
     }
 
     /// The direct room of `by` and these people, if it exists (nothing is made).

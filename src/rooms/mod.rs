@@ -6,10 +6,10 @@
 pub mod access;
 pub mod changes;
 mod error;
-pub mod fanout;
 pub mod input;
 pub mod invite_code;
 mod manage;
+pub mod sidebar;
 pub mod view;
 pub mod writer;
 
@@ -17,11 +17,12 @@ use std::sync::Arc;
 
 pub use error::RoomError;
 pub use manage::{InviteInfo, InvitePreview, Member, NewInvite};
+pub use sidebar::sidebar_in;
 
 use access::{Action, authorize};
-use changes::{Change, NewPost, Outcome};
+use changes::{Change, Join, MoveRead, NewPost, Posted};
 use view::{MessageView, Names, RoomSummary, direct_people};
-use writer::{Reply, SendReply, Writer};
+use writer::Writer;
 
 use crate::clock::SharedClock;
 use crate::store::{HistoryQuery, Membership, Room, Snapshot, Store, StoreError};
@@ -176,15 +177,17 @@ impl Rooms {
         {
             return Ok(visible);
         }
-        match self.writer.apply(Change::Join { user_id, room }).await? {
-            Outcome::Room(visible) => Ok(visible),
-            other => unreachable_outcome(other),
-        }
+        self.writer.apply(Join { user_id, room }).await
     }
 
-    /// Queues a message; the sender hears back through `reply` (or sees it published).
-    pub async fn post(&self, post: NewPost, reply: Arc<dyn SendReply>) -> Result<(), RoomError> {
-        self.submit(Change::Post(post), reply).await
+    /// Queues a message; `reply` hears whether it was stored (its publication is the sender's
+    /// acknowledgement), stored before under the same client id, or refused.
+    pub async fn post(
+        &self,
+        post: NewPost,
+        reply: impl FnOnce(Result<Posted, RoomError>) + Send + 'static,
+    ) -> Result<(), RoomError> {
+        self.writer.submit(post, reply).await
     }
 
     /// Moves this person's read position in a room they are a member of; returns where it is
@@ -197,22 +200,23 @@ impl Rooms {
         how: changes::ReadMove,
     ) -> Result<(u64, crate::store::Unread), RoomError> {
         let room_id = self.find(user_id, room).await?.room.id;
-        let change = Change::Read {
+        let change = MoveRead {
             user_id,
             room_id,
             id,
             how,
         };
-        match self.writer.apply(change).await? {
-            Outcome::Read(unread) => Ok((room_id, unread)),
-            other => unreachable_outcome(other),
-        }
+        Ok((room_id, self.writer.apply(change).await?))
     }
 
-    /// Queues a change to a message or a read position; a refusal comes back through `reply`,
-    /// success as the published change.
-    pub async fn submit(&self, change: Change, reply: Arc<dyn SendReply>) -> Result<(), RoomError> {
-        self.writer.submit(change, Reply::Send(reply)).await
+    /// Queues a change to a message or a read position; `reply` hears how it went (success is
+    /// also the published change).
+    pub async fn submit<C: Change>(
+        &self,
+        change: C,
+        reply: impl FnOnce(Result<C::Reply, RoomError>) + Send + 'static,
+    ) -> Result<(), RoomError> {
+        self.writer.submit(change, reply).await
     }
 
     /// The rooms in someone's sidebar: every room they are a member of and have not hidden,
@@ -233,29 +237,4 @@ impl Rooms {
         })
         .await
     }
-}
-
-/// The rooms of someone's sidebar as `snapshot` sees them (see [`Rooms::sidebar`]).
-pub fn sidebar_in(snapshot: &Snapshot, user_id: u64) -> Result<Vec<RoomSummary>, StoreError> {
-    let mut rooms = snapshot.rooms_of(user_id)?;
-    rooms.retain(|(_, membership)| !membership.hidden);
-    rooms.sort_by_key(|(room, _)| std::cmp::Reverse(room.last_activity));
-    rooms
-        .iter()
-        .map(|(room, membership)| {
-            let people = direct_people(snapshot, room)?;
-            let unread = snapshot.unread(user_id, room.id)?;
-            Ok(RoomSummary::new(room, Some(membership), people).with_unread(unread))
-        })
-        .collect()
-}
-
-/// A change answered with an outcome of another change's kind: a bug, reported as a failure
-/// to save rather than a crash of the request.
-fn unreachable_outcome<T>(outcome: Outcome) -> Result<T, RoomError> {
-    tracing::error!(
-        ?outcome,
-        "the writer answered a change with the wrong outcome"
-    );
-    Err(RoomError::NotSaved)
 }

@@ -2,11 +2,12 @@
 //!
 //! It takes every change waiting in its queue, applies them in one transaction, and only after
 //! that transaction is durable (by the store's message journal or a durable commit, see
-//! [`Store::transact_batch`]) publishes them, in order, through the [`Fanout`]. While a
-//! commit's fsync is in progress new changes pile up and go into the next batch, so durability
-//! costs one fsync per batch, not per message; under a steady stream the writer also waits out
-//! a short cadence window so batches do not shrink to one message each. A failed commit
-//! acknowledges nothing: every change of the batch is refused with a storage error.
+//! [`Store::transact_batch`]) publishes their events, in order, on the event stream
+//! ([`Events::commit`]), then gives each caller its change's typed reply. While a commit's
+//! fsync is in progress new changes pile up and go into the next batch, so durability costs one
+//! fsync per batch, not per message; under a steady stream the writer also waits out a short
+//! cadence window so batches do not shrink to one message each. A failed commit acknowledges
+//! nothing: every change of the batch is refused with a storage error.
 //!
 //! One thread in commit order is also what makes a removal take effect at once: the removed
 //! member's sockets are cut off before anything committed after the removal is published.
@@ -18,10 +19,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use super::RoomError;
-use super::changes::{Applied, Batch, Change, Effect, Outcome};
-use super::fanout::Fanout;
-use super::view::MessageView;
+use super::changes::{Batch, Change};
 use crate::clock::SharedClock;
+use crate::events::{Event, Events};
 use crate::store::{Store, StoreError};
 
 /// Most changes in one transaction.
@@ -37,28 +37,50 @@ const CHECKPOINT_RETRY: Duration = Duration::from_secs(1);
 /// Changes waiting for the writer before submitters wait too (backpressure).
 const QUEUE: usize = 16 * 1024;
 
-/// Where a socket's `send` hears back. Success needs no answer: the published message is the
-/// acknowledgement.
-pub trait SendReply: Send + Sync + 'static {
-    /// The message was sent before with the same client id; this is the stored one.
-    fn duplicate(&self, message: &MessageView);
-    /// It was not stored.
-    fn refused(&self, error: &RoomError, client_id: Option<&str>);
+/// A change in the queue, with whoever waits for its reply; its own type is erased so that
+/// changes of every kind share one queue and one batch.
+trait Job: Send {
+    /// Applies the change in the batch's transaction, keeping its reply for later; returns the
+    /// events it publishes if the batch commits.
+    fn apply(&mut self, batch: &mut Batch<'_, '_>) -> Result<Vec<Event>, StoreError>;
+    /// The batch committed: the caller hears the change's reply (or why it was refused).
+    fn answer(self: Box<Self>);
+    /// The change was not stored.
+    fn refuse(self: Box<Self>, error: RoomError);
 }
 
-/// Who waits for a change's outcome.
-pub enum Reply {
-    Send(Arc<dyn SendReply>),
-    Wait(oneshot::Sender<Result<Outcome, RoomError>>),
+struct Queued<C: Change, F> {
+    change: C,
+    reply: F,
+    applied: Option<Result<C::Reply, RoomError>>,
 }
 
-struct Job {
-    change: Change,
-    reply: Reply,
+impl<C, F> Job for Queued<C, F>
+where
+    C: Change,
+    F: FnOnce(Result<C::Reply, RoomError>) + Send + 'static,
+{
+    fn apply(&mut self, batch: &mut Batch<'_, '_>) -> Result<Vec<Event>, StoreError> {
+        let (reply, events) = match self.change.apply(batch)? {
+            Ok((reply, events)) => (Ok(reply), events),
+            Err(refused) => (Err(refused), Vec::new()),
+        };
+        self.applied = Some(reply);
+        Ok(events)
+    }
+
+    fn answer(self: Box<Self>) {
+        let Queued { reply, applied, .. } = *self;
+        reply(applied.unwrap_or(Err(RoomError::NotSaved)));
+    }
+
+    fn refuse(self: Box<Self>, error: RoomError) {
+        (self.reply)(Err(error));
+    }
 }
 
 enum Message {
-    Job(Job),
+    Job(Box<dyn Job>),
     Stop,
 }
 
@@ -82,29 +104,43 @@ impl WriterThread {
 impl Writer {
     pub fn start(
         store: Arc<Store>,
-        fanout: Arc<dyn Fanout>,
+        events: Arc<Events>,
         clock: SharedClock,
     ) -> (Writer, WriterThread) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("confab-writer".into())
-            .spawn(move || run(rx, &store, fanout.as_ref(), clock))
+            .spawn(move || run(rx, &store, &events, clock))
             .expect("cannot start the room writer thread");
         (Writer { tx }, WriterThread(thread))
     }
 
-    /// Queues a change. Waits only when the writer is far behind.
-    pub async fn submit(&self, change: Change, reply: Reply) -> Result<(), RoomError> {
+    /// Queues a change; `reply` hears how it went once it is committed (or refused), on the
+    /// writer's thread, so it must not wait for anything. Waits only when the writer is far
+    /// behind.
+    pub async fn submit<C: Change>(
+        &self,
+        change: C,
+        reply: impl FnOnce(Result<C::Reply, RoomError>) + Send + 'static,
+    ) -> Result<(), RoomError> {
+        let job = Queued {
+            change,
+            reply,
+            applied: None,
+        };
         self.tx
-            .send(Message::Job(Job { change, reply }))
+            .send(Message::Job(Box::new(job)))
             .await
             .map_err(|_| RoomError::ShuttingDown)
     }
 
     /// Queues a change and waits until it is committed (or refused).
-    pub async fn apply(&self, change: Change) -> Result<Outcome, RoomError> {
+    pub async fn apply<C: Change>(&self, change: C) -> Result<C::Reply, RoomError> {
         let (tx, rx) = oneshot::channel();
-        self.submit(change, Reply::Wait(tx)).await?;
+        self.submit(change, move |reply| {
+            let _ = tx.send(reply);
+        })
+        .await?;
         rx.await.unwrap_or(Err(RoomError::ShuttingDown))
     }
 
@@ -114,13 +150,13 @@ impl Writer {
     }
 }
 
-fn run(mut rx: mpsc::Receiver<Message>, store: &Store, fanout: &dyn Fanout, clock: SharedClock) {
+fn run(mut rx: mpsc::Receiver<Message>, store: &Store, events: &Events, clock: SharedClock) {
     // A runtime of its own, only to wait for the queue with a deadline.
     let timer = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .expect("cannot start the room writer's timer");
-    let mut batch: Vec<Job> = Vec::new();
+    let mut batch: Vec<Box<dyn Job>> = Vec::new();
     let mut stopping = false;
     let mut last_start: Option<Instant> = None;
     // After a failed checkpoint, the next try waits this long.
@@ -166,14 +202,14 @@ fn run(mut rx: mpsc::Receiver<Message>, store: &Store, fanout: &dyn Fanout, cloc
         }
         if !batch.is_empty() {
             last_start = Some(Instant::now());
-            commit(&mut batch, store, fanout, clock.now_ms());
+            commit(&mut batch, store, events, clock.now_ms());
         }
     }
     // Whatever arrives after the stop is refused, never silently dropped.
     rx.close();
     while let Ok(message) = rx.try_recv() {
         if let Message::Job(job) = message {
-            answer(job, Err(RoomError::ShuttingDown), fanout);
+            job.refuse(RoomError::ShuttingDown);
         }
     }
     // Leave the database holding everything, so the next start has no journal to replay.
@@ -195,7 +231,7 @@ fn pause_before_commit(
 
 /// Moves whatever waits in the queue into the batch, up to [`MAX_BATCH`]; true if it met the
 /// stop.
-fn take_waiting(rx: &mut mpsc::Receiver<Message>, batch: &mut Vec<Job>) -> bool {
+fn take_waiting(rx: &mut mpsc::Receiver<Message>, batch: &mut Vec<Box<dyn Job>>) -> bool {
     while batch.len() < MAX_BATCH {
         match rx.try_recv() {
             Ok(Message::Job(job)) => batch.push(job),
@@ -206,63 +242,35 @@ fn take_waiting(rx: &mut mpsc::Receiver<Message>, batch: &mut Vec<Job>) -> bool 
     false
 }
 
-fn commit(batch: &mut Vec<Job>, store: &Store, fanout: &dyn Fanout, now_ms: u64) {
-    let applied = store.transact_batch(now_ms, |tx| {
-        let mut changes = Batch::new(tx);
-        batch
-            .iter()
-            .map(|job| changes.apply(&job.change))
-            .collect::<Result<Vec<Applied>, StoreError>>()
+/// Applies the batch in one transaction, publishes its events once it is durable, then answers
+/// every caller. The events of the whole batch are published before any reply, so a caller
+/// that hears "done" finds the change already on every socket.
+fn commit(batch: &mut Vec<Box<dyn Job>>, store: &Store, events: &Events, now_ms: u64) {
+    let committed = events.commit(|| {
+        store.transact_batch(now_ms, |tx| {
+            let mut changes = Batch::new(tx);
+            let mut published = Vec::new();
+            for job in batch.iter_mut() {
+                published.extend(job.apply(&mut changes)?);
+            }
+            Ok(((), published))
+        })
     });
-    match applied {
-        Ok(applied) => {
-            for (job, applied) in batch.drain(..).zip(applied) {
-                answer(job, applied, fanout);
+    match committed {
+        Ok(()) => {
+            for job in batch.drain(..) {
+                job.answer();
             }
         }
         Err(err) => {
             tracing::error!(error = %err, changes = batch.len(), "storing room changes failed; nothing was acknowledged");
             for job in batch.drain(..) {
-                answer(job, Err(RoomError::NotSaved), fanout);
+                job.refuse(RoomError::NotSaved);
             }
             if let Err(err) = store.reopen() {
                 tracing::error!(error = %err, "reopening the database failed; /healthz reports unhealthy");
             }
         }
-    }
-}
-
-/// Publishes a committed change's effects, then tells whoever waits.
-fn answer(job: Job, applied: Applied, fanout: &dyn Fanout) {
-    let client_id = match &job.change {
-        Change::Post(post) => post.client_id.as_deref(),
-        _ => None,
-    };
-    let outcome = applied.map(|(outcome, effects)| {
-        for effect in &effects {
-            match effect {
-                Effect::Message(message) => fanout.message(message),
-                Effect::Update(message) => fanout.update(message),
-                Effect::Read {
-                    user_id,
-                    room_id,
-                    unread,
-                } => fanout.read(*user_id, *room_id, unread),
-                Effect::Sidebar(user_id, event) => fanout.sidebar(*user_id, event),
-                Effect::CutOff { room_id, user_id } => fanout.cut_off(*room_id, *user_id),
-            }
-        }
-        outcome
-    });
-    match job.reply {
-        Reply::Wait(waiter) => {
-            let _ = waiter.send(outcome);
-        }
-        Reply::Send(sender) => match &outcome {
-            Ok(Outcome::Duplicate(message)) => sender.duplicate(message),
-            Ok(_) => {}
-            Err(error) => sender.refused(error, client_id),
-        },
     }
 }
 

@@ -4,7 +4,7 @@
 
 use redb::{Durability, ReadableTable, WriteTransaction};
 
-use super::users::{change_user, load_user};
+use super::users::{change_user, current_user, load_user};
 use super::{Store, StoreError, User, tables};
 
 impl Store {
@@ -23,7 +23,7 @@ impl Store {
                 avatars.insert((file, *side), *bytes)?;
             }
             change_user(txn, user_id, |record| record.avatar = Some(file.to_owned()))?;
-            current(txn, user_id)
+            current_user(txn, user_id)
         })
     }
 
@@ -32,7 +32,7 @@ impl Store {
         self.write(Durability::Immediate, |txn| {
             remove_images(txn, user_id)?;
             change_user(txn, user_id, |record| record.avatar = None)?;
-            current(txn, user_id)
+            current_user(txn, user_id)
         })
     }
 
@@ -64,11 +64,4 @@ pub(super) fn remove_images(txn: &WriteTransaction, user_id: u64) -> Result<(), 
         avatars.remove((file.as_str(), side))?;
     }
     Ok(())
-}
-
-fn current(txn: &WriteTransaction, user_id: u64) -> Result<User, StoreError> {
-    let users = txn.open_table(tables::USERS)?;
-    load_user(&users, user_id)?
-        .map(|found| found.user)
-        .ok_or(StoreError::NotFound)
 }

@@ -49,6 +49,7 @@ pub use invites::{InviteKey, InviteRecord};
 pub use journal::JOURNAL_FILE;
 use journal::{Journal, JournalEntry};
 pub use migrate::SCHEMA_VERSION;
+pub use names::ProfileChange;
 pub use people::Friendship;
 pub use record::{Everyone, MessageRecord, Reaction};
 pub use recovery::{CodeHash, LinkKey, LinkState, Recovered, ResetLink};

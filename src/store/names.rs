@@ -4,8 +4,8 @@
 
 use redb::{Durability, ReadableTable, WriteTransaction};
 
-use super::users::change_user;
-use super::{Store, StoreError, tables};
+use super::users::{change_user, current_user};
+use super::{DmFrom, Store, StoreError, User, tables};
 
 /// The key that makes `Alice` and `alice` the same account.
 pub(super) fn username_key(username: &str) -> String {
@@ -50,6 +50,16 @@ pub(super) fn claim_name(
     Ok(())
 }
 
+/// A change to how an account shows itself; what is `None` stays as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChange {
+    /// A new username (see [`rename_in`]).
+    pub username: Option<String>,
+    /// A new display name (`Some(None)`: none).
+    pub display_name: Option<Option<String>>,
+    pub dm_from: Option<DmFrom>,
+}
+
 impl Store {
     /// Renames an account. Its old name keeps leading to it, and stays taken, until
     /// `now_ms + hold_ms`. A change of case only is a rename too, without a hold.
@@ -62,6 +72,34 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.write(Durability::Immediate, |txn| {
             rename_in(txn, user_id, new_name, now_ms, hold_ms)
+        })
+    }
+
+    /// Changes an account's username, display name and DM setting in one transaction (a
+    /// refused rename changes nothing); returns the account as it was and as it now is.
+    pub fn change_profile(
+        &self,
+        user_id: u64,
+        change: ProfileChange,
+        now_ms: u64,
+        hold_ms: u64,
+    ) -> Result<(User, User), StoreError> {
+        self.write(Durability::Immediate, |txn| {
+            let before = current_user(txn, user_id)?;
+            if let Some(name) = &change.username
+                && *name != before.username
+            {
+                rename_in(txn, user_id, name, now_ms, hold_ms)?;
+            }
+            change_user(txn, user_id, |record| {
+                if let Some(display_name) = change.display_name {
+                    record.display_name = display_name;
+                }
+                if let Some(dm_from) = change.dm_from {
+                    record.dm_from = dm_from;
+                }
+            })?;
+            Ok((before, current_user(txn, user_id)?))
         })
     }
 

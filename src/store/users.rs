@@ -18,7 +18,7 @@ pub(super) struct UserRecord {
     #[serde(default)]
     pub(super) disabled: bool,
     #[serde(default)]
-    dm_from: DmFrom,
+    pub(super) dm_from: DmFrom,
     /// The file name of the avatar's images (see [`super::avatars`]), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) avatar: Option<String>,
@@ -176,22 +176,6 @@ impl Store {
         self.update_user(user_id, |record| record.disabled = disabled)
     }
 
-    /// Sets (or, with `None`, clears) the name shown beside the username.
-    pub fn set_display_name(
-        &self,
-        user_id: u64,
-        display_name: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.update_user(user_id, |record| {
-            record.display_name = display_name.map(str::to_owned)
-        })
-    }
-
-    /// Sets who may open a direct room with this person.
-    pub fn set_dm_from(&self, user_id: u64, dm_from: DmFrom) -> Result<(), StoreError> {
-        self.update_user(user_id, |record| record.dm_from = dm_from)
-    }
-
     fn update_user(
         &self,
         user_id: u64,
@@ -217,6 +201,14 @@ pub(super) fn change_user(
     change(&mut record);
     users.insert(user_id, serde_json::to_vec(&record)?.as_slice())?;
     Ok(())
+}
+
+/// The account as this transaction sees it now.
+pub(super) fn current_user(txn: &WriteTransaction, user_id: u64) -> Result<User, StoreError> {
+    let users = txn.open_table(tables::USERS)?;
+    load_user(&users, user_id)?
+        .map(|found| found.user)
+        .ok_or(StoreError::NotFound)
 }
 
 pub(super) fn load_user(

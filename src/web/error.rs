@@ -219,6 +219,15 @@ impl From<RoomError> for ApiError {
     }
 }
 
+impl From<crate::auth::DeletionError> for ApiError {
+    fn from(err: crate::auth::DeletionError) -> Self {
+        match err {
+            crate::auth::DeletionError::Auth(err) => err.into(),
+            crate::auth::DeletionError::Rooms(err) => err.into(),
+        }
+    }
+}
+
 impl From<PeopleError> for ApiError {
     fn from(err: PeopleError) -> Self {
         let message = err.to_string();

@@ -6,7 +6,6 @@ mod assets;
 mod avatars;
 pub mod cookie;
 mod error;
-mod farewell;
 mod pages;
 pub mod redirect;
 pub mod security;
@@ -27,6 +26,7 @@ use crate::auth::{Auth, Device, Session};
 use crate::chat::Chat;
 use crate::clock::SharedClock;
 use crate::config::HttpTimeouts;
+use crate::events::Events;
 use crate::people::People;
 use crate::rooms::Rooms;
 use crate::store::Store;
@@ -34,6 +34,8 @@ use crate::store::Store;
 /// What every handler can reach.
 pub struct AppState {
     pub store: Arc<Store>,
+    /// Every committed change, in commit order (see `crate::events`).
+    pub events: Arc<Events>,
     pub auth: Arc<Auth>,
     pub rooms: Arc<Rooms>,
     pub people: Arc<People>,
@@ -80,9 +82,9 @@ impl AppState {
     /// planted): that session is deleted, so it is never honoured again.
     pub async fn end_presented_session(&self, req: &Request) {
         if let Some(token) = cookie::session_token(req.headers(), self.tls)
-            && let Ok(Some(key)) = self.auth.sign_out(token).await
+            && let Err(err) = self.auth.sign_out(token).await
         {
-            self.chat.hub.close_sessions(&[key]);
+            tracing::warn!(error = %err, "cannot end the session a sign-in replaces");
         }
     }
 }

@@ -6,7 +6,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::codes::ErrorCode;
 use crate::rooms::RoomError;
-use crate::rooms::fanout::SidebarEvent;
+use crate::rooms::sidebar::SidebarEvent;
 use crate::rooms::view::{MessageView, RoomPerson, RoomSummary};
 use crate::store::{Unread, User};
 
@@ -410,7 +410,7 @@ impl ErrorFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rooms::fanout::Gone;
+    use crate::rooms::sidebar::Gone;
     use serde_json::{Value, json};
 
     fn message() -> MessageView {

@@ -23,14 +23,11 @@ use super::Chat;
 use super::hub::{ConnId, Member};
 use super::outbox::{Outbox, Outgoing, Work};
 use super::presence;
-use super::protocol::frames::{Hello, hello_frame, message_frame};
+use super::protocol::frames::{Hello, hello_frame};
 use super::protocol::{ErrorCode, ErrorFrame, parse_client_frame};
 use crate::people::standing_in;
 use crate::ratelimit::{Rate, TokenBucket};
-use crate::rooms::RoomError;
 use crate::rooms::sidebar_in;
-use crate::rooms::view::MessageView;
-use crate::rooms::writer::SendReply;
 use crate::store::{SessionKey, StoreError, User};
 
 /// A ping is sent this often; a socket silent for `IDLE_LIMIT` is considered dead.
@@ -52,29 +49,6 @@ struct Following {
     /// Highest sequence number this socket has been given; live changes at or below it are
     /// skipped.
     delivered: u64,
-    /// Where the writer answers this socket's sends to the room.
-    reply: Arc<dyn SendReply>,
-}
-
-/// The writer's answers to a socket's `send`: a duplicate's echo, or why it was refused.
-struct SocketReply {
-    outbox: Arc<Outbox>,
-    room_id: u64,
-}
-
-impl SendReply for SocketReply {
-    fn duplicate(&self, message: &MessageView) {
-        // A plain frame, not a change: the socket must not skip it as delivered before.
-        self.outbox.push(Outgoing::Frame(message_frame(message)));
-    }
-
-    fn refused(&self, error: &RoomError, client_id: Option<&str>) {
-        let frame = ErrorFrame::for_room(error)
-            .room_id(self.room_id)
-            .client_id(client_id.map(str::to_owned))
-            .encode();
-        self.outbox.push(Outgoing::Frame(frame));
-    }
 }
 
 struct Socket<'a> {

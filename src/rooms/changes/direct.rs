@@ -3,9 +3,10 @@
 //! friends, or who blocked the opener (or was blocked by them), refuses a new one, and the
 //! refusal says why.
 
-use super::{Applied, Batch, Effect, Outcome, done, refused};
-use crate::rooms::RoomError;
-use crate::rooms::fanout::SidebarEvent;
+use super::{Applied, Batch, Change, done, refused};
+use crate::events::Event;
+use crate::rooms::sidebar::SidebarEvent;
+use crate::rooms::{RoomError, Visible};
 use crate::store::{
     DmFrom, Friendship, Kind, Membership, Role, RoomRecord, StoreError, User, direct_key,
 };
@@ -16,12 +17,27 @@ pub const DIRECT_MAX: usize = 8;
 /// What a direct room of too few or too many people is told.
 pub const DIRECT_SIZE_RULE: &str = "A conversation has 2 to 8 people, you included.";
 
+/// The direct room of `by` and these people: found, or made. Answers the room as `by` sees it.
+#[derive(Debug, Clone)]
+pub struct OpenDirect {
+    pub by: u64,
+    pub usernames: Vec<String>,
+}
+
+impl Change for OpenDirect {
+    type Reply = Visible;
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Visible>, StoreError> {
+        batch.open_direct(self.by, &self.usernames)
+    }
+}
+
 impl Batch<'_, '_> {
-    pub(super) fn open_direct(
+    fn open_direct(
         &mut self,
         by: u64,
         usernames: &[String],
-    ) -> Result<Applied, StoreError> {
+    ) -> Result<Applied<Visible>, StoreError> {
         let mut people: Vec<User> = Vec::new();
         for name in usernames {
             let Some(user) = self.tx.user_by_name(name)?.filter(|u| !u.disabled) else {
@@ -69,18 +85,18 @@ impl Batch<'_, '_> {
                 hidden: false,
             })?;
         }
-        let mut effects = Vec::new();
+        let mut events = Vec::new();
         for &user_id in &ids {
-            let summary = self.summary(room_id, user_id)?;
-            effects.push(Effect::Sidebar(user_id, SidebarEvent::Added(summary)));
+            let event = SidebarEvent::Added(self.summary(room_id, user_id)?);
+            events.push(Event::Sidebar { user_id, event });
         }
         let visible = self.visible(room_id, by)?;
-        done(Outcome::Room(visible), effects)
+        done(visible, events)
     }
 
     /// An existing direct room, shown again to the opener if they had hidden it.
-    fn reopen_direct(&mut self, room_id: u64, by: u64) -> Result<Applied, StoreError> {
-        let mut effects = Vec::new();
+    fn reopen_direct(&mut self, room_id: u64, by: u64) -> Result<Applied<Visible>, StoreError> {
+        let mut events = Vec::new();
         if let Some(membership) = self.membership(room_id, by)?
             && membership.hidden
         {
@@ -90,11 +106,11 @@ impl Batch<'_, '_> {
             })?;
             self.tx
                 .update_room(room_id, |r| r.hidden = r.hidden.saturating_sub(1))?;
-            let summary = self.summary(room_id, by)?;
-            effects.push(Effect::Sidebar(by, SidebarEvent::Added(summary)));
+            let event = SidebarEvent::Added(self.summary(room_id, by)?);
+            events.push(Event::Sidebar { user_id: by, event });
         }
         let visible = self.visible(room_id, by)?;
-        done(Outcome::Room(visible), effects)
+        done(visible, events)
     }
 
     /// Why `person` refuses a new direct room opened by `by`, if they do.

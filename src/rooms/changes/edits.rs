@@ -6,13 +6,66 @@
 //! Authors edit and delete their own messages; the owners of a private room may edit and
 //! delete anyone's there ([`Action::Moderate`]). Anyone who may post may react.
 
-use super::{Applied, Batch, Effect, Outcome, done, refused};
+use super::{Applied, Batch, Change, done, refused};
+use crate::events::Event;
 use crate::rooms::RoomError;
 use crate::rooms::access::Action;
 use crate::store::{Everyone, Reaction, Room, StoreError, StoredMessage};
 
 /// Distinct emoji one message may carry.
 pub const REACTIONS_MAX: usize = 20;
+
+/// Someone changes the text of a message (theirs, or any in a private room they own).
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub by: u64,
+    pub room_id: u64,
+    pub id: u64,
+    pub text: String,
+    /// Who is online in the room, for an `@here` the new text adds.
+    pub online: Vec<u64>,
+}
+
+/// Someone deletes a message (theirs, or any in a private room they own).
+#[derive(Debug, Clone)]
+pub struct Delete {
+    pub by: u64,
+    pub room_id: u64,
+    pub id: u64,
+}
+
+/// Someone adds their reaction with this emoji, or takes it back.
+#[derive(Debug, Clone)]
+pub struct React {
+    pub by: u64,
+    pub room_id: u64,
+    pub id: u64,
+    pub emoji: String,
+}
+
+impl Change for Edit {
+    type Reply = ();
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
+        batch.edit(self)
+    }
+}
+
+impl Change for Delete {
+    type Reply = ();
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
+        batch.delete(self.by, self.room_id, self.id)
+    }
+}
+
+impl Change for React {
+    type Reply = ();
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
+        batch.react(self.by, self.room_id, self.id, &self.emoji)
+    }
+}
 
 impl Batch<'_, '_> {
     /// The room and the message, if `by` may post there and the message is there and not
@@ -53,19 +106,19 @@ impl Batch<'_, '_> {
     }
 
     /// Publishes a changed message.
-    fn updated(&mut self, room: &Room, message: StoredMessage) -> Result<Applied, StoreError> {
+    fn updated(&mut self, room: &Room, message: StoredMessage) -> Result<Applied<()>, StoreError> {
         let view = self.view(room, message)?;
-        done(Outcome::Done, vec![Effect::Update(view)])
+        done((), vec![Event::Update(view)])
     }
 
-    pub(super) fn edit(
-        &mut self,
-        by: u64,
-        room_id: u64,
-        id: u64,
-        text: &str,
-        online: &[u64],
-    ) -> Result<Applied, StoreError> {
+    fn edit(&mut self, edit: &Edit) -> Result<Applied<()>, StoreError> {
+        let Edit {
+            by,
+            room_id,
+            id,
+            ref text,
+            ref online,
+        } = *edit;
         let (room, message) = match self.live_message(by, room_id, id)? {
             Ok(found) => found,
             Err(err) => return refused(err),
@@ -73,8 +126,8 @@ impl Batch<'_, '_> {
         if let Err(err) = self.may_change(by, &room, &message)? {
             return refused(err);
         }
-        if message.text == text {
-            return done(Outcome::Done, Vec::new());
+        if message.text == *text {
+            return done((), Vec::new());
         }
         // Mentions are the new text's, decided as for a new message by its author.
         let mut called = match self.called(&room, message.user_id, text, online)? {
@@ -87,7 +140,7 @@ impl Batch<'_, '_> {
         }
         let now = self.tx.now_ms();
         let changed = self.tx.change_message(room_id, id, |record| {
-            record.text = text.to_owned();
+            record.text = text.clone();
             record.edited = Some(now);
             record.mentions = called.mentions;
             record.everyone = called.everyone;
@@ -96,7 +149,7 @@ impl Batch<'_, '_> {
         self.updated(&room, changed)
     }
 
-    pub(super) fn delete(&mut self, by: u64, room_id: u64, id: u64) -> Result<Applied, StoreError> {
+    fn delete(&mut self, by: u64, room_id: u64, id: u64) -> Result<Applied<()>, StoreError> {
         let (room, message) = match self.live_message(by, room_id, id)? {
             Ok(found) => found,
             Err(err) => return refused(err),
@@ -116,13 +169,13 @@ impl Batch<'_, '_> {
         self.updated(&room, changed)
     }
 
-    pub(super) fn react(
+    fn react(
         &mut self,
         by: u64,
         room_id: u64,
         id: u64,
         emoji: &str,
-    ) -> Result<Applied, StoreError> {
+    ) -> Result<Applied<()>, StoreError> {
         let (room, message) = match self.live_message(by, room_id, id)? {
             Ok(found) => found,
             Err(err) => return refused(err),

@@ -2,21 +2,79 @@
 //! anyone with a good link becomes a member. An unknown, expired, used-up or revoked link is
 //! refused with one answer that says nothing else.
 
-use super::{Applied, Batch, Outcome, done, refused};
-use crate::rooms::RoomError;
+use super::{Applied, Batch, Change, done, refused};
 use crate::rooms::access::Action;
 use crate::rooms::invite_code::invite_id;
+use crate::rooms::{RoomError, Visible};
 use crate::store::{InviteKey, InviteRecord, Role, StoreError};
 
+/// An owner makes an invite link; `key` is the hash of its code.
+#[derive(Debug, Clone)]
+pub struct CreateInvite {
+    pub by: u64,
+    pub room_id: u64,
+    pub key: InviteKey,
+    pub expires_at: Option<u64>,
+    pub max_uses: Option<u32>,
+}
+
+/// A new invite link as its maker hears of it: its public id and limits (the code itself only
+/// its maker knows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteMade {
+    pub id: String,
+    pub expires_at: Option<u64>,
+    pub max_uses: Option<u32>,
+}
+
+/// An owner revokes an invite link by its public id.
+#[derive(Debug, Clone)]
+pub struct RevokeInvite {
+    pub by: u64,
+    pub room_id: u64,
+    pub invite_id: String,
+}
+
+/// Someone follows an invite link, and hears back the room they are now a member of.
+#[derive(Debug, Clone)]
+pub struct AcceptInvite {
+    pub user_id: u64,
+    pub key: InviteKey,
+}
+
+impl Change for CreateInvite {
+    type Reply = InviteMade;
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<InviteMade>, StoreError> {
+        batch.create_invite(self)
+    }
+}
+
+impl Change for RevokeInvite {
+    type Reply = ();
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
+        batch.revoke_invite(self.by, self.room_id, &self.invite_id)
+    }
+}
+
+impl Change for AcceptInvite {
+    type Reply = Visible;
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Visible>, StoreError> {
+        batch.accept_invite(self.user_id, self.key)
+    }
+}
+
 impl Batch<'_, '_> {
-    pub(super) fn create_invite(
-        &mut self,
-        by: u64,
-        room_id: u64,
-        key: InviteKey,
-        expires_at: Option<u64>,
-        max_uses: Option<u32>,
-    ) -> Result<Applied, StoreError> {
+    fn create_invite(&mut self, made: &CreateInvite) -> Result<Applied<InviteMade>, StoreError> {
+        let CreateInvite {
+            by,
+            room_id,
+            key,
+            expires_at,
+            max_uses,
+        } = *made;
         if let Err(denied) = self.permitted(room_id, by, Action::Manage)? {
             return refused(denied);
         }
@@ -30,20 +88,20 @@ impl Batch<'_, '_> {
             revoked: false,
         };
         self.tx.put_invite(key, &invite)?;
-        let outcome = Outcome::Invite {
+        let made = InviteMade {
             id: invite_id(&key),
             expires_at,
             max_uses,
         };
-        done(outcome, Vec::new())
+        done(made, Vec::new())
     }
 
-    pub(super) fn revoke_invite(
+    fn revoke_invite(
         &mut self,
         by: u64,
         room_id: u64,
         id: &str,
-    ) -> Result<Applied, StoreError> {
+    ) -> Result<Applied<()>, StoreError> {
         if let Err(denied) = self.permitted(room_id, by, Action::Manage)? {
             return refused(denied);
         }
@@ -57,14 +115,14 @@ impl Batch<'_, '_> {
         };
         invite.revoked = true;
         self.tx.put_invite(key, &invite)?;
-        done(Outcome::Done, Vec::new())
+        done((), Vec::new())
     }
 
-    pub(super) fn accept_invite(
+    fn accept_invite(
         &mut self,
         user_id: u64,
         key: InviteKey,
-    ) -> Result<Applied, StoreError> {
+    ) -> Result<Applied<Visible>, StoreError> {
         let now = self.tx.now_ms();
         let Some(mut invite) = self.tx.invite(key)?.filter(|invite| usable(invite, now)) else {
             return refused(RoomError::InviteInvalid);
@@ -75,13 +133,13 @@ impl Batch<'_, '_> {
         // A member following the link again loses nothing and uses nothing up.
         if self.membership(invite.room_id, user_id)?.is_some() {
             let visible = self.visible(invite.room_id, user_id)?;
-            return done(Outcome::Room(visible), Vec::new());
+            return done(visible, Vec::new());
         }
         invite.uses += 1;
         self.tx.put_invite(key, &invite)?;
-        let effects = self.admit(invite.room_id, user_id, Role::Member)?;
+        let events = self.admit(invite.room_id, user_id, Role::Member)?;
         let visible = self.visible(invite.room_id, user_id)?;
-        done(Outcome::Room(visible), effects)
+        done(visible, events)
     }
 }
 

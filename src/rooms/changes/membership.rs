@@ -2,14 +2,65 @@
 //! Whoever loses a room is cut off at once: the writer publishes the removal before anything
 //! committed after it. The last owner to leave hands the room to its longest-standing member.
 
-use super::{Applied, Batch, Effect, Outcome, done, refused};
+use super::{Applied, Batch, Change, done, refused};
+use crate::events::Event;
 use crate::rooms::access::{Action, authorize};
-use crate::rooms::fanout::{Gone, SidebarEvent};
-use crate::rooms::{RoomError, RoomRef};
+use crate::rooms::sidebar::{Gone, SidebarEvent};
+use crate::rooms::{RoomError, RoomRef, Visible};
 use crate::store::{Kind, Membership, Role, RoomRecord, StoreError};
 
+/// Become a member by one's own choice: an open room by name or id (a free name creates an
+/// open room, its creator its owner), or find one's existing membership. Answers the room as
+/// its new member may see it.
+#[derive(Debug, Clone)]
+pub struct Join {
+    pub user_id: u64,
+    pub room: RoomRef,
+}
+
+/// An owner adds someone by username.
+#[derive(Debug, Clone)]
+pub struct AddMember {
+    pub by: u64,
+    pub room_id: u64,
+    pub username: String,
+}
+
+/// An owner removes someone, or someone leaves (`username` their own): a direct room is
+/// hidden instead, until its next message.
+#[derive(Debug, Clone)]
+pub struct RemoveMember {
+    pub by: u64,
+    pub room_id: u64,
+    pub username: String,
+}
+
+impl Change for Join {
+    type Reply = Visible;
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Visible>, StoreError> {
+        batch.join(self.user_id, &self.room)
+    }
+}
+
+impl Change for AddMember {
+    type Reply = ();
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
+        batch.add_member(self.by, self.room_id, &self.username)
+    }
+}
+
+impl Change for RemoveMember {
+    type Reply = ();
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
+        batch.remove_member(self.by, self.room_id, &self.username)
+    }
+}
+
 impl Batch<'_, '_> {
-    pub(super) fn join(&mut self, user_id: u64, room: &RoomRef) -> Result<Applied, StoreError> {
+    fn join(&mut self, user_id: u64, room: &RoomRef) -> Result<Applied<Visible>, StoreError> {
         let found = match room {
             RoomRef::Id(id) => Some(*id),
             RoomRef::Name(name) => self.tx.room_id_by_name(name)?,
@@ -32,12 +83,12 @@ impl Batch<'_, '_> {
         }
         if existing.is_some() {
             let visible = self.visible(room.id, user_id)?;
-            return done(Outcome::Room(visible), Vec::new());
+            return done(visible, Vec::new());
         }
         let role = if created { Role::Owner } else { Role::Member };
-        let effects = self.admit(room.id, user_id, role)?;
+        let events = self.admit(room.id, user_id, role)?;
         let visible = self.visible(room.id, user_id)?;
-        done(Outcome::Room(visible), effects)
+        done(visible, events)
     }
 
     /// A new named room (the name must be free) with no members yet.
@@ -69,7 +120,7 @@ impl Batch<'_, '_> {
         room_id: u64,
         user_id: u64,
         role: Role,
-    ) -> Result<Vec<Effect>, StoreError> {
+    ) -> Result<Vec<Event>, StoreError> {
         let joined_at = self.tx.now_ms();
         self.put_membership(Membership {
             room_id,
@@ -80,15 +131,16 @@ impl Batch<'_, '_> {
         })?;
         self.tx.update_room(room_id, |r| r.members += 1)?;
         let summary = self.summary(room_id, user_id)?;
-        Ok(vec![Effect::Sidebar(user_id, SidebarEvent::Added(summary))])
+        let event = SidebarEvent::Added(summary);
+        Ok(vec![Event::Sidebar { user_id, event }])
     }
 
-    pub(super) fn add_member(
+    fn add_member(
         &mut self,
         by: u64,
         room_id: u64,
         username: &str,
-    ) -> Result<Applied, StoreError> {
+    ) -> Result<Applied<()>, StoreError> {
         if let Err(denied) = self.permitted(room_id, by, Action::Manage)? {
             return refused(denied);
         }
@@ -96,18 +148,18 @@ impl Batch<'_, '_> {
             return refused(RoomError::UserNotFound);
         };
         if self.membership(room_id, user.id)?.is_some() {
-            return done(Outcome::Done, Vec::new());
+            return done((), Vec::new());
         }
-        let effects = self.admit(room_id, user.id, Role::Member)?;
-        done(Outcome::Done, effects)
+        let events = self.admit(room_id, user.id, Role::Member)?;
+        done((), events)
     }
 
-    pub(super) fn remove_member(
+    fn remove_member(
         &mut self,
         by: u64,
         room_id: u64,
         username: &str,
-    ) -> Result<Applied, StoreError> {
+    ) -> Result<Applied<()>, StoreError> {
         let target = self.tx.user_by_name(username)?;
         if target.as_ref().is_some_and(|user| user.id == by) {
             return self.leave(by, room_id);
@@ -124,10 +176,10 @@ impl Batch<'_, '_> {
         self.remove_membership(room_id, target.id)?;
         self.tx
             .update_room(room_id, |r| r.members = r.members.saturating_sub(1))?;
-        done(Outcome::Done, gone(room_id, target.id, Gone::Removed))
+        done((), gone(room_id, target.id, Gone::Removed))
     }
 
-    fn leave(&mut self, user_id: u64, room_id: u64) -> Result<Applied, StoreError> {
+    fn leave(&mut self, user_id: u64, room_id: u64) -> Result<Applied<()>, StoreError> {
         let (room, membership) = match self.permitted(room_id, user_id, Action::Leave)? {
             Ok((room, Some(membership))) => (room, membership),
             Ok((_, None)) => return refused(RoomError::NotMember),
@@ -142,24 +194,24 @@ impl Batch<'_, '_> {
                 })?;
                 self.tx.update_room(room_id, |r| r.hidden += 1)?;
             }
-            let hidden = SidebarEvent::Removed {
+            let event = SidebarEvent::Removed {
                 room_id,
                 why: Gone::Hidden,
             };
-            return done(Outcome::Done, vec![Effect::Sidebar(user_id, hidden)]);
+            return done((), vec![Event::Sidebar { user_id, event }]);
         }
         self.remove_membership(room_id, user_id)?;
         self.tx
             .update_room(room_id, |r| r.members = r.members.saturating_sub(1))?;
-        let mut effects = gone(room_id, user_id, Gone::Left);
+        let mut events = gone(room_id, user_id, Gone::Left);
         if membership.role == Role::Owner {
-            effects.extend(self.hand_over(room_id)?);
+            events.extend(self.hand_over(room_id)?);
         }
-        done(Outcome::Done, effects)
+        done((), events)
     }
 
     /// A room whose last owner left passes to its longest-standing member.
-    fn hand_over(&mut self, room_id: u64) -> Result<Vec<Effect>, StoreError> {
+    fn hand_over(&mut self, room_id: u64) -> Result<Vec<Event>, StoreError> {
         let members = self.tx.memberships_of(room_id)?;
         if members.iter().any(|m| m.role == Role::Owner) {
             return Ok(Vec::new());
@@ -172,19 +224,17 @@ impl Batch<'_, '_> {
             role: Role::Owner,
             ..heir
         })?;
-        let summary = self.summary(room_id, user_id)?;
-        Ok(vec![Effect::Sidebar(
-            user_id,
-            SidebarEvent::Changed(summary),
-        )])
+        let event = SidebarEvent::Changed(self.summary(room_id, user_id)?);
+        Ok(vec![Event::Sidebar { user_id, event }])
     }
 }
 
 /// What a room's loss publishes: the person's sockets stop following it, then it leaves their
 /// sidebar.
-fn gone(room_id: u64, user_id: u64, why: Gone) -> Vec<Effect> {
+fn gone(room_id: u64, user_id: u64, why: Gone) -> Vec<Event> {
+    let event = SidebarEvent::Removed { room_id, why };
     vec![
-        Effect::CutOff { room_id, user_id },
-        Effect::Sidebar(user_id, SidebarEvent::Removed { room_id, why }),
+        Event::CutOff { room_id, user_id },
+        Event::Sidebar { user_id, event },
     ]
 }

@@ -4,15 +4,46 @@
 //! room brings it back to the sidebars it was hidden from, and the author has read the room up
 //! to their own message.
 
-use super::{Applied, Batch, Effect, NewPost, Outcome, done, refused};
+use super::{Applied, Batch, Change, done, refused};
+use crate::events::Event;
 use crate::rooms::RoomError;
 use crate::rooms::access::Action;
-use crate::rooms::fanout::SidebarEvent;
+use crate::rooms::sidebar::SidebarEvent;
 use crate::rooms::view::{MessageView, TxLookup};
 use crate::store::{Kind, MessageRecord, Room, StoreError};
 
+/// A message someone wants stored.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub room_id: u64,
+    pub user_id: u64,
+    pub text: String,
+    pub client_id: Option<String>,
+    /// The message of the same room this one answers.
+    pub reply_to: Option<u64>,
+    /// Who is online in the room, when the text calls `@here`.
+    pub online: Vec<u64>,
+}
+
+/// What posting answers its sender.
+#[derive(Debug, Clone)]
+pub enum Posted {
+    /// Newly stored; its publication is the sender's acknowledgement.
+    New(MessageView),
+    /// The `client_id` was used before by this author in this room: the earlier message.
+    Duplicate(MessageView),
+}
+
+impl Change for NewPost {
+    type Reply = Posted;
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Posted>, StoreError> {
+        batch.post(self)
+    }
+}
+
 impl Batch<'_, '_> {
-    pub(super) fn post(&mut self, post: &NewPost) -> Result<Applied, StoreError> {
+    fn post(&mut self, post: &NewPost) -> Result<Applied<Posted>, StoreError> {
         let room = match self.permitted(post.room_id, post.user_id, Action::Post)? {
             Ok((room, _)) => room,
             Err(denied) => return refused(denied),
@@ -23,7 +54,7 @@ impl Batch<'_, '_> {
                 .message_by_client_id(room.id, post.user_id, client_id)?
         {
             let view = self.view(&room, earlier)?;
-            return done(Outcome::Duplicate(view), Vec::new());
+            return done(Posted::Duplicate(view), Vec::new());
         }
         if let Some(original) = post.reply_to {
             match self.tx.message(room.id, original)? {
@@ -75,15 +106,16 @@ impl Batch<'_, '_> {
         let stored = self.tx.append_message(room.id, record)?;
         let id = stored.id;
         let view = self.view(&room, stored)?;
-        let mut published = vec![Effect::Message(view.clone())];
+        let mut published = vec![Event::Message(view.clone())];
         for user_id in effects {
             let summary = self.summary(room.id, user_id)?;
-            published.insert(0, Effect::Sidebar(user_id, SidebarEvent::Added(summary)));
+            let event = SidebarEvent::Added(summary);
+            published.insert(0, Event::Sidebar { user_id, event });
         }
         if let Some(read) = self.read_own_post(&room, post.user_id, id)? {
             published.push(read);
         }
-        done(Outcome::Posted(view), published)
+        done(Posted::New(view), published)
     }
 
     /// A message as shown, looked up in this transaction.
@@ -102,7 +134,7 @@ impl Batch<'_, '_> {
         room: &Room,
         user_id: u64,
         id: u64,
-    ) -> Result<Option<Effect>, StoreError> {
+    ) -> Result<Option<Event>, StoreError> {
         if self.membership(room.id, user_id)?.is_none() {
             return Ok(None);
         }
@@ -113,7 +145,7 @@ impl Batch<'_, '_> {
             return Ok(None);
         }
         let unread = self.tx.unread(user_id, room.id)?;
-        Ok(Some(Effect::Read {
+        Ok(Some(Event::Read {
             user_id,
             room_id: room.id,
             unread,

@@ -1,7 +1,8 @@
-//! Room changes and their rules: what each change checks ([`authorize`] on the room and
-//! membership as this transaction sees them) and writes, and what it publishes once committed.
-//! The writer applies a whole batch of changes in one transaction; a refused change writes
-//! nothing and the others go on. One file per group of changes:
+//! Room changes and their rules: one type per change ([`Change`]), saying what it checks
+//! ([`authorize`] on the room and membership as this transaction sees them) and writes, what
+//! its caller hears back, and what it publishes once committed. The writer applies a whole
+//! batch of changes in one transaction; a refused change writes nothing and the others go on.
+//! One file per group of changes:
 //!
 //! - `messages`: posting, with replies and mentions;
 //! - `edits`: editing, deleting and reacting to a message;
@@ -21,162 +22,45 @@ mod messages;
 mod reading;
 mod settings;
 
+pub use direct::OpenDirect;
+pub use edits::{Delete, Edit, React};
+pub use invites::{AcceptInvite, CreateInvite, InviteMade, RevokeInvite, usable};
+pub use membership::{AddMember, Join, RemoveMember};
 pub use mentions::EVERYONE_LIMIT;
-pub use reading::ReadMove;
-
-pub use invites::usable;
+pub use messages::{NewPost, Posted};
+pub use reading::{MoveRead, ReadMove};
+pub use settings::{CreateRoom, UpdateRoom};
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use super::access::{Action, Denied, authorize};
-use super::fanout::SidebarEvent;
-use super::view::{MessageView, RoomPerson, RoomSummary};
-use super::{RoomError, RoomRef, Visible};
-use crate::store::{InviteKey, Kind, Membership, Room, StoreError, Tx, Unread};
+use super::view::{RoomPerson, RoomSummary};
+use super::{RoomError, Visible};
+use crate::events::Event;
+use crate::store::{Kind, Membership, Room, StoreError, Tx};
 
-/// A change to a room's state or history.
-#[derive(Debug, Clone)]
-pub enum Change {
-    /// A new message.
-    Post(NewPost),
-    /// Become a member by one's own choice: an open room by name or id (a free name creates an
-    /// open room, its creator its owner), or find one's existing membership.
-    Join { user_id: u64, room: RoomRef },
-    /// A new open or private room, with its creator as owner.
-    Create {
-        user_id: u64,
-        kind: Kind,
-        name: String,
-        topic: Option<String>,
-    },
-    /// An owner adds someone by username.
-    AddMember {
-        by: u64,
-        room_id: u64,
-        username: String,
-    },
-    /// An owner removes someone, or someone leaves (`username` their own): a direct room is
-    /// hidden instead, until its next message.
-    RemoveMember {
-        by: u64,
-        room_id: u64,
-        username: String,
-    },
-    /// An owner renames a room, changes its topic (`Some(None)` clears it) or its kind.
-    Update {
-        by: u64,
-        room_id: u64,
-        name: Option<String>,
-        topic: Option<Option<String>>,
-        kind: Option<Kind>,
-    },
-    /// An owner makes an invite link; `key` is the hash of its code.
-    CreateInvite {
-        by: u64,
-        room_id: u64,
-        key: InviteKey,
-        expires_at: Option<u64>,
-        max_uses: Option<u32>,
-    },
-    /// An owner revokes an invite link by its public id.
-    RevokeInvite {
-        by: u64,
-        room_id: u64,
-        invite_id: String,
-    },
-    /// Someone follows an invite link.
-    AcceptInvite { user_id: u64, key: InviteKey },
-    /// The direct room of `by` and these people: found, or made.
-    OpenDirect { by: u64, usernames: Vec<String> },
-    /// Someone changes the text of a message (theirs, or any in a private room they own).
-    Edit {
-        by: u64,
-        room_id: u64,
-        id: u64,
-        text: String,
-        /// Who is online in the room, for an `@here` the new text adds.
-        online: Vec<u64>,
-    },
-    /// Someone deletes a message (theirs, or any in a private room they own).
-    Delete { by: u64, room_id: u64, id: u64 },
-    /// Someone adds their reaction with this emoji, or takes it back.
-    React {
-        by: u64,
-        room_id: u64,
-        id: u64,
-        emoji: String,
-    },
-    /// Someone's read position in a room moves.
-    Read {
-        user_id: u64,
-        room_id: u64,
-        id: u64,
-        how: ReadMove,
-    },
+/// A change the writer applies in its batch transaction: what it checks (with [`authorize`],
+/// on the room and membership as this transaction sees them) and writes, what its caller hears
+/// back once it is committed, and what it publishes on the event stream.
+pub trait Change: Send + 'static {
+    /// What the caller hears back once the change is committed.
+    type Reply: Send + 'static;
+
+    /// Applies the change. `Err` is a storage failure, which fails the whole transaction; a
+    /// refusal is an `Ok(Err(…))` that wrote nothing.
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Self::Reply>, StoreError>;
 }
 
-/// A message someone wants stored.
-#[derive(Debug, Clone)]
-pub struct NewPost {
-    pub room_id: u64,
-    pub user_id: u64,
-    pub text: String,
-    pub client_id: Option<String>,
-    /// The message of the same room this one answers.
-    pub reply_to: Option<u64>,
-    /// Who is online in the room, when the text calls `@here`.
-    pub online: Vec<u64>,
-}
+/// A change's reply and the events it publishes once committed, or why it was refused.
+pub type Applied<R> = Result<(R, Vec<Event>), RoomError>;
 
-/// What an applied change answers its caller.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    /// Newly stored (its publication is the sender's acknowledgement).
-    Posted(MessageView),
-    /// The `client_id` was used before by this author in this room: the earlier message.
-    Duplicate(MessageView),
-    /// The room the change was about, as its caller may now see it.
-    Room(Visible),
-    /// Where someone's read position now is, and what is left unread.
-    Read(Unread),
-    /// A new invite link's public id and limits (the code itself only its maker knows).
-    Invite {
-        id: String,
-        expires_at: Option<u64>,
-        max_uses: Option<u32>,
-    },
-    Done,
-}
-
-/// What a committed change tells the live side.
-#[derive(Debug, Clone)]
-pub enum Effect {
-    Message(MessageView),
-    /// A message edited, deleted or reacted to, in its new state.
-    Update(MessageView),
-    /// Someone's read position in a room moved: for every socket of theirs.
-    Read {
-        user_id: u64,
-        room_id: u64,
-        unread: Unread,
-    },
-    Sidebar(u64, SidebarEvent),
-    CutOff {
-        room_id: u64,
-        user_id: u64,
-    },
-}
-
-/// A change's outcome and effects, or why it was refused.
-pub type Applied = Result<(Outcome, Vec<Effect>), RoomError>;
-
-fn refused(err: impl Into<RoomError>) -> Result<Applied, StoreError> {
+fn refused<R>(err: impl Into<RoomError>) -> Result<Applied<R>, StoreError> {
     Ok(Err(err.into()))
 }
 
-fn done(outcome: Outcome, effects: Vec<Effect>) -> Result<Applied, StoreError> {
-    Ok(Ok((outcome, effects)))
+fn done<R>(reply: R, events: Vec<Event>) -> Result<Applied<R>, StoreError> {
+    Ok(Ok((reply, events)))
 }
 
 /// One transaction's changes, with memberships read once per batch.
@@ -190,72 +74,6 @@ impl<'a, 't> Batch<'a, 't> {
         Batch {
             tx,
             members: HashMap::new(),
-        }
-    }
-
-    /// Applies one change. `Err` is a storage failure, which fails the whole transaction; a
-    /// refusal is an `Ok(Err(…))` that wrote nothing.
-    pub fn apply(&mut self, change: &Change) -> Result<Applied, StoreError> {
-        match change {
-            Change::Post(post) => self.post(post),
-            Change::Join { user_id, room } => self.join(*user_id, room),
-            Change::Create {
-                user_id,
-                kind,
-                name,
-                topic,
-            } => self.create(*user_id, *kind, name, topic.as_deref()),
-            Change::AddMember {
-                by,
-                room_id,
-                username,
-            } => self.add_member(*by, *room_id, username),
-            Change::RemoveMember {
-                by,
-                room_id,
-                username,
-            } => self.remove_member(*by, *room_id, username),
-            Change::Update {
-                by,
-                room_id,
-                name,
-                topic,
-                kind,
-            } => self.update(*by, *room_id, name.as_deref(), topic.as_ref(), *kind),
-            Change::CreateInvite {
-                by,
-                room_id,
-                key,
-                expires_at,
-                max_uses,
-            } => self.create_invite(*by, *room_id, *key, *expires_at, *max_uses),
-            Change::RevokeInvite {
-                by,
-                room_id,
-                invite_id,
-            } => self.revoke_invite(*by, *room_id, invite_id),
-            Change::AcceptInvite { user_id, key } => self.accept_invite(*user_id, *key),
-            Change::OpenDirect { by, usernames } => self.open_direct(*by, usernames),
-            Change::Edit {
-                by,
-                room_id,
-                id,
-                text,
-                online,
-            } => self.edit(*by, *room_id, *id, text, online),
-            Change::Delete { by, room_id, id } => self.delete(*by, *room_id, *id),
-            Change::React {
-                by,
-                room_id,
-                id,
-                emoji,
-            } => self.react(*by, *room_id, *id, emoji),
-            Change::Read {
-                user_id,
-                room_id,
-                id,
-                how,
-            } => self.read(*user_id, *room_id, *id, *how),
         }
     }
 
@@ -321,7 +139,7 @@ impl<'a, 't> Batch<'a, 't> {
         Ok(RoomSummary::new(&room, membership.as_ref(), people).with_unread(unread))
     }
 
-    /// The room and membership of someone who may now see it, for an [`Outcome::Room`].
+    /// The room and membership of someone who may now see it, for a change's reply.
     fn visible(&mut self, room_id: u64, user_id: u64) -> Result<Visible, StoreError> {
         let room = self.room(room_id)?.ok_or(StoreError::NotFound)?;
         let membership = self.membership(room_id, user_id)?;

@@ -3,10 +3,11 @@
 //! just before that message; the JSON API sets it where asked. The position is bookkeeping: it commits without making the batch
 //! durable by itself, and every socket of the reader hears the new position and counts.
 
-use super::{Applied, Batch, Effect, Outcome, done, refused};
+use super::{Applied, Batch, Change, done, refused};
+use crate::events::Event;
 use crate::rooms::RoomError;
 use crate::rooms::access::Action;
-use crate::store::StoreError;
+use crate::store::{StoreError, Unread};
 
 /// How a read position moves to a message id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,14 +20,32 @@ pub enum ReadMove {
     To,
 }
 
+/// Someone's read position in a room moves; they hear back where it is and what is left
+/// unread.
+#[derive(Debug, Clone)]
+pub struct MoveRead {
+    pub user_id: u64,
+    pub room_id: u64,
+    pub id: u64,
+    pub how: ReadMove,
+}
+
+impl Change for MoveRead {
+    type Reply = Unread;
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Unread>, StoreError> {
+        batch.read(self.user_id, self.room_id, self.id, self.how)
+    }
+}
+
 impl Batch<'_, '_> {
-    pub(super) fn read(
+    fn read(
         &mut self,
         user_id: u64,
         room_id: u64,
         id: u64,
         how: ReadMove,
-    ) -> Result<Applied, StoreError> {
+    ) -> Result<Applied<Unread>, StoreError> {
         let room = match self.permitted(room_id, user_id, Action::Read)? {
             Ok((room, Some(_))) => room,
             Ok((_, None)) => return refused(RoomError::NotMember),
@@ -40,13 +59,13 @@ impl Batch<'_, '_> {
         };
         if position == before {
             let unread = self.tx.unread(user_id, room_id)?;
-            return done(Outcome::Read(unread), Vec::new());
+            return done(unread, Vec::new());
         }
         self.tx.set_read_position(user_id, room_id, position)?;
         let unread = self.tx.unread(user_id, room_id)?;
         done(
-            Outcome::Read(unread),
-            vec![Effect::Read {
+            unread,
+            vec![Event::Read {
                 user_id,
                 room_id,
                 unread,

@@ -2,21 +2,57 @@
 //! private rooms share one name space; a rename or a change of kind reaches every member's
 //! sidebar.
 
-use super::{Applied, Batch, Effect, Outcome, done, refused};
-use crate::rooms::RoomError;
+use super::{Applied, Batch, Change, done, refused};
+use crate::events::Event;
 use crate::rooms::access::Action;
-use crate::rooms::fanout::SidebarEvent;
 use crate::rooms::input::{check_room_name, check_topic};
+use crate::rooms::sidebar::SidebarEvent;
+use crate::rooms::{RoomError, Visible};
 use crate::store::{Kind, Role, StoreError, room_key};
 
+/// A new open or private room, with its creator as owner.
+#[derive(Debug, Clone)]
+pub struct CreateRoom {
+    pub user_id: u64,
+    pub kind: Kind,
+    pub name: String,
+    pub topic: Option<String>,
+}
+
+/// An owner renames a room, changes its topic (`Some(None)` clears it) or its kind.
+#[derive(Debug, Clone)]
+pub struct UpdateRoom {
+    pub by: u64,
+    pub room_id: u64,
+    pub name: Option<String>,
+    pub topic: Option<Option<String>>,
+    pub kind: Option<Kind>,
+}
+
+impl Change for CreateRoom {
+    type Reply = Visible;
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Visible>, StoreError> {
+        batch.create(self.user_id, self.kind, &self.name, self.topic.as_deref())
+    }
+}
+
+impl Change for UpdateRoom {
+    type Reply = ();
+
+    fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
+        batch.update(self)
+    }
+}
+
 impl Batch<'_, '_> {
-    pub(super) fn create(
+    fn create(
         &mut self,
         user_id: u64,
         kind: Kind,
         name: &str,
         topic: Option<&str>,
-    ) -> Result<Applied, StoreError> {
+    ) -> Result<Applied<Visible>, StoreError> {
         let name = match check_room_name(name) {
             Ok(name) => name.to_owned(),
             Err(reason) => return refused(RoomError::InvalidName(reason)),
@@ -34,28 +70,29 @@ impl Batch<'_, '_> {
             return refused(RoomError::NameTaken);
         }
         let room_id = self.new_room(user_id, kind, &name, topic.as_deref())?;
-        let effects = self.admit(room_id, user_id, Role::Owner)?;
+        let events = self.admit(room_id, user_id, Role::Owner)?;
         let visible = self.visible(room_id, user_id)?;
-        done(Outcome::Room(visible), effects)
+        done(visible, events)
     }
 
-    pub(super) fn update(
-        &mut self,
-        by: u64,
-        room_id: u64,
-        name: Option<&str>,
-        topic: Option<&Option<String>>,
-        kind: Option<Kind>,
-    ) -> Result<Applied, StoreError> {
+    fn update(&mut self, update: &UpdateRoom) -> Result<Applied<()>, StoreError> {
+        let UpdateRoom {
+            by,
+            room_id,
+            ref name,
+            ref topic,
+            kind,
+        } = *update;
         let room = match self.permitted(room_id, by, Action::Manage)? {
             Ok((room, _)) => room,
             Err(denied) => return refused(denied),
         };
-        let name = match name.map(check_room_name).transpose() {
+        let name = match name.as_deref().map(check_room_name).transpose() {
             Ok(name) => name.map(str::to_owned),
             Err(reason) => return refused(RoomError::InvalidName(reason)),
         };
         let topic = match topic
+            .as_ref()
             .map(|t| t.as_deref().map(check_topic).transpose())
             .transpose()
         {
@@ -86,14 +123,12 @@ impl Batch<'_, '_> {
                 record.kind = kind;
             }
         })?;
-        let mut effects = Vec::new();
+        let mut events = Vec::new();
         for membership in self.tx.memberships_of(room_id)? {
-            let summary = self.summary(room_id, membership.user_id)?;
-            effects.push(Effect::Sidebar(
-                membership.user_id,
-                SidebarEvent::Changed(summary),
-            ));
+            let user_id = membership.user_id;
+            let event = SidebarEvent::Changed(self.summary(room_id, user_id)?);
+            events.push(Event::Sidebar { user_id, event });
         }
-        done(Outcome::Done, effects)
+        done((), events)
     }
 }

@@ -136,13 +136,11 @@ impl AuthApi {
         req: &Request,
         body: Json<Recovery>,
     ) -> Result<RecoverResponse, ApiError> {
-        let recovered = state
+        let signed_in = state
             .auth
             .recover(&body.username, &body.code, &body.new_password, &device(req))
             .await?;
-        state.chat.hub.close_sessions(&recovered.ended);
         state.end_presented_session(req).await;
-        let signed_in = recovered.signed_in;
         Ok(RecoverResponse::Ok(
             Json(UserEnvelope::of(&signed_in.user)),
             cookie::set_session(&signed_in.token, state.tls),
@@ -175,10 +173,8 @@ impl AuthApi {
         state: Data<&Arc<AppState>>,
         req: &Request,
     ) -> Result<LogoutResponse, ApiError> {
-        if let Some(token) = cookie::session_token(req.headers(), state.tls)
-            && let Some(key) = state.auth.sign_out(token).await?
-        {
-            state.chat.hub.close_sessions(&[key]);
+        if let Some(token) = cookie::session_token(req.headers(), state.tls) {
+            state.auth.sign_out(token).await?;
         }
         Ok(LogoutResponse::Done(cookie::clear_session(state.tls)))
     }
@@ -192,11 +188,10 @@ impl AuthApi {
         body: Json<PasswordChange>,
     ) -> Result<PasswordResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let ended = state
+        state
             .auth
             .change_password(&session, &body.current, &body.new)
             .await?;
-        state.chat.hub.close_sessions(&ended);
         Ok(PasswordResponse::Done)
     }
 }

@@ -10,8 +10,6 @@ use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiRequest, ApiResponse, OpenApi};
 
 use super::{ApiTags, UserEnvelope};
-use crate::chat::CloseReason;
-use crate::store::User;
 use crate::web::AppState;
 use crate::web::error::ApiError;
 
@@ -62,7 +60,7 @@ impl AvatarApi {
             | AvatarUpload::Svg(bytes) => bytes.0,
         };
         let user = state.people.set_avatar(session.user.id, bytes).await?;
-        Ok(AvatarResponse::Ok(Json(changed(&state, &user))))
+        Ok(AvatarResponse::Ok(Json(UserEnvelope::of(&user))))
     }
 
     /// Remove your picture: your initials are shown instead.
@@ -74,15 +72,6 @@ impl AvatarApi {
     ) -> Result<AvatarResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
         let user = state.people.remove_avatar(session.user.id).await?;
-        Ok(AvatarResponse::Ok(Json(changed(&state, &user))))
+        Ok(AvatarResponse::Ok(Json(UserEnvelope::of(&user))))
     }
-}
-
-/// Their open pages reconnect and learn the new picture from `hello`.
-fn changed(state: &AppState, user: &User) -> UserEnvelope {
-    state
-        .chat
-        .hub
-        .close_user(user.id, CloseReason::ProfileChanged);
-    UserEnvelope::of(user)
 }

@@ -15,8 +15,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use super::text::Text;
 use super::{ApiTags, UserEnvelope};
 use crate::auth::DeviceSession;
-use crate::chat::CloseReason;
-use crate::people::PeopleError;
+use crate::people::ProfileChanges;
 use crate::store::DmFrom;
 use crate::web::AppState;
 use crate::web::error::ApiError;
@@ -159,8 +158,7 @@ impl MeApi {
         req: &Request,
     ) -> Result<SignedOutResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let ended = state.auth.end_other_sessions(&session).await?;
-        state.chat.hub.close_sessions(&ended);
+        state.auth.end_other_sessions(&session).await?;
         Ok(SignedOutResponse::Done)
     }
 
@@ -174,8 +172,7 @@ impl MeApi {
         #[oai(validator(max_length = 64))] id: Path<String>,
     ) -> Result<SignedOutResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let ended = state.auth.end_session(&session, &id.0).await?;
-        state.chat.hub.close_sessions(&[ended]);
+        state.auth.end_session(&session, &id.0).await?;
         Ok(SignedOutResponse::Done)
     }
 
@@ -206,8 +203,10 @@ impl MeApi {
         body: Json<AccountDeletion>,
     ) -> Result<DeletedResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
+        let erase = body.delete_messages.then_some(&*state.rooms);
         state
-            .delete_account(&session, &body.password, body.delete_messages)
+            .auth
+            .delete_account(&session, &body.password, erase)
             .await?;
         Ok(DeletedResponse::Done(crate::web::cookie::clear_session(
             state.tls,
@@ -230,12 +229,7 @@ impl MeApi {
         body: Json<AccountChanges>,
     ) -> Result<MeResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let mut user = session.user;
         let changes = body.0;
-        // Checked before anything changes, so a refused request changes nothing.
-        if let MaybeUndefined::Value(name) = &changes.display_name {
-            crate::people::check_display_name(name).map_err(PeopleError::InvalidDisplayName)?;
-        }
         let username = match changes.username {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Value(name) => Some(name.0),
@@ -246,12 +240,20 @@ impl MeApi {
                 ));
             }
         };
-        if let Some(name) = &username {
-            crate::auth::validate::check_username(name).map_err(PeopleError::InvalidUsername)?;
-        }
-        let setting = match changes.dm_from {
+        let display_name = match changes.display_name {
             MaybeUndefined::Undefined => None,
-            MaybeUndefined::Value(setting) => Some(setting),
+            MaybeUndefined::Value(name) => Some(name.0),
+            MaybeUndefined::Null => {
+                return Err(ApiError::bad_request(
+                    "invalid_display_name",
+                    "To have no display name, send an empty one.",
+                ));
+            }
+        };
+        let dm_from = match changes.dm_from {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Value(DmSetting::Everyone) => Some(DmFrom::Everyone),
+            MaybeUndefined::Value(DmSetting::Friends) => Some(DmFrom::Friends),
             MaybeUndefined::Null => {
                 return Err(ApiError::bad_request(
                     "bad_request",
@@ -259,44 +261,15 @@ impl MeApi {
                 ));
             }
         };
-        let mut profile_changed = false;
-        if let Some(name) = username
-            && name != user.username
-        {
-            state.people.rename(user.id, &name).await?;
-            user.username = name;
-            profile_changed = true;
-        }
-        let display_name = match changes.display_name {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => {
-                return Err(ApiError::bad_request(
-                    "invalid_display_name",
-                    "To have no display name, send an empty one.",
-                ));
-            }
-            MaybeUndefined::Value(name) => Some(name.0),
+        let changes = ProfileChanges {
+            username,
+            display_name,
+            dm_from,
         };
-        if let Some(name) = display_name {
-            let stored = state.people.set_display_name(user.id, &name).await?;
-            profile_changed |= stored != user.display_name;
-            user.display_name = stored;
-        }
-        if let Some(setting) = setting {
-            let dm_from = match setting {
-                DmSetting::Everyone => DmFrom::Everyone,
-                DmSetting::Friends => DmFrom::Friends,
-            };
-            state.people.set_dm_from(user.id, dm_from).await?;
-            user.dm_from = dm_from;
-        }
-        // Their open pages reconnect, and learn the new name from `hello`.
-        if profile_changed {
-            state
-                .chat
-                .hub
-                .close_user(user.id, CloseReason::ProfileChanged);
-        }
+        let user = state
+            .people
+            .change_profile(session.user.id, changes)
+            .await?;
         Ok(MeResponse::Ok(Json(UserEnvelope::of(&user))))
     }
 }

@@ -12,7 +12,6 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use crate::chat::tell_friends;
 use crate::web::AppState;
 use crate::web::error::ApiError;
 
@@ -174,8 +173,7 @@ impl PeopleApi {
         #[oai(validator(min_length = 1, max_length = 64))] username: Path<String>,
     ) -> Result<FriendResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let (now, notes) = state.people.befriend(session.user, username.0).await?;
-        tell_friends(&state.chat, &notes);
+        let now = state.people.befriend(session.user, username.0).await?;
         Ok(FriendResponse::Ok(Json(FriendState {
             state: now.as_str().to_owned(),
         })))
@@ -190,8 +188,7 @@ impl PeopleApi {
         #[oai(validator(min_length = 1, max_length = 64))] username: Path<String>,
     ) -> Result<DoneResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let notes = state.people.unfriend(session.user, username.0).await?;
-        tell_friends(&state.chat, &notes);
+        state.people.unfriend(session.user, username.0).await?;
         Ok(DoneResponse::Done)
     }
 
@@ -205,8 +202,7 @@ impl PeopleApi {
         #[oai(validator(min_length = 1, max_length = 64))] username: Path<String>,
     ) -> Result<DoneResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let notes = state.people.block(session.user, username.0).await?;
-        tell_friends(&state.chat, &notes);
+        state.people.block(session.user, username.0).await?;
         Ok(DoneResponse::Done)
     }
 

@@ -312,8 +312,7 @@ pub async fn logout_page(req: &Request, state: Data<&State>) -> Response {
 pub async fn logout(req: &Request, state: Data<&State>) -> Response {
     if let Some(token) = cookie::session_token(req.headers(), state.tls) {
         match state.auth.sign_out(token).await {
-            Ok(Some(key)) => state.chat.hub.close_sessions(&[key]),
-            Ok(None) => {}
+            Ok(_) => {}
             Err(err) => {
                 tracing::error!(error = %err, "sign-out failed");
                 let message =

@@ -13,7 +13,6 @@ use serde::Deserialize;
 use super::avatar::{Size, avatar};
 use super::layout::main;
 use super::{State, ago, safe_next, see_other, signed_in, signed_in_page};
-use crate::chat::tell_friends;
 use crate::people::{PeopleError, Profile};
 use crate::store::{Friendship, User};
 
@@ -281,23 +280,17 @@ pub async fn person_action(
         "friend" => people
             .befriend(me.clone(), username.clone())
             .await
-            .map(|(_, notes)| notes),
+            .map(|_| ()),
         "unfriend" => people.unfriend(me.clone(), username.clone()).await,
         "block" => people.block(me.clone(), username.clone()).await,
-        "unblock" => people
-            .unblock(me.id, username.clone())
-            .await
-            .map(|()| Vec::new()),
+        "unblock" => people.unblock(me.id, username.clone()).await,
         _ => {
             let text = "That is not something this page does.";
             return people_message(&state, &me, StatusCode::BAD_REQUEST, text).await;
         }
     };
     match done {
-        Ok(notes) => {
-            tell_friends(&state.chat, &notes);
-            see_other(safe_next(form.back.as_deref()))
-        }
+        Ok(()) => see_other(safe_next(form.back.as_deref())),
         Err(err) => people_error(&state, &me, err).await,
     }
 }

@@ -13,7 +13,7 @@ use super::account::{error_box, refused_page, signed_in_response};
 use super::layout::layout;
 use super::{State, page};
 use crate::auth::validate::{PASSWORD_MAX, PASSWORD_MIN};
-use crate::auth::{AuthError, RecoveredSession};
+use crate::auth::{AuthError, SignedIn};
 use crate::web::{Assets, device};
 
 /// The file name the codes download as.
@@ -135,7 +135,7 @@ pub async fn recover(
             .await
     };
     match outcome {
-        Ok(recovered) => back_in(&state, req, recovered, "recovered").await,
+        Ok(signed_in) => back_in(&state, req, signed_in, "recovered").await,
         Err(err) => {
             let text = super::account::refusal(&err).1;
             refused_page(
@@ -147,18 +147,13 @@ pub async fn recover(
     }
 }
 
-/// Signed in with a new password: the account's other sockets close, a session cookie the
-/// browser presented ends, and the settings page says what happened (`?done=…`).
-async fn back_in(
-    state: &State,
-    req: &Request,
-    recovered: RecoveredSession,
-    done: &str,
-) -> Response {
-    state.chat.hub.close_sessions(&recovered.ended);
+/// Signed in with a new password (the account's other sessions ended with it): a session
+/// cookie the browser presented ends too, and the settings page says what happened
+/// (`?done=…`).
+async fn back_in(state: &State, req: &Request, signed_in: SignedIn, done: &str) -> Response {
     state.end_presented_session(req).await;
     let to = format!("/settings?done={done}");
-    signed_in_response(&recovered.signed_in.token, state.tls, &to)
+    signed_in_response(&signed_in.token, state.tls, &to)
 }
 
 /// `/reset/{token}` as the browser posts it.
@@ -241,7 +236,7 @@ pub async fn reset(
             .await
     };
     match outcome {
-        Ok(recovered) => back_in(&state, req, recovered, "reset").await,
+        Ok(signed_in) => back_in(&state, req, signed_in, "reset").await,
         Err(err @ (AuthError::LinkUsed | AuthError::LinkExpired | AuthError::LinkUnknown)) => {
             dead_link(&err)
         }

@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use super::super::Socket;
 use super::{not_joined, online_if_here, submit};
 use crate::chat::protocol::{ErrorCode, ErrorFrame};
-use crate::rooms::changes::Change;
+use crate::rooms::changes::{Delete, Edit, React};
 use crate::rooms::input::{check_emoji, check_message_text};
 
 /// Takes one from the socket's send budget, or says how long to wait.
@@ -34,9 +34,9 @@ pub(super) async fn edit(
     text: String,
     now: u64,
 ) -> Option<Utf8Bytes> {
-    let Some(index) = socket.following(room_id) else {
+    if socket.following(room_id).is_none() {
         return not_joined(room_id);
-    };
+    }
     if let Err(problem) = check_message_text(&text) {
         let reply = ErrorFrame::new(ErrorCode::of_text(problem), problem.message());
         return Some(reply.room_id(room_id).encode());
@@ -44,14 +44,14 @@ pub(super) async fn edit(
     if let Err(reply) = spend(socket, room_id, now) {
         return Some(reply);
     }
-    let change = Change::Edit {
+    let change = Edit {
         by: socket.member.user_id,
         room_id,
         id,
         online: online_if_here(socket, room_id, &text),
         text,
     };
-    submit(socket, index, change).await
+    submit(socket, room_id, change).await
 }
 
 pub(super) async fn delete(
@@ -60,14 +60,14 @@ pub(super) async fn delete(
     id: u64,
     now: u64,
 ) -> Option<Utf8Bytes> {
-    let Some(index) = socket.following(room_id) else {
+    if socket.following(room_id).is_none() {
         return not_joined(room_id);
-    };
+    }
     if let Err(reply) = spend(socket, room_id, now) {
         return Some(reply);
     }
     let by = socket.member.user_id;
-    submit(socket, index, Change::Delete { by, room_id, id }).await
+    submit(socket, room_id, Delete { by, room_id, id }).await
 }
 
 pub(super) async fn react(
@@ -77,9 +77,9 @@ pub(super) async fn react(
     emoji: String,
     now: u64,
 ) -> Option<Utf8Bytes> {
-    let Some(index) = socket.following(room_id) else {
+    if socket.following(room_id).is_none() {
         return not_joined(room_id);
-    };
+    }
     if let Err(reason) = check_emoji(&emoji) {
         return Some(
             ErrorFrame::new(ErrorCode::BadEmoji, reason)
@@ -93,8 +93,8 @@ pub(super) async fn react(
     let by = socket.member.user_id;
     submit(
         socket,
-        index,
-        Change::React {
+        room_id,
+        React {
             by,
             room_id,
             id,

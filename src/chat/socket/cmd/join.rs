@@ -6,12 +6,10 @@
 //! The socket subscribes to the room before it reads history, so a change committed meanwhile
 //! is either in the answer or queued live (or both, and then skipped by sequence number).
 
-use std::sync::Arc;
-
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::super::answer::{JOIN_LATEST, JOIN_RESUME_MAX, fit_answer};
-use super::super::{Following, Socket, SocketReply};
+use super::super::{Following, Socket};
 use crate::chat::protocol::frames::{Joined, joined_frame};
 use crate::chat::protocol::{ErrorCode, ErrorFrame, JoinTarget};
 use crate::rooms::RoomRef;
@@ -88,10 +86,6 @@ pub(super) async fn run(
         id: room_id,
         name_key: page.room.name.as_deref().map(room_key),
         delivered,
-        reply: Arc::new(SocketReply {
-            outbox: Arc::clone(&socket.member.outbox),
-            room_id,
-        }),
     };
     match existing {
         Some(index) => socket.rooms[index] = following,

@@ -10,10 +10,14 @@ mod read;
 mod send;
 mod typing;
 
+use std::sync::Arc;
+
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::Socket;
+use crate::chat::outbox::{Outbox, Outgoing};
 use crate::chat::protocol::{ClientFrame, ErrorCode, ErrorFrame};
+use crate::rooms::RoomError;
 use crate::rooms::changes::Change;
 
 /// Carries out one frame; the answer, if any, goes straight back on the socket.
@@ -52,15 +56,29 @@ pub(super) async fn dispatch(
     }
 }
 
-/// Hands a change to the writer; a refusal comes back on this socket through the room's
-/// reply, success as the published change.
-async fn submit(socket: &Socket<'_>, index: usize, change: Change) -> Option<Utf8Bytes> {
-    let room_id = socket.rooms[index].id;
-    let reply = std::sync::Arc::clone(&socket.rooms[index].reply);
+/// Hands a change to the writer; a refusal comes back on this socket as an `error` frame,
+/// success as the published change.
+async fn submit<C: Change>(socket: &Socket<'_>, room_id: u64, change: C) -> Option<Utf8Bytes> {
+    let outbox = Arc::clone(&socket.member.outbox);
+    let reply = move |answer: Result<C::Reply, RoomError>| {
+        if let Err(error) = answer {
+            refused(&outbox, &error, room_id, None);
+        }
+    };
     match socket.chat.rooms.submit(change, reply).await {
         Ok(()) => None,
         Err(err) => Some(ErrorFrame::for_room(&err).room_id(room_id).encode()),
     }
+}
+
+/// Queues the `error` frame of a change the writer refused (after the frame's own answer, so
+/// it goes through the outbox).
+fn refused(outbox: &Outbox, error: &RoomError, room_id: u64, client_id: Option<String>) {
+    let frame = ErrorFrame::for_room(error)
+        .room_id(room_id)
+        .client_id(client_id)
+        .encode();
+    outbox.push(Outgoing::Frame(frame));
 }
 
 /// The people online in a room, if `text` calls `@here` (else nobody needs to know).

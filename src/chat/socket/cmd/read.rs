@@ -6,7 +6,7 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::super::Socket;
 use super::{not_joined, submit};
-use crate::rooms::changes::{Change, ReadMove};
+use crate::rooms::changes::{MoveRead, ReadMove};
 
 pub(super) async fn run(
     socket: &mut Socket<'_>,
@@ -14,10 +14,10 @@ pub(super) async fn run(
     id: u64,
     unread: bool,
 ) -> Option<Utf8Bytes> {
-    let Some(index) = socket.following(room_id) else {
+    if socket.following(room_id).is_none() {
         return not_joined(room_id);
-    };
-    let change = Change::Read {
+    }
+    let change = MoveRead {
         user_id: socket.member.user_id,
         room_id,
         id,
@@ -27,5 +27,5 @@ pub(super) async fn run(
             ReadMove::Forward
         },
     };
-    submit(socket, index, change).await
+    submit(socket, room_id, change).await
 }

@@ -2,12 +2,16 @@
 //! writer (which checks what needs the data: the room, the message a reply answers, mentions). The acknowledgement is the message itself, published once it is committed; a
 //! refusal comes back as an `error` frame with the client id.
 
+use std::sync::Arc;
+
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::super::Socket;
-use super::{not_joined, online_if_here};
+use super::{not_joined, online_if_here, refused};
+use crate::chat::outbox::Outgoing;
+use crate::chat::protocol::frames::message_frame;
 use crate::chat::protocol::{ErrorCode, ErrorFrame};
-use crate::rooms::changes::NewPost;
+use crate::rooms::changes::{NewPost, Posted};
 use crate::rooms::input::{check_client_id, check_message_text};
 
 pub(super) async fn run(
@@ -18,9 +22,9 @@ pub(super) async fn run(
     reply_to: Option<u64>,
     now: u64,
 ) -> Option<Utf8Bytes> {
-    let Some(index) = socket.following(room_id) else {
+    if socket.following(room_id).is_none() {
         return not_joined(room_id);
-    };
+    }
     let refuse = |code, message: &str| {
         Some(
             ErrorFrame::new(code, message)
@@ -52,7 +56,17 @@ pub(super) async fn run(
         client_id: client_id.clone(),
         reply_to,
     };
-    let reply = std::sync::Arc::clone(&socket.rooms[index].reply);
+    let outbox = Arc::clone(&socket.member.outbox);
+    let echo_id = client_id.clone();
+    let reply = move |answer| match answer {
+        // The published message is the acknowledgement.
+        Ok(Posted::New(_)) => {}
+        // A plain frame, not a change: the socket must not skip it as delivered before.
+        Ok(Posted::Duplicate(message)) => {
+            outbox.push(Outgoing::Frame(message_frame(&message)));
+        }
+        Err(error) => refused(&outbox, &error, room_id, echo_id),
+    };
     match socket.chat.rooms.post(post, reply).await {
         Ok(()) => None,
         Err(err) => Some(

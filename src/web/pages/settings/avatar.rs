@@ -7,7 +7,6 @@ use poem::web::Data;
 use poem::{Request, Response, handler};
 
 use super::{Outcome, Part, done};
-use crate::chat::CloseReason;
 use crate::store::User;
 use crate::web::pages::avatar::{Size, avatar};
 use crate::web::pages::{State, layout, signed_in};
@@ -45,13 +44,7 @@ pub async fn remove_avatar(req: &Request, state: Data<&State>) -> Response {
         Err(answer) => return answer,
     };
     match state.people.remove_avatar(session.user.id).await {
-        Ok(_) => {
-            state
-                .chat
-                .hub
-                .close_user(session.user.id, CloseReason::ProfileChanged);
-            done("avatar-removed")
-        }
+        Ok(_) => done("avatar-removed"),
         Err(err) => {
             tracing::error!(error = %err, "cannot remove an avatar");
             layout::unavailable_page()

@@ -8,7 +8,7 @@ use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
 use super::{Outcome, Part, settings_view};
-use crate::web::farewell::DeletionError;
+use crate::auth::DeletionError;
 use crate::web::pages::{State, account, layout, page, signed_in};
 use crate::web::{Assets, cookie};
 
@@ -52,8 +52,12 @@ pub async fn delete_account(
         Ok(session) => session,
         Err(answer) => return answer,
     };
-    let erase = form.delete_messages.is_some();
-    match state.delete_account(&session, &form.password, erase).await {
+    let erase = form.delete_messages.is_some().then_some(&*state.rooms);
+    match state
+        .auth
+        .delete_account(&session, &form.password, erase)
+        .await
+    {
         Ok(()) => {
             let markup = layout::main(html! {
                 section.card.narrow {

@@ -82,7 +82,6 @@ pub async fn end_sessions(
     };
     match ended {
         Ok(keys) => {
-            state.chat.hub.close_sessions(&keys);
             if keys.contains(&session.key) {
                 // The person signed out the device they are on.
                 return crate::web::pages::see_other("/");

@@ -6,6 +6,7 @@ use poem::{Request, Response, handler};
 use serde::Deserialize;
 
 use super::{Outcome, Part, done, settings_view};
+use crate::people::ProfileChanges;
 use crate::store::{DmFrom, User};
 use crate::web::pages::{State, layout, signed_in};
 
@@ -48,13 +49,15 @@ pub async fn save_messages(
         let refused = Outcome::refused(Part::Messages, "Choose who may message you.");
         return settings_view(&state, &session, Some(refused)).await;
     };
-    if state
-        .people
-        .set_dm_from(session.user.id, dm_from)
-        .await
-        .is_err()
-    {
-        return layout::unavailable_page();
+    let changes = ProfileChanges {
+        dm_from: Some(dm_from),
+        ..ProfileChanges::default()
+    };
+    match state.people.change_profile(session.user.id, changes).await {
+        Ok(_) => done("messages"),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot save who may message someone");
+            layout::unavailable_page()
+        }
     }
-    done("messages")
 }

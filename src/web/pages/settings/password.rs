@@ -60,10 +60,7 @@ pub async fn change_password(
             .await
     };
     match changed {
-        Ok(ended) => {
-            state.chat.hub.close_sessions(&ended);
-            done("password")
-        }
+        Ok(()) => done("password"),
         Err(err) => {
             let text = account::refusal(&err).1;
             settings_view(

@@ -8,8 +8,7 @@ use serde::Deserialize;
 use super::{Outcome, Part, done, settings_view};
 use crate::auth::Session;
 use crate::auth::validate::{USERNAME_MAX, USERNAME_MIN};
-use crate::chat::CloseReason;
-use crate::people::{DISPLAY_NAME_MAX, PeopleError};
+use crate::people::{DISPLAY_NAME_MAX, PeopleError, ProfileChanges};
 use crate::store::User;
 use crate::web::pages::{State, layout, signed_in};
 
@@ -56,41 +55,15 @@ pub async fn save_profile(
         Ok(session) => session,
         Err(answer) => return answer,
     };
-    let user = &session.user;
-    let username = form.username.trim();
-    // Both are checked before either changes.
-    let checked = crate::people::check_display_name(&form.display_name)
-        .and_then(|_| crate::auth::validate::check_username(username));
-    if let Err(text) = checked {
-        return settings_view(
-            &state,
-            &session,
-            Some(Outcome::refused(Part::Profile, text)),
-        )
-        .await;
+    let changes = ProfileChanges {
+        username: Some(form.username.trim().to_owned()),
+        display_name: Some(form.display_name),
+        dm_from: None,
+    };
+    match state.people.change_profile(session.user.id, changes).await {
+        Ok(_) => done("profile"),
+        Err(err) => refused(&state, &session, err).await,
     }
-    let mut changed = false;
-    if username != user.username {
-        if let Err(err) = state.people.rename(user.id, username).await {
-            return refused(&state, &session, err).await;
-        }
-        changed = true;
-    }
-    match state
-        .people
-        .set_display_name(user.id, &form.display_name)
-        .await
-    {
-        Ok(stored) => changed |= stored != user.display_name,
-        Err(err) => return refused(&state, &session, err).await,
-    }
-    if changed {
-        state
-            .chat
-            .hub
-            .close_user(user.id, CloseReason::ProfileChanged);
-    }
-    done("profile")
 }
 
 /// The page again with why the change was refused; 503 when the database did not answer.

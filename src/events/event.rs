@@ -1,0 +1,60 @@
+//! What the stream carries: one variant per kind of committed change that concerns someone
+//! other than whoever asked for it.
+
+use crate::people::FriendNote;
+use crate::rooms::sidebar::SidebarEvent;
+use crate::rooms::view::MessageView;
+use crate::store::{SessionKey, Unread};
+
+/// A committed change.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A new message, for everyone following its room.
+    Message(MessageView),
+    /// A message edited, deleted or reacted to, in its new state.
+    Update(MessageView),
+    /// Someone's read position in a room moved (by any of their devices, or by posting).
+    Read {
+        user_id: u64,
+        room_id: u64,
+        unread: Unread,
+    },
+    /// A room came into, changed in, or left someone's list of rooms.
+    Sidebar { user_id: u64, event: SidebarEvent },
+    /// Someone may no longer read a room: published before anything committed after it.
+    CutOff { room_id: u64, user_id: u64 },
+    /// Sessions ended: whatever is still open of them must stop at once.
+    SessionsEnded {
+        keys: Vec<SessionKey>,
+        why: SessionEnd,
+    },
+    /// Someone's username, display name or picture changed.
+    ProfileChanged { user_id: u64 },
+    /// Where `note.user_id` stands with someone changed (a friend request, an answer to one, an
+    /// unfriending, a block). Each change publishes one for each of the two people.
+    Friendship(FriendNote),
+    /// Someone's last socket closed at `last_seen`; their friends see them go.
+    WentOffline {
+        user_id: u64,
+        username: String,
+        last_seen: u64,
+        friends: Vec<u64>,
+    },
+}
+
+/// Why sessions ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// Their owner signed them out (this device, one other, or every other).
+    SignedOut,
+    /// The password changed: every other session of the account ends.
+    PasswordChanged,
+    /// The account was recovered with a code or a sign-in link.
+    Recovered,
+    /// The operator reset the password or disabled the account.
+    ByOperator,
+    /// The account was deleted.
+    AccountDeleted,
+    /// They were idle too long, or too old.
+    Expired,
+}
