@@ -109,7 +109,12 @@ mod tests {
     #[test]
     fn every_asset_is_served_under_the_tree_hash() {
         let assets = Assets::load();
-        for name in ["app.css", "js/app.js", "js/lib/protocol.js", "favicon.svg"] {
+        for name in [
+            "css/base.css",
+            "js/app.js",
+            "js/lib/protocol.js",
+            "favicon.svg",
+        ] {
             let url = assets.url(name);
             let rest = url.strip_prefix("/assets/").unwrap();
             let (tree, path) = rest.split_once('/').unwrap();

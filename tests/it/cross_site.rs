@@ -370,7 +370,7 @@ async fn every_route_and_method_answers_with_the_security_headers_even_when_refu
             .unwrap_or_else(|| panic!("{suffix} linked from the home page"))
             .to_owned()
     };
-    let (css, forms_js) = (asset("/app.css"), asset("/js/forms.js"));
+    let (css, forms_js) = (asset("/css/base.css"), asset("/js/forms.js"));
     let paths = [
         "/",
         "/signup",

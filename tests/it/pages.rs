@@ -271,12 +271,12 @@ async fn assets_are_served_under_hashed_names_with_long_cache_lifetimes() {
     let html = get(&server, "/", None).await.text().await.unwrap();
     let css = html
         .split('"')
-        .find(|part| part.starts_with("/assets/") && part.ends_with("/app.css"))
+        .find(|part| part.starts_with("/assets/") && part.ends_with("/css/base.css"))
         .expect("stylesheet link in the hashed folder")
         .to_owned();
     let tree = css
         .trim_start_matches("/assets/")
-        .trim_end_matches("/app.css");
+        .trim_end_matches("/css/base.css");
     assert_eq!(tree.len(), 10, "{css}");
     let resp = get(&server, &css, None).await;
     assert_eq!(resp.status(), 200);
@@ -299,9 +299,9 @@ async fn assets_are_served_under_hashed_names_with_long_cache_lifetimes() {
             .unwrap()
             .starts_with("text/javascript")
     );
-    assert_eq!(get(&server, "/assets/app.css", None).await.status(), 404);
+    assert_eq!(get(&server, "/assets/css/base.css", None).await.status(), 404);
     assert_eq!(
-        get(&server, "/assets/0000000000/app.css", None)
+        get(&server, "/assets/0000000000/css/base.css", None)
             .await
             .status(),
         404,

@@ -29,7 +29,14 @@ fn head_refreshing(assets: &Assets, title: &str, refresh: Option<u64>) -> Markup
             meta name="color-scheme" content="light dark";
             title { (title) " · confab" }
             link rel="icon" type="image/svg+xml" href=(assets.url("favicon.svg"));
-            link rel="stylesheet" href=(assets.url("app.css"));
+            link rel="stylesheet" href=(assets.url("css/tokens.css"));
+            link rel="stylesheet" href=(assets.url("css/base.css"));
+            link rel="stylesheet" href=(assets.url("css/site.css"));
+            link rel="stylesheet" href=(assets.url("css/shell.css"));
+            link rel="stylesheet" href=(assets.url("css/chat.css"));
+            link rel="stylesheet" href=(assets.url("css/messages.css"));
+            link rel="stylesheet" href=(assets.url("css/members.css"));
+            link rel="stylesheet" href=(assets.url("css/composer.css"));
             link rel="stylesheet" href=(assets.url("css/account.css"));
             script type="module" src=(assets.url("js/forms.js")) {}
         }
