@@ -19,6 +19,7 @@
 //!   directly or, while the server runs, through its control socket.
 
 pub mod accept;
+pub mod access;
 pub mod auth;
 pub mod bench;
 pub mod chat;

@@ -37,7 +37,7 @@ impl Auth {
         let user_id = session.user.id;
         self.check_current_password(session, password).await?;
         if let Some(rooms) = erase_messages {
-            let deleted = rooms.delete_messages_of(user_id).await?;
+            let deleted = rooms.delete_messages_of(session.actor()).await?;
             tracing::info!(user_id, deleted, "messages deleted with their account");
         }
         let now = self.clock.now_ms();

@@ -28,6 +28,7 @@ pub use sessions::DeviceSession;
 use sessions::is_expired;
 pub use token::{TOKEN_LEN, new_token, token_key};
 
+use crate::access::Actor;
 use crate::clock::SharedClock;
 use crate::events::{Event, Events, SessionEnd};
 use crate::ratelimit::{KeyedLimiter, Rate};
@@ -56,6 +57,13 @@ pub struct Session {
     pub key: SessionKey,
     pub user: User,
     pub record: SessionRecord,
+}
+
+impl Session {
+    /// The session's person as [`crate::access`] sees them.
+    pub fn actor(&self) -> Actor {
+        Actor::signed_in(&self.user)
+    }
 }
 
 /// The result of signing in or up: the account and the token for its new cookie.

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use redb::Durability;
 use thiserror::Error;
 
+use crate::access::{Contact, Ties, may_contact};
 use crate::clock::SharedClock;
 use crate::events::{Event, Events};
 use crate::store::{Friendship, Snapshot, Store, StoreError, Tx, User};
@@ -137,6 +138,17 @@ async fn blocking<T: Send + 'static>(
         .unwrap_or(Err(PeopleError::Store(StoreError::Unavailable)))
 }
 
+/// How `from` and `to` stand with each other, as far as reaching out goes, as `tx` sees it
+/// (see [`may_contact`](crate::access::may_contact)).
+pub fn ties_in(tx: &Tx, from: u64, to: &User) -> Result<Ties, StoreError> {
+    Ok(Ties {
+        blocked_by_them: tx.blocked(to.id, from)?,
+        blocked_them: tx.blocked(from, to.id)?,
+        friends: tx.friendship(to.id, from)? == Some(Friendship::Friends),
+        their_dm_from: to.dm_from,
+    })
+}
+
 /// The other person of an operation, who must exist, be active and not be `me`.
 fn other(tx: &Tx, me: u64, username: &str) -> Result<User, PeopleError> {
     let user = tx
@@ -256,17 +268,9 @@ impl People {
     pub async fn befriend(&self, me: User, username: String) -> Result<Friendship, PeopleError> {
         self.write(move |tx| {
             let them = other(tx, me.id, &username)?;
-            if tx.blocked(them.id, me.id)? {
-                return Err(PeopleError::Refused(format!(
-                    "{} does not accept friend requests from you.",
-                    them.username
-                )));
-            }
-            if tx.blocked(me.id, them.id)? {
-                return Err(PeopleError::Refused(format!(
-                    "You blocked {}; unblock them first.",
-                    them.username
-                )));
+            let request = Contact::FriendRequest;
+            if let Err(no) = may_contact(&ties_in(tx, me.id, &them)?, request) {
+                return Err(PeopleError::Refused(no.sentence(&them.username, request)));
             }
             let state = match tx.friendship(me.id, them.id)? {
                 Some(Friendship::Friends) => return Ok((Friendship::Friends, Vec::new())),

@@ -1,6 +1,6 @@
 use thiserror::Error;
 
-use super::access::Denied;
+use crate::access::Denied;
 use crate::store::StoreError;
 
 /// Why a room operation was refused. Each door maps these to its answer in one place
@@ -53,6 +53,12 @@ impl From<Denied> for RoomError {
             Denied::Hidden => RoomError::NotFound,
             Denied::NotAllowed => RoomError::NotAllowed("Only the room's owners can do that."),
             Denied::NotMember => RoomError::NotMember,
+            Denied::NotTheirs => {
+                RoomError::NotAllowed("You can only edit or delete your own messages.")
+            }
+            Denied::TooManyToCall => RoomError::NotAllowed(
+                "Only the room's owners can call @room in a room of more than 50 members.",
+            ),
         }
     }
 }

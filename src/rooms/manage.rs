@@ -6,13 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::access::{Action, authorize};
 use super::changes::{
     AcceptInvite, AddMember, CreateInvite, CreateRoom, Delete, OpenDirect, RemoveMember,
     RevokeInvite, UpdateRoom, usable,
 };
 use super::invite_code::{code_key, invite_id, new_code};
-use super::{RoomError, RoomRef, Rooms, Visible, blocking, permitted};
+use super::{RoomError, RoomRef, Rooms, Visible, allowed, blocking};
+use crate::access::{Action, Actor};
 use crate::store::{Kind, Role, direct_key};
 
 /// A member of a room, as the room's page lists them.
@@ -59,24 +59,24 @@ pub struct InvitePreview {
 
 impl Rooms {
     /// The id of a room as `user_id` may see it (not found if they may not).
-    async fn visible_id(&self, user_id: u64, room: RoomRef) -> Result<u64, RoomError> {
+    async fn visible_id(&self, actor: Actor, room: RoomRef) -> Result<u64, RoomError> {
         match room {
             RoomRef::Id(id) => Ok(id),
-            room => Ok(self.find(user_id, room).await?.room.id),
+            room => Ok(self.find(actor, room).await?.room.id),
         }
     }
 
     /// A new open or private room, with its creator as its owner.
     pub async fn create(
         &self,
-        user_id: u64,
+        actor: Actor,
         kind: Kind,
         name: String,
         topic: Option<String>,
     ) -> Result<Visible, RoomError> {
         self.writer
             .apply(CreateRoom {
-                user_id,
+                actor,
                 kind,
                 name,
                 topic,
@@ -87,7 +87,7 @@ impl Rooms {
     /// An owner adds someone by username.
     pub async fn add_member(
         &self,
-        by: u64,
+        by: Actor,
         room: RoomRef,
         username: String,
     ) -> Result<(), RoomError> {
@@ -104,7 +104,7 @@ impl Rooms {
     /// An owner removes someone; with one's own username, one leaves (hides a direct room).
     pub async fn remove_member(
         &self,
-        by: u64,
+        by: Actor,
         room: RoomRef,
         username: String,
     ) -> Result<(), RoomError> {
@@ -121,7 +121,7 @@ impl Rooms {
     /// An owner renames the room, changes its topic (`Some(None)` clears it) or its kind.
     pub async fn update(
         &self,
-        by: u64,
+        by: Actor,
         room: RoomRef,
         name: Option<String>,
         topic: Option<Option<String>>,
@@ -140,11 +140,11 @@ impl Rooms {
     }
 
     /// The members of a room someone may see, longest-standing first.
-    pub async fn members(&self, user_id: u64, room: RoomRef) -> Result<Vec<Member>, RoomError> {
+    pub async fn members(&self, actor: Actor, room: RoomRef) -> Result<Vec<Member>, RoomError> {
         let store = Arc::clone(&self.store);
         blocking(move || {
             let snapshot = store.snapshot()?;
-            let visible = permitted(&snapshot, user_id, &room, Action::See)?;
+            let visible = allowed(&snapshot, &actor, &room, Action::See)?;
             let mut out = Vec::new();
             for membership in snapshot.memberships_of(visible.room.id)? {
                 if let Some(user) = snapshot.user(membership.user_id)? {
@@ -169,13 +169,14 @@ impl Rooms {
     /// Deletes every message `user_id` wrote in the rooms they belong to, one by one through
     /// the writer, so each room's readers see each one go as if deleted by hand. Returns how
     /// many were deleted; one already gone or no longer theirs to delete is passed over.
-    pub async fn delete_messages_of(&self, user_id: u64) -> Result<usize, RoomError> {
+    pub async fn delete_messages_of(&self, actor: Actor) -> Result<usize, RoomError> {
         let store = Arc::clone(&self.store);
+        let user_id = actor.user_id;
         let theirs = blocking(move || Ok(store.messages_by(user_id)?)).await?;
         let mut deleted = 0;
         for (room_id, id) in theirs {
             let change = Delete {
-                by: user_id,
+                by: actor,
                 room_id,
                 id,
             };
@@ -197,7 +198,7 @@ impl Rooms {
     /// A new invite link to a room, by one of its owners.
     pub async fn create_invite(
         &self,
-        by: u64,
+        by: Actor,
         room: RoomRef,
         expires_in: Option<Duration>,
         max_uses: Option<u32>,
@@ -225,17 +226,14 @@ impl Rooms {
     }
 
     /// The invite links of a room, for its owners.
-    pub async fn invites(&self, user_id: u64, room: RoomRef) -> Result<Vec<InviteInfo>, RoomError> {
+    pub async fn invites(&self, actor: Actor, room: RoomRef) -> Result<Vec<InviteInfo>, RoomError> {
         let store = Arc::clone(&self.store);
         let now = self.clock.now_ms();
         blocking(move || {
             let snapshot = store.snapshot()?;
-            let visible = permitted(&snapshot, user_id, &room, Action::See)?;
-            authorize(
-                visible.room.kind,
-                visible.membership.as_ref(),
-                Action::Manage,
-            )?;
+            // Outsiders of a private room learn that it does not exist; members, that listing
+            // its links is not theirs to do.
+            let visible = allowed(&snapshot, &actor, &room, Action::Invite)?;
             let mut out = Vec::new();
             for (key, invite) in snapshot.invites_of(visible.room.id)? {
                 let created_by = match snapshot.user(invite.created_by)? {
@@ -258,7 +256,12 @@ impl Rooms {
         .await
     }
 
-    pub async fn revoke_invite(&self, by: u64, room: RoomRef, id: String) -> Result<(), RoomError> {
+    pub async fn revoke_invite(
+        &self,
+        by: Actor,
+        room: RoomRef,
+        id: String,
+    ) -> Result<(), RoomError> {
         let room_id = self.visible_id(by, room).await?;
         self.writer
             .apply(RevokeInvite {
@@ -296,26 +299,30 @@ impl Rooms {
     }
 
     /// Follows an invite link: the person becomes a member (a member already loses nothing).
-    pub async fn accept_invite(&self, user_id: u64, code: &str) -> Result<Visible, RoomError> {
+    pub async fn accept_invite(&self, actor: Actor, code: &str) -> Result<Visible, RoomError> {
         let key = code_key(code).ok_or(RoomError::InviteInvalid)?;
-        self.writer.apply(AcceptInvite { user_id, key }).await
+        self.writer.apply(AcceptInvite { actor, key }).await
     }
 
     /// The direct room of `by` and these people, made if it does not exist yet.
-    pub async fn open_direct(&self, by: u64, usernames: Vec<String>) -> Result<Visible, RoomError> {
+    pub async fn open_direct(
+        &self,
+        by: Actor,
+        usernames: Vec<String>,
+    ) -> Result<Visible, RoomError> {
         self.writer.apply(OpenDirect { by, usernames }).await
     }
 
     /// The direct room of `by` and these people, if it exists (nothing is made).
     pub async fn find_direct(
         &self,
-        by: u64,
+        by: Actor,
         usernames: Vec<String>,
     ) -> Result<Option<Visible>, RoomError> {
         let store = Arc::clone(&self.store);
         blocking(move || {
             let snapshot = store.snapshot()?;
-            let mut ids = vec![by];
+            let mut ids = vec![by.user_id];
             for name in &usernames {
                 match snapshot.user_by_name(name)? {
                     Some(user) => ids.push(user.id),
@@ -325,9 +332,9 @@ impl Rooms {
             let Some(room) = snapshot.direct_room(&direct_key(&ids))? else {
                 return Ok(None);
             };
-            Ok(Some(permitted(
+            Ok(Some(allowed(
                 &snapshot,
-                by,
+                &by,
                 &RoomRef::Id(room.id),
                 Action::See,
             )?))

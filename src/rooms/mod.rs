@@ -1,9 +1,8 @@
-//! Rooms with access: open, private and direct rooms, their memberships, and the one
-//! decision of who may do what ([`access::authorize`]). Every door — pages, the JSON API, the
-//! WebSocket — reaches a room's data through [`Rooms`], which checks access on the same
-//! snapshot it reads from; nothing else reads a room's history.
+//! Rooms with access: open, private and direct rooms and their memberships. Every door —
+//! pages, the JSON API, the WebSocket — reaches a room's data through [`Rooms`], which asks
+//! [`authorize`] ([`permitted`]) on the same snapshot it reads from, as every change asks it in
+//! the writer's transaction; nothing else reads a room's history.
 
-pub mod access;
 pub mod changes;
 mod error;
 pub mod input;
@@ -19,11 +18,11 @@ pub use error::RoomError;
 pub use manage::{InviteInfo, InvitePreview, Member, NewInvite};
 pub use sidebar::sidebar_in;
 
-use access::{Action, authorize};
 use changes::{Change, Join, MoveRead, NewPost, Posted};
 use view::{MessageView, Names, RoomSummary, direct_people};
 use writer::Writer;
 
+use crate::access::{Action, Actor, Denied, authorize};
 use crate::clock::SharedClock;
 use crate::store::{HistoryQuery, Membership, Room, Snapshot, Store, StoreError};
 
@@ -75,25 +74,50 @@ async fn blocking<T: Send + 'static>(
         .unwrap_or(Err(RoomError::Store(StoreError::Unavailable)))
 }
 
-/// Finds the room a reference names, as this snapshot sees it.
-fn resolve(snapshot: &Snapshot, room: &RoomRef) -> Result<Option<Room>, StoreError> {
-    match room {
-        RoomRef::Id(id) => snapshot.room(*id),
-        RoomRef::Name(name) => snapshot.room_by_name(name),
+/// Where a room and a membership are read from: a snapshot at a door, or the writer's
+/// transaction.
+pub(crate) trait RoomSource {
+    fn room(&mut self, room: &RoomRef) -> Result<Option<Room>, StoreError>;
+    fn membership(&mut self, room_id: u64, user_id: u64) -> Result<Option<Membership>, StoreError>;
+}
+
+impl RoomSource for &Snapshot {
+    fn room(&mut self, room: &RoomRef) -> Result<Option<Room>, StoreError> {
+        match room {
+            RoomRef::Id(id) => Snapshot::room(self, *id),
+            RoomRef::Name(name) => self.room_by_name(name),
+        }
+    }
+
+    fn membership(&mut self, room_id: u64, user_id: u64) -> Result<Option<Membership>, StoreError> {
+        Snapshot::membership(self, room_id, user_id)
     }
 }
 
-/// The room and membership a reference names, if `user_id` may do `action` there.
-fn permitted(
+/// The room a reference names and the actor's membership of it, if the actor may do `action`
+/// there: the check of every door and every change. A room that does not exist is
+/// [`Denied::Hidden`], like one the actor may not see.
+pub(crate) fn permitted(
+    mut source: impl RoomSource,
+    actor: &Actor,
+    room: &RoomRef,
+    action: Action,
+) -> Result<Result<Visible, Denied>, StoreError> {
+    let Some(room) = source.room(room)? else {
+        return Ok(Err(Denied::Hidden));
+    };
+    let membership = source.membership(room.id, actor.user_id)?;
+    Ok(authorize(actor, &room, membership.as_ref(), action).map(|()| Visible { room, membership }))
+}
+
+/// [`permitted`] on a snapshot, for a door: a refusal is the door's error.
+fn allowed(
     snapshot: &Snapshot,
-    user_id: u64,
+    actor: &Actor,
     room: &RoomRef,
     action: Action,
 ) -> Result<Visible, RoomError> {
-    let room = resolve(snapshot, room)?.ok_or(RoomError::NotFound)?;
-    let membership = snapshot.membership(room.id, user_id)?;
-    authorize(room.kind, membership.as_ref(), action)?;
-    Ok(Visible { room, membership })
+    Ok(permitted(snapshot, actor, room, action)??)
 }
 
 impl Rooms {
@@ -106,20 +130,18 @@ impl Rooms {
     }
 
     /// The room, if this person may see it.
-    pub async fn find(&self, user_id: u64, room: RoomRef) -> Result<Visible, RoomError> {
+    pub async fn find(&self, actor: Actor, room: RoomRef) -> Result<Visible, RoomError> {
         let store = Arc::clone(&self.store);
-        blocking(move || permitted(&store.snapshot()?, user_id, &room, Action::See)).await
+        blocking(move || allowed(&store.snapshot()?, &actor, &room, Action::See)).await
     }
 
     /// The room as this person's sidebar shows it, if they may see it.
-    pub async fn summary(&self, user_id: u64, room: RoomRef) -> Result<RoomSummary, RoomError> {
+    pub async fn summary(&self, actor: Actor, room: RoomRef) -> Result<RoomSummary, RoomError> {
         let store = Arc::clone(&self.store);
         blocking(move || {
             let snapshot = store.snapshot()?;
-            let Visible { room, membership } = permitted(&snapshot, user_id, &room, Action::See)?;
-            let people = direct_people(&snapshot, &room)?;
-            let unread = snapshot.unread(user_id, room.id)?;
-            Ok(RoomSummary::new(&room, membership.as_ref(), people).with_unread(unread))
+            let visible = allowed(&snapshot, &actor, &room, Action::See)?;
+            Ok(summary_in(&snapshot, &actor, &visible)?)
         })
         .await
     }
@@ -135,7 +157,7 @@ impl Rooms {
     /// snapshot.
     pub async fn history(
         &self,
-        user_id: u64,
+        actor: Actor,
         room: RoomRef,
         query: HistoryQuery,
         limit: usize,
@@ -143,14 +165,12 @@ impl Rooms {
         let store = Arc::clone(&self.store);
         blocking(move || {
             let snapshot = store.snapshot()?;
-            let Visible { room, membership } = permitted(&snapshot, user_id, &room, Action::Read)?;
-            let page = snapshot.history(room.id, query, limit)?;
-            let messages = Names::new(&snapshot).messages(&room, page.messages)?;
-            let people = direct_people(&snapshot, &room)?;
-            let unread = snapshot.unread(user_id, room.id)?;
+            let visible = allowed(&snapshot, &actor, &room, Action::Read)?;
+            let page = snapshot.history(visible.room.id, query, limit)?;
+            let messages = Names::new(&snapshot).messages(&visible.room, page.messages)?;
             Ok(History {
-                summary: RoomSummary::new(&room, membership.as_ref(), people).with_unread(unread),
-                room,
+                summary: summary_in(&snapshot, &actor, &visible)?,
+                room: visible.room,
                 messages,
                 more: page.more,
             })
@@ -160,12 +180,12 @@ impl Rooms {
 
     /// Makes this person a member of the room (an open room named for the first time is
     /// created, with them as its owner), or finds their membership.
-    pub async fn join(&self, user_id: u64, room: RoomRef) -> Result<Visible, RoomError> {
+    pub async fn join(&self, actor: Actor, room: RoomRef) -> Result<Visible, RoomError> {
         let store = Arc::clone(&self.store);
         let lookup = room.clone();
         let found = blocking(move || {
             let snapshot = store.snapshot()?;
-            match permitted(&snapshot, user_id, &lookup, Action::Join) {
+            match allowed(&snapshot, &actor, &lookup, Action::Join) {
                 Ok(visible) => Ok(Some(visible)),
                 Err(RoomError::NotFound) => Ok(None),
                 Err(other) => Err(other),
@@ -177,7 +197,7 @@ impl Rooms {
         {
             return Ok(visible);
         }
-        self.writer.apply(Join { user_id, room }).await
+        self.writer.apply(Join { actor, room }).await
     }
 
     /// Queues a message; `reply` hears whether it was stored (its publication is the sender's
@@ -194,14 +214,14 @@ impl Rooms {
     /// and what is left unread.
     pub async fn mark_read(
         &self,
-        user_id: u64,
+        actor: Actor,
         room: RoomRef,
         id: u64,
         how: changes::ReadMove,
     ) -> Result<(u64, crate::store::Unread), RoomError> {
-        let room_id = self.find(user_id, room).await?.room.id;
+        let room_id = self.find(actor, room).await?.room.id;
         let change = MoveRead {
-            user_id,
+            actor,
             room_id,
             id,
             how,
@@ -221,20 +241,32 @@ impl Rooms {
 
     /// The rooms in someone's sidebar: every room they are a member of and have not hidden,
     /// newest activity first.
-    pub async fn sidebar(&self, user_id: u64) -> Result<Vec<RoomSummary>, RoomError> {
+    pub async fn sidebar(&self, actor: Actor) -> Result<Vec<RoomSummary>, RoomError> {
         let store = Arc::clone(&self.store);
-        blocking(move || Ok(sidebar_in(&store.snapshot()?, user_id)?)).await
+        blocking(move || Ok(sidebar_in(&store.snapshot()?, &actor)?)).await
     }
 
     /// The busiest open rooms and this person's own rooms.
-    pub async fn listing(&self, user_id: u64, open_limit: usize) -> Result<Listing, RoomError> {
+    pub async fn listing(&self, actor: Actor, open_limit: usize) -> Result<Listing, RoomError> {
         let store = Arc::clone(&self.store);
         blocking(move || {
             let snapshot = store.snapshot()?;
             let open = snapshot.busiest_open_rooms(open_limit)?;
-            let mine = sidebar_in(&snapshot, user_id)?;
+            let mine = sidebar_in(&snapshot, &actor)?;
             Ok(Listing { open, mine })
         })
         .await
     }
+}
+
+/// The room as the actor's sidebar shows it, as `snapshot` sees it.
+fn summary_in(
+    snapshot: &Snapshot,
+    actor: &Actor,
+    visible: &Visible,
+) -> Result<RoomSummary, StoreError> {
+    let people = direct_people(snapshot, &visible.room)?;
+    let unread = snapshot.unread(actor.user_id, visible.room.id)?;
+    let summary = RoomSummary::new(actor, &visible.room, visible.membership.as_ref(), people);
+    Ok(summary.with_unread(unread))
 }

@@ -1,6 +1,7 @@
 //! A person's list of rooms (the sidebar): which rooms are in it, and how it changes.
 
 use super::view::{RoomSummary, direct_people};
+use crate::access::Actor;
 use crate::store::{Snapshot, StoreError};
 
 /// How a room came to leave someone's sidebar.
@@ -37,16 +38,16 @@ pub enum SidebarEvent {
 
 /// The rooms of someone's sidebar as `snapshot` sees them: every room they are a member of and
 /// have not hidden, newest activity first.
-pub fn sidebar_in(snapshot: &Snapshot, user_id: u64) -> Result<Vec<RoomSummary>, StoreError> {
-    let mut rooms = snapshot.rooms_of(user_id)?;
+pub fn sidebar_in(snapshot: &Snapshot, actor: &Actor) -> Result<Vec<RoomSummary>, StoreError> {
+    let mut rooms = snapshot.rooms_of(actor.user_id)?;
     rooms.retain(|(_, membership)| !membership.hidden);
     rooms.sort_by_key(|(room, _)| std::cmp::Reverse(room.last_activity));
     rooms
         .iter()
         .map(|(room, membership)| {
             let people = direct_people(snapshot, room)?;
-            let unread = snapshot.unread(user_id, room.id)?;
-            Ok(RoomSummary::new(room, Some(membership), people).with_unread(unread))
+            let unread = snapshot.unread(actor.user_id, room.id)?;
+            Ok(RoomSummary::new(actor, room, Some(membership), people).with_unread(unread))
         })
         .collect()
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use poem_openapi::Object;
 use serde::Serialize;
 
+use crate::access::{Actor, May};
 use crate::store::{Kind, Membership, Room, Snapshot, StoreError, StoredMessage, Tx, Unread, User};
 
 /// What a message is shown as when its author's account is gone.
@@ -283,6 +284,8 @@ pub struct RoomSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[oai(skip_serializing_if_is_none)]
     pub role: Option<String>,
+    /// What you may do in it: pages and scripts show their controls from this alone.
+    pub may: May,
     /// A direct room's people (usernames, sorted), you included; absent for other rooms.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[oai(default, skip_serializing_if_is_empty)]
@@ -338,14 +341,21 @@ impl RoomPerson {
 }
 
 impl RoomSummary {
-    /// `people` matters for direct rooms only (see [`direct_people`]).
-    pub fn new(room: &Room, membership: Option<&Membership>, people: Vec<RoomPerson>) -> Self {
+    /// The room as `actor`, holding `membership`, sees it. `people` matters for direct rooms
+    /// only (see [`direct_people`]).
+    pub fn new(
+        actor: &Actor,
+        room: &Room,
+        membership: Option<&Membership>,
+        people: Vec<RoomPerson>,
+    ) -> Self {
         RoomSummary {
             id: room.id,
             kind: room.kind.as_str().to_owned(),
             name: room.name.clone(),
             topic: room.topic.clone(),
             role: membership.map(|m| m.role.as_str().to_owned()),
+            may: May::of(actor, room, membership),
             people: people
                 .iter()
                 .map(|person| person.username.clone())

@@ -1,5 +1,5 @@
 //! Rooms and memberships as stored. Who may do what with them is decided above this layer
-//! (`rooms::access`); here are the records and their typed reads.
+//! (`crate::access`); here are the records and their typed reads.
 
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};

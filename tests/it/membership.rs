@@ -430,3 +430,90 @@ async fn leaving_an_open_room_ends_the_membership_and_it_can_be_joined_again() {
     let joined = chat.join("Lobby").await;
     assert_eq!(joined["room"], "Lobby");
 }
+
+/// Every door says what the asker may do in a room (`may`), from the one decision the server
+/// makes, and the settings page shows an owner's forms only to those it allows.
+#[tokio::test]
+async fn every_door_says_what_the_asker_may_do_and_the_pages_show_only_that() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    private_room(&server, &alice, "Ops").await;
+    let everything = json!({"post":true,"manage":true,"invite":true,"moderate":true,"call_room":true,"leave":true});
+    let a_member = json!({"post":true,"manage":false,"invite":false,"moderate":false,"call_room":true,"leave":true});
+    let (_, ops) = api(
+        &server,
+        "GET",
+        "/api/v1/rooms/Ops",
+        Some(&alice.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(ops["room"]["may"], everything, "{ops}");
+
+    let mut bob_chat = connect(&server, &bob).await;
+    api(
+        &server,
+        "POST",
+        "/api/v1/rooms/Ops/members",
+        Some(&alice.cookie),
+        Some(json!({"username": "bob"})),
+    )
+    .await;
+    let added = bob_chat.recv_type("room").await;
+    assert_eq!(added["room"]["may"], a_member, "{added}");
+    let joined = bob_chat.join("ops").await;
+    assert_eq!(joined["may"], a_member, "{joined}");
+    let (_, listed) = api(&server, "GET", "/api/v1/rooms", Some(&bob.cookie), None).await;
+    assert_eq!(listed["rooms"][0]["may"], a_member, "{listed}");
+
+    // An open room's owner manages it but has no say over what others write in it.
+    let mut alice_chat = connect(&server, &alice).await;
+    let made = alice_chat.join("Plaza").await;
+    assert_eq!(
+        (made["role"].as_str(), made["may"]["manage"].as_bool()),
+        (Some("owner"), Some(true))
+    );
+    assert_eq!(made["may"]["moderate"], false, "{made}");
+    let visiting = bob_chat.join("plaza").await;
+    assert_eq!(visiting["may"]["manage"], false, "{visiting}");
+
+    // The page draws the owner's forms from the same answer.
+    let (status, owner_page) = page(&server, "/rooms/Ops/settings", Some(&alice.cookie)).await;
+    assert_eq!(status, 200);
+    for form in [
+        "Add someone by username",
+        "Make an invite link",
+        "Who can find it",
+    ] {
+        assert!(owner_page.contains(form), "the owner sees {form}");
+    }
+    let (status, member_page) = page(&server, "/rooms/Ops/settings", Some(&bob.cookie)).await;
+    assert_eq!(status, 200);
+    for form in [
+        "Add someone by username",
+        "Make an invite link",
+        "Who can find it",
+    ] {
+        assert!(!member_page.contains(form), "a member does not see {form}");
+    }
+    assert!(member_page.contains("Leave Ops"), "a member may leave");
+
+    // Ownership handed over reaches the heir's sockets with what they may now do.
+    api(
+        &server,
+        "DELETE",
+        "/api/v1/rooms/Ops/members/alice",
+        Some(&alice.cookie),
+        None,
+    )
+    .await;
+    let changed = loop {
+        let frame = bob_chat.recv_type("room").await;
+        if frame["event"] == "changed" {
+            break frame;
+        }
+    };
+    assert_eq!(changed["room"]["name"], "Ops", "{changed}");
+    assert_eq!(changed["room"]["may"], everything, "{changed}");
+}

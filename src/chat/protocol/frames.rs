@@ -5,6 +5,7 @@ use serde::Serialize;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::codes::ErrorCode;
+use crate::access::May;
 use crate::rooms::RoomError;
 use crate::rooms::sidebar::SidebarEvent;
 use crate::rooms::view::{MessageView, RoomPerson, RoomSummary};
@@ -228,6 +229,7 @@ pub fn joined_frame(joined: &Joined<'_>) -> Utf8Bytes {
         topic: &'a Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         role: &'a Option<String>,
+        may: May,
         #[serde(skip_serializing_if = "<[String]>::is_empty")]
         people: &'a [String],
         #[serde(skip_serializing_if = "<[RoomPerson]>::is_empty")]
@@ -246,6 +248,7 @@ pub fn joined_frame(joined: &Joined<'_>) -> Utf8Bytes {
         kind: &summary.kind,
         topic: &summary.topic,
         role: &summary.role,
+        may: summary.may,
         people: &summary.people,
         profiles: &summary.profiles,
         seq: joined.seq,

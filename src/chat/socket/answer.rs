@@ -62,8 +62,17 @@ fn encoded_len(message: &MessageView) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access::{Actor, ServerRole, Via};
     use crate::rooms::view::RoomSummary;
     use crate::store::{Kind, Room};
+
+    fn reader() -> Actor {
+        Actor {
+            user_id: 1,
+            via: Via::Session,
+            role: ServerRole::Member,
+        }
+    }
 
     fn page(count: u64, text: &str) -> History {
         let room = Room {
@@ -93,7 +102,7 @@ mod tests {
             })
             .collect();
         History {
-            summary: RoomSummary::new(&room, None, Vec::new()),
+            summary: RoomSummary::new(&reader(), &room, None, Vec::new()),
             room,
             messages,
             more: false,

@@ -25,6 +25,7 @@ use super::outbox::{Outbox, Outgoing, Work};
 use super::presence;
 use super::protocol::frames::{Hello, hello_frame};
 use super::protocol::{ErrorCode, ErrorFrame, parse_client_frame};
+use crate::access::Actor;
 use crate::people::standing_in;
 use crate::ratelimit::{Rate, TokenBucket};
 use crate::rooms::sidebar_in;
@@ -53,6 +54,8 @@ struct Following {
 
 struct Socket<'a> {
     chat: &'a Chat,
+    /// Who this socket acts for.
+    actor: Actor,
     member: Member,
     rooms: Vec<Following>,
     /// The rooms of the person's list this socket watches for new messages (see the hub).
@@ -84,6 +87,7 @@ pub async fn serve_socket<S>(
     let now = chat.clock.now_ms();
     let mut socket = Socket {
         chat: &chat,
+        actor: Actor::signed_in(&user),
         member: Member {
             conn,
             user_id: user.id,
@@ -150,7 +154,7 @@ fn hello(chat: &Chat, user: &User) -> Result<(Utf8Bytes, Vec<u64>, Vec<u64>), St
     let read = || -> Result<_, StoreError> {
         let snapshot = chat.store.snapshot()?;
         Ok((
-            sidebar_in(&snapshot, user.id)?,
+            sidebar_in(&snapshot, &Actor::signed_in(user))?,
             standing_in(&snapshot, user.id)?,
         ))
     };

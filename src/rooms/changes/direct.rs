@@ -1,15 +1,15 @@
 //! Direct rooms: one per exact set of 2–8 people, made the first time any of them opens it,
-//! found again whoever opens it and in whatever order. A person who accepts messages only from
-//! friends, or who blocked the opener (or was blocked by them), refuses a new one, and the
-//! refusal says why.
+//! found again whoever opens it and in whatever order. Whoever [`may_contact`] does not let the
+//! opener reach (a block either way, "only friends") refuses a new one, and the refusal says
+//! why.
 
 use super::{Applied, Batch, Change, done, refused};
+use crate::access::{Actor, Contact, may_contact};
 use crate::events::Event;
+use crate::people::ties_in;
 use crate::rooms::sidebar::SidebarEvent;
 use crate::rooms::{RoomError, Visible};
-use crate::store::{
-    DmFrom, Friendship, Kind, Membership, Role, RoomRecord, StoreError, User, direct_key,
-};
+use crate::store::{Kind, Membership, Role, RoomRecord, StoreError, User, direct_key};
 
 /// People in a direct room, the opener included.
 pub const DIRECT_MIN: usize = 2;
@@ -20,7 +20,7 @@ pub const DIRECT_SIZE_RULE: &str = "A conversation has 2 to 8 people, you includ
 /// The direct room of `by` and these people: found, or made. Answers the room as `by` sees it.
 #[derive(Debug, Clone)]
 pub struct OpenDirect {
-    pub by: u64,
+    pub by: Actor,
     pub usernames: Vec<String>,
 }
 
@@ -28,7 +28,7 @@ impl Change for OpenDirect {
     type Reply = Visible;
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Visible>, StoreError> {
-        batch.open_direct(self.by, &self.usernames)
+        batch.open_direct(self.by.user_id, &self.usernames)
     }
 }
 
@@ -58,7 +58,9 @@ impl Batch<'_, '_> {
             return self.reopen_direct(room_id, by);
         }
         for person in &people {
-            if let Some(why) = self.refuses_dm(person, by)? {
+            let conversation = Contact::Conversation;
+            if let Err(no) = may_contact(&ties_in(self.tx, by, person)?, conversation) {
+                let why = no.sentence(&person.username, conversation);
                 return refused(RoomError::DmRefused(why));
             }
         }
@@ -111,24 +113,5 @@ impl Batch<'_, '_> {
         }
         let visible = self.visible(room_id, by)?;
         done(visible, events)
-    }
-
-    /// Why `person` refuses a new direct room opened by `by`, if they do.
-    fn refuses_dm(&mut self, person: &User, by: u64) -> Result<Option<String>, StoreError> {
-        let name = &person.username;
-        if self.tx.blocked(person.id, by)? {
-            return Ok(Some(format!("{name} does not accept messages from you.")));
-        }
-        if self.tx.blocked(by, person.id)? {
-            return Ok(Some(format!(
-                "You blocked {name}; unblock them to send a message."
-            )));
-        }
-        if person.dm_from == DmFrom::Friends
-            && self.tx.friendship(person.id, by)? != Some(Friendship::Friends)
-        {
-            return Ok(Some(format!("{name} accepts messages only from friends.")));
-        }
-        Ok(None)
     }
 }

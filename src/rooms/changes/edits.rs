@@ -4,12 +4,12 @@
 //! publishes it in its new state as an `update`.
 //!
 //! Authors edit and delete their own messages; the owners of a private room may edit and
-//! delete anyone's there ([`Action::Moderate`]). Anyone who may post may react.
+//! delete anyone's there ([`Action::ChangeMessage`]). Anyone who may post may react.
 
 use super::{Applied, Batch, Change, done, refused};
+use crate::access::{Action, Actor};
 use crate::events::Event;
-use crate::rooms::RoomError;
-use crate::rooms::access::Action;
+use crate::rooms::{RoomError, Visible};
 use crate::store::{Everyone, Reaction, Room, StoreError, StoredMessage};
 
 /// Distinct emoji one message may carry.
@@ -18,7 +18,7 @@ pub const REACTIONS_MAX: usize = 20;
 /// Someone changes the text of a message (theirs, or any in a private room they own).
 #[derive(Debug, Clone)]
 pub struct Edit {
-    pub by: u64,
+    pub by: Actor,
     pub room_id: u64,
     pub id: u64,
     pub text: String,
@@ -29,7 +29,7 @@ pub struct Edit {
 /// Someone deletes a message (theirs, or any in a private room they own).
 #[derive(Debug, Clone)]
 pub struct Delete {
-    pub by: u64,
+    pub by: Actor,
     pub room_id: u64,
     pub id: u64,
 }
@@ -37,7 +37,7 @@ pub struct Delete {
 /// Someone adds their reaction with this emoji, or takes it back.
 #[derive(Debug, Clone)]
 pub struct React {
-    pub by: u64,
+    pub by: Actor,
     pub room_id: u64,
     pub id: u64,
     pub emoji: String,
@@ -55,7 +55,7 @@ impl Change for Delete {
     type Reply = ();
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
-        batch.delete(self.by, self.room_id, self.id)
+        batch.delete(&self.by, self.room_id, self.id)
     }
 }
 
@@ -63,7 +63,7 @@ impl Change for React {
     type Reply = ();
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
-        batch.react(self.by, self.room_id, self.id, &self.emoji)
+        batch.react(&self.by, self.room_id, self.id, &self.emoji)
     }
 }
 
@@ -72,12 +72,12 @@ impl Batch<'_, '_> {
     /// deleted.
     fn live_message(
         &mut self,
-        by: u64,
+        by: &Actor,
         room_id: u64,
         id: u64,
     ) -> Result<Result<(Room, StoredMessage), RoomError>, StoreError> {
         let room = match self.permitted(room_id, by, Action::Post)? {
-            Ok((room, _)) => room,
+            Ok(Visible { room, .. }) => room,
             Err(denied) => return Ok(Err(denied.into())),
         };
         match self.tx.message(room_id, id)? {
@@ -90,19 +90,17 @@ impl Batch<'_, '_> {
     /// Whether `by` may edit or delete this message: their own, or as a private room's owner.
     fn may_change(
         &mut self,
-        by: u64,
+        by: &Actor,
         room: &Room,
         message: &StoredMessage,
     ) -> Result<Result<(), RoomError>, StoreError> {
-        if message.user_id == by {
-            return Ok(Ok(()));
-        }
-        match self.permitted(room.id, by, Action::Moderate)? {
-            Ok(_) => Ok(Ok(())),
-            Err(_) => Ok(Err(RoomError::NotAllowed(
-                "You can only edit or delete your own messages.",
-            ))),
-        }
+        let change = Action::ChangeMessage {
+            author: message.user_id,
+        };
+        Ok(self
+            .permitted(room.id, by, change)?
+            .map(drop)
+            .map_err(RoomError::from))
     }
 
     /// Publishes a changed message.
@@ -119,18 +117,19 @@ impl Batch<'_, '_> {
             ref text,
             ref online,
         } = *edit;
-        let (room, message) = match self.live_message(by, room_id, id)? {
+        let (room, message) = match self.live_message(&by, room_id, id)? {
             Ok(found) => found,
             Err(err) => return refused(err),
         };
-        if let Err(err) = self.may_change(by, &room, &message)? {
+        if let Err(err) = self.may_change(&by, &room, &message)? {
             return refused(err);
         }
         if message.text == *text {
             return done((), Vec::new());
         }
-        // Mentions are the new text's, decided as for a new message by its author.
-        let mut called = match self.called(&room, message.user_id, text, online)? {
+        // Mentions are the new text's, decided as for a new message, with the rights of whoever
+        // wrote the new text.
+        let mut called = match self.called(&room, &by, message.user_id, text, online)? {
             Ok(called) => called,
             Err(err) => return refused(err),
         };
@@ -149,7 +148,7 @@ impl Batch<'_, '_> {
         self.updated(&room, changed)
     }
 
-    fn delete(&mut self, by: u64, room_id: u64, id: u64) -> Result<Applied<()>, StoreError> {
+    fn delete(&mut self, by: &Actor, room_id: u64, id: u64) -> Result<Applied<()>, StoreError> {
         let (room, message) = match self.live_message(by, room_id, id)? {
             Ok(found) => found,
             Err(err) => return refused(err),
@@ -171,7 +170,7 @@ impl Batch<'_, '_> {
 
     fn react(
         &mut self,
-        by: u64,
+        by: &Actor,
         room_id: u64,
         id: u64,
         emoji: &str,
@@ -184,14 +183,14 @@ impl Batch<'_, '_> {
         match reactions.iter().position(|r| r.emoji == emoji) {
             Some(at) => {
                 let users = &mut reactions[at].users;
-                match users.iter().position(|&u| u == by) {
+                match users.iter().position(|&u| u == by.user_id) {
                     Some(mine) => {
                         users.remove(mine);
                         if users.is_empty() {
                             reactions.remove(at);
                         }
                     }
-                    None => users.push(by),
+                    None => users.push(by.user_id),
                 }
             }
             None if reactions.len() >= REACTIONS_MAX => {
@@ -199,7 +198,7 @@ impl Batch<'_, '_> {
             }
             None => reactions.push(Reaction {
                 emoji: emoji.to_owned(),
-                users: vec![by],
+                users: vec![by.user_id],
             }),
         }
         let changed = self

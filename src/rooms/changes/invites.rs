@@ -3,7 +3,7 @@
 //! refused with one answer that says nothing else.
 
 use super::{Applied, Batch, Change, done, refused};
-use crate::rooms::access::Action;
+use crate::access::{Action, Actor};
 use crate::rooms::invite_code::invite_id;
 use crate::rooms::{RoomError, Visible};
 use crate::store::{InviteKey, InviteRecord, Role, StoreError};
@@ -11,7 +11,7 @@ use crate::store::{InviteKey, InviteRecord, Role, StoreError};
 /// An owner makes an invite link; `key` is the hash of its code.
 #[derive(Debug, Clone)]
 pub struct CreateInvite {
-    pub by: u64,
+    pub by: Actor,
     pub room_id: u64,
     pub key: InviteKey,
     pub expires_at: Option<u64>,
@@ -30,7 +30,7 @@ pub struct InviteMade {
 /// An owner revokes an invite link by its public id.
 #[derive(Debug, Clone)]
 pub struct RevokeInvite {
-    pub by: u64,
+    pub by: Actor,
     pub room_id: u64,
     pub invite_id: String,
 }
@@ -38,7 +38,7 @@ pub struct RevokeInvite {
 /// Someone follows an invite link, and hears back the room they are now a member of.
 #[derive(Debug, Clone)]
 pub struct AcceptInvite {
-    pub user_id: u64,
+    pub actor: Actor,
     pub key: InviteKey,
 }
 
@@ -54,7 +54,7 @@ impl Change for RevokeInvite {
     type Reply = ();
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
-        batch.revoke_invite(self.by, self.room_id, &self.invite_id)
+        batch.revoke_invite(&self.by, self.room_id, &self.invite_id)
     }
 }
 
@@ -62,7 +62,7 @@ impl Change for AcceptInvite {
     type Reply = Visible;
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Visible>, StoreError> {
-        batch.accept_invite(self.user_id, self.key)
+        batch.accept_invite(self.actor.user_id, self.key)
     }
 }
 
@@ -75,12 +75,12 @@ impl Batch<'_, '_> {
             expires_at,
             max_uses,
         } = *made;
-        if let Err(denied) = self.permitted(room_id, by, Action::Manage)? {
+        if let Err(denied) = self.permitted(room_id, &by, Action::Invite)? {
             return refused(denied);
         }
         let invite = InviteRecord {
             room_id,
-            created_by: by,
+            created_by: by.user_id,
             created_at: self.tx.now_ms(),
             expires_at,
             max_uses,
@@ -98,11 +98,11 @@ impl Batch<'_, '_> {
 
     fn revoke_invite(
         &mut self,
-        by: u64,
+        by: &Actor,
         room_id: u64,
         id: &str,
     ) -> Result<Applied<()>, StoreError> {
-        if let Err(denied) = self.permitted(room_id, by, Action::Manage)? {
+        if let Err(denied) = self.permitted(room_id, by, Action::Invite)? {
             return refused(denied);
         }
         let found = self

@@ -3,8 +3,8 @@
 //! committed after it. The last owner to leave hands the room to its longest-standing member.
 
 use super::{Applied, Batch, Change, done, refused};
+use crate::access::{Action, Actor, authorize};
 use crate::events::Event;
-use crate::rooms::access::{Action, authorize};
 use crate::rooms::sidebar::{Gone, SidebarEvent};
 use crate::rooms::{RoomError, RoomRef, Visible};
 use crate::store::{Kind, Membership, Role, RoomRecord, StoreError};
@@ -14,14 +14,14 @@ use crate::store::{Kind, Membership, Role, RoomRecord, StoreError};
 /// its new member may see it.
 #[derive(Debug, Clone)]
 pub struct Join {
-    pub user_id: u64,
+    pub actor: Actor,
     pub room: RoomRef,
 }
 
 /// An owner adds someone by username.
 #[derive(Debug, Clone)]
 pub struct AddMember {
-    pub by: u64,
+    pub by: Actor,
     pub room_id: u64,
     pub username: String,
 }
@@ -30,7 +30,7 @@ pub struct AddMember {
 /// hidden instead, until its next message.
 #[derive(Debug, Clone)]
 pub struct RemoveMember {
-    pub by: u64,
+    pub by: Actor,
     pub room_id: u64,
     pub username: String,
 }
@@ -39,7 +39,7 @@ impl Change for Join {
     type Reply = Visible;
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Visible>, StoreError> {
-        batch.join(self.user_id, &self.room)
+        batch.join(&self.actor, &self.room)
     }
 }
 
@@ -47,7 +47,7 @@ impl Change for AddMember {
     type Reply = ();
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
-        batch.add_member(self.by, self.room_id, &self.username)
+        batch.add_member(&self.by, self.room_id, &self.username)
     }
 }
 
@@ -55,12 +55,13 @@ impl Change for RemoveMember {
     type Reply = ();
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
-        batch.remove_member(self.by, self.room_id, &self.username)
+        batch.remove_member(&self.by, self.room_id, &self.username)
     }
 }
 
 impl Batch<'_, '_> {
-    fn join(&mut self, user_id: u64, room: &RoomRef) -> Result<Applied<Visible>, StoreError> {
+    fn join(&mut self, actor: &Actor, room: &RoomRef) -> Result<Applied<Visible>, StoreError> {
+        let user_id = actor.user_id;
         let found = match room {
             RoomRef::Id(id) => Some(*id),
             RoomRef::Name(name) => self.tx.room_id_by_name(name)?,
@@ -78,7 +79,7 @@ impl Batch<'_, '_> {
             return refused(RoomError::NotFound);
         };
         let existing = self.membership(room.id, user_id)?;
-        if let Err(denied) = authorize(room.kind, existing.as_ref(), Action::Join) {
+        if let Err(denied) = authorize(actor, &room, existing.as_ref(), Action::Join) {
             return refused(denied);
         }
         if existing.is_some() {
@@ -137,7 +138,7 @@ impl Batch<'_, '_> {
 
     fn add_member(
         &mut self,
-        by: u64,
+        by: &Actor,
         room_id: u64,
         username: &str,
     ) -> Result<Applied<()>, StoreError> {
@@ -156,12 +157,12 @@ impl Batch<'_, '_> {
 
     fn remove_member(
         &mut self,
-        by: u64,
+        by: &Actor,
         room_id: u64,
         username: &str,
     ) -> Result<Applied<()>, StoreError> {
         let target = self.tx.user_by_name(username)?;
-        if target.as_ref().is_some_and(|user| user.id == by) {
+        if target.as_ref().is_some_and(|user| user.id == by.user_id) {
             return self.leave(by, room_id);
         }
         if let Err(denied) = self.permitted(room_id, by, Action::Manage)? {
@@ -179,10 +180,14 @@ impl Batch<'_, '_> {
         done((), gone(room_id, target.id, Gone::Removed))
     }
 
-    fn leave(&mut self, user_id: u64, room_id: u64) -> Result<Applied<()>, StoreError> {
-        let (room, membership) = match self.permitted(room_id, user_id, Action::Leave)? {
-            Ok((room, Some(membership))) => (room, membership),
-            Ok((_, None)) => return refused(RoomError::NotMember),
+    fn leave(&mut self, actor: &Actor, room_id: u64) -> Result<Applied<()>, StoreError> {
+        let user_id = actor.user_id;
+        let (room, membership) = match self.permitted(room_id, actor, Action::Leave)? {
+            Ok(Visible {
+                room,
+                membership: Some(membership),
+            }) => (room, membership),
+            Ok(_) => return refused(RoomError::NotMember),
             Err(denied) => return refused(denied),
         };
         // Nobody can be added to or removed from a direct room: leaving hides it.

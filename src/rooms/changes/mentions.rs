@@ -1,16 +1,13 @@
 //! Whom a message calls, decided when it is stored: each `@name` that names a person who may
 //! read the room (a name inside code does not count, see `format`), `@here` (the members
-//! online now) and `@room` (every member; in a room of more than [`EVERYONE_LIMIT`] members,
-//! only its owners may call it).
+//! online now) and `@room` (every member), each as [`authorize`] allows its author.
 
 use super::Batch;
+use crate::access::{Action, Actor, authorize};
 use crate::format::mentioned;
 use crate::rooms::RoomError;
-use crate::rooms::access::{Action, authorize};
-use crate::store::{Everyone, Role, Room, StoreError};
+use crate::store::{Everyone, Room, StoreError};
 
-/// Members past which only owners may call `@room`.
-pub const EVERYONE_LIMIT: u32 = 50;
 /// Distinct names one message may call; later ones are left as text.
 const NAMES_MAX: usize = 50;
 
@@ -24,10 +21,12 @@ pub(super) struct Called {
 }
 
 impl Batch<'_, '_> {
-    /// Whom `text`, by `author` in `room`, calls. `online` is who is online in the room now.
+    /// Whom `text` in `room` calls, written by `by` (its author, or a moderator editing it) in
+    /// a message by `author`. `online` is who is online in the room now.
     pub(super) fn called(
         &mut self,
         room: &Room,
+        by: &Actor,
         author: u64,
         text: &str,
         online: &[u64],
@@ -48,7 +47,8 @@ impl Batch<'_, '_> {
                         continue;
                     };
                     let membership = self.membership(room.id, user.id)?;
-                    if authorize(room.kind, membership.as_ref(), Action::Read).is_ok()
+                    let reader = Actor::signed_in(&user);
+                    if authorize(&reader, room, membership.as_ref(), Action::Read).is_ok()
                         && !called.mentions.contains(&user.id)
                     {
                         called.mentions.push(user.id);
@@ -56,12 +56,11 @@ impl Batch<'_, '_> {
                 }
             }
         }
-        if called.everyone == Some(Everyone::Room) && room.members > EVERYONE_LIMIT {
-            let role = self.membership(room.id, author)?.map(|m| m.role);
-            if role != Some(Role::Owner) {
-                return Ok(Err(RoomError::NotAllowed(
-                    "Only the room's owners can call @room in a room of more than 50 members.",
-                )));
+        if let Some(everyone) = called.everyone {
+            let membership = self.membership(room.id, by.user_id)?;
+            let call = Action::Call(everyone);
+            if let Err(denied) = authorize(by, room, membership.as_ref(), call) {
+                return Ok(Err(denied.into()));
             }
         }
         if called.everyone == Some(Everyone::Here) {

@@ -5,18 +5,20 @@
 //! to their own message.
 
 use super::{Applied, Batch, Change, done, refused};
+use crate::access::{Action, Actor, Contact, may_contact};
 use crate::events::Event;
-use crate::rooms::RoomError;
-use crate::rooms::access::Action;
+use crate::people::ties_in;
 use crate::rooms::sidebar::SidebarEvent;
 use crate::rooms::view::{MessageView, TxLookup};
+use crate::rooms::{RoomError, Visible};
 use crate::store::{Kind, MessageRecord, Room, StoreError};
 
 /// A message someone wants stored.
 #[derive(Debug, Clone)]
 pub struct NewPost {
     pub room_id: u64,
-    pub user_id: u64,
+    /// Its author.
+    pub actor: Actor,
     pub text: String,
     pub client_id: Option<String>,
     /// The message of the same room this one answers.
@@ -44,14 +46,13 @@ impl Change for NewPost {
 
 impl Batch<'_, '_> {
     fn post(&mut self, post: &NewPost) -> Result<Applied<Posted>, StoreError> {
-        let room = match self.permitted(post.room_id, post.user_id, Action::Post)? {
-            Ok((room, _)) => room,
+        let author = post.actor.user_id;
+        let room = match self.permitted(post.room_id, &post.actor, Action::Post)? {
+            Ok(Visible { room, .. }) => room,
             Err(denied) => return refused(denied),
         };
         if let Some(client_id) = post.client_id.as_deref()
-            && let Some(earlier) = self
-                .tx
-                .message_by_client_id(room.id, post.user_id, client_id)?
+            && let Some(earlier) = self.tx.message_by_client_id(room.id, author, client_id)?
         {
             let view = self.view(&room, earlier)?;
             return done(Posted::Duplicate(view), Vec::new());
@@ -63,27 +64,20 @@ impl Batch<'_, '_> {
                 Some(_) => {}
             }
         }
-        let called = match self.called(&room, post.user_id, &post.text, &post.online)? {
+        let called = match self.called(&room, &post.actor, author, &post.text, &post.online)? {
             Ok(called) => called,
             Err(err) => return refused(err),
         };
         let mut effects = Vec::new();
         if room.kind == Kind::Direct {
             let members = self.tx.memberships_of(room.id)?;
-            if members.len() == 2 {
-                let other = members.iter().find(|m| m.user_id != post.user_id);
-                if let Some(other) = other {
-                    if self.tx.blocked(other.user_id, post.user_id)? {
-                        return refused(RoomError::DmRefused(
-                            "This person does not accept messages from you.".into(),
-                        ));
-                    }
-                    if self.tx.blocked(post.user_id, other.user_id)? {
-                        return refused(RoomError::DmRefused(
-                            "You blocked this person; unblock them to send a message.".into(),
-                        ));
-                    }
-                }
+            if members.len() == 2
+                && let Some(other) = members.iter().find(|m| m.user_id != author)
+                && let Some(other) = self.tx.user(other.user_id)?
+                && let Err(no) = may_contact(&ties_in(self.tx, author, &other)?, Contact::Message)
+            {
+                let why = no.sentence(&other.username, Contact::Message);
+                return refused(RoomError::DmRefused(why));
             }
             let hidden: Vec<_> = members.into_iter().filter(|m| m.hidden).collect();
             if !hidden.is_empty() {
@@ -101,7 +95,7 @@ impl Batch<'_, '_> {
             mentions: called.mentions,
             everyone: called.everyone,
             here: called.here,
-            ..MessageRecord::post(post.user_id, &post.text, post.client_id.as_deref())
+            ..MessageRecord::post(author, &post.text, post.client_id.as_deref())
         };
         let stored = self.tx.append_message(room.id, record)?;
         let id = stored.id;
@@ -112,7 +106,7 @@ impl Batch<'_, '_> {
             let event = SidebarEvent::Added(summary);
             published.insert(0, Event::Sidebar { user_id, event });
         }
-        if let Some(read) = self.read_own_post(&room, post.user_id, id)? {
+        if let Some(read) = self.read_own_post(&room, author, id)? {
             published.push(read);
         }
         done(Posted::New(view), published)

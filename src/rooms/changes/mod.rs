@@ -1,5 +1,5 @@
 //! Room changes and their rules: one type per change ([`Change`]), saying what it checks
-//! ([`authorize`] on the room and membership as this transaction sees them) and writes, what
+//! ([`authorize`](crate::access::authorize) on the room and membership as this transaction sees them) and writes, what
 //! its caller hears back, and what it publishes once committed. The writer applies a whole
 //! batch of changes in one transaction; a refused change writes nothing and the others go on.
 //! One file per group of changes:
@@ -26,7 +26,6 @@ pub use direct::OpenDirect;
 pub use edits::{Delete, Edit, React};
 pub use invites::{AcceptInvite, CreateInvite, InviteMade, RevokeInvite, usable};
 pub use membership::{AddMember, Join, RemoveMember};
-pub use mentions::EVERYONE_LIMIT;
 pub use messages::{NewPost, Posted};
 pub use reading::{MoveRead, ReadMove};
 pub use settings::{CreateRoom, UpdateRoom};
@@ -34,13 +33,13 @@ pub use settings::{CreateRoom, UpdateRoom};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use super::access::{Action, Denied, authorize};
 use super::view::{RoomPerson, RoomSummary};
-use super::{RoomError, Visible};
+use super::{RoomError, RoomRef, RoomSource, Visible, permitted};
+use crate::access::{Action, Actor, Denied};
 use crate::events::Event;
 use crate::store::{Kind, Membership, Room, StoreError, Tx};
 
-/// A change the writer applies in its batch transaction: what it checks (with [`authorize`],
+/// A change the writer applies in its batch transaction: what it checks (with [`permitted`],
 /// on the room and membership as this transaction sees them) and writes, what its caller hears
 /// back once it is committed, and what it publishes on the event stream.
 pub trait Change: Send + 'static {
@@ -61,6 +60,23 @@ fn refused<R>(err: impl Into<RoomError>) -> Result<Applied<R>, StoreError> {
 
 fn done<R>(reply: R, events: Vec<Event>) -> Result<Applied<R>, StoreError> {
     Ok(Ok((reply, events)))
+}
+
+impl RoomSource for &mut Batch<'_, '_> {
+    fn room(&mut self, room: &RoomRef) -> Result<Option<Room>, StoreError> {
+        let id = match room {
+            RoomRef::Id(id) => *id,
+            RoomRef::Name(name) => match self.tx.room_id_by_name(name)? {
+                Some(id) => id,
+                None => return Ok(None),
+            },
+        };
+        Batch::room(self, id)
+    }
+
+    fn membership(&mut self, room_id: u64, user_id: u64) -> Result<Option<Membership>, StoreError> {
+        Batch::membership(self, room_id, user_id)
+    }
 }
 
 /// One transaction's changes, with memberships read once per batch.
@@ -104,18 +120,21 @@ impl<'a, 't> Batch<'a, 't> {
         Ok(())
     }
 
-    /// The room and the person's membership, if they may do `action` there.
+    /// The room and the actor's membership, if they may do `action` there, as this
+    /// transaction sees them ([`permitted`]).
     fn permitted(
         &mut self,
         room_id: u64,
-        user_id: u64,
+        actor: &Actor,
         action: Action,
-    ) -> Result<Result<(Room, Option<Membership>), Denied>, StoreError> {
-        let Some(room) = self.room(room_id)? else {
-            return Ok(Err(Denied::Hidden));
-        };
-        let membership = self.membership(room_id, user_id)?;
-        Ok(authorize(room.kind, membership.as_ref(), action).map(|()| (room, membership)))
+    ) -> Result<Result<Visible, Denied>, StoreError> {
+        permitted(self, actor, &RoomRef::Id(room_id), action)
+    }
+
+    /// Someone as they act in person, for what they may do in a room: changes publish it to
+    /// their sockets (their sidebar), and `@room` is decided by its author's standing.
+    fn person(&mut self, user_id: u64) -> Result<Option<Actor>, StoreError> {
+        Ok(self.tx.user(user_id)?.map(|user| Actor::signed_in(&user)))
     }
 
     /// A direct room's people, sorted; empty for other rooms.
@@ -133,10 +152,12 @@ impl<'a, 't> Batch<'a, 't> {
     /// The room as someone's sidebar shows it, as this transaction sees it now.
     fn summary(&mut self, room_id: u64, user_id: u64) -> Result<RoomSummary, StoreError> {
         let room = self.room(room_id)?.ok_or(StoreError::NotFound)?;
+        let actor = self.person(user_id)?.ok_or(StoreError::NotFound)?;
         let membership = self.membership(room_id, user_id)?;
         let people = self.people(&room)?;
         let unread = self.tx.unread(user_id, room_id)?;
-        Ok(RoomSummary::new(&room, membership.as_ref(), people).with_unread(unread))
+        let summary = RoomSummary::new(&actor, &room, membership.as_ref(), people);
+        Ok(summary.with_unread(unread))
     }
 
     /// The room and membership of someone who may now see it, for a change's reply.

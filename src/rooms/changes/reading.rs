@@ -4,9 +4,9 @@
 //! durable by itself, and every socket of the reader hears the new position and counts.
 
 use super::{Applied, Batch, Change, done, refused};
+use crate::access::{Action, Actor};
 use crate::events::Event;
-use crate::rooms::RoomError;
-use crate::rooms::access::Action;
+use crate::rooms::{RoomError, Visible};
 use crate::store::{StoreError, Unread};
 
 /// How a read position moves to a message id.
@@ -24,7 +24,7 @@ pub enum ReadMove {
 /// unread.
 #[derive(Debug, Clone)]
 pub struct MoveRead {
-    pub user_id: u64,
+    pub actor: Actor,
     pub room_id: u64,
     pub id: u64,
     pub how: ReadMove,
@@ -34,23 +34,27 @@ impl Change for MoveRead {
     type Reply = Unread;
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Unread>, StoreError> {
-        batch.read(self.user_id, self.room_id, self.id, self.how)
+        batch.read(&self.actor, self.room_id, self.id, self.how)
     }
 }
 
 impl Batch<'_, '_> {
     fn read(
         &mut self,
-        user_id: u64,
+        actor: &Actor,
         room_id: u64,
         id: u64,
         how: ReadMove,
     ) -> Result<Applied<Unread>, StoreError> {
-        let room = match self.permitted(room_id, user_id, Action::Read)? {
-            Ok((room, Some(_))) => room,
-            Ok((_, None)) => return refused(RoomError::NotMember),
+        let room = match self.permitted(room_id, actor, Action::Read)? {
+            Ok(Visible {
+                room,
+                membership: Some(_),
+            }) => room,
+            Ok(_) => return refused(RoomError::NotMember),
             Err(denied) => return refused(denied),
         };
+        let user_id = actor.user_id;
         let before = self.tx.read_position(user_id, room_id)?;
         let position = match how {
             ReadMove::Forward => id.min(room.last_id).max(before),

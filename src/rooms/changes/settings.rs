@@ -3,8 +3,8 @@
 //! sidebar.
 
 use super::{Applied, Batch, Change, done, refused};
+use crate::access::{Action, Actor};
 use crate::events::Event;
-use crate::rooms::access::Action;
 use crate::rooms::input::{check_room_name, check_topic};
 use crate::rooms::sidebar::SidebarEvent;
 use crate::rooms::{RoomError, Visible};
@@ -13,7 +13,7 @@ use crate::store::{Kind, Role, StoreError, room_key};
 /// A new open or private room, with its creator as owner.
 #[derive(Debug, Clone)]
 pub struct CreateRoom {
-    pub user_id: u64,
+    pub actor: Actor,
     pub kind: Kind,
     pub name: String,
     pub topic: Option<String>,
@@ -22,7 +22,7 @@ pub struct CreateRoom {
 /// An owner renames a room, changes its topic (`Some(None)` clears it) or its kind.
 #[derive(Debug, Clone)]
 pub struct UpdateRoom {
-    pub by: u64,
+    pub by: Actor,
     pub room_id: u64,
     pub name: Option<String>,
     pub topic: Option<Option<String>>,
@@ -33,7 +33,8 @@ impl Change for CreateRoom {
     type Reply = Visible;
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Visible>, StoreError> {
-        batch.create(self.user_id, self.kind, &self.name, self.topic.as_deref())
+        let user_id = self.actor.user_id;
+        batch.create(user_id, self.kind, &self.name, self.topic.as_deref())
     }
 }
 
@@ -83,8 +84,8 @@ impl Batch<'_, '_> {
             ref topic,
             kind,
         } = *update;
-        let room = match self.permitted(room_id, by, Action::Manage)? {
-            Ok((room, _)) => room,
+        let room = match self.permitted(room_id, &by, Action::Manage)? {
+            Ok(Visible { room, .. }) => room,
             Err(denied) => return refused(denied),
         };
         let name = match name.as_deref().map(check_room_name).transpose() {

@@ -11,6 +11,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
 use super::rooms::{MessagesResponse, history_page};
+use crate::access::Actor;
 use crate::rooms::RoomRef;
 use crate::rooms::view::RoomPerson;
 use crate::web::AppState;
@@ -71,11 +72,11 @@ impl DirectApi {
         let session = super::signed_in(&state, req).await?;
         let visible = state
             .rooms
-            .open_direct(session.user.id, body.0.usernames)
+            .open_direct(session.actor(), body.0.usernames)
             .await?;
         let summary = state
             .rooms
-            .summary(session.user.id, RoomRef::Id(visible.room.id))
+            .summary(session.actor(), RoomRef::Id(visible.room.id))
             .await?;
         Ok(DirectResponse::Ok(Json(DirectEnvelope {
             room: DirectView {
@@ -105,17 +106,9 @@ impl DirectApi {
         limit: Query<Option<u32>>,
     ) -> Result<MessagesResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let user_id = session.user.id;
-        direct_room(&state, user_id, id.0).await?;
-        history_page(
-            &state,
-            user_id,
-            RoomRef::Id(id.0),
-            before.0,
-            after.0,
-            limit.0,
-        )
-        .await
+        let actor = session.actor();
+        direct_room(&state, actor, id.0).await?;
+        history_page(&state, actor, RoomRef::Id(id.0), before.0, after.0, limit.0).await
     }
 
     /// Hide a direct room from your rooms; its next message brings it back.
@@ -127,20 +120,20 @@ impl DirectApi {
         #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] id: Path<u64>,
     ) -> Result<HiddenResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let user_id = session.user.id;
-        direct_room(&state, user_id, id.0).await?;
+        let actor = session.actor();
+        direct_room(&state, actor, id.0).await?;
         state
             .rooms
-            .remove_member(user_id, RoomRef::Id(id.0), session.user.username)
+            .remove_member(actor, RoomRef::Id(id.0), session.user.username)
             .await?;
         Ok(HiddenResponse::Done)
     }
 }
 
-/// Checks that `id` is a direct room `user_id` may see. Addressed by id, any kind of room
+/// Checks that `id` is a direct room `actor` may see. Addressed by id, any kind of room
 /// would be found: these doors serve direct rooms only, and answer for others as for none.
-async fn direct_room(state: &AppState, user_id: u64, id: u64) -> Result<(), ApiError> {
-    let summary = state.rooms.summary(user_id, RoomRef::Id(id)).await?;
+async fn direct_room(state: &AppState, actor: Actor, id: u64) -> Result<(), ApiError> {
+    let summary = state.rooms.summary(actor, RoomRef::Id(id)).await?;
     if summary.kind != "direct" {
         return Err(crate::rooms::RoomError::NotFound.into());
     }

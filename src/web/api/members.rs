@@ -140,7 +140,7 @@ impl MembersApi {
         let session = super::signed_in(&state, req).await?;
         let members = state
             .rooms
-            .members(session.user.id, RoomRef::Name(name.0.0))
+            .members(session.actor(), RoomRef::Name(name.0.0))
             .await?
             .into_iter()
             .map(|m| MemberView {
@@ -171,7 +171,7 @@ impl MembersApi {
         let room = RoomRef::Name(name.0.0);
         state
             .rooms
-            .add_member(session.user.id, room, body.0.username.0)
+            .add_member(session.actor(), room, body.0.username.0)
             .await?;
         Ok(DoneResponse::Done)
     }
@@ -191,7 +191,7 @@ impl MembersApi {
         let room = RoomRef::Name(name.0.0);
         state
             .rooms
-            .remove_member(session.user.id, room, username.0)
+            .remove_member(session.actor(), room, username.0)
             .await?;
         Ok(DoneResponse::Done)
     }
@@ -214,7 +214,7 @@ impl MembersApi {
         };
         let invite = state
             .rooms
-            .create_invite(session.user.id, room, expires_in, body.0.max_uses)
+            .create_invite(session.actor(), room, expires_in, body.0.max_uses)
             .await?;
         Ok(InviteCreated::Created(Json(InviteEnvelope {
             invite: InviteView {
@@ -242,7 +242,7 @@ impl MembersApi {
         let room = RoomRef::Name(name.0.0);
         let invites = state
             .rooms
-            .invites(session.user.id, room)
+            .invites(session.actor(), room)
             .await?
             .into_iter()
             .map(|invite| InviteView {
@@ -272,7 +272,7 @@ impl MembersApi {
         let room = RoomRef::Name(name.0.0);
         state
             .rooms
-            .revoke_invite(session.user.id, room, id.0)
+            .revoke_invite(session.actor(), room, id.0)
             .await?;
         Ok(DoneResponse::Done)
     }
@@ -287,8 +287,13 @@ impl MembersApi {
         #[oai(validator(min_length = 1, max_length = 64))] code: Path<String>,
     ) -> Result<AcceptedResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let visible = state.rooms.accept_invite(session.user.id, &code.0).await?;
-        let summary = RoomSummary::new(&visible.room, visible.membership.as_ref(), Vec::new());
+        let visible = state.rooms.accept_invite(session.actor(), &code.0).await?;
+        let summary = RoomSummary::new(
+            &session.actor(),
+            &visible.room,
+            visible.membership.as_ref(),
+            Vec::new(),
+        );
         Ok(AcceptedResponse::Ok(Json(RoomEnvelope { room: summary })))
     }
 }

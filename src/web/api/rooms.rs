@@ -14,6 +14,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use super::ApiTags;
 use super::names::RoomName;
 use super::text::Text;
+use crate::access::{Actor, May};
 use crate::rooms::RoomRef;
 use crate::rooms::view::{MessageView, RoomPerson, RoomSummary};
 use crate::store::{HistoryQuery, Kind};
@@ -43,6 +44,8 @@ struct RoomView {
     profiles: Vec<RoomPerson>,
     /// Whether you are a member.
     member: bool,
+    /// What you may do in it.
+    may: May,
     /// Unix milliseconds of the newest message (or of creation).
     last_activity: u64,
     /// Id of the newest message (0 when there is none).
@@ -170,7 +173,7 @@ pub struct RoomsApi;
 /// Reads a page of a room's history for a signed-in person.
 pub async fn history_page(
     state: &AppState,
-    user_id: u64,
+    actor: Actor,
     room: RoomRef,
     before: Option<u64>,
     after: Option<u64>,
@@ -180,7 +183,7 @@ pub async fn history_page(
     let query = HistoryQuery::from_bounds(before, after);
     let page = state
         .rooms
-        .history(user_id, room, query, limit as usize)
+        .history(actor, room, query, limit as usize)
         .await?;
     Ok(MessagesResponse::Ok(Json(MessagePage {
         room_id: page.room.id,
@@ -201,10 +204,8 @@ impl RoomsApi {
         req: &Request,
     ) -> Result<RoomListResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let listing = state
-            .rooms
-            .listing(session.user.id, ROOM_LIST_LIMIT)
-            .await?;
+        let actor = session.actor();
+        let listing = state.rooms.listing(actor, ROOM_LIST_LIMIT).await?;
         let online = |id: u64| state.chat.hub.online_count(id) as u64;
         let member_of: std::collections::HashSet<u64> =
             listing.mine.iter().map(|room| room.id).collect();
@@ -218,6 +219,7 @@ impl RoomsApi {
                 people: room.people,
                 profiles: room.profiles,
                 member: true,
+                may: room.may,
                 name: room.name,
                 last_activity: room.last_activity,
                 last_message_id: room.last_id,
@@ -238,6 +240,7 @@ impl RoomsApi {
                     people: Vec::new(),
                     profiles: Vec::new(),
                     member: false,
+                    may: May::of(&actor, &room, None),
                     name: room.name,
                     last_activity: room.last_activity,
                     last_message_id: room.last_id,
@@ -264,13 +267,18 @@ impl RoomsApi {
         let visible = state
             .rooms
             .create(
-                session.user.id,
+                session.actor(),
                 body.kind.into(),
                 body.name.0,
                 body.topic.map(|t| t.0),
             )
             .await?;
-        let summary = RoomSummary::new(&visible.room, visible.membership.as_ref(), Vec::new());
+        let summary = RoomSummary::new(
+            &session.actor(),
+            &visible.room,
+            visible.membership.as_ref(),
+            Vec::new(),
+        );
         Ok(CreatedResponse::Created(Json(RoomEnvelope {
             room: summary,
         })))
@@ -287,7 +295,7 @@ impl RoomsApi {
     ) -> Result<RoomResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
         let room = RoomRef::Name(name.0.0);
-        let summary = state.rooms.summary(session.user.id, room).await?;
+        let summary = state.rooms.summary(session.actor(), room).await?;
         Ok(RoomResponse::Ok(Json(RoomEnvelope { room: summary })))
     }
 
@@ -303,29 +311,25 @@ impl RoomsApi {
         body: Json<RoomChanges>,
     ) -> Result<RoomResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let user_id = session.user.id;
+        let actor = session.actor();
         let changes = body.0;
         let topic = match changes.topic {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
             MaybeUndefined::Value(topic) => Some(Some(topic)),
         };
-        let room = state
-            .rooms
-            .find(user_id, RoomRef::Name(name.0.0))
-            .await?
-            .room;
+        let room = state.rooms.find(actor, RoomRef::Name(name.0.0)).await?.room;
         state
             .rooms
             .update(
-                user_id,
+                actor,
                 RoomRef::Id(room.id),
                 changes.name.map(|n| n.0),
                 topic,
                 changes.kind.map(Kind::from),
             )
             .await?;
-        let summary = state.rooms.summary(user_id, RoomRef::Id(room.id)).await?;
+        let summary = state.rooms.summary(actor, RoomRef::Id(room.id)).await?;
         Ok(RoomResponse::Ok(Json(RoomEnvelope { room: summary })))
     }
 
@@ -345,7 +349,7 @@ impl RoomsApi {
         let (room_id, unread) = state
             .rooms
             .mark_read(
-                session.user.id,
+                session.actor(),
                 RoomRef::Name(name.0.0),
                 body.0.id,
                 crate::rooms::changes::ReadMove::To,
@@ -385,6 +389,6 @@ impl RoomsApi {
     ) -> Result<MessagesResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
         let room = RoomRef::Name(name.0.0);
-        history_page(&state, session.user.id, room, before.0, after.0, limit.0).await
+        history_page(&state, session.actor(), room, before.0, after.0, limit.0).await
     }
 }

@@ -237,7 +237,7 @@ pub async fn signup(req: &Request, state: Data<&State>, Form(form): Form<SignupF
         Ok(signed_up) => {
             state.end_presented_session(req).await;
             let signed_in = &signed_up.signed_in;
-            let to = super::invite::land(&state, signed_in.user.id, next).await;
+            let to = super::invite::land(&state, &signed_in.user, next).await;
             codes_page(signed_in, &signed_up.recovery_codes, &to, state.tls)
         }
         Err(err) => {
@@ -280,7 +280,7 @@ pub async fn login(req: &Request, state: Data<&State>, Form(form): Form<LoginFor
     {
         Ok(signed_in) => {
             state.end_presented_session(req).await;
-            let to = super::invite::land(&state, signed_in.user.id, next).await;
+            let to = super::invite::land(&state, &signed_in.user, next).await;
             signed_in_response(&signed_in.token, state.tls, &to)
         }
         Err(err) => {

@@ -9,6 +9,7 @@ use poem::web::Data;
 use poem::{Request, Response, handler};
 
 use super::{State, error_page, signed_in_page};
+use crate::access::Actor;
 use crate::rooms::input::{MESSAGE_MAX, check_room_name};
 use crate::rooms::view::RoomSummary;
 use crate::rooms::{RoomError, RoomRef};
@@ -165,7 +166,7 @@ pub async fn room_page(req: &Request, state: Data<&State>) -> Response {
 async fn chat_page(state: &State, user: &User, name: &str) -> Response {
     match state
         .rooms
-        .summary(user.id, RoomRef::Name(name.to_owned()))
+        .summary(Actor::signed_in(user), RoomRef::Name(name.to_owned()))
         .await
     {
         Ok(summary) => {

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::chat::{ChatRoom, chat_main};
 use super::layout::{main, room_title};
 use super::{State, dm_path, see_other, signed_in, signed_in_page};
+use crate::access::Actor;
 use crate::rooms::{RoomError, RoomRef};
 use crate::store::User;
 
@@ -81,7 +82,7 @@ pub async fn direct_page(req: &Request, state: Data<&State>) -> Response {
         return see_other("/people");
     }
     if let Some(id) = message {
-        return match state.rooms.find_direct(user.id, names).await {
+        return match state.rooms.find_direct(Actor::signed_in(user), names).await {
             Ok(Some(visible)) => {
                 super::permalink::page(&state, user, RoomRef::Id(visible.room.id), id).await
             }
@@ -91,11 +92,15 @@ pub async fn direct_page(req: &Request, state: Data<&State>) -> Response {
             Err(err) => super::room_error_page(&state, user, &err).await,
         };
     }
-    match state.rooms.find_direct(user.id, names.clone()).await {
+    match state
+        .rooms
+        .find_direct(Actor::signed_in(user), names.clone())
+        .await
+    {
         Ok(Some(visible)) => {
             let summary = match state
                 .rooms
-                .summary(user.id, RoomRef::Id(visible.room.id))
+                .summary(Actor::signed_in(user), RoomRef::Id(visible.room.id))
                 .await
             {
                 Ok(summary) => summary,
@@ -140,7 +145,11 @@ pub async fn start(req: &Request, state: Data<&State>, Form(form): Form<DirectFo
     };
     let user = &session.user;
     let names = people(&form.usernames, user);
-    match state.rooms.open_direct(user.id, names.clone()).await {
+    match state
+        .rooms
+        .open_direct(Actor::signed_in(user), names.clone())
+        .await
+    {
         Ok(_) => {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             see_other(&dm_path(&names))

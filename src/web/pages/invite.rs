@@ -10,16 +10,22 @@ use poem::{Request, Response, handler};
 
 use super::layout::{layout, main};
 use super::{State, page, room_path, see_other, signed_in_page};
+use crate::access::Actor;
 use crate::rooms::RoomError;
+use crate::store::User;
 use crate::web::Assets;
 
 /// Where a sign-in or sign-up goes on to: through an invite link, straight into its room
 /// (the person came by the link to join); otherwise the `next` path.
-pub async fn land(state: &State, user_id: u64, next: &str) -> String {
+pub async fn land(state: &State, user: &User, next: &str) -> String {
     let Some(code) = next.strip_prefix("/invite/") else {
         return next.to_owned();
     };
-    match state.rooms.accept_invite(user_id, code).await {
+    match state
+        .rooms
+        .accept_invite(Actor::signed_in(user), code)
+        .await
+    {
         Ok(visible) => room_path(visible.room.name.as_deref().unwrap_or_default()),
         // The link's own page says what is wrong with it.
         Err(_) => next.to_owned(),
@@ -102,7 +108,7 @@ pub async fn accept(req: &Request, state: Data<&State>, Path(code): Path<String>
         Ok(session) => session,
         Err(answer) => return answer,
     };
-    match state.rooms.accept_invite(session.user.id, &code).await {
+    match state.rooms.accept_invite(session.actor(), &code).await {
         Ok(visible) => see_other(&room_path(visible.room.name.as_deref().unwrap_or_default())),
         Err(RoomError::InviteInvalid) => {
             let body = main(invalid_page(true));

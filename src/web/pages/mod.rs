@@ -28,6 +28,7 @@ pub use account::{LoginForm, SignupForm};
 pub use layout::error_page;
 pub use rooms::JoinQuery;
 
+use crate::access::Actor;
 use crate::auth::Session;
 use crate::rooms::RoomError;
 use crate::store::User;
@@ -198,7 +199,7 @@ pub async fn signed_in_page(
     current: Option<u64>,
     body: maud::Markup,
 ) -> Response {
-    let rooms = match state.rooms.sidebar(user.id).await {
+    let rooms = match state.rooms.sidebar(Actor::signed_in(user)).await {
         Ok(rooms) => rooms,
         Err(err) => {
             tracing::warn!(error = %err, "cannot read the rooms for a sidebar");

@@ -7,6 +7,7 @@ use maud::{Markup, html};
 use poem::http::StatusCode;
 
 use super::{State, error_page, signed_in_page};
+use crate::access::Actor;
 use crate::format::html::{Mentions, render};
 use crate::operator::actions::format_utc;
 use crate::rooms::view::MessageView;
@@ -26,7 +27,7 @@ pub async fn page(state: &State, user: &User, room: RoomRef, id: &str) -> poem::
     let read = |query| {
         state
             .rooms
-            .history(user.id, room.clone(), query, AROUND + 1)
+            .history(Actor::signed_in(user), room.clone(), query, AROUND + 1)
     };
     let (before, after) = match (
         read(HistoryQuery::Before(id.saturating_add(1))).await,

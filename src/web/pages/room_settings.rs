@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::chat::split_room_path;
 use super::layout::main;
 use super::{State, ago, room_path, see_other, signed_in, signed_in_page};
+use crate::access::Actor;
 use crate::rooms::input::{ROOM_NAME_MAX, TOPIC_MAX};
 use crate::rooms::{InviteInfo, Member, NewInvite, RoomError, RoomRef};
 use crate::store::{Kind, Role, User};
@@ -65,7 +66,7 @@ fn when(ms: Option<u64>, now: u64) -> String {
 fn members_section(
     members: &[Member],
     me: &User,
-    owner: bool,
+    manage: bool,
     name: &str,
     online: &dyn Fn(u64) -> bool,
 ) -> Markup {
@@ -78,7 +79,7 @@ fn members_section(
                         a href=(format!("/u/{}", member.username)) { (member.username) }
                         @if member.role == Role::Owner { " " span.badge { "owner" } }
                         @if online(member.user_id) { " " span.badge.online { "online" } }
-                        @if owner && member.user_id != me.id {
+                        @if manage && member.user_id != me.id {
                             form.inline method="post" action=(format!("{}/settings", room_path(name))) {
                                 input type="hidden" name="action" value="remove";
                                 input type="hidden" name="username" value=(member.username);
@@ -90,7 +91,7 @@ fn members_section(
                     }
                 }
             }
-            @if owner {
+            @if manage {
                 form.row-form method="post" action=(format!("{}/settings", room_path(name))) {
                     input type="hidden" name="action" value="add";
                     label for="add-username" { "Add someone by username" }
@@ -182,7 +183,7 @@ pub async fn page(
 ) -> Response {
     let summary = match state
         .rooms
-        .summary(user.id, RoomRef::Name(name.to_owned()))
+        .summary(Actor::signed_in(user), RoomRef::Name(name.to_owned()))
         .await
     {
         Ok(summary) => summary,
@@ -191,15 +192,19 @@ pub async fn page(
     };
     let room_name = summary.name.clone().unwrap_or_default();
     let id = RoomRef::Id(summary.id);
-    let owner = summary.role.as_deref() == Some("owner");
-    let members = match state.rooms.members(user.id, id.clone()).await {
+    let may = summary.may;
+    let members = match state
+        .rooms
+        .members(Actor::signed_in(user), id.clone())
+        .await
+    {
         Ok(members) => members,
         Err(err) => return super::room_error_page(state, user, &err).await,
     };
-    let invites = if owner {
+    let invites = if may.invite {
         state
             .rooms
-            .invites(user.id, id.clone())
+            .invites(Actor::signed_in(user), id.clone())
             .await
             .unwrap_or_default()
     } else {
@@ -233,17 +238,17 @@ pub async fn page(
                 None => {},
             }
         }
-        @if owner { (details_section(&room_name, summary.topic.as_deref().unwrap_or_default(), kind)) }
-        (members_section(&members, user, owner, &room_name, &online))
-        @if owner { (invites_section(&invites, &room_name, now)) }
-        section.card {
+        @if may.manage { (details_section(&room_name, summary.topic.as_deref().unwrap_or_default(), kind)) }
+        (members_section(&members, user, may.manage, &room_name, &online))
+        @if may.invite { (invites_section(&invites, &room_name, now)) }
+        @if may.leave { section.card {
             h2 { "Leave" }
             p.muted { "You can come back only if the room is open, or someone adds or invites you again." }
             form.inline method="post" action=(format!("{}/settings", room_path(&room_name))) {
                 input type="hidden" name="action" value="leave";
                 button.button.secondary type="submit" data-busy-label="Leaving…" { "Leave " (room_name) }
             }
-        }
+        } }
     };
     signed_in_page(
         state,
@@ -271,7 +276,11 @@ pub async fn change(
         return super::error_page(StatusCode::NOT_FOUND, "There is nothing here.");
     };
     let user = &session.user;
-    let room = match state.rooms.find(user.id, RoomRef::Name(name.clone())).await {
+    let room = match state
+        .rooms
+        .find(Actor::signed_in(user), RoomRef::Name(name.clone()))
+        .await
+    {
         Ok(visible) => RoomRef::Id(visible.room.id),
         Err(RoomError::NotFound) => return super::not_found_room_page(&state, user).await,
         Err(err) => return super::room_error_page(&state, user, &err).await,
@@ -279,15 +288,19 @@ pub async fn change(
     let rooms = &state.rooms;
     let outcome: Result<Notice, RoomError> = match form.action.as_str() {
         "add" => rooms
-            .add_member(user.id, room, form.username.trim().to_owned())
+            .add_member(
+                Actor::signed_in(user),
+                room,
+                form.username.trim().to_owned(),
+            )
             .await
             .map(|()| Notice::Done(format!("{} is a member now.", form.username.trim()))),
         "remove" => rooms
-            .remove_member(user.id, room, form.username.clone())
+            .remove_member(Actor::signed_in(user), room, form.username.clone())
             .await
             .map(|()| Notice::Done(format!("{} was removed.", form.username))),
         "leave" => match rooms
-            .remove_member(user.id, room, user.username.clone())
+            .remove_member(Actor::signed_in(user), room, user.username.clone())
             .await
         {
             Ok(()) => return see_other("/rooms"),
@@ -302,7 +315,13 @@ pub async fn change(
             let topic = Some(Some(form.topic.clone()).filter(|t| !t.trim().is_empty()));
             let new_name = form.name.trim().to_owned();
             match rooms
-                .update(user.id, room, Some(new_name.clone()), topic, kind)
+                .update(
+                    Actor::signed_in(user),
+                    room,
+                    Some(new_name.clone()),
+                    topic,
+                    kind,
+                )
                 .await
             {
                 // The page moves with the room's name.
@@ -317,12 +336,17 @@ pub async fn change(
                 .map_or(Some(7 * 86_400), |(_, _, secs)| *secs);
             let max_uses = form.max_uses.trim().parse::<u32>().ok().filter(|n| *n > 0);
             rooms
-                .create_invite(user.id, room, expires.map(Duration::from_secs), max_uses)
+                .create_invite(
+                    Actor::signed_in(user),
+                    room,
+                    expires.map(Duration::from_secs),
+                    max_uses,
+                )
                 .await
                 .map(|NewInvite { code, .. }| Notice::Invite(invite_url(req, state.tls, &code)))
         }
         "revoke" => rooms
-            .revoke_invite(user.id, room, form.invite.clone())
+            .revoke_invite(Actor::signed_in(user), room, form.invite.clone())
             .await
             .map(|()| Notice::Done("The link was revoked.".into())),
         _ => {

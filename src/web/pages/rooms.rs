@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::layout::main;
 use super::{State, ago, room_path, see_other};
+use crate::access::Actor;
 use crate::rooms::RoomError;
 use crate::rooms::input::{ROOM_NAME_MAX, TOPIC_MAX, check_room_name};
 use crate::store::Kind;
@@ -125,7 +126,11 @@ async fn rooms_view(
     join_error: Option<&str>,
     new_room: Option<(&NewRoomForm, &str)>,
 ) -> Response {
-    let listing = match state.rooms.listing(user.id, ACTIVE_ROOMS).await {
+    let listing = match state
+        .rooms
+        .listing(Actor::signed_in(user), ACTIVE_ROOMS)
+        .await
+    {
         Ok(listing) => listing,
         Err(_) => return super::layout::unavailable_page(),
     };
@@ -218,7 +223,7 @@ pub async fn create_room(
     let topic = Some(form.topic.clone()).filter(|t| !t.trim().is_empty());
     match state
         .rooms
-        .create(session.user.id, kind, form.name.clone(), topic)
+        .create(session.actor(), kind, form.name.clone(), topic)
         .await
     {
         Ok(visible) => see_other(&room_path(visible.room.name.as_deref().unwrap_or_default())),

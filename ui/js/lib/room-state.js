@@ -10,7 +10,7 @@ export class RoomState {
     this.name = ref.name ?? null;
     this.kind = null;
     this.topic = null;
-    this.role = null;
+    this.may = {}; // what the person may do here, as the server says (src/chat/PROTOCOL.md)
     this.people = [];
     this.messages = new Map(); // id -> M
     this.lastSeq = 0;
@@ -114,7 +114,7 @@ export class RoomState {
       name: frame.room,
       kind: frame.kind,
       topic: frame.topic ?? null,
-      role: frame.role ?? null,
+      may: frame.may ?? {},
       people: frame.people ?? [],
       profiles: frame.profiles ?? [],
       joined: true,

@@ -244,7 +244,7 @@ export class ChatSession {
       room.joined = false;
       this.emit('room', room, 'gone');
     } else if (frame.room) {
-      Object.assign(room, { name: frame.room.name, topic: frame.room.topic ?? null, role: frame.room.role ?? null });
+      Object.assign(room, { name: frame.room.name, topic: frame.room.topic ?? null, may: frame.room.may ?? {} });
       this.emit('room', room, 'info');
     }
   }

@@ -127,9 +127,9 @@ export class ChatView {
     this.composer.input.focus();
   }
 
-  /** Owners of private rooms may delete anyone's messages there. */
+  /** Whether the server says the person may delete others' messages here. */
   mayModerate() {
-    return this.room.role === 'owner' && this.room.kind === 'private';
+    return Boolean(this.room.may && this.room.may.moderate);
   }
 
   displayTitle() {

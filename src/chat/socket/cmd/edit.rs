@@ -45,7 +45,7 @@ pub(super) async fn edit(
         return Some(reply);
     }
     let change = Edit {
-        by: socket.member.user_id,
+        by: socket.actor,
         room_id,
         id,
         online: online_if_here(socket, room_id, &text),
@@ -66,7 +66,7 @@ pub(super) async fn delete(
     if let Err(reply) = spend(socket, room_id, now) {
         return Some(reply);
     }
-    let by = socket.member.user_id;
+    let by = socket.actor;
     submit(socket, room_id, Delete { by, room_id, id }).await
 }
 
@@ -90,7 +90,7 @@ pub(super) async fn react(
     if let Err(reply) = spend(socket, room_id, now) {
         return Some(reply);
     }
-    let by = socket.member.user_id;
+    let by = socket.actor;
     submit(
         socket,
         room_id,

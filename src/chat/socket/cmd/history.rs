@@ -32,10 +32,9 @@ pub(super) async fn run(
         Some(since) => HistoryQuery::Since(since),
         None => HistoryQuery::from_bounds(before, after),
     };
-    let user_id = socket.member.user_id;
     let rooms = &socket.chat.rooms;
     match rooms
-        .history(user_id, RoomRef::Id(room_id), query, limit as usize)
+        .history(socket.actor, RoomRef::Id(room_id), query, limit as usize)
         .await
     {
         Ok(mut page) => {

@@ -50,8 +50,8 @@ pub(super) async fn run(
         );
         return Some(echo(reply).encode());
     }
-    let user_id = socket.member.user_id;
-    let visible = match socket.chat.rooms.join(user_id, room).await {
+    let actor = socket.actor;
+    let visible = match socket.chat.rooms.join(actor, room).await {
         Ok(visible) => visible,
         Err(err) => return Some(echo(ErrorFrame::for_room(&err)).encode()),
     };
@@ -64,7 +64,7 @@ pub(super) async fn run(
     };
     let rooms = &socket.chat.rooms;
     let mut page = match rooms
-        .history(user_id, RoomRef::Id(room_id), query, limit)
+        .history(actor, RoomRef::Id(room_id), query, limit)
         .await
     {
         Ok(page) => page,

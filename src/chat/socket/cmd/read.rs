@@ -18,7 +18,7 @@ pub(super) async fn run(
         return not_joined(room_id);
     }
     let change = MoveRead {
-        user_id: socket.member.user_id,
+        actor: socket.actor,
         room_id,
         id,
         how: if unread {

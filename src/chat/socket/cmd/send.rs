@@ -50,7 +50,7 @@ pub(super) async fn run(
     }
     let post = NewPost {
         room_id,
-        user_id: socket.member.user_id,
+        actor: socket.actor,
         online: online_if_here(socket, room_id, &text),
         text,
         client_id: client_id.clone(),

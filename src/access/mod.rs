@@ -1,0 +1,55 @@
+//! Who may do what: the one place that decides. Every door — pages, the JSON API, the WebSocket,
+//! the writer as it commits — asks here, and pages and scripts draw their controls from what
+//! the answer says ([`May`]), never from a role of their own reading.
+//!
+//! - [`Actor`]: who is asking — the person, how they came in, their role on the server.
+//! - [`authorize`] (`rooms.rs`): what an actor may do with a room, from the room and their
+//!   membership of it alone, so a check and the read or write it allows can run on one
+//!   snapshot or inside one write transaction.
+//! - [`may_contact`] (`contact.rs`): whether one person may reach another (a new conversation,
+//!   a message in a conversation of two, a friend request), from blocks, friendship and "who
+//!   may message me".
+
+mod contact;
+mod rooms;
+
+pub use contact::{Contact, NoContact, Ties, may_contact};
+pub use rooms::{Action, Denied, EVERYONE_LIMIT, May, authorize};
+
+use crate::store::User;
+
+/// Who is asking for something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: u64,
+    /// How they came in.
+    pub via: Via,
+    /// Their role on the server, whatever room they act in.
+    pub role: ServerRole,
+}
+
+/// How an actor came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A browser session (the session cookie): everything the person may do.
+    Session,
+}
+
+/// A person's role on the whole server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerRole {
+    /// Everyone: what they may do in a room is what their membership allows.
+    Member,
+}
+
+impl Actor {
+    /// `user`, signed in with a session. What the writer publishes to a person's sockets
+    /// (their sidebar, what they may do in a room) is about them as such.
+    pub fn signed_in(user: &User) -> Actor {
+        Actor {
+            user_id: user.id,
+            via: Via::Session,
+            role: ServerRole::Member,
+        }
+    }
+}

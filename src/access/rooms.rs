@@ -1,0 +1,348 @@
+//! What an actor may do with a room. A private or direct room that someone is not a member of
+//! is, for them, a room that does not exist: every action answers [`Denied::Hidden`], which
+//! every door turns into exactly the answer it gives for a room that was never created.
+
+use poem_openapi::Object;
+use serde::Serialize;
+
+use super::{Actor, ServerRole};
+use crate::store::{Everyone, Kind, Membership, Role, Room};
+
+/// Members past which only owners may call `@room`.
+pub const EVERYONE_LIMIT: u32 = 50;
+
+/// What someone wants to do with a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Know that it exists: its name, topic and kind (room lists, the chat page).
+    See,
+    /// Read its history and follow it live.
+    Read,
+    /// Post a message, and react to one.
+    Post,
+    /// Become a member by one's own choice (typing an open room's name).
+    Join,
+    /// End one's own membership (hide, for a direct room).
+    Leave,
+    /// Rename it, change its topic or kind, add and remove members.
+    Manage,
+    /// Make, list and revoke its invite links.
+    Invite,
+    /// Edit or delete other people's messages: the owners of a private room.
+    Moderate,
+    /// Edit or delete a message by `author`: one's own, or anyone's as a moderator.
+    ChangeMessage { author: u64 },
+    /// Call everyone: `@here` (who is online) whoever may post, `@room` (every member) too,
+    /// but in a room of more than [`EVERYONE_LIMIT`] members only its owners.
+    Call(Everyone),
+}
+
+/// Why an action is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// The room is not visible to this person: answer as if it did not exist.
+    Hidden,
+    /// The room is visible, but this action is not theirs (only owners manage a room; nobody
+    /// manages a direct one).
+    NotAllowed,
+    /// The action needs a membership this person does not have (leaving an open room they
+    /// never joined).
+    NotMember,
+    /// Someone else's message, which they do not moderate.
+    NotTheirs,
+    /// `@room` in a room of more than [`EVERYONE_LIMIT`] members, by someone who does not own it.
+    TooManyToCall,
+}
+
+/// Decides whether `actor`, the holder of `membership` (none: not a member), may do `action`
+/// in `room`.
+pub fn authorize(
+    actor: &Actor,
+    room: &Room,
+    membership: Option<&Membership>,
+    action: Action,
+) -> Result<(), Denied> {
+    let ServerRole::Member = actor.role;
+    let role = membership.map(|m| m.role);
+    let kind = room.kind;
+    match action {
+        Action::ChangeMessage { author } if author == actor.user_id => {
+            authorize(actor, room, membership, Action::Post)
+        }
+        Action::ChangeMessage { .. } => authorize(actor, room, membership, Action::Moderate)
+            .map_err(|denied| match denied {
+                Denied::NotAllowed => Denied::NotTheirs,
+                other => other,
+            }),
+        Action::Call(Everyone::Here) => authorize(actor, room, membership, Action::Post),
+        Action::Call(Everyone::Room) => {
+            authorize(actor, room, membership, Action::Post)?;
+            if room.members > EVERYONE_LIMIT && role != Some(Role::Owner) {
+                return Err(Denied::TooManyToCall);
+            }
+            Ok(())
+        }
+        _ => by_membership(kind, role, action),
+    }
+}
+
+/// The rules of the plain actions, from the room's kind and the person's role in it.
+fn by_membership(kind: Kind, role: Option<Role>, action: Action) -> Result<(), Denied> {
+    match (kind, role) {
+        // Members of private and direct rooms may read, post, and leave; nobody else learns
+        // anything about the room.
+        (Kind::Private | Kind::Direct, None) => Err(Denied::Hidden),
+        (Kind::Open, None) => match action {
+            Action::See | Action::Read | Action::Post | Action::Join => Ok(()),
+            Action::Leave => Err(Denied::NotMember),
+            _ => Err(Denied::NotAllowed),
+        },
+        (Kind::Open | Kind::Private, Some(role)) => match action {
+            Action::See | Action::Read | Action::Post | Action::Join | Action::Leave => Ok(()),
+            Action::Manage | Action::Invite if role == Role::Owner => Ok(()),
+            // Anyone may name an open room into being; owning one is no mandate over what
+            // others write in it.
+            Action::Moderate if role == Role::Owner && kind == Kind::Private => Ok(()),
+            _ => Err(Denied::NotAllowed),
+        },
+        // The people of a direct room are fixed when it is made.
+        (Kind::Direct, Some(_)) => match action {
+            Action::See | Action::Read | Action::Post | Action::Join | Action::Leave => Ok(()),
+            _ => Err(Denied::NotAllowed),
+        },
+    }
+}
+
+/// What an actor may do with a room, for the pages and scripts to draw their controls from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Object)]
+pub struct May {
+    /// Post messages and react to them.
+    pub post: bool,
+    /// Rename it, change its topic or kind, add and remove members.
+    pub manage: bool,
+    /// Make, list and revoke invite links.
+    pub invite: bool,
+    /// Edit and delete other people's messages.
+    pub moderate: bool,
+    /// Call `@room` (every member).
+    pub call_room: bool,
+    /// Leave it (hide it, for a direct room).
+    pub leave: bool,
+}
+
+impl May {
+    /// What `actor`, holding `membership`, may do in `room`.
+    pub fn of(actor: &Actor, room: &Room, membership: Option<&Membership>) -> May {
+        let may = |action| authorize(actor, room, membership, action).is_ok();
+        May {
+            post: may(Action::Post),
+            manage: may(Action::Manage),
+            invite: may(Action::Invite),
+            moderate: may(Action::Moderate),
+            call_room: may(Action::Call(Everyone::Room)),
+            leave: may(Action::Leave),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::Via;
+
+    const ALL: [Action; 11] = [
+        Action::See,
+        Action::Read,
+        Action::Post,
+        Action::Join,
+        Action::Leave,
+        Action::Manage,
+        Action::Invite,
+        Action::Moderate,
+        Action::ChangeMessage { author: 1 },
+        Action::ChangeMessage { author: 2 },
+        Action::Call(Everyone::Room),
+    ];
+
+    const ME: Actor = Actor {
+        user_id: 1,
+        via: Via::Session,
+        role: ServerRole::Member,
+    };
+
+    fn room(kind: Kind, members: u32) -> Room {
+        Room {
+            id: 1,
+            kind,
+            name: None,
+            topic: None,
+            created_at: 0,
+            created_by: None,
+            seq: 0,
+            last_id: 0,
+            last_activity: 0,
+            members,
+        }
+    }
+
+    fn member(role: Role) -> Membership {
+        Membership {
+            room_id: 1,
+            user_id: 1,
+            role,
+            joined_at: 0,
+            hidden: false,
+        }
+    }
+
+    fn check(kind: Kind, role: Option<Role>, action: Action) -> Result<(), Denied> {
+        authorize(&ME, &room(kind, 3), role.map(member).as_ref(), action)
+    }
+
+    #[test]
+    fn outsiders_learn_nothing_of_private_and_direct_rooms() {
+        for kind in [Kind::Private, Kind::Direct] {
+            for action in ALL {
+                assert_eq!(
+                    check(kind, None, action),
+                    Err(Denied::Hidden),
+                    "{kind:?} {action:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn anyone_may_read_post_and_join_an_open_room_but_only_owners_manage_it() {
+        for action in [Action::See, Action::Read, Action::Post, Action::Join] {
+            assert_eq!(check(Kind::Open, None, action), Ok(()));
+        }
+        for action in [Action::Manage, Action::Invite] {
+            assert_eq!(check(Kind::Open, None, action), Err(Denied::NotAllowed));
+            assert_eq!(check(Kind::Open, Some(Role::Owner), action), Ok(()));
+            assert_eq!(
+                check(Kind::Open, Some(Role::Member), action),
+                Err(Denied::NotAllowed)
+            );
+        }
+        assert_eq!(
+            check(Kind::Open, None, Action::Leave),
+            Err(Denied::NotMember)
+        );
+    }
+
+    #[test]
+    fn members_of_a_private_room_use_it_and_its_owners_manage_and_moderate_it() {
+        for action in ALL {
+            assert_eq!(
+                check(Kind::Private, Some(Role::Owner), action),
+                Ok(()),
+                "{action:?}"
+            );
+        }
+        for action in [Action::Manage, Action::Invite, Action::Moderate] {
+            assert_eq!(
+                check(Kind::Private, Some(Role::Member), action),
+                Err(Denied::NotAllowed),
+                "{action:?}"
+            );
+        }
+        for action in [Action::See, Action::Read, Action::Post, Action::Leave] {
+            assert_eq!(check(Kind::Private, Some(Role::Member), action), Ok(()));
+        }
+    }
+
+    #[test]
+    fn authors_change_their_own_messages_and_only_private_owners_anyone_elses() {
+        let mine = Action::ChangeMessage { author: ME.user_id };
+        let theirs = Action::ChangeMessage { author: 2 };
+        for kind in [Kind::Open, Kind::Private, Kind::Direct] {
+            assert_eq!(check(kind, Some(Role::Member), mine), Ok(()), "{kind:?}");
+            assert_eq!(
+                check(kind, Some(Role::Member), theirs),
+                Err(Denied::NotTheirs),
+                "{kind:?}"
+            );
+        }
+        assert_eq!(
+            check(Kind::Open, None, mine),
+            Ok(()),
+            "an open room's poster"
+        );
+        assert_eq!(check(Kind::Private, Some(Role::Owner), theirs), Ok(()));
+        // Anyone may name an open room into being; that is no mandate over others' words.
+        assert_eq!(
+            check(Kind::Open, Some(Role::Owner), theirs),
+            Err(Denied::NotTheirs)
+        );
+        assert_eq!(
+            check(Kind::Direct, Some(Role::Owner), theirs),
+            Err(Denied::NotTheirs)
+        );
+    }
+
+    #[test]
+    fn only_owners_call_at_room_in_a_room_of_more_than_fifty() {
+        let call_room = Action::Call(Everyone::Room);
+        let call_here = Action::Call(Everyone::Here);
+        let small = room(Kind::Open, EVERYONE_LIMIT);
+        let big = room(Kind::Open, EVERYONE_LIMIT + 1);
+        let plain = member(Role::Member);
+        let owner = member(Role::Owner);
+        assert_eq!(authorize(&ME, &small, Some(&plain), call_room), Ok(()));
+        assert_eq!(
+            authorize(&ME, &big, Some(&plain), call_room),
+            Err(Denied::TooManyToCall)
+        );
+        assert_eq!(
+            authorize(&ME, &big, None, call_room),
+            Err(Denied::TooManyToCall)
+        );
+        assert_eq!(authorize(&ME, &big, Some(&owner), call_room), Ok(()));
+        assert_eq!(authorize(&ME, &big, Some(&plain), call_here), Ok(()));
+        let hidden = room(Kind::Private, EVERYONE_LIMIT + 1);
+        assert_eq!(
+            authorize(&ME, &hidden, None, call_here),
+            Err(Denied::Hidden)
+        );
+    }
+
+    #[test]
+    fn nobody_manages_a_direct_room() {
+        for role in [Role::Owner, Role::Member] {
+            for action in [Action::Manage, Action::Invite, Action::Moderate] {
+                assert_eq!(
+                    check(Kind::Direct, Some(role), action),
+                    Err(Denied::NotAllowed)
+                );
+            }
+            assert_eq!(check(Kind::Direct, Some(role), Action::Post), Ok(()));
+        }
+    }
+
+    #[test]
+    fn may_says_what_authorize_allows() {
+        let owner = member(Role::Owner);
+        let private = room(Kind::Private, 3);
+        assert_eq!(
+            May::of(&ME, &private, Some(&owner)),
+            May {
+                post: true,
+                manage: true,
+                invite: true,
+                moderate: true,
+                call_room: true,
+                leave: true
+            }
+        );
+        let open = room(Kind::Open, EVERYONE_LIMIT + 1);
+        assert_eq!(
+            May::of(&ME, &open, None),
+            May {
+                post: true,
+                ..May::default()
+            }
+        );
+        assert_eq!(May::of(&ME, &private, None), May::default());
+    }
+}
