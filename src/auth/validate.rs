@@ -1,4 +1,5 @@
-//! Input rules for accounts (README, "Using it"), checked before anything is hashed or stored.
+//! Input rules for accounts (USING.md, "Limits on what you type"), checked before anything is
+//! hashed or stored.
 
 pub const USERNAME_MIN: usize = 3;
 pub const USERNAME_MAX: usize = 32;

@@ -3,8 +3,8 @@
 //! arrived) must be in the history after the restarts, once, in order, and the database must
 //! open every time.
 //!
-//! `CONFAB_CRASH_ROUNDS` sets the number of kills (20 by default; the README documents a run
-//! of 100 or more).
+//! `CONFAB_CRASH_ROUNDS` sets the number of kills (20 by default; tests/README.md documents a
+//! run of 100 or more).
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};

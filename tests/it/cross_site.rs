@@ -246,7 +246,7 @@ async fn a_websocket_upgrade_from_another_site_is_refused_even_with_a_valid_cook
     assert_eq!(upgrade_with(&server, &alice.cookie, &own_site).await, 101);
 }
 
-/// Checks the security headers (README, "Security") on one response.
+/// Checks the security headers (SECURITY.md) on one response.
 fn assert_security_headers(headers: &reqwest::header::HeaderMap, context: &str) {
     let csp = headers
         .get("content-security-policy")

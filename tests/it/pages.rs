@@ -299,7 +299,10 @@ async fn assets_are_served_under_hashed_names_with_long_cache_lifetimes() {
             .unwrap()
             .starts_with("text/javascript")
     );
-    assert_eq!(get(&server, "/assets/css/base.css", None).await.status(), 404);
+    assert_eq!(
+        get(&server, "/assets/css/base.css", None).await.status(),
+        404
+    );
     assert_eq!(
         get(&server, "/assets/0000000000/css/base.css", None)
             .await

@@ -1,5 +1,5 @@
 //! Room names, message texts and client ids (`check_room_name`, `check_message_text`,
-//! `check_client_id`) on any text, held to the rules README.md states.
+//! `check_client_id`) on any text, held to the rules USING.md states.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,5 +1,5 @@
 //! The contracts the fuzz targets hold confab's input checks to, written out independently of
-//! the checks themselves (the rules README.md states), so several targets can apply them: a room name in a
+//! the checks themselves (the rules USING.md states), so several targets can apply them: a room name in a
 //! WebSocket frame must obey the same rules as one typed into the join box.
 
 use confab::auth::validate::{check_password, check_username};
