@@ -25,6 +25,7 @@ pub mod bench;
 pub mod chat;
 pub mod clock;
 pub mod config;
+pub mod errors;
 pub mod events;
 pub mod format;
 pub mod healthcheck;

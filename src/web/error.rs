@@ -1,12 +1,13 @@
-//! The one place where errors become HTTP answers: `{"error": "<stable_code>", "message": "…"}`
-//! with the matching status.
+//! Errors as the JSON API answers them: `{"error": "<stable_code>", "message": "…"}` with the
+//! status the error table gives ([`crate::errors`]).
 
 use poem::http::StatusCode;
 use poem_openapi::error::{ParseParamError, ParsePathError, ParseRequestPayloadError};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
-use crate::auth::AuthError;
+use crate::auth::{AuthError, DeletionError};
+use crate::errors::{Code, Failure, RETRY_AFTER_SECS};
 use crate::people::PeopleError;
 use crate::rooms::RoomError;
 use crate::store::StoreError;
@@ -37,6 +38,9 @@ pub enum ApiError {
     /// Conflicts with existing data (username taken).
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+    /// Gone for good (a sign-in link used or expired).
+    #[oai(status = 410)]
+    Gone(Json<ErrorBody>),
     /// Request body too large.
     #[oai(status = 413)]
     TooLarge(Json<ErrorBody>),
@@ -54,29 +58,64 @@ pub enum ApiError {
     Unavailable(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
 }
 
-pub fn body(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
+/// The body of an error answer.
+pub fn body(code: Code, message: impl Into<String>) -> Json<ErrorBody> {
     Json(ErrorBody {
-        error: code.to_owned(),
+        error: code.as_str().to_owned(),
         message: message.into(),
     })
 }
 
 impl ApiError {
-    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
-        ApiError::BadRequest(body(code, message))
+    pub fn bad_request(code: Code, message: impl Into<String>) -> Self {
+        ApiError::from(Failure::new(code, message))
     }
 
     pub fn not_signed_in() -> Self {
-        ApiError::Unauthorized(body("not_signed_in", "Sign in first."))
-    }
-
-    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
-        ApiError::NotFound(body(code, message))
+        ApiError::from(Failure::of(Code::NotSignedIn))
     }
 }
 
+/// A failure as the API answers it: the table's status, `{"error", "message"}`, and
+/// `Retry-After` where there is one.
+impl From<Failure> for ApiError {
+    fn from(failure: Failure) -> Self {
+        let status = failure.status();
+        let retry_after = failure.retry_after;
+        let body = body(failure.code, failure.message);
+        match status {
+            StatusCode::BAD_REQUEST => ApiError::BadRequest(body),
+            StatusCode::UNAUTHORIZED => ApiError::Unauthorized(body),
+            StatusCode::FORBIDDEN => ApiError::Forbidden(body),
+            StatusCode::NOT_FOUND => ApiError::NotFound(body),
+            StatusCode::CONFLICT => ApiError::Conflict(body),
+            StatusCode::GONE => ApiError::Gone(body),
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(body),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(body),
+            StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited(body, retry_after.unwrap_or(1)),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                ApiError::Unavailable(body, retry_after.unwrap_or(RETRY_AFTER_SECS))
+            }
+            _ => ApiError::Internal(body),
+        }
+    }
+}
+
+/// Each layer's error answers as the table maps it ([`crate::errors`]).
+macro_rules! answered_as_failures {
+    ($($error:ty),*) => {
+        $(impl From<$error> for ApiError {
+            fn from(err: $error) -> Self {
+                ApiError::from(Failure::from(&err))
+            }
+        })*
+    };
+}
+
+answered_as_failures!(StoreError, AuthError, RoomError, PeopleError, DeletionError);
+
 /// The stable code and text for an input field that failed its schema validator.
-pub type FieldRule = fn(field: &str) -> Option<(&'static str, &'static str)>;
+pub type FieldRule = fn(field: &str) -> Option<(Code, &'static str)>;
 
 impl ApiError {
     /// An error that poem or poem-openapi raised before a handler ran: a body that is not JSON
@@ -89,24 +128,23 @@ impl ApiError {
     /// `Result<T, ApiError>`, never one of `ApiError`, so the API's routes convert with this
     /// instead (see `web::api::routes`).
     pub fn from_request_error(err: poem::Error, rule: FieldRule) -> ApiError {
-        match err.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::TooLarge(body("payload_too_large", "The request body is too large."))
-            }
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(body(
-                "unsupported_media_type",
+        let failure = match err.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Failure::of(Code::PayloadTooLarge),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Failure::new(
+                Code::UnsupportedMediaType,
                 format!("{err}; send the body as application/json."),
-            )),
-            StatusCode::NOT_FOUND => ApiError::not_found("not_found", "There is nothing here."),
+            ),
+            StatusCode::NOT_FOUND => Failure::of(Code::NotFound),
             status if status.is_server_error() => {
                 tracing::error!(error = %err, "internal error");
-                ApiError::Internal(body("internal", "Something went wrong on the server."))
+                Failure::of(Code::Internal)
             }
             _ => match failed_field(&err).and_then(rule) {
-                Some((code, message)) => ApiError::bad_request(code, message),
-                None => ApiError::bad_request("bad_request", err.to_string()),
+                Some((code, message)) => Failure::new(code, message),
+                None => Failure::new(Code::BadRequest, err.to_string()),
             },
-        }
+        };
+        ApiError::from(failure)
     }
 }
 
@@ -125,126 +163,12 @@ fn failed_field(err: &poem::Error) -> Option<&str> {
     rest.starts_with(" verification failed").then_some(field)
 }
 
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        tracing::error!(error = %err, "storage error");
-        match err {
-            StoreError::Unavailable => ApiError::Unavailable(
-                body(
-                    "unavailable",
-                    "The database is being reopened; try again shortly.",
-                ),
-                crate::web::RETRY_AFTER_SECS,
-            ),
-            _ => ApiError::Internal(body(
-                "storage_error",
-                "The server could not read or write its data.",
-            )),
-        }
-    }
-}
-
-impl From<AuthError> for ApiError {
-    fn from(err: AuthError) -> Self {
-        let message = err.to_string();
-        match err {
-            AuthError::InvalidUsername(_) => ApiError::bad_request("invalid_username", message),
-            AuthError::InvalidPassword(_) => ApiError::bad_request("invalid_password", message),
-            AuthError::UsernameTaken => ApiError::Conflict(body("username_taken", message)),
-            AuthError::BadCredentials => {
-                ApiError::Unauthorized(body("invalid_credentials", message))
-            }
-            AuthError::WrongCurrentPassword => {
-                ApiError::bad_request("wrong_current_password", message)
-            }
-            AuthError::AccountDisabled => ApiError::Forbidden(body("account_disabled", message)),
-            AuthError::AccountDeleted => ApiError::Forbidden(body("account_deleted", message)),
-            AuthError::SignupClosed => ApiError::Forbidden(body("signup_closed", message)),
-            AuthError::NoSuchUser => ApiError::not_found("user_not_found", message),
-            AuthError::RecoveryFailed => ApiError::Unauthorized(body("recovery_failed", message)),
-            AuthError::LinkUsed => ApiError::bad_request("link_used", message),
-            AuthError::LinkExpired => ApiError::bad_request("link_expired", message),
-            AuthError::LinkUnknown => ApiError::bad_request("link_unknown", message),
-            AuthError::NoSuchSession => ApiError::not_found("session_not_found", message),
-            AuthError::RateLimited { retry_after } => ApiError::RateLimited(
-                body("rate_limited", message),
-                retry_after.as_secs_f64().ceil().max(1.0) as u64,
-            ),
-            AuthError::Store(err) => ApiError::from(err),
-            AuthError::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error");
-                ApiError::Internal(body("internal", "Something went wrong on the server."))
-            }
-        }
-    }
-}
-
 impl From<crate::web::SessionUnknown> for ApiError {
     fn from(_: crate::web::SessionUnknown) -> Self {
-        ApiError::Unavailable(
-            body(
-                "unavailable",
-                "The server cannot read its data right now; try again shortly.",
-            ),
-            crate::web::RETRY_AFTER_SECS,
-        )
-    }
-}
-
-impl From<RoomError> for ApiError {
-    fn from(err: RoomError) -> Self {
-        let message = err.to_string();
-        match err {
-            // The same answer whether the room was never created or is one the asker may not
-            // see.
-            RoomError::NotFound => ApiError::not_found("room_not_found", message),
-            RoomError::NotAllowed(_) => ApiError::Forbidden(body("forbidden", message)),
-            RoomError::NotMember => ApiError::not_found("not_a_member", message),
-            RoomError::InvalidName(_) => ApiError::bad_request("invalid_room", message),
-            RoomError::NameTaken => ApiError::Conflict(body("room_exists", message)),
-            RoomError::InvalidTopic(_) => ApiError::bad_request("invalid_topic", message),
-            RoomError::UserNotFound => ApiError::not_found("user_not_found", message),
-            RoomError::InviteInvalid => ApiError::not_found("invite_invalid", message),
-            RoomError::DmRefused(_) => ApiError::Forbidden(body("dm_refused", message)),
-            RoomError::InvalidDirect(_) => ApiError::bad_request("invalid_dm", message),
-            RoomError::MessageNotFound => ApiError::not_found("message_not_found", message),
-            RoomError::MessageDeleted => ApiError::Conflict(body("message_deleted", message)),
-            RoomError::TooManyReactions => ApiError::Conflict(body("too_many_reactions", message)),
-            RoomError::ShuttingDown => {
-                ApiError::Unavailable(body("unavailable", message), crate::web::RETRY_AFTER_SECS)
-            }
-            RoomError::NotSaved => ApiError::Internal(body("storage_error", message)),
-            RoomError::Store(err) => ApiError::from(err),
-        }
-    }
-}
-
-impl From<crate::auth::DeletionError> for ApiError {
-    fn from(err: crate::auth::DeletionError) -> Self {
-        match err {
-            crate::auth::DeletionError::Auth(err) => err.into(),
-            crate::auth::DeletionError::Rooms(err) => err.into(),
-        }
-    }
-}
-
-impl From<PeopleError> for ApiError {
-    fn from(err: PeopleError) -> Self {
-        let message = err.to_string();
-        match err {
-            PeopleError::NotFound => ApiError::not_found("user_not_found", message),
-            PeopleError::Yourself => ApiError::Forbidden(body("yourself", message)),
-            PeopleError::Refused(_) => ApiError::Forbidden(body("friend_refused", message)),
-            PeopleError::InvalidDisplayName(_) => {
-                ApiError::bad_request("invalid_display_name", message)
-            }
-            PeopleError::InvalidUsername(_) => ApiError::bad_request("invalid_username", message),
-            PeopleError::NameTaken => ApiError::Conflict(body("username_taken", message)),
-            PeopleError::BadImage(crate::images::ImageError::TooLarge) => {
-                ApiError::TooLarge(body("payload_too_large", message))
-            }
-            PeopleError::BadImage(_) => ApiError::bad_request("bad_image", message),
-            PeopleError::Store(err) => ApiError::from(err),
-        }
+        let failure = Failure::new(
+            Code::Unavailable,
+            "The server cannot read its data right now; try again shortly.",
+        );
+        ApiError::from(failure.retry_after(RETRY_AFTER_SECS))
     }
 }

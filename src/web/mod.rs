@@ -74,9 +74,6 @@ impl AppState {
 #[derive(Debug, Clone, Copy)]
 pub struct SessionUnknown;
 
-/// Seconds a client is asked to wait when the database does not answer.
-pub const RETRY_AFTER_SECS: u64 = 2;
-
 impl AppState {
     /// Signing in replaces whatever session cookie the browser presented (it may have been
     /// planted): that session is deleted, so it is never honoured again.

@@ -10,6 +10,7 @@ use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 use super::pages;
 use crate::config::HttpTimeouts;
+use crate::errors::{Code, Failure, RETRY_AFTER_SECS};
 
 /// Largest request body accepted (forms and JSON are tiny; a 1 MB "password" is refused here,
 /// before anything reads or hashes it).
@@ -76,12 +77,17 @@ fn is_api(path: &str) -> bool {
 }
 
 /// An error answer in the form the client expects: JSON for the API, a page for browsers.
-pub fn error_response(path: &str, status: StatusCode, code: &str, message: &str) -> Response {
+pub fn error_response(path: &str, failure: &Failure) -> Response {
     if is_api(path) {
-        let body = serde_json::json!({ "error": code, "message": message });
-        poem::web::Json(body).with_status(status).into_response()
+        let body = crate::web::error::body(failure.code, failure.message.as_str());
+        let mut resp = body.with_status(failure.status()).into_response();
+        if let Some(seconds) = failure.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, seconds.into());
+        }
+        resp
     } else {
-        pages::error_page(status, message).into_response()
+        pages::failure_page(failure)
     }
 }
 
@@ -110,12 +116,7 @@ impl<E: Endpoint> GuardEndpoint<E> {
         let path = req.uri().path().to_owned();
         let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe && is_cross_origin(req.headers(), request_authority(&req)) {
-            return error_response(
-                &path,
-                StatusCode::FORBIDDEN,
-                "forbidden_origin",
-                "This request came from another site and was refused.",
-            );
+            return error_response(&path, &Failure::of(Code::ForbiddenOrigin));
         }
         if !safe {
             let declared = req
@@ -125,17 +126,13 @@ impl<E: Endpoint> GuardEndpoint<E> {
                 .and_then(|v| v.parse::<u64>().ok());
             let (limit, slower) = body_allowance(req.method(), &path);
             let too_large = || {
-                let message = if limit == MAX_BODY {
-                    "The request body is too large.".to_owned()
+                let failure = if limit == MAX_BODY {
+                    Failure::of(Code::PayloadTooLarge)
                 } else {
-                    crate::images::ImageError::TooLarge.to_string()
+                    let message = crate::images::ImageError::TooLarge.to_string();
+                    Failure::new(Code::PayloadTooLarge, message)
                 };
-                error_response(
-                    &path,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    &message,
-                )
+                error_response(&path, &failure)
             };
             if declared.is_some_and(|len| len > limit as u64) {
                 return too_large();
@@ -148,14 +145,7 @@ impl<E: Endpoint> GuardEndpoint<E> {
             match tokio::time::timeout(allowed, body).await {
                 Ok(Ok(bytes)) => req.set_body(Body::from_bytes(bytes)),
                 Ok(Err(_)) => return too_large(),
-                Err(_) => {
-                    return error_response(
-                        &path,
-                        StatusCode::REQUEST_TIMEOUT,
-                        "request_timeout",
-                        "The request body did not arrive in time.",
-                    );
-                }
+                Err(_) => return error_response(&path, &Failure::of(Code::RequestTimeout)),
             }
         }
         match self.inner.call(req).await {
@@ -163,20 +153,21 @@ impl<E: Endpoint> GuardEndpoint<E> {
             // A handler's own answer (an API error body, a page) passes through unchanged.
             Err(err) if err.is_from_response() => err.into_response(),
             Err(err) => {
-                let status = err.status();
-                let (code, message) = match status {
-                    StatusCode::NOT_FOUND => ("not_found", "There is nothing here.".to_owned()),
-                    StatusCode::METHOD_NOT_ALLOWED => (
-                        "method_not_allowed",
-                        "That method is not allowed here.".to_owned(),
-                    ),
+                let failure = match err.status() {
+                    StatusCode::NOT_FOUND => Failure::of(Code::NotFound),
+                    StatusCode::METHOD_NOT_ALLOWED => Failure::of(Code::MethodNotAllowed),
+                    StatusCode::UNAUTHORIZED => Failure::of(Code::NotSignedIn),
+                    StatusCode::PAYLOAD_TOO_LARGE => Failure::of(Code::PayloadTooLarge),
+                    StatusCode::SERVICE_UNAVAILABLE => {
+                        Failure::of(Code::Unavailable).retry_after(RETRY_AFTER_SECS)
+                    }
                     s if s.is_server_error() => {
                         tracing::error!(error = %err, path, "request failed");
-                        ("internal", "Something went wrong on the server.".to_owned())
+                        Failure::of(Code::Internal)
                     }
-                    _ => ("bad_request", err.to_string()),
+                    _ => Failure::new(Code::BadRequest, err.to_string()),
                 };
-                error_response(&path, status, code, &message)
+                error_response(&path, &failure)
             }
         }
     }

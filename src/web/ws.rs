@@ -15,6 +15,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use super::AppState;
 use super::security::{error_response, is_cross_origin, request_authority};
 use crate::chat::serve_socket;
+use crate::errors::{Code, Failure, RETRY_AFTER_SECS};
 
 /// Largest message (and frame) a client may send (`src/chat/PROTOCOL.md`); bigger ones close
 /// with 1009.
@@ -46,31 +47,23 @@ fn header_has_token(req: &Request, name: header::HeaderName, token: &str) -> boo
         .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
-fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
-    error_response("/ws", status, code, message)
+fn refuse(failure: Failure) -> Response {
+    error_response("/ws", &failure)
 }
 
 #[handler]
 pub async fn upgrade(req: &Request, state: Data<&Arc<AppState>>) -> Response {
     if is_cross_origin(req.headers(), request_authority(req)) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "forbidden_origin",
-            "WebSocket connections from other sites are refused.",
-        );
+        let message = "WebSocket connections from other sites are refused.";
+        return refuse(Failure::new(Code::ForbiddenOrigin, message));
     }
     let session = match state.session(req).await {
         Ok(Some(session)) => session,
-        Ok(None) => return refuse(StatusCode::UNAUTHORIZED, "not_signed_in", "Sign in first."),
+        Ok(None) => return refuse(Failure::of(Code::NotSignedIn)),
         Err(_) => {
-            let mut resp = refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "The server cannot read its data right now; try again shortly.",
-            );
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, super::RETRY_AFTER_SECS.into());
-            return resp;
+            let message = "The server cannot read its data right now; try again shortly.";
+            let failure = Failure::new(Code::Unavailable, message);
+            return refuse(failure.retry_after(RETRY_AFTER_SECS));
         }
     };
     let key = req.headers().get(header::SEC_WEBSOCKET_KEY).cloned();
@@ -82,26 +75,17 @@ pub async fn upgrade(req: &Request, state: Data<&Arc<AppState>>) -> Response {
             .map(|v| v.as_bytes())
             == Some(b"13");
     let (Some(key), true) = (key, valid) else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "Expected a WebSocket upgrade (version 13).",
-        );
+        let message = "Expected a WebSocket upgrade (version 13).";
+        return refuse(Failure::new(Code::BadRequest, message));
     };
     // A socket that slips past this check is closed at once by the hub (see `close_all`).
     if state.is_shutting_down() {
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "The server is shutting down.",
-        );
+        let message = "The server is shutting down.";
+        return refuse(Failure::new(Code::Unavailable, message));
     }
     let Ok(on_upgrade) = req.take_upgrade() else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "This connection cannot be upgraded.",
-        );
+        let message = "This connection cannot be upgraded.";
+        return refuse(Failure::new(Code::BadRequest, message));
     };
 
     let state = Arc::clone(&state);

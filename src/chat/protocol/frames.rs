@@ -4,8 +4,8 @@
 use serde::Serialize;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
-use super::codes::ErrorCode;
 use crate::access::May;
+use crate::errors::{Code, Failure};
 use crate::rooms::RoomError;
 use crate::rooms::sidebar::SidebarEvent;
 use crate::rooms::view::{MessageView, RoomPerson, RoomSummary};
@@ -357,7 +357,7 @@ pub fn room_frame(event: &SidebarEvent) -> Utf8Bytes {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorFrame {
     r#type: &'static str,
-    pub code: ErrorCode,
+    pub code: Code,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub room_id: Option<u64>,
@@ -367,8 +367,14 @@ pub struct ErrorFrame {
     pub client_id: Option<String>,
 }
 
+impl From<Failure> for ErrorFrame {
+    fn from(failure: Failure) -> Self {
+        ErrorFrame::new(failure.code, failure.message)
+    }
+}
+
 impl ErrorFrame {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         ErrorFrame {
             r#type: "error",
             code,
@@ -381,13 +387,7 @@ impl ErrorFrame {
 
     /// The error frame for a refused room operation.
     pub fn for_room(err: &RoomError) -> Self {
-        let message = match err {
-            RoomError::Store(_) => {
-                "The server could not read or write its data. Try again.".to_owned()
-            }
-            other => other.to_string(),
-        };
-        ErrorFrame::new(ErrorCode::of_room_error(err), message)
+        ErrorFrame::from(Failure::from(err))
     }
 
     pub fn room_id(mut self, room_id: u64) -> Self {
@@ -509,7 +509,7 @@ mod tests {
             json!({"type":"room","event":"removed","room_id":7,"reason":"removed"})
         );
         let error = json_of(
-            ErrorFrame::new(ErrorCode::NotJoined, "Join first.")
+            ErrorFrame::new(Code::NotJoined, "Join first.")
                 .room_id(7)
                 .encode(),
         );

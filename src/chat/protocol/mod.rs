@@ -1,13 +1,11 @@
 //! The WebSocket wire format (`PROTOCOL.md` beside this module): client frames parsed from
-//! JSON text here, server frames encoded once and shared as bytes ([`frames`]), and the error
-//! codes ([`codes`]).
+//! JSON text here, and server frames encoded once and shared as bytes ([`frames`]). Error
+//! frames carry the codes of the one error table (`crate::errors`).
 
-pub mod codes;
 pub mod frames;
 
 use serde::Deserialize;
 
-pub use codes::ErrorCode;
 pub use frames::ErrorFrame;
 
 /// How a `join` names its room.

@@ -24,8 +24,9 @@ use super::hub::{ConnId, Member};
 use super::outbox::{Outbox, Outgoing, Work};
 use super::presence;
 use super::protocol::frames::{Hello, hello_frame};
-use super::protocol::{ErrorCode, ErrorFrame, parse_client_frame};
+use super::protocol::{ErrorFrame, parse_client_frame};
 use crate::access::Actor;
+use crate::errors::Code;
 use crate::people::standing_in;
 use crate::ratelimit::{Rate, TokenBucket};
 use crate::rooms::sidebar_in;
@@ -229,7 +230,7 @@ impl Socket<'_> {
                             flow
                         }
                         Some(Ok(Message::Binary(_))) => {
-                            let reply = ErrorFrame::new(ErrorCode::BadRequest, "Frames must be JSON text, not binary.");
+                            let reply = ErrorFrame::new(Code::BadRequest, "Frames must be JSON text, not binary.");
                             if send(ws, reply.encode()).await.is_err() {
                                 return None;
                             }
@@ -269,17 +270,15 @@ impl Socket<'_> {
             if self.strikes > MAX_STRIKES {
                 return (None, Flow::Close(CloseCode::Policy, "too many frames"));
             }
-            let reply = ErrorFrame::new(ErrorCode::RateLimited, "Too many frames; slow down.");
+            let reply = ErrorFrame::new(Code::RateLimited, "Too many frames; slow down.");
             return (Some(reply.encode()), Flow::Continue);
         }
         self.strikes = 0;
         let reply = match parse_client_frame(text) {
             Ok(frame) => cmd::dispatch(self, frame, now).await,
             Err(reason) => {
-                let reply = ErrorFrame::new(
-                    ErrorCode::BadRequest,
-                    format!("Unreadable frame: {reason}."),
-                );
+                let reply =
+                    ErrorFrame::new(Code::BadRequest, format!("Unreadable frame: {reason}."));
                 Some(reply.encode())
             }
         };

@@ -15,6 +15,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use super::text::Text;
 use super::{ApiTags, UserEnvelope};
 use crate::auth::DeviceSession;
+use crate::errors::Code;
 use crate::people::ProfileChanges;
 use crate::store::DmFrom;
 use crate::web::AppState;
@@ -235,7 +236,7 @@ impl MeApi {
             MaybeUndefined::Value(name) => Some(name.0),
             MaybeUndefined::Null => {
                 return Err(ApiError::bad_request(
-                    "invalid_username",
+                    Code::InvalidUsername,
                     "Every account has a username; leave it out to keep yours.",
                 ));
             }
@@ -245,7 +246,7 @@ impl MeApi {
             MaybeUndefined::Value(name) => Some(name.0),
             MaybeUndefined::Null => {
                 return Err(ApiError::bad_request(
-                    "invalid_display_name",
+                    Code::InvalidDisplayName,
                     "To have no display name, send an empty one.",
                 ));
             }
@@ -256,7 +257,7 @@ impl MeApi {
             MaybeUndefined::Value(DmSetting::Friends) => Some(DmFrom::Friends),
             MaybeUndefined::Null => {
                 return Err(ApiError::bad_request(
-                    "bad_request",
+                    Code::BadRequest,
                     "dm_from is `everyone` or `friends`; leave it out to keep it as it is.",
                 ));
             }

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::Session;
 use crate::config::VERSION;
+use crate::errors::Code;
 use crate::store::User;
 use crate::web::AppState;
 use crate::web::error::{ApiError, body};
@@ -133,7 +134,8 @@ async fn answer_errors(api: &impl Endpoint, req: Request, methods: &AllowedMetho
         Ok(resp) => resp.into_response(),
         Err(err) if err.is_from_response() => err.into_response(),
         Err(err) if err.status() == StatusCode::METHOD_NOT_ALLOWED => {
-            let mut resp = body("method_not_allowed", "That method is not allowed here.")
+            let code = Code::MethodNotAllowed;
+            let mut resp = body(code, code.sentence())
                 .with_status(StatusCode::METHOD_NOT_ALLOWED)
                 .into_response();
             if let Some(allow) = methods.of(&path).and_then(|allow| allow.parse().ok()) {
@@ -147,21 +149,24 @@ async fn answer_errors(api: &impl Endpoint, req: Request, methods: &AllowedMetho
 
 /// The code and text for a field that fails its schema validator: the same answers the
 /// handlers' own checks give.
-fn field_rule(field: &str) -> Option<(&'static str, &'static str)> {
+fn field_rule(field: &str) -> Option<(Code, &'static str)> {
     match field {
         "username" => Some((
-            "invalid_username",
+            Code::InvalidUsername,
             "Username must be 3–32 characters of A–Z, a–z, 0–9, '_', '.' and '-'.",
         )),
         "password" | "new" | "new_password" => {
-            Some(("invalid_password", "Password must be 8–1024 characters."))
+            Some((Code::InvalidPassword, "Password must be 8–1024 characters."))
         }
         "name" => Some((
-            "invalid_room",
+            Code::InvalidRoom,
             "Room name must be 1–64 characters, without control characters.",
         )),
-        "limit" => Some(("bad_request", "limit must be a whole number from 1 to 200.")),
-        "usernames" => Some(("invalid_dm", crate::rooms::changes::DIRECT_SIZE_RULE)),
+        "limit" => Some((
+            Code::BadRequest,
+            "limit must be a whole number from 1 to 200.",
+        )),
+        "usernames" => Some((Code::InvalidDm, crate::rooms::changes::DIRECT_SIZE_RULE)),
         _ => None,
     }
 }

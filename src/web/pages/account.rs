@@ -10,6 +10,7 @@ use super::layout::{layout, sign_out_button};
 use super::{State, page, safe_next, see_other};
 use crate::auth::validate::{PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
 use crate::auth::{AuthError, SignedIn};
+use crate::errors::Failure;
 use crate::web::{Assets, cookie, device};
 
 /// The sign-up form as the browser posts it (`application/x-www-form-urlencoded`).
@@ -138,35 +139,19 @@ fn login_form(username: &str, next: &str, error: Option<&str>) -> Markup {
 
 /// The status code and text a refused form shows.
 pub(super) fn refusal(err: &AuthError) -> (StatusCode, String) {
-    let status = match err {
-        AuthError::InvalidUsername(_) | AuthError::InvalidPassword(_) => StatusCode::BAD_REQUEST,
-        AuthError::UsernameTaken => StatusCode::CONFLICT,
-        AuthError::BadCredentials | AuthError::RecoveryFailed => StatusCode::UNAUTHORIZED,
-        AuthError::WrongCurrentPassword => StatusCode::BAD_REQUEST,
-        AuthError::LinkUsed | AuthError::LinkExpired => StatusCode::GONE,
-        AuthError::LinkUnknown | AuthError::NoSuchSession | AuthError::NoSuchUser => {
-            StatusCode::NOT_FOUND
-        }
-        AuthError::AccountDisabled | AuthError::SignupClosed => StatusCode::FORBIDDEN,
-        AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let text = match err {
-        AuthError::Store(_) | AuthError::Internal(_) => {
-            tracing::error!(error = %err, "form request failed");
-            "Something went wrong on the server. Try again.".to_owned()
-        }
-        other => other.to_string(),
-    };
-    (status, text)
+    let failure = Failure::from(err);
+    (failure.status(), failure.message)
 }
 
 pub(super) fn refused_page(title: &str, form: Markup, err: &AuthError) -> Response {
-    let (status, _) = refusal(err);
-    let mut resp = page(status, layout(Assets::shared(), title, None, form));
-    if let AuthError::RateLimited { retry_after } = err {
-        let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
-        resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+    let failure = Failure::from(err);
+    let mut resp = page(
+        failure.status(),
+        layout(Assets::shared(), title, None, form),
+    );
+    if let Some(seconds) = failure.retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, seconds.into());
     }
     resp
 }

@@ -13,6 +13,7 @@ use super::chat::{ChatRoom, chat_main};
 use super::layout::{main, room_title};
 use super::{State, dm_path, see_other, signed_in, signed_in_page};
 use crate::access::Actor;
+use crate::errors::Failure;
 use crate::rooms::{RoomError, RoomRef};
 use crate::store::User;
 
@@ -37,28 +38,19 @@ fn people(list: &str, me: &User) -> Vec<String> {
 }
 
 async fn refused(state: &State, user: &User, names: &[String], err: &RoomError) -> Response {
-    if matches!(
-        err,
-        RoomError::Store(_) | RoomError::ShuttingDown | RoomError::NotSaved
-    ) {
+    let failure = Failure::from(err);
+    if failure.status().is_server_error() {
         return super::room_error_page(state, user, err).await;
     }
     let body = main(html! {
         section.card.narrow {
             h1 { "Cannot start this conversation" }
-            p role="alert" { (err.to_string()) }
+            p role="alert" { (failure.message) }
             @if !names.is_empty() { p { a href={ "/u/" (names[0]) } { "See " (names[0]) "’s profile" } } }
         }
     });
-    signed_in_page(
-        state,
-        user,
-        super::room_error_status(err),
-        "Direct message",
-        None,
-        body,
-    )
-    .await
+    let status = failure.status();
+    signed_in_page(state, user, status, "Direct message", None, body).await
 }
 
 #[handler]

@@ -280,7 +280,7 @@ pub fn main(content: Markup) -> Markup {
 /// so a person is never sent to sign in by a passing disk fault.
 pub fn unavailable_page() -> Response {
     let assets = Assets::shared();
-    let seconds = crate::web::RETRY_AFTER_SECS;
+    let seconds = crate::errors::RETRY_AFTER_SECS;
     let markup = html! {
         (DOCTYPE)
         html lang="en" {

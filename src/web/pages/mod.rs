@@ -30,6 +30,7 @@ pub use rooms::JoinQuery;
 
 use crate::access::Actor;
 use crate::auth::Session;
+use crate::errors::{Code, Failure};
 use crate::rooms::RoomError;
 use crate::store::User;
 
@@ -153,40 +154,30 @@ pub async fn not_found_room_page(state: &super::AppState, user: &User) -> Respon
     room_error_page(state, user, &RoomError::NotFound).await
 }
 
-/// The status a page answers a refused room operation with.
-pub fn room_error_status(err: &RoomError) -> StatusCode {
-    match err {
-        RoomError::NotFound
-        | RoomError::NotMember
-        | RoomError::UserNotFound
-        | RoomError::InviteInvalid
-        | RoomError::MessageNotFound => StatusCode::NOT_FOUND,
-        RoomError::MessageDeleted | RoomError::TooManyReactions => StatusCode::CONFLICT,
-        RoomError::NotAllowed(_) | RoomError::DmRefused(_) => StatusCode::FORBIDDEN,
-        RoomError::InvalidName(_) | RoomError::InvalidTopic(_) | RoomError::InvalidDirect(_) => {
-            StatusCode::BAD_REQUEST
-        }
-        RoomError::NameTaken => StatusCode::CONFLICT,
-        RoomError::ShuttingDown | RoomError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-        RoomError::NotSaved => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-/// The page for a refused room operation.
+/// The page for a refused room operation, in the app shell.
 pub async fn room_error_page(state: &super::AppState, user: &User, err: &RoomError) -> Response {
-    let status = room_error_status(err);
-    if matches!(err, RoomError::Store(_)) {
+    let failure = Failure::from(err);
+    if failure.code == Code::Unavailable {
         return layout::unavailable_page();
     }
-    let message = err.to_string();
+    let status = failure.status();
     let body = layout::main(maud::html! {
         section.card.narrow {
             h1 { (status.canonical_reason().unwrap_or("Error")) }
-            p { (message) }
+            p { (failure.message) }
             p { a.button href="/rooms" { "Back to the rooms" } }
         }
     });
     signed_in_page(state, user, status, "Error", None, body).await
+}
+
+/// The page for any failure outside the app shell: its status and its words, or, when the
+/// database does not answer for a moment, the page that tries again by itself.
+pub fn failure_page(failure: &Failure) -> Response {
+    if failure.code == Code::Unavailable {
+        return layout::unavailable_page();
+    }
+    layout::error_page(failure.status(), &failure.message)
 }
 
 /// A signed-in page in the app shell, with the person's rooms in the sidebar. If they cannot

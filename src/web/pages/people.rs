@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::avatar::{Size, avatar};
 use super::layout::main;
 use super::{State, ago, safe_next, see_other, signed_in, signed_in_page};
+use crate::errors::Failure;
 use crate::people::{PeopleError, Profile};
 use crate::store::{Friendship, User};
 
@@ -216,16 +217,11 @@ fn profile_markup(profile: &Profile, me: &User, online: bool, now: u64) -> Marku
 }
 
 async fn people_error(state: &State, me: &User, err: PeopleError) -> Response {
-    let (status, text) = match &err {
-        PeopleError::NotFound => (StatusCode::NOT_FOUND, err.to_string()),
-        PeopleError::Yourself | PeopleError::Refused(_) => (StatusCode::FORBIDDEN, err.to_string()),
-        PeopleError::InvalidDisplayName(_)
-        | PeopleError::InvalidUsername(_)
-        | PeopleError::BadImage(_) => (StatusCode::BAD_REQUEST, err.to_string()),
-        PeopleError::NameTaken => (StatusCode::CONFLICT, err.to_string()),
-        PeopleError::Store(_) => return super::layout::unavailable_page(),
-    };
-    people_message(state, me, status, &text).await
+    let failure = Failure::from(&err);
+    if failure.status().is_server_error() {
+        return super::failure_page(&failure);
+    }
+    people_message(state, me, failure.status(), &failure.message).await
 }
 
 async fn people_message(state: &State, me: &User, status: StatusCode, text: &str) -> Response {

@@ -14,6 +14,7 @@ use super::chat::split_room_path;
 use super::layout::main;
 use super::{State, ago, room_path, see_other, signed_in, signed_in_page};
 use crate::access::Actor;
+use crate::errors::Failure;
 use crate::rooms::input::{ROOM_NAME_MAX, TOPIC_MAX};
 use crate::rooms::{InviteInfo, Member, NewInvite, RoomError, RoomRef};
 use crate::store::{Kind, Role, User};
@@ -356,13 +357,13 @@ pub async fn change(
     };
     let notice = match outcome {
         Ok(notice) => (StatusCode::OK, notice),
-        Err(err @ (RoomError::Store(_) | RoomError::ShuttingDown | RoomError::NotSaved)) => {
-            return super::room_error_page(&state, user, &err).await;
+        Err(err) => {
+            let failure = Failure::from(&err);
+            if failure.status().is_server_error() {
+                return super::room_error_page(&state, user, &err).await;
+            }
+            (failure.status(), Notice::Failed(failure.message))
         }
-        Err(err) => (
-            super::room_error_status(&err),
-            Notice::Failed(err.to_string()),
-        ),
     };
     page(&state, user, &name, Some(notice)).await
 }

@@ -7,7 +7,8 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::super::Socket;
 use super::{not_joined, online_if_here, submit};
-use crate::chat::protocol::{ErrorCode, ErrorFrame};
+use crate::chat::protocol::ErrorFrame;
+use crate::errors::{Code, Failure};
 use crate::rooms::changes::{Delete, Edit, React};
 use crate::rooms::input::{check_emoji, check_message_text};
 
@@ -21,7 +22,7 @@ fn spend(socket: &mut Socket<'_>, room_id: u64, now: u64) -> Result<(), Utf8Byte
                 "Changing messages too fast; wait {} ms.",
                 wait.as_millis().max(1)
             );
-            ErrorFrame::new(ErrorCode::RateLimited, message)
+            ErrorFrame::new(Code::RateLimited, message)
                 .room_id(room_id)
                 .encode()
         })
@@ -38,7 +39,7 @@ pub(super) async fn edit(
         return not_joined(room_id);
     }
     if let Err(problem) = check_message_text(&text) {
-        let reply = ErrorFrame::new(ErrorCode::of_text(problem), problem.message());
+        let reply = ErrorFrame::from(Failure::from(problem));
         return Some(reply.room_id(room_id).encode());
     }
     if let Err(reply) = spend(socket, room_id, now) {
@@ -82,7 +83,7 @@ pub(super) async fn react(
     }
     if let Err(reason) = check_emoji(&emoji) {
         return Some(
-            ErrorFrame::new(ErrorCode::BadEmoji, reason)
+            ErrorFrame::new(Code::BadEmoji, reason)
                 .room_id(room_id)
                 .encode(),
         );

@@ -7,8 +7,9 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use super::super::Socket;
 use super::super::answer::{HISTORY_DEFAULT, HISTORY_MAX, fit_answer};
 use super::not_joined;
+use crate::chat::protocol::ErrorFrame;
 use crate::chat::protocol::frames::history_frame;
-use crate::chat::protocol::{ErrorCode, ErrorFrame};
+use crate::errors::Code;
 use crate::rooms::RoomRef;
 use crate::store::HistoryQuery;
 
@@ -25,7 +26,7 @@ pub(super) async fn run(
     }
     let limit = limit.unwrap_or(HISTORY_DEFAULT);
     if !(1..=HISTORY_MAX).contains(&limit) {
-        let reply = ErrorFrame::new(ErrorCode::BadRequest, "limit must be between 1 and 200.");
+        let reply = ErrorFrame::new(Code::BadRequest, "limit must be between 1 and 200.");
         return Some(reply.room_id(room_id).encode());
     }
     let query = match since {

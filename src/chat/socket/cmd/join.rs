@@ -11,7 +11,8 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use super::super::answer::{JOIN_LATEST, JOIN_RESUME_MAX, fit_answer};
 use super::super::{Following, Socket};
 use crate::chat::protocol::frames::{Joined, joined_frame};
-use crate::chat::protocol::{ErrorCode, ErrorFrame, JoinTarget};
+use crate::chat::protocol::{ErrorFrame, JoinTarget};
+use crate::errors::Code;
 use crate::rooms::RoomRef;
 use crate::rooms::input::check_room_name;
 use crate::store::{HistoryQuery, room_key};
@@ -34,7 +35,7 @@ pub(super) async fn run(
         JoinTarget::Name(raw) => match check_room_name(raw) {
             Ok(name) => (RoomRef::Name(name.to_owned()), Some(room_key(name))),
             Err(reason) => {
-                return Some(echo(ErrorFrame::new(ErrorCode::InvalidRoom, reason)).encode());
+                return Some(echo(ErrorFrame::new(Code::InvalidRoom, reason)).encode());
             }
         },
     };
@@ -44,10 +45,7 @@ pub(super) async fn run(
         _ => false,
     });
     if !already && socket.rooms.len() >= MAX_ROOMS {
-        let reply = ErrorFrame::new(
-            ErrorCode::TooManyRooms,
-            "Leave a room before joining another.",
-        );
+        let reply = ErrorFrame::new(Code::TooManyRooms, "Leave a room before joining another.");
         return Some(echo(reply).encode());
     }
     let actor = socket.actor;

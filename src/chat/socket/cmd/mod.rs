@@ -16,7 +16,8 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::Socket;
 use crate::chat::outbox::{Outbox, Outgoing};
-use crate::chat::protocol::{ClientFrame, ErrorCode, ErrorFrame};
+use crate::chat::protocol::{ClientFrame, ErrorFrame};
+use crate::errors::Code;
 use crate::rooms::RoomError;
 use crate::rooms::changes::Change;
 
@@ -92,6 +93,6 @@ fn online_if_here(socket: &Socket<'_>, room_id: u64, text: &str) -> Vec<u64> {
 
 /// The answer to a frame about a room this socket does not follow.
 fn not_joined(room_id: u64) -> Option<Utf8Bytes> {
-    let reply = ErrorFrame::new(ErrorCode::NotJoined, "Join the room first.").room_id(room_id);
+    let reply = ErrorFrame::new(Code::NotJoined, "Join the room first.").room_id(room_id);
     Some(reply.encode())
 }

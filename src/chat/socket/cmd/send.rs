@@ -9,8 +9,9 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 use super::super::Socket;
 use super::{not_joined, online_if_here, refused};
 use crate::chat::outbox::Outgoing;
+use crate::chat::protocol::ErrorFrame;
 use crate::chat::protocol::frames::message_frame;
-use crate::chat::protocol::{ErrorCode, ErrorFrame};
+use crate::errors::{Code, Failure};
 use crate::rooms::changes::{NewPost, Posted};
 use crate::rooms::input::{check_client_id, check_message_text};
 
@@ -25,28 +26,26 @@ pub(super) async fn run(
     if socket.following(room_id).is_none() {
         return not_joined(room_id);
     }
-    let refuse = |code, message: &str| {
+    let refuse = |failure: Failure| {
         Some(
-            ErrorFrame::new(code, message)
+            ErrorFrame::from(failure)
                 .room_id(room_id)
                 .client_id(client_id.clone())
                 .encode(),
         )
     };
     if let Err(problem) = check_message_text(&text) {
-        return refuse(ErrorCode::of_text(problem), problem.message());
+        return refuse(Failure::from(problem));
     }
     if let Some(id) = client_id.as_deref()
         && !check_client_id(id)
     {
-        return refuse(
-            ErrorCode::BadRequest,
-            "client_id must be at most 64 characters.",
-        );
+        let message = "client_id must be at most 64 characters.";
+        return refuse(Failure::new(Code::BadRequest, message));
     }
     if let Err(wait) = socket.send_bucket.take(socket.chat.settings.send_rate, now) {
         let message = format!("Sending too fast; wait {} ms.", wait.as_millis().max(1));
-        return refuse(ErrorCode::RateLimited, &message);
+        return refuse(Failure::new(Code::RateLimited, message));
     }
     let post = NewPost {
         room_id,

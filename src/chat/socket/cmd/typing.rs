@@ -6,7 +6,8 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::super::Socket;
 use super::not_joined;
-use crate::chat::protocol::{ErrorCode, ErrorFrame};
+use crate::chat::protocol::ErrorFrame;
+use crate::errors::Code;
 
 pub(super) fn run(socket: &mut Socket<'_>, room_id: u64, now: u64) -> Option<Utf8Bytes> {
     if socket.following(room_id).is_none() {
@@ -17,7 +18,7 @@ pub(super) fn run(socket: &mut Socket<'_>, room_id: u64, now: u64) -> Option<Utf
         .take(super::super::TYPING_RATE, now)
         .is_err()
     {
-        let reply = ErrorFrame::new(ErrorCode::RateLimited, "Typing reports too fast.");
+        let reply = ErrorFrame::new(Code::RateLimited, "Typing reports too fast.");
         return Some(reply.room_id(room_id).encode());
     }
     socket.chat.hub.typing(room_id, &socket.member.username);
