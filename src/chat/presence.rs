@@ -5,7 +5,7 @@
 
 use super::Chat;
 use super::protocol::frames::{FriendEntry, friend_presence_frame};
-use crate::people::Friend;
+use crate::people::{Friend, Person};
 use crate::store::User;
 
 /// Tells `friends` (read with the socket's `hello`) that `user` came online.
@@ -29,13 +29,7 @@ pub fn entries(chat: &Chat, friends: &[Friend]) -> Vec<FriendEntry> {
     friends
         .iter()
         .map(|friend| FriendEntry {
-            user_id: friend.user.id,
-            username: friend.user.username.clone(),
-            display_name: friend.user.display_name.clone(),
-            avatar_url: crate::people::avatar::avatar_url(
-                &friend.user,
-                crate::people::avatar::SMALL,
-            ),
+            person: Person::of(&friend.user),
             state: friend.state.as_str(),
             online: chat.hub.is_online(friend.user.id),
             last_seen: friend.last_seen,

@@ -5,6 +5,7 @@
 //! person gone offline), which keeps this module free of sockets.
 
 pub mod avatar;
+mod person;
 mod profile;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::clock::SharedClock;
 use crate::events::{Event, Events};
 use crate::store::{Friendship, Snapshot, Store, StoreError, Tx, User};
 
+pub use person::Person;
 pub use profile::{DISPLAY_NAME_MAX, NAME_HOLD, ProfileChanges, check_display_name};
 
 /// How many people a search shows.

@@ -13,16 +13,13 @@ use super::changes::{
 use super::invite_code::{code_key, invite_id, new_code};
 use super::{RoomError, RoomRef, Rooms, Visible, allowed, blocking};
 use crate::access::{Action, Actor};
+use crate::people::Person;
 use crate::store::{Kind, Role, direct_key};
 
 /// A member of a room, as the room's page lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
-    pub user_id: u64,
-    pub username: String,
-    pub display_name: Option<String>,
-    /// Their small picture's address, when they have one.
-    pub avatar_url: Option<String>,
+    pub person: Person,
     pub role: Role,
     pub joined_at: u64,
 }
@@ -149,13 +146,7 @@ impl Rooms {
             for membership in snapshot.memberships_of(visible.room.id)? {
                 if let Some(user) = snapshot.user(membership.user_id)? {
                     out.push(Member {
-                        user_id: user.id,
-                        avatar_url: crate::people::avatar::avatar_url(
-                            &user,
-                            crate::people::avatar::SMALL,
-                        ),
-                        username: user.username,
-                        display_name: user.display_name,
+                        person: Person::of(&user),
                         role: membership.role,
                         joined_at: membership.joined_at,
                     });

@@ -9,10 +9,9 @@ use poem_openapi::Object;
 use serde::Serialize;
 
 use crate::access::{Actor, May};
+use crate::people::Person;
 use crate::store::{Kind, Membership, Room, Snapshot, StoreError, StoredMessage, Tx, Unread, User};
 
-/// What a message is shown as when its author's account is gone.
-const UNKNOWN_AUTHOR: &str = "unknown";
 /// Characters of the original a reply quotes.
 const EXCERPT_CHARS: usize = 140;
 
@@ -99,33 +98,6 @@ pub struct MessageView {
     pub reactions: Vec<ReactionView>,
 }
 
-/// Someone as a message shows them: looked up when shown, so a rename or a new display name
-/// shows on every message they ever wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Person {
-    pub username: String,
-    pub display_name: Option<String>,
-    /// Their small picture's address, when they have one.
-    pub avatar_url: Option<String>,
-}
-
-impl Person {
-    fn of(user: Option<crate::store::User>) -> Person {
-        match user {
-            Some(user) => Person {
-                avatar_url: crate::people::avatar::avatar_url(&user, crate::people::avatar::SMALL),
-                username: user.username,
-                display_name: user.display_name,
-            },
-            None => Person {
-                username: UNKNOWN_AUTHOR.to_owned(),
-                display_name: None,
-                avatar_url: None,
-            },
-        }
-    }
-}
-
 /// What showing a message needs to look up: people, and the message a reply answers. A
 /// snapshot ([`Names`]) and the writer's transaction ([`TxLookup`]) both answer.
 pub trait Lookup {
@@ -206,6 +178,12 @@ impl MessageView {
     }
 }
 
+/// Someone as a message shows them, looked up when shown, so a rename or a new display name
+/// shows on every message they ever wrote.
+fn shown(user_id: u64, user: Option<User>) -> Person {
+    user.map_or_else(|| Person::unknown(user_id), |user| Person::of(&user))
+}
+
 /// People by id, each looked up once per snapshot.
 pub struct Names<'s> {
     snapshot: &'s Snapshot,
@@ -243,7 +221,7 @@ impl Lookup for Names<'_> {
         if let Some(person) = self.known.get(&user_id) {
             return Ok(Arc::clone(person));
         }
-        let person = Arc::new(Person::of(self.snapshot.user(user_id)?));
+        let person = Arc::new(shown(user_id, self.snapshot.user(user_id)?));
         self.known.insert(user_id, Arc::clone(&person));
         Ok(person)
     }
@@ -260,7 +238,7 @@ pub struct TxLookup<'a, 't> {
 
 impl Lookup for TxLookup<'_, '_> {
     fn person(&mut self, user_id: u64) -> Result<Arc<Person>, StoreError> {
-        Ok(Arc::new(Person::of(self.tx.user(user_id)?)))
+        Ok(Arc::new(shown(user_id, self.tx.user(user_id)?)))
     }
 
     fn message(&mut self, room_id: u64, id: u64) -> Result<Option<StoredMessage>, StoreError> {
@@ -286,14 +264,11 @@ pub struct RoomSummary {
     pub role: Option<String>,
     /// What you may do in it: pages and scripts show their controls from this alone.
     pub may: May,
-    /// A direct room's people (usernames, sorted), you included; absent for other rooms.
+    /// A direct room's people as they are shown, sorted by username, you included; absent for
+    /// other rooms.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[oai(default, skip_serializing_if_is_empty)]
-    pub people: Vec<String>,
-    /// The same people as they are shown: display name and picture, in the same order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[oai(default, skip_serializing_if_is_empty)]
-    pub profiles: Vec<RoomPerson>,
+    pub people: Vec<Person>,
     /// Unix milliseconds of the newest message (or of creation).
     pub last_activity: u64,
     /// Id of the newest message (0 when there is none).
@@ -309,37 +284,6 @@ pub struct RoomSummary {
     pub mentions: u32,
 }
 
-/// One of a direct room's people, as the room's title and picture show them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
-pub struct RoomPerson {
-    pub user_id: u64,
-    pub username: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[oai(skip_serializing_if_is_none)]
-    pub display_name: Option<String>,
-    /// Their 64-pixel picture, when they have one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[oai(skip_serializing_if_is_none)]
-    pub avatar_url: Option<String>,
-}
-
-impl RoomPerson {
-    /// These users as a direct room lists them: sorted by username, whatever the case.
-    pub fn sorted(users: impl IntoIterator<Item = User>) -> Vec<RoomPerson> {
-        let mut people: Vec<RoomPerson> = users
-            .into_iter()
-            .map(|user| RoomPerson {
-                user_id: user.id,
-                avatar_url: crate::people::avatar::avatar_url(&user, crate::people::avatar::SMALL),
-                username: user.username,
-                display_name: user.display_name,
-            })
-            .collect();
-        people.sort_unstable_by_key(|person| person.username.to_lowercase());
-        people
-    }
-}
-
 impl RoomSummary {
     /// The room as `actor`, holding `membership`, sees it. `people` matters for direct rooms
     /// only (see [`direct_people`]).
@@ -347,7 +291,7 @@ impl RoomSummary {
         actor: &Actor,
         room: &Room,
         membership: Option<&Membership>,
-        people: Vec<RoomPerson>,
+        people: Vec<Person>,
     ) -> Self {
         RoomSummary {
             id: room.id,
@@ -356,11 +300,7 @@ impl RoomSummary {
             topic: room.topic.clone(),
             role: membership.map(|m| m.role.as_str().to_owned()),
             may: May::of(actor, room, membership),
-            people: people
-                .iter()
-                .map(|person| person.username.clone())
-                .collect(),
-            profiles: people,
+            people,
             last_activity: room.last_activity,
             last_id: room.last_id,
             read: 0,
@@ -379,7 +319,7 @@ impl RoomSummary {
 }
 
 /// A direct room's people, sorted; empty for other rooms.
-pub fn direct_people(snapshot: &Snapshot, room: &Room) -> Result<Vec<RoomPerson>, StoreError> {
+pub fn direct_people(snapshot: &Snapshot, room: &Room) -> Result<Vec<Person>, StoreError> {
     if room.kind != Kind::Direct {
         return Ok(Vec::new());
     }
@@ -387,7 +327,7 @@ pub fn direct_people(snapshot: &Snapshot, room: &Room) -> Result<Vec<RoomPerson>
     for membership in snapshot.memberships_of(room.id)? {
         users.extend(snapshot.user(membership.user_id)?);
     }
-    Ok(RoomPerson::sorted(users))
+    Ok(Person::sorted(users))
 }
 
 fn is_false(value: &bool) -> bool {

@@ -230,21 +230,20 @@ async fn a_direct_room_and_a_friend_are_shown_by_display_name_and_picture_on_eve
     assert_eq!(status, 200, "{body}");
     let room_id = body["room"]["id"].as_u64().unwrap();
     let alice_as_shown = serde_json::json!({
-        "user_id": body["room"]["profiles"][0]["user_id"],
+        "user_id": body["room"]["members"][0]["user_id"],
         "username": "alice",
         "display_name": "Alice Liddell",
         "avatar_url": small,
     });
-    assert_eq!(body["room"]["members"], serde_json::json!(["alice", "bob"]));
-    assert_eq!(body["room"]["profiles"][0], alice_as_shown, "{body}");
-    assert_eq!(body["room"]["profiles"][1]["username"], "bob");
-    assert!(body["room"]["profiles"][1].get("display_name").is_none());
+    assert_eq!(usernames(&body["room"]["members"]), ["alice", "bob"]);
+    assert_eq!(body["room"]["members"][0], alice_as_shown, "{body}");
+    assert!(body["room"]["members"][1].get("display_name").is_none());
 
     // The room list, the socket's greeting and its answer to a join.
     let rooms = get_json(&server, "/api/v1/rooms", &bob.cookie).await;
-    assert_eq!(rooms["rooms"][0]["profiles"][0], alice_as_shown);
+    assert_eq!(rooms["rooms"][0]["people"][0], alice_as_shown);
     let mut chat = connect(&server, &bob).await;
-    assert_eq!(chat.hello["rooms"][0]["profiles"][0], alice_as_shown);
+    assert_eq!(chat.hello["rooms"][0]["people"][0], alice_as_shown);
     let friend = &chat.hello["friends"][0];
     assert_eq!(
         (&friend["display_name"], &friend["avatar_url"]),
@@ -254,7 +253,7 @@ async fn a_direct_room_and_a_friend_are_shown_by_display_name_and_picture_on_eve
         )
     );
     let joined = chat.join_id(room_id).await;
-    assert_eq!(joined["profiles"][0], alice_as_shown);
+    assert_eq!(joined["people"][0], alice_as_shown);
 
     // The page's sidebar: the room and the friend by her display name, with her picture.
     let (status, html) = page(&server, "/people", Some(&bob.cookie)).await;

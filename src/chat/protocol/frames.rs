@@ -6,9 +6,10 @@ use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use crate::access::May;
 use crate::errors::{Code, Failure};
+use crate::people::Person;
 use crate::rooms::RoomError;
 use crate::rooms::sidebar::SidebarEvent;
-use crate::rooms::view::{MessageView, RoomPerson, RoomSummary};
+use crate::rooms::view::{MessageView, RoomSummary};
 use crate::store::{Unread, User};
 
 fn encode(value: &impl Serialize) -> Utf8Bytes {
@@ -20,13 +21,8 @@ fn encode(value: &impl Serialize) -> Utf8Bytes {
 /// A friend (or a pending request) as the sidebar lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FriendEntry {
-    pub user_id: u64,
-    pub username: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display_name: Option<String>,
-    /// Their 64-pixel picture, when they have one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub avatar_url: Option<String>,
+    #[serde(flatten)]
+    pub person: Person,
     /// `friends`, `asked` (you asked) or `incoming` (they asked you).
     pub state: &'static str,
     pub online: bool,
@@ -47,19 +43,17 @@ pub struct Hello<'a> {
 /// frame on every socket, with the person's rooms and friends as they are now (a reconnecting
 /// page replaces its sidebar with them).
 pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
+    /// You, as you are shown, with your `id` (the page knows itself by it).
     #[derive(Serialize)]
-    struct Me<'a> {
+    struct Me {
         id: u64,
-        username: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        display_name: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        avatar_url: Option<String>,
+        #[serde(flatten)]
+        person: Person,
     }
     #[derive(Serialize)]
     struct Frame<'a> {
         r#type: &'static str,
-        user: Me<'a>,
+        user: Me,
         rooms: &'a [RoomSummary],
         friends: &'a [FriendEntry],
         blocked: &'a [String],
@@ -68,9 +62,7 @@ pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
         r#type: "hello",
         user: Me {
             id: hello.user.id,
-            username: &hello.user.username,
-            display_name: hello.user.display_name.as_deref(),
-            avatar_url: crate::people::avatar::avatar_url(hello.user, crate::people::avatar::SMALL),
+            person: Person::of(hello.user),
         },
         rooms: hello.rooms,
         friends: hello.friends,
@@ -230,10 +222,8 @@ pub fn joined_frame(joined: &Joined<'_>) -> Utf8Bytes {
         #[serde(skip_serializing_if = "Option::is_none")]
         role: &'a Option<String>,
         may: May,
-        #[serde(skip_serializing_if = "<[String]>::is_empty")]
-        people: &'a [String],
-        #[serde(skip_serializing_if = "<[RoomPerson]>::is_empty")]
-        profiles: &'a [RoomPerson],
+        #[serde(skip_serializing_if = "<[Person]>::is_empty")]
+        people: &'a [Person],
         seq: u64,
         read: u64,
         members: &'a [String],
@@ -250,7 +240,6 @@ pub fn joined_frame(joined: &Joined<'_>) -> Utf8Bytes {
         role: &summary.role,
         may: summary.may,
         people: &summary.people,
-        profiles: &summary.profiles,
         seq: joined.seq,
         read: summary.read,
         members: joined.members,

@@ -33,10 +33,11 @@ pub use settings::{CreateRoom, UpdateRoom};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use super::view::{RoomPerson, RoomSummary};
+use super::view::RoomSummary;
 use super::{RoomError, RoomRef, RoomSource, Visible, permitted};
 use crate::access::{Action, Actor, Denied};
 use crate::events::Event;
+use crate::people::Person;
 use crate::store::{Kind, Membership, Room, StoreError, Tx};
 
 /// A change the writer applies in its batch transaction: what it checks (with [`permitted`],
@@ -138,7 +139,7 @@ impl<'a, 't> Batch<'a, 't> {
     }
 
     /// A direct room's people, sorted; empty for other rooms.
-    fn people(&mut self, room: &Room) -> Result<Vec<RoomPerson>, StoreError> {
+    fn people(&mut self, room: &Room) -> Result<Vec<Person>, StoreError> {
         if room.kind != Kind::Direct {
             return Ok(Vec::new());
         }
@@ -146,7 +147,7 @@ impl<'a, 't> Batch<'a, 't> {
         for membership in self.tx.memberships_of(room.id)? {
             users.extend(self.tx.user(membership.user_id)?);
         }
-        Ok(RoomPerson::sorted(users))
+        Ok(Person::sorted(users))
     }
 
     /// The room as someone's sidebar shows it, as this transaction sees it now.

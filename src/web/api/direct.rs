@@ -12,8 +12,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::rooms::{MessagesResponse, history_page};
 use crate::access::Actor;
+use crate::people::Person;
 use crate::rooms::RoomRef;
-use crate::rooms::view::RoomPerson;
 use crate::web::AppState;
 use crate::web::error::ApiError;
 
@@ -31,10 +31,8 @@ struct DirectView {
     id: u64,
     /// Always `direct`.
     kind: String,
-    /// Everyone in it (usernames, sorted), you included.
-    members: Vec<String>,
-    /// The same people as they are shown: display name and picture, in the same order.
-    profiles: Vec<RoomPerson>,
+    /// Everyone in it as they are shown, sorted by username, you included.
+    members: Vec<Person>,
 }
 
 #[derive(Debug, Object)]
@@ -83,7 +81,6 @@ impl DirectApi {
                 id: summary.id,
                 kind: summary.kind,
                 members: summary.people,
-                profiles: summary.profiles,
             },
         })))
     }

@@ -15,6 +15,7 @@ use super::ApiTags;
 use super::names::RoomName;
 use super::rooms::RoomEnvelope;
 use super::text::Text;
+use crate::people::Person;
 use crate::rooms::RoomRef;
 use crate::rooms::view::RoomSummary;
 use crate::web::error::ApiError;
@@ -26,14 +27,8 @@ pub const DEFAULT_INVITE_SECS: u64 = 7 * 24 * 3600;
 /// A member of a room.
 #[derive(Debug, Object)]
 struct MemberView {
-    user_id: u64,
-    username: String,
-    /// Shown beside the username; null when none was chosen.
-    #[oai(nullable)]
-    display_name: Option<String>,
-    /// Their picture, 64 pixels square; null: their initials are shown.
-    #[oai(nullable)]
-    avatar_url: Option<String>,
+    #[oai(flatten)]
+    person: Person,
     /// `owner` or `member`.
     role: String,
     /// Unix milliseconds.
@@ -144,11 +139,8 @@ impl MembersApi {
             .await?
             .into_iter()
             .map(|m| MemberView {
-                online: state.chat.hub.is_online(m.user_id),
-                user_id: m.user_id,
-                username: m.username,
-                display_name: m.display_name,
-                avatar_url: m.avatar_url,
+                online: state.chat.hub.is_online(m.person.user_id),
+                person: m.person,
                 role: m.role.as_str().to_owned(),
                 joined_at: m.joined_at,
             })

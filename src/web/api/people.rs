@@ -12,25 +12,28 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
+use crate::people::Person;
 use crate::web::AppState;
 use crate::web::error::ApiError;
 
 /// Someone, as a list shows them.
 #[derive(Debug, Object)]
-struct PersonView {
-    username: String,
+struct ListedPerson {
+    #[oai(flatten)]
+    person: Person,
     online: bool,
 }
 
 #[derive(Debug, Object)]
 struct PeopleList {
-    users: Vec<PersonView>,
+    users: Vec<ListedPerson>,
 }
 
 /// Someone's profile, as you see it.
 #[derive(Debug, Object)]
 struct ProfileView {
-    username: String,
+    #[oai(flatten)]
+    person: Person,
     /// Unix milliseconds.
     created_at: u64,
     online: bool,
@@ -45,7 +48,8 @@ struct ProfileView {
 /// A friend, or a request either way.
 #[derive(Debug, Object)]
 struct FriendView {
-    username: String,
+    #[oai(flatten)]
+    person: Person,
     /// `friends`, `asked` or `incoming`.
     state: String,
     online: bool,
@@ -112,9 +116,9 @@ impl PeopleApi {
             .search(q.0.as_deref().unwrap_or_default())
             .await?
             .into_iter()
-            .map(|user| PersonView {
+            .map(|user| ListedPerson {
                 online: state.chat.hub.is_online(user.id),
-                username: user.username,
+                person: Person::of(&user),
             })
             .collect();
         Ok(PeopleResponse::Ok(Json(PeopleList { users })))
@@ -132,7 +136,7 @@ impl PeopleApi {
         let profile = state.people.profile(session.user.id, &username.0).await?;
         Ok(ProfileResponse::Ok(Json(ProfileView {
             online: state.chat.hub.is_online(profile.user.id),
-            username: profile.user.username,
+            person: Person::of(&profile.user),
             created_at: profile.user.created_at,
             last_seen: profile.last_seen,
             friendship: profile.friendship.map_or("none", |f| f.as_str()).to_owned(),
@@ -155,7 +159,7 @@ impl PeopleApi {
             .into_iter()
             .map(|friend| FriendView {
                 online: state.chat.hub.is_online(friend.user.id),
-                username: friend.user.username,
+                person: Person::of(&friend.user),
                 state: friend.state.as_str().to_owned(),
                 last_seen: friend.last_seen,
             })

@@ -15,8 +15,9 @@ use super::ApiTags;
 use super::names::RoomName;
 use super::text::Text;
 use crate::access::{Actor, May};
+use crate::people::Person;
 use crate::rooms::RoomRef;
-use crate::rooms::view::{MessageView, RoomPerson, RoomSummary};
+use crate::rooms::view::{MessageView, RoomSummary};
 use crate::store::{HistoryQuery, Kind};
 use crate::web::AppState;
 use crate::web::error::ApiError;
@@ -36,12 +37,10 @@ struct RoomView {
     name: Option<String>,
     /// `open`, `private` or `direct`.
     kind: String,
-    /// A direct room's people (usernames, sorted), you included; absent for other rooms.
+    /// A direct room's people as they are shown, sorted by username, you included; absent
+    /// for other rooms.
     #[oai(default, skip_serializing_if_is_empty)]
-    people: Vec<String>,
-    /// The same people as they are shown: display name and picture, in the same order.
-    #[oai(default, skip_serializing_if_is_empty)]
-    profiles: Vec<RoomPerson>,
+    people: Vec<Person>,
     /// Whether you are a member.
     member: bool,
     /// What you may do in it.
@@ -217,7 +216,6 @@ impl RoomsApi {
                 id: room.id,
                 kind: room.kind,
                 people: room.people,
-                profiles: room.profiles,
                 member: true,
                 may: room.may,
                 name: room.name,
@@ -238,7 +236,6 @@ impl RoomsApi {
                     id: room.id,
                     kind: room.kind.as_str().to_owned(),
                     people: Vec::new(),
-                    profiles: Vec::new(),
                     member: false,
                     may: May::of(&actor, &room, None),
                     name: room.name,

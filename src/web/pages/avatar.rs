@@ -3,8 +3,8 @@
 
 use maud::{Markup, html};
 
-use crate::people::avatar::{LARGE, SMALL, avatar_url, hue, initials, initials_of};
-use crate::rooms::view::RoomPerson;
+use crate::people::Person;
+use crate::people::avatar::{LARGE, avatar_url, hue, initials};
 use crate::store::User;
 
 /// How big it is drawn.
@@ -19,34 +19,41 @@ pub enum Size {
 }
 
 impl Size {
-    /// The class, the stored picture's side and the drawn side in CSS pixels.
-    fn drawn(self) -> (&'static str, u16, u16) {
+    /// The class and the drawn side in CSS pixels.
+    fn drawn(self) -> (&'static str, u16) {
         match self {
-            Size::Small => ("avatar", SMALL, 24),
-            Size::Medium => ("avatar medium", SMALL, 40),
-            Size::Large => ("avatar large", LARGE, 128),
+            Size::Small => ("avatar", 24),
+            Size::Medium => ("avatar medium", 40),
+            Size::Large => ("avatar large", 128),
         }
     }
 }
 
+/// Someone's picture at a size: the small picture beside a name in a list or a sidebar, the
+/// large one on a profile and in settings.
 pub fn avatar(user: &User, size: Size) -> Markup {
-    let (_, side, _) = size.drawn();
-    draw(size, user.id, avatar_url(user, side), initials(user))
+    match size {
+        Size::Large => draw(size, user.id, avatar_url(user, LARGE), initials(user)),
+        Size::Small | Size::Medium => drawn_person(&Person::of(user), size),
+    }
 }
 
-/// One of a direct room's people, whose picture (if any) is the small one.
-pub fn small_avatar(person: &RoomPerson) -> Markup {
-    let shown = person.display_name.as_deref().unwrap_or(&person.username);
+/// Someone as shown, with their small picture beside their name in a sidebar.
+pub fn small_avatar(person: &Person) -> Markup {
+    drawn_person(person, Size::Small)
+}
+
+fn drawn_person(person: &Person, size: Size) -> Markup {
     draw(
-        Size::Small,
+        size,
         person.user_id,
         person.avatar_url.clone(),
-        initials_of(shown),
+        person.initials(),
     )
 }
 
 fn draw(size: Size, user_id: u64, url: Option<String>, initials: String) -> Markup {
-    let (class, _, pixels) = size.drawn();
+    let (class, pixels) = size.drawn();
     let hue_class = format!("{class} initials avatar-hue-{}", hue(user_id) / 30);
     html! {
         @if let Some(url) = url {

@@ -6,9 +6,10 @@ use maud::{DOCTYPE, Markup, html};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 
-use super::avatar::{Size, avatar, small_avatar};
+use super::avatar::small_avatar;
 use super::page;
-use crate::rooms::view::{RoomPerson, RoomSummary};
+use crate::people::Person;
+use crate::rooms::view::RoomSummary;
 use crate::store::User;
 use crate::web::Assets;
 
@@ -90,7 +91,7 @@ pub fn layout(assets: &Assets, title: &str, user: Option<&User>, main: Markup) -
 
 /// A friend in the sidebar.
 pub struct SidebarFriend {
-    pub user: User,
+    pub person: Person,
     pub online: bool,
     pub last_seen: Option<u64>,
 }
@@ -107,14 +108,14 @@ pub struct Shell<'a> {
 }
 
 /// The people of a direct room other than `me` (only `me`, when no one else is left).
-fn others<'r>(room: &'r RoomSummary, me: &str) -> Vec<&'r RoomPerson> {
-    let others: Vec<&RoomPerson> = room
-        .profiles
+fn others<'r>(room: &'r RoomSummary, me: &str) -> Vec<&'r Person> {
+    let others: Vec<&Person> = room
+        .people
         .iter()
         .filter(|person| !person.username.eq_ignore_ascii_case(me))
         .collect();
     if others.is_empty() {
-        room.profiles.iter().collect()
+        room.people.iter().collect()
     } else {
         others
     }
@@ -128,7 +129,7 @@ pub fn room_title(room: &RoomSummary, me: &str) -> String {
     }
     let shown: Vec<&str> = others(room, me)
         .into_iter()
-        .map(|person| person.display_name.as_deref().unwrap_or(&person.username))
+        .map(Person::shown_name)
         .collect();
     if shown.is_empty() {
         me.to_owned()
@@ -216,12 +217,13 @@ fn sidebar(shell: &Shell) -> Markup {
                 h2 #sidebar-friends-title { "Friends" }
                 ul.sidebar-list #sidebar-friends {
                     @for friend in shell.friends {
+                        @let person = &friend.person;
                         li {
-                            a.sidebar-friend href={ "/u/" (friend.user.username) } data-username=(friend.user.username)
-                                title=[friend.user.display_name.as_ref().map(|_| &friend.user.username)] {
+                            a.sidebar-friend href={ "/u/" (person.username) } data-username=(person.username)
+                                title=[person.display_name.as_ref().map(|_| &person.username)] {
                                 span.presence-dot.(if friend.online { "on" } else { "off" }) aria-hidden="true" {}
-                                (avatar(&friend.user, Size::Small))
-                                span.room-label { (friend.user.display_name.as_deref().unwrap_or(&friend.user.username)) }
+                                (small_avatar(person))
+                                span.room-label { (person.shown_name()) }
                                 span.friend-seen {
                                     @if friend.online { "online" }
                                     @else if let Some(at) = friend.last_seen { (super::ago(shell.now, at)) }

@@ -203,7 +203,7 @@ pub async fn signed_in_page(
             .filter(|f| f.state == crate::store::Friendship::Friends)
             .map(|f| layout::SidebarFriend {
                 online: state.chat.hub.is_online(f.user.id),
-                user: f.user,
+                person: crate::people::Person::of(&f.user),
                 last_seen: f.last_seen,
             })
             .collect(),

@@ -10,6 +10,7 @@ use poem::web::{Data, Form};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
 
+use super::avatar::small_avatar;
 use super::chat::split_room_path;
 use super::layout::main;
 use super::{State, ago, room_path, see_other, signed_in, signed_in_page};
@@ -76,16 +77,19 @@ fn members_section(
             h2 #members-heading { "Members " span.muted { "(" (members.len()) ")" } }
             ul.member-rows {
                 @for member in members {
+                    @let person = &member.person;
                     li {
-                        a href=(format!("/u/{}", member.username)) { (member.username) }
+                        (small_avatar(person)) " "
+                        a href=(format!("/u/{}", person.username)) { (person.username) }
+                        @if let Some(shown) = &person.display_name { " " span.muted { (shown) } }
                         @if member.role == Role::Owner { " " span.badge { "owner" } }
-                        @if online(member.user_id) { " " span.badge.online { "online" } }
-                        @if manage && member.user_id != me.id {
+                        @if online(person.user_id) { " " span.badge.online { "online" } }
+                        @if manage && person.user_id != me.id {
                             form.inline method="post" action=(format!("{}/settings", room_path(name))) {
                                 input type="hidden" name="action" value="remove";
-                                input type="hidden" name="username" value=(member.username);
+                                input type="hidden" name="username" value=(person.username);
                                 button.button.secondary.small type="submit" data-busy-label="Removing…" {
-                                    "Remove" span.visually-hidden { " " (member.username) }
+                                    "Remove" span.visually-hidden { " " (person.username) }
                                 }
                             }
                         }

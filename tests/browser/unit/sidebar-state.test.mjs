@@ -11,8 +11,8 @@ test('named rooms are listed by name and direct rooms newest first, each titled 
   sidebar.reset([
     room(1, 'open', 'zebra'),
     room(2, 'private', 'Apples'),
-    room(3, 'direct', null, { people: ['me', 'old'], last_activity: 10 }),
-    room(4, 'direct', null, { people: ['me', 'new'], last_activity: 20 }),
+    room(3, 'direct', null, { people: [{ username: 'me' }, { username: 'old' }], last_activity: 10 }),
+    room(4, 'direct', null, { people: [{ username: 'me' }, { username: 'new' }], last_activity: 20 }),
   ]);
   const { named, direct } = sidebar.groups();
   assert.deepEqual(named.map((e) => e.title), ['Apples', 'zebra']);

@@ -676,3 +676,17 @@ pub async fn page(server: &TestServer, path: &str, cookie: Option<&str>) -> (u16
     let resp = request.send().await.unwrap();
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
+
+/// The usernames of a list of people as the server shows them (`[{"user_id","username",…}]`),
+/// in their order.
+pub fn usernames(people: &Value) -> Vec<&str> {
+    people
+        .as_array()
+        .map(|people| {
+            people
+                .iter()
+                .filter_map(|person| person["username"].as_str())
+                .collect()
+        })
+        .unwrap_or_default()
+}

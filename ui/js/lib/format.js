@@ -27,16 +27,9 @@ export function sameName(a, b) {
   return String(a).toLowerCase() === String(b).toLowerCase();
 }
 
-/** The people of a direct room other than `me`, sorted (everyone, if only `me` is left). */
-export function otherPeople(people, me) {
-  const others = (people || []).filter((name) => !sameName(name, me));
-  return others.length ? others : [me];
-}
-
-/** A direct room's people as they are shown, or by username when that is all that is known. */
+/** A direct room's people as they are shown (P in src/chat/PROTOCOL.md), sorted by username. */
 export function roomPeople(room) {
-  if (room.profiles?.length) return room.profiles;
-  return (room.people || []).map((username) => ({ username }));
+  return room.people || [];
 }
 
 /**
@@ -44,9 +37,9 @@ export function roomPeople(room) {
  * display_name?, avatar_url? }`), sorted by username; everyone, if only `me` is left.
  */
 export function otherProfiles(room, me) {
-  const profiles = roomPeople(room);
-  const others = profiles.filter((person) => !sameName(person.username, me));
-  return others.length ? others : profiles;
+  const people = roomPeople(room);
+  const others = people.filter((person) => !sameName(person.username, me));
+  return others.length ? others : people;
 }
 
 /** What a room is called in `me`'s view: its name, or a direct room's other people as shown. */
@@ -59,7 +52,8 @@ export function roomTitle(room, me) {
 /** The path of a room's chat page: `/rooms/NAME`, or `/dm/alice,bob` for a direct room. */
 export function roomPath(room, me) {
   if (room.kind === 'direct') {
-    return `/dm/${otherPeople(room.people, me).map(encodeURIComponent).join(',')}`;
+    const others = otherProfiles(room, me).map((person) => person.username);
+    return `/dm/${(others.length ? others : [me]).map(encodeURIComponent).join(',')}`;
   }
   return `/rooms/${encodeURIComponent(room.name)}`;
 }

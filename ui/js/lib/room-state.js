@@ -116,7 +116,6 @@ export class RoomState {
       topic: frame.topic ?? null,
       may: frame.may ?? {},
       people: frame.people ?? [],
-      profiles: frame.profiles ?? [],
       joined: true,
       gone: null,
     });
