@@ -40,6 +40,7 @@ fn nodes(nodes: &[Node], mentions: &Mentions<'_>) -> Markup {
                 Node::CodeBlock(code) => pre { code { (code) } },
                 Node::Bold(inner) => strong { (self::nodes(inner, mentions)) },
                 Node::Italic(inner) => em { (self::nodes(inner, mentions)) },
+                Node::Strike(inner) => del { (self::nodes(inner, mentions)) },
                 Node::Link(url) => a href=(url) rel="noopener noreferrer nofollow" target="_blank" { (url) },
                 Node::Mention(name) => @match mentions.class(name) {
                     Some(me) => { span class=(if me { "mention mention-me" } else { "mention" }) { "@" (name) } }

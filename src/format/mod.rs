@@ -1,4 +1,5 @@
-//! Message formatting: links, `code`, fenced code blocks, `*bold*`, `_italic_` and `@mentions`,
+//! Message formatting: links, `code`, fenced code blocks, `*bold*` (and `**bold**` or
+//! `__bold__`, as people used to Markdown type it), `_italic_`, `~~strike~~` and `@mentions`,
 //! by the rules of `RULES.md` beside this file. The browser has the same rules in
 //! `ui/js/lib/markup.js`; both produce the same [`Node`] tree for the shared corpus in
 //! `tests/format/corpus.json`.
@@ -23,6 +24,7 @@ pub enum Node {
     CodeBlock(String),
     Bold(Vec<Node>),
     Italic(Vec<Node>),
+    Strike(Vec<Node>),
     Link(String),
     /// `@NAME`, without the `@`; shown highlighted only if the message recognised it.
     Mention(String),
@@ -77,7 +79,7 @@ pub fn mentioned(text: &str) -> Vec<String> {
                         out.push(name);
                     }
                 }
-                Node::Bold(inner) | Node::Italic(inner) => walk(inner, out),
+                Node::Bold(inner) | Node::Italic(inner) | Node::Strike(inner) => walk(inner, out),
                 _ => {}
             }
         }
@@ -100,6 +102,47 @@ fn is_name_char(c: char) -> bool {
 struct Open {
     bold: bool,
     italic: bool,
+    strike: bool,
+}
+
+/// The kinds of emphasis.
+#[derive(Debug, Clone, Copy)]
+enum Emphasis {
+    Bold,
+    Italic,
+    Strike,
+}
+
+impl Emphasis {
+    fn is_open(self, open: Open) -> bool {
+        match self {
+            Emphasis::Bold => open.bold,
+            Emphasis::Italic => open.italic,
+            Emphasis::Strike => open.strike,
+        }
+    }
+
+    fn opened(self, open: Open) -> Open {
+        match self {
+            Emphasis::Bold => Open { bold: true, ..open },
+            Emphasis::Italic => Open {
+                italic: true,
+                ..open
+            },
+            Emphasis::Strike => Open {
+                strike: true,
+                ..open
+            },
+        }
+    }
+
+    fn node(self, inner: Vec<Node>) -> Node {
+        match self {
+            Emphasis::Bold => Node::Bold(inner),
+            Emphasis::Italic => Node::Italic(inner),
+            Emphasis::Strike => Node::Strike(inner),
+        }
+    }
 }
 
 struct Inline<'a> {
@@ -138,25 +181,41 @@ impl<'a> Inline<'a> {
         nodes
     }
 
-    /// The token starting at `at`, and where the text after it starts.
+    /// The token starting at `at`, and where the text after it starts. A doubled delimiter
+    /// (`**`, `__`, `~~`) is tried before a single one.
     fn token(&self, at: usize, start: usize, end: usize, open: Open) -> Option<(Node, usize)> {
         match self.chars[at] {
             '`' => self.code(at, end),
             'h' => self.link(at, start, end),
             '@' => self.mention(at, start, end),
-            '*' if !open.bold => self.emphasis(at, start, end, '*').map(|close| {
-                let inner = Open { bold: true, ..open };
-                (Node::Bold(self.parse(at + 1, close, inner)), close + 1)
-            }),
-            '_' if !open.italic => self.emphasis(at, start, end, '_').map(|close| {
-                let inner = Open {
-                    italic: true,
-                    ..open
-                };
-                (Node::Italic(self.parse(at + 1, close, inner)), close + 1)
-            }),
+            '*' => self
+                .emphasized(at, start, end, open, "**", Emphasis::Bold)
+                .or_else(|| self.emphasized(at, start, end, open, "*", Emphasis::Bold)),
+            '_' => self
+                .emphasized(at, start, end, open, "__", Emphasis::Bold)
+                .or_else(|| self.emphasized(at, start, end, open, "_", Emphasis::Italic)),
+            '~' => self.emphasized(at, start, end, open, "~~", Emphasis::Strike),
             _ => None,
         }
+    }
+
+    /// `kind` of emphasis opened by `delimiter` at `at`, if it is not open already and closes.
+    fn emphasized(
+        &self,
+        at: usize,
+        start: usize,
+        end: usize,
+        open: Open,
+        delimiter: &str,
+        kind: Emphasis,
+    ) -> Option<(Node, usize)> {
+        if kind.is_open(open) {
+            return None;
+        }
+        let delimiter: Vec<char> = delimiter.chars().collect();
+        let close = self.emphasis(at, start, end, &delimiter)?;
+        let inner = self.parse(at + delimiter.len(), close, kind.opened(open));
+        Some((kind.node(inner), close + delimiter.len()))
     }
 
     fn code(&self, at: usize, end: usize) -> Option<(Node, usize)> {
@@ -222,27 +281,32 @@ impl<'a> Inline<'a> {
     }
 
     /// Where the emphasis opened by `delimiter` at `at` closes, if it does.
-    fn emphasis(&self, at: usize, start: usize, end: usize, delimiter: char) -> Option<usize> {
-        if self.before(at, start).is_some_and(is_word) {
+    fn emphasis(&self, at: usize, start: usize, end: usize, delimiter: &[char]) -> Option<usize> {
+        let len = delimiter.len();
+        if self.before(at, start).is_some_and(is_word) || !self.delimits(at, end, delimiter) {
             return None;
         }
-        let first = *self.chars.get(at + 1).filter(|_| at + 1 < end)?;
+        let first = *self.chars.get(at + len).filter(|_| at + len < end)?;
         if first.is_whitespace() {
             return None;
         }
-        for close in at + 2..end {
-            let c = self.chars[close];
-            if c == '\n' {
+        for close in at + len + 1..end {
+            if self.chars[close] == '\n' {
                 return None;
             }
-            if c == delimiter
+            if self.delimits(close, end, delimiter)
                 && !self.chars[close - 1].is_whitespace()
-                && !(close + 1 < end && is_word(self.chars[close + 1]))
+                && !(close + len < end && is_word(self.chars[close + len]))
             {
                 return Some(close);
             }
         }
         None
+    }
+
+    /// Whether `delimiter` is written at `at`, whole before `end`.
+    fn delimits(&self, at: usize, end: usize, delimiter: &[char]) -> bool {
+        at + delimiter.len() <= end && self.chars[at..at + delimiter.len()] == *delimiter
     }
 }
 

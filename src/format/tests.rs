@@ -25,7 +25,7 @@ fn the_shared_corpus_parses_as_written() {
 }
 
 /// Every tag the renderer may write, opening or closing.
-const ALLOWED: [&str; 6] = ["a", "code", "pre", "strong", "em", "span"];
+const ALLOWED: [&str; 7] = ["a", "code", "pre", "strong", "em", "del", "span"];
 
 /// Checks that `html` holds only the renderer's own elements and attributes: each `<` opens
 /// or closes an allowed tag whose attributes are the renderer's.
@@ -94,6 +94,8 @@ fn no_html_from_user_text_through_any_construct() {
             "{}",
             "*{}*",
             "_{}_",
+            "**{}**",
+            "~~{}~~",
             "`{}`",
             "```\n{}\n```",
             "https://x.io/{}",

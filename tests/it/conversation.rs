@@ -640,7 +640,7 @@ async fn a_permalink_page_shows_the_message_in_its_history_formatted_and_only_to
     let linked = a
         .say(
             "Vault",
-            "*see* https://x.io/<script>alert(1)</script> @bob `<b>`",
+            "*see* **this** ~~not~~ https://x.io/<script>alert(1)</script> @bob `<b>`",
         )
         .await["id"]
         .as_u64()
@@ -667,6 +667,11 @@ async fn a_permalink_page_shows_the_message_in_its_history_formatted_and_only_to
         page.contains(&format!(r#"id="m{linked}""#)) && page.contains(r#"aria-current="true""#)
     );
     assert!(page.contains("<strong>see</strong>"), "{page}");
+    assert!(
+        page.contains("<strong>this</strong>"),
+        "Markdown's bold: {page}"
+    );
+    assert!(page.contains("<del>not</del>"), "{page}");
     assert!(page.contains(
         r#"<a href="https://x.io/" rel="noopener noreferrer nofollow" target="_blank">"#
     ));

@@ -11,14 +11,14 @@ const corpus = JSON.parse(
   readFileSync(new URL('../../format/corpus.json', import.meta.url), 'utf8'),
 );
 
-const KINDS = ['text', 'code', 'code_block', 'bold', 'italic', 'link', 'mention'];
+const KINDS = ['text', 'code', 'code_block', 'bold', 'italic', 'strike', 'link', 'mention'];
+const EMPHASES = ['bold', 'italic', 'strike'];
 
 /** Every node in `nodes`, nested ones included. */
 function* all(nodes) {
   for (const node of nodes) {
     yield node;
-    if (Array.isArray(node.bold)) yield* all(node.bold);
-    if (Array.isArray(node.italic)) yield* all(node.italic);
+    for (const kind of EMPHASES) if (Array.isArray(node[kind])) yield* all(node[kind]);
   }
 }
 
@@ -41,6 +41,8 @@ test('no construct lets user text become a non-http(s) link or another kind of n
     (p) => p,
     (p) => `*${p}*`,
     (p) => `_${p}_`,
+    (p) => `**${p}**`,
+    (p) => `~~${p}~~`,
     (p) => `\`${p}\``,
     (p) => `\`\`\`\n${p}\n\`\`\``,
     (p) => `https://x.io/${p}`,
@@ -56,7 +58,7 @@ test('no construct lets user text become a non-http(s) link or another kind of n
       assert.equal(keys.length, 1, `${JSON.stringify(node)} from ${JSON.stringify(text)}`);
       assert.ok(KINDS.includes(keys[0]), `${keys[0]} from ${JSON.stringify(text)}`);
       const value = node[keys[0]];
-      if (keys[0] === 'bold' || keys[0] === 'italic') assert.ok(Array.isArray(value));
+      if (EMPHASES.includes(keys[0])) assert.ok(Array.isArray(value));
       else assert.equal(typeof value, 'string');
       if ('link' in node) {
         assert.match(value, /^https?:\/\//, `link ${value} from ${JSON.stringify(text)}`);
@@ -124,7 +126,7 @@ test('rendering makes only the listed elements, user text as text nodes', () => 
   const doc = fakeDocument();
   globalThis.document = doc;
   try {
-    const text = '@Alice @bob @carol @here `<i>` *_x_* https://x.io\n```\n<b>\n```';
+    const text = '@Alice @bob @carol @here `<i>` *_x_* ~~y~~ https://x.io\n```\n<b>\n```';
     const fragment = renderText(parse(text), { mentions: ['alice', 'bob'], everyone: 'here', me: 'Bob' });
     assert.deepStrictEqual(fragment.children.map(picture), [
       ['span', { className: 'mention' }, '@Alice'],
@@ -137,10 +139,12 @@ test('rendering makes only the listed elements, user text as text nodes', () => 
       ' ',
       ['strong', {}, ['em', {}, 'x']],
       ' ',
+      ['del', {}, 'y'],
+      ' ',
       ['a', { href: 'https://x.io', rel: 'noopener noreferrer nofollow', target: '_blank' }, 'https://x.io'],
       ['pre', {}, ['code', {}, '<b>']],
     ]);
-    assert.ok(doc.created.every((tag) => ['code', 'pre', 'strong', 'em', 'a', 'span'].includes(tag)));
+    assert.ok(doc.created.every((tag) => ['code', 'pre', 'strong', 'em', 'del', 'a', 'span'].includes(tag)));
     const plain = renderText(parse('@here @alice'), { mentions: [], everyone: null, me: 'alice' });
     assert.deepStrictEqual(plain.children.map(picture), ['@here', ' ', '@alice']);
   } finally {

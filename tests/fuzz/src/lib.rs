@@ -69,7 +69,7 @@ pub fn password(password: &str) {
 }
 
 /// The formatter (`confab::format`) on any text: parsing never panics, and the HTML it renders
-/// holds only its own elements (`a`, `code`, `pre`, `strong`, `em`, `span`) with its own
+/// holds only its own elements (`a`, `code`, `pre`, `strong`, `em`, `del`, `span`) with its own
 /// attributes, links only to `http(s)://`, so no user text ever becomes markup. The mentions it
 /// reads are lower-cased names of at most 32 username characters.
 pub fn formatted(text: &str) {
@@ -99,7 +99,7 @@ pub fn formatted(text: &str) {
         let body = after[..close].trim_start_matches('/');
         let name = body.split(' ').next().unwrap_or_default();
         assert!(
-            ["a", "code", "pre", "strong", "em", "span"].contains(&name),
+            ["a", "code", "pre", "strong", "em", "del", "span"].contains(&name),
             "element {name:?} from {text:?}"
         );
         let mut attributes = &body[name.len()..];

@@ -1,5 +1,5 @@
-// Message formatting without DOM: links, `code`, fenced code blocks, *bold*, _italic_ and
-// @mentions, by the rules of src/format/RULES.md. It yields the same tree of nodes as the
+// Message formatting without DOM: links, `code`, fenced code blocks, *bold* (and **bold** or
+// __bold__), _italic_, ~~strike~~ and @mentions, by the rules of src/format/RULES.md. It yields the same tree of nodes as the
 // server's src/format/mod.rs (checked against tests/format/corpus.json), so a message looks
 // the same whether the server or the browser formatted it. Node text is the user's, never
 // markup: views/rich-text.js makes it into text nodes.
@@ -29,7 +29,7 @@ function trim(line) {
 }
 
 /** The nodes of a message's text: `{text}`, `{code}`, `{code_block}`, `{bold}`, `{italic}`,
- * `{link}`, `{mention}`. */
+ * `{strike}`, `{link}`, `{mention}`. */
 export function parse(text) {
   const nodes = [];
   let paragraph = [];
@@ -39,7 +39,7 @@ export function parse(text) {
     // A single empty line is no paragraph; empty lines among others stay as `\n`.
     if (joined === '') return;
     const chars = Array.from(joined);
-    nodes.push(...inline(chars, 0, chars.length, { bold: false, italic: false }));
+    nodes.push(...inline(chars, 0, chars.length, { bold: false, italic: false, strike: false }));
   };
   const lines = String(text).split('\n');
   for (let i = 0; i < lines.length; i += 1) {
@@ -65,10 +65,8 @@ export function mentioned(text) {
       if ('mention' in node) {
         const name = node.mention.toLowerCase(); // names are ASCII: as Rust's to_ascii_lowercase
         if (!out.includes(name)) out.push(name);
-      } else if ('bold' in node) {
-        walk(node.bold);
-      } else if ('italic' in node) {
-        walk(node.italic);
+      } else {
+        for (const kind of EMPHASES) if (kind in node) walk(node[kind]);
       }
     }
   };
@@ -100,26 +98,36 @@ function inline(chars, start, end, open) {
 /** The character before `at`, looking only inside the text being parsed (from `start`). */
 const before = (chars, at, start) => (at > start ? chars[at - 1] : undefined);
 
-/** `[node, where the text after it starts]` for a token at `at`, or null. */
+/** The kinds of emphasis, each a node holding more nodes. */
+const EMPHASES = ['bold', 'italic', 'strike'];
+
+/**
+ * `[node, where the text after it starts]` for a token at `at`, or null. A doubled delimiter
+ * (`**`, `__`, `~~`) is tried before a single one.
+ */
 function token(chars, at, start, end, open) {
   switch (chars[at]) {
     case '`': return code(chars, at, end);
     case 'h': return link(chars, at, start, end);
     case '@': return mention(chars, at, start, end);
-    case '*': {
-      if (open.bold) return null;
-      const close = emphasis(chars, at, start, end, '*');
-      if (close === null) return null;
-      return [{ bold: inline(chars, at + 1, close, { ...open, bold: true }) }, close + 1];
-    }
-    case '_': {
-      if (open.italic) return null;
-      const close = emphasis(chars, at, start, end, '_');
-      if (close === null) return null;
-      return [{ italic: inline(chars, at + 1, close, { ...open, italic: true }) }, close + 1];
-    }
+    case '*':
+      return emphasized(chars, at, start, end, open, '**', 'bold')
+        || emphasized(chars, at, start, end, open, '*', 'bold');
+    case '_':
+      return emphasized(chars, at, start, end, open, '__', 'bold')
+        || emphasized(chars, at, start, end, open, '_', 'italic');
+    case '~': return emphasized(chars, at, start, end, open, '~~', 'strike');
     default: return null;
   }
+}
+
+/** `kind` of emphasis opened by `delimiter` at `at`, if it is not open already and closes. */
+function emphasized(chars, at, start, end, open, delimiter, kind) {
+  if (open[kind]) return null;
+  const close = emphasis(chars, at, start, end, delimiter);
+  if (close === null) return null;
+  const inner = inline(chars, at + delimiter.length, close, { ...open, [kind]: true });
+  return [{ [kind]: inner }, close + delimiter.length];
 }
 
 function code(chars, at, end) {
@@ -175,16 +183,25 @@ function mention(chars, at, start, end) {
 
 /** Where the emphasis opened by `delimiter` at `at` closes, or null. */
 function emphasis(chars, at, start, end, delimiter) {
+  const len = delimiter.length;
   const prev = before(chars, at, start);
-  if (prev !== undefined && isWord(prev)) return null;
-  if (at + 1 >= end || isSpace(chars[at + 1])) return null;
-  for (let close = at + 2; close < end; close += 1) {
-    const c = chars[close];
-    if (c === '\n') return null;
-    if (c === delimiter && !isSpace(chars[close - 1])
-        && !(close + 1 < end && isWord(chars[close + 1]))) {
+  if ((prev !== undefined && isWord(prev)) || !delimits(chars, at, end, delimiter)) return null;
+  if (at + len >= end || isSpace(chars[at + len])) return null;
+  for (let close = at + len + 1; close < end; close += 1) {
+    if (chars[close] === '\n') return null;
+    if (delimits(chars, close, end, delimiter) && !isSpace(chars[close - 1])
+        && !(close + len < end && isWord(chars[close + len]))) {
       return close;
     }
   }
   return null;
+}
+
+/** Whether `delimiter` (ASCII) is written at `at`, whole before `end`. */
+function delimits(chars, at, end, delimiter) {
+  if (at + delimiter.length > end) return false;
+  for (let i = 0; i < delimiter.length; i += 1) {
+    if (chars[at + i] !== delimiter[i]) return false;
+  }
+  return true;
 }

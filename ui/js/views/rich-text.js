@@ -13,6 +13,9 @@ export function renderText(nodes, { mentions = [], everyone = null, me = '' } = 
   return fragment;
 }
 
+/** Each kind of emphasis node and the element it is shown as. */
+const EMPHASIS_TAGS = [['bold', 'strong'], ['italic', 'em'], ['strike', 'del']];
+
 function element(tag, children) {
   const el = document.createElement(tag);
   el.append(...children);
@@ -28,10 +31,12 @@ function render(node, context) {
   if ('text' in node) return text(node.text);
   if ('code' in node) return element('code', [text(node.code)]);
   if ('code_block' in node) return element('pre', [element('code', [text(node.code_block)])]);
-  if ('bold' in node || 'italic' in node) {
-    const el = document.createElement('bold' in node ? 'strong' : 'em');
-    append(el, node.bold || node.italic, context);
-    return el;
+  for (const [kind, tag] of EMPHASIS_TAGS) {
+    if (kind in node) {
+      const el = document.createElement(tag);
+      append(el, node[kind], context);
+      return el;
+    }
   }
   if ('link' in node) {
     // The parser only makes links of http:// and https:// URLs without white space or quotes.
