@@ -108,10 +108,10 @@ codes! {
     /// Unknown, expired, used up or revoked: one answer for all.
     InviteInvalid = "invite_invalid", 404, Http, "This invite link is not valid: it may have expired, been used up or been revoked.";
     /// A conversation of too few or too many people.
-    InvalidDm = "invalid_dm", 400, Http, "A conversation has 2 to 8 people, you included.";
+    InvalidDm = "invalid_dm", 400, Any, "A conversation has 2 to 8 people, you included.";
     /// A conversation someone does not accept (a block, or "only friends").
     DmRefused = "dm_refused", 403, Any, "This person does not accept messages from you.";
-    UserNotFound = "user_not_found", 404, Http, "No account is called that.";
+    UserNotFound = "user_not_found", 404, Any, "No account is called that.";
 
     // Accounts and sessions.
     NotSignedIn = "not_signed_in", 401, Http, "Sign in first.";

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::changes::{
-    AcceptInvite, AddMember, CreateInvite, CreateRoom, Delete, OpenDirect, RemoveMember,
-    RevokeInvite, UpdateRoom, usable,
+    AcceptInvite, AddMember, CreateInvite, CreateRoom, Delete, NewPost, OpenDirect, Posted,
+    RemoveMember, RevokeInvite, StartDirect, UpdateRoom, usable,
 };
 use super::invite_code::{code_key, invite_id, new_code};
 use super::{RoomError, RoomRef, Rooms, Visible, allowed, blocking};
@@ -302,6 +302,16 @@ impl Rooms {
         usernames: Vec<String>,
     ) -> Result<Visible, RoomError> {
         self.writer.apply(OpenDirect { by, usernames }).await
+    }
+
+    /// The first message to these people: their direct room is made with it (or found), in
+    /// one change; the room as the author now sees it, and the message.
+    pub async fn start_direct(
+        &self,
+        usernames: Vec<String>,
+        post: NewPost,
+    ) -> Result<(Visible, Posted), RoomError> {
+        self.writer.apply(StartDirect { usernames, post }).await
     }
 
     /// The direct room of `by` and these people, if it exists (nothing is made).

@@ -84,7 +84,7 @@ const SIGNED_IN_PAGES = [
   ['/u/bob', 'a profile page', 'bob'],
   ['/settings', 'the settings page', 'Settings'],
   ['/rooms/Planning/settings', 'a room\'s settings page, as its owner', 'Settings of Planning'],
-  ['/dm/carol', 'the page that starts a direct conversation', 'Message carol'],
+  ['/dm/carol', 'the page that starts a direct conversation', 'carol'],
 ];
 
 for (const colorScheme of ['light', 'dark']) {

@@ -74,10 +74,14 @@ test('a direct conversation opened from the people page reaches the other person
   await carol.getByLabel('Find someone by username').fill('da');
   await carol.getByLabel('Find someone by username').press('Enter');
   await carol.getByRole('link', { name: 'dave', exact: true }).waitFor();
-  await carol.getByRole('button', { name: 'Message dave' }).click();
+  await carol.getByRole('link', { name: 'Message dave' }).click();
   await carol.waitForURL('/dm/dave');
   await waitOnline(carol);
   assert.equal(await carol.locator('h1.room-title').textContent(), 'dave');
+  // The box is there at once: the conversation is made with its first message.
+  await carol.getByText('Your first message starts the conversation.').waitFor();
+  const before = await carol.request.get('/api/v1/rooms');
+  assert.deepEqual((await before.json()).rooms.filter((room) => room.kind === 'direct'), []);
   await say(carol, 'Have you got a minute?');
   await waitForMessage(carol, 'Have you got a minute?');
 

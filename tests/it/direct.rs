@@ -336,7 +336,7 @@ async fn a_hidden_room_comes_back_with_its_next_message() {
 }
 
 #[tokio::test]
-async fn the_dm_page_shows_a_room_without_making_it_and_its_form_makes_it() {
+async fn the_dm_page_is_the_chat_at_once_and_its_first_message_makes_the_room() {
     let server = TestServer::start().await;
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
@@ -351,24 +351,46 @@ async fn the_dm_page_shows_a_room_without_making_it_and_its_form_makes_it() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(
-        html.contains("<form") && html.contains(r#"action="/dm""#),
-        "a confirm form: {html}"
+        html.contains(r#"data-direct-people="bob""#) && html.contains(r#"id="message-input""#),
+        "the chat, ready for the first message: {html}"
+    );
+    assert!(
+        html.contains(r#"action="/dm""#) && html.contains(r#"name="usernames" value="bob""#),
+        "a form of its own without JavaScript: {html}"
     );
     let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&bob.cookie), None).await;
     assert_eq!(rooms["rooms"], json!([]), "a GET makes nothing");
 
-    let made = client
-        .post(server.url("/dm"))
-        .header("cookie", &alice.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&[("usernames", "bob")]))
-        .send()
+    let post = |pairs: &'static [(&'static str, &'static str)]| {
+        client
+            .post(server.url("/dm"))
+            .header("cookie", &alice.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(pairs))
+            .send()
+    };
+    let empty = post(&[("usernames", "bob"), ("text", "  ")]).await.unwrap();
+    assert_eq!(empty.status(), 400);
+    let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&bob.cookie), None).await;
+    assert_eq!(rooms["rooms"], json!([]), "no conversation is made empty");
+
+    let made = post(&[("usernames", "bob"), ("text", "hello bob")])
         .await
         .unwrap();
     assert_eq!(made.status(), 303);
     assert_eq!(made.headers()["location"], "/dm/bob");
     let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&bob.cookie), None).await;
     assert_eq!(usernames(&rooms["rooms"][0]["people"]), ["alice", "bob"]);
+    let room = rooms["rooms"][0]["id"].as_u64().unwrap();
+    let (_, page) = api(
+        &server,
+        "GET",
+        &format!("/api/v1/dm/{room}/messages"),
+        Some(&bob.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(page["messages"][0]["text"], "hello bob", "{page}");
 
     // Now the page is the chat itself, for both of them.
     for (user, path) in [(&alice, "/dm/bob"), (&bob, "/dm/alice")] {
@@ -393,4 +415,87 @@ async fn the_dm_page_shows_a_room_without_making_it_and_its_form_makes_it() {
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
+}
+
+/// The first message to someone makes the conversation with it, on the socket: the sender's
+/// socket follows the new room and its `joined` answer holds the message (the
+/// acknowledgement); the other person's sockets hear of the room and of the message. A
+/// refusal makes nothing, and a retry under the same client id is stored once.
+#[tokio::test]
+async fn a_first_message_to_people_makes_their_conversation_with_it() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let carol = signup(&server, "carol").await;
+    let mut bob_chat = connect(&server, &bob).await;
+    let mut alice_chat = connect(&server, &alice).await;
+
+    let first = json!({"type":"send","people":["BOB"],"text":"hello bob","client_id":"first"});
+    alice_chat.send(first.clone()).await;
+    let joined = alice_chat.recv_type("joined").await;
+    assert_eq!(joined["kind"], "direct", "{joined}");
+    assert_eq!(usernames(&joined["people"]), ["alice", "bob"]);
+    let messages = joined["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 1, "{joined}");
+    assert_eq!(
+        (
+            messages[0]["text"].as_str(),
+            messages[0]["client_id"].as_str()
+        ),
+        (Some("hello bob"), Some("first"))
+    );
+    let room = joined["room_id"].as_u64().unwrap();
+    // The room comes into bob's list with its message in it, unread.
+    let added = bob_chat.recv_type("room").await;
+    assert_eq!(
+        (added["event"].as_str(), added["room_id"].as_u64()),
+        (Some("added"), Some(room))
+    );
+    assert_eq!(
+        (
+            added["room"]["last_id"].as_u64(),
+            added["room"]["unread"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{added}"
+    );
+
+    // Sent again (the answer was lost), it is stored once; the same room is found by its people.
+    alice_chat.send(first).await;
+    let echoed = alice_chat.recv_type("message").await;
+    assert_eq!(
+        (echoed["room_id"].as_u64(), echoed["client_id"].as_str()),
+        (Some(room), Some("first"))
+    );
+    let (_, page) = api(
+        &server,
+        "GET",
+        &format!("/api/v1/dm/{room}/messages"),
+        Some(&bob.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(page["messages"].as_array().unwrap().len(), 1, "{page}");
+
+    // Refused: someone who takes conversations from friends only, someone who is not there,
+    // nobody but oneself. Each says why, with the client id, and makes nothing.
+    set_dm_from(&server, &carol, "friends").await;
+    let mut refusals = Vec::new();
+    for (people, client_id) in [
+        (json!(["carol"]), "to-carol"),
+        (json!(["nobody-here"]), "to-nobody"),
+        (json!(["alice"]), "to-myself"),
+    ] {
+        alice_chat
+            .send(json!({"type":"send","people":people,"text":"hi","client_id":client_id}))
+            .await;
+        let answer = alice_chat.recv_type("error").await;
+        assert_eq!(answer["client_id"], client_id, "{answer}");
+        refusals.push(answer["code"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(refusals, ["dm_refused", "user_not_found", "invalid_dm"]);
+    let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&carol.cookie), None).await;
+    assert_eq!(rooms["rooms"], json!([]), "nothing was made for carol");
+    let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&alice.cookie), None).await;
+    assert_eq!(rooms["rooms"].as_array().unwrap().len(), 1, "{rooms}");
 }

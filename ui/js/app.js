@@ -46,7 +46,12 @@ if (me && nav) {
   if (main) {
     chat = new ChatView(main, session, sidebar);
     const id = Number(main.dataset.roomId);
-    chat.open(id ? { id } : { name: main.dataset.roomName });
+    // A conversation not made yet (`/dm/NAME` before its first message) is opened by its
+    // people; its first message makes it.
+    const people = main.dataset.directPeople;
+    if (id) chat.open({ id });
+    else if (people) chat.open({ people: people.split(',') });
+    else chat.open({ name: main.dataset.roomName });
     history.replaceState({ roomId: id || null }, '', location.href);
     // `#m<id>`: the page opens at that message (a permalink's "Open in chat", a reply's link).
     const linked = () => {

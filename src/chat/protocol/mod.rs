@@ -31,6 +31,13 @@ pub enum ClientFrame {
         client_id: Option<String>,
         reply_to: Option<u64>,
     },
+    /// The first message to these people (usernames, the sender not needed): their direct room
+    /// is made with it, or found.
+    SendTo {
+        people: Vec<String>,
+        text: String,
+        client_id: Option<String>,
+    },
     History {
         room_id: u64,
         before: Option<u64>,
@@ -79,7 +86,10 @@ enum Wire {
         room_id: u64,
     },
     Send {
-        room_id: u64,
+        #[serde(default)]
+        room_id: Option<u64>,
+        #[serde(default)]
+        people: Option<Vec<String>>,
         text: String,
         #[serde(default)]
         client_id: Option<String>,
@@ -124,6 +134,10 @@ enum Wire {
 
 /// Characters of a parse error sent back to the client.
 const REASON_MAX: usize = 200;
+/// People a `send` may name besides the sender (a conversation has at most 8).
+const PEOPLE_MAX: usize = 7;
+/// Characters of a name in `people` (a username has at most 32; this bounds the frame).
+const NAME_MAX: usize = 64;
 
 /// Parses one text frame. The error text is safe to send back to the client.
 pub fn parse_client_frame(text: &str) -> Result<ClientFrame, String> {
@@ -161,7 +175,8 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, String> {
         }
         Wire::Leave { room_id } => ClientFrame::Leave { room_id },
         Wire::Send {
-            room_id,
+            room_id: Some(room_id),
+            people: None,
             text,
             client_id,
             reply_to,
@@ -171,6 +186,37 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, String> {
             client_id,
             reply_to,
         },
+        Wire::Send {
+            room_id: None,
+            people: Some(people),
+            text,
+            client_id,
+            reply_to: None,
+        } => {
+            if people.is_empty()
+                || people.len() > PEOPLE_MAX
+                || people.iter().any(|name| name.chars().count() > NAME_MAX)
+            {
+                return Err(format!(
+                    "send names 1 to {PEOPLE_MAX} people, by usernames of at most {NAME_MAX} characters"
+                ));
+            }
+            ClientFrame::SendTo {
+                people,
+                text,
+                client_id,
+            }
+        }
+        Wire::Send {
+            people: Some(_),
+            reply_to: Some(_),
+            ..
+        } => return Err("the first message to people replies to nothing".to_owned()),
+        Wire::Send { .. } => {
+            return Err(
+                "send names its room by room_id or its people by people, not both".to_owned(),
+            );
+        }
         Wire::Edit { room_id, id, text } => ClientFrame::Edit { room_id, id, text },
         Wire::Delete { room_id, id } => ClientFrame::Delete { room_id, id },
         Wire::React { room_id, id, emoji } => ClientFrame::React { room_id, id, emoji },
@@ -247,6 +293,23 @@ mod tests {
                 reply_to: Some(2),
             })
         );
+        assert_eq!(
+            parse_client_frame(r#"{"type":"send","people":["bob"],"text":"hi","client_id":"c"}"#),
+            Ok(ClientFrame::SendTo {
+                people: vec!["bob".into()],
+                text: "hi".into(),
+                client_id: Some("c".into()),
+            })
+        );
+        for wrong in [
+            r#"{"type":"send","text":"hi"}"#,
+            r#"{"type":"send","room_id":3,"people":["bob"],"text":"hi"}"#,
+            r#"{"type":"send","people":[],"text":"hi"}"#,
+            r#"{"type":"send","people":["a","b","c","d","e","f","g","h"],"text":"hi"}"#,
+            r#"{"type":"send","people":["bob"],"text":"hi","reply_to":2}"#,
+        ] {
+            assert!(parse_client_frame(wrong).is_err(), "{wrong}");
+        }
         assert_eq!(
             parse_client_frame(r#"{"type":"edit","room_id":3,"id":2,"text":"fixed"}"#),
             Ok(ClientFrame::Edit {

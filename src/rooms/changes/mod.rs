@@ -22,7 +22,7 @@ mod messages;
 mod reading;
 mod settings;
 
-pub use direct::OpenDirect;
+pub use direct::{OpenDirect, StartDirect};
 pub use edits::{Delete, Edit, React};
 pub use invites::{AcceptInvite, CreateInvite, InviteMade, RevokeInvite, usable};
 pub use membership::{AddMember, Join, RemoveMember};

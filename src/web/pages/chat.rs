@@ -21,11 +21,13 @@ const COMMON_EMOJI: [&str; 24] = [
     "👏", "🙌", "😄", "😅", "🤝", "💡", "⭐", "☕",
 ];
 
-/// Which room a chat page shows: one that exists (and may be seen), or a free name that the
-/// page's first join creates as an open room.
+/// Which room a chat page shows: one that exists (and may be seen), a free name that the
+/// page's first join creates as an open room, or the conversation with these people (by
+/// username, without the reader) that the first message makes.
 pub enum ChatRoom<'a> {
     Existing(&'a RoomSummary),
     New(&'a str),
+    NewDirect(&'a [String]),
 }
 
 /// The chat frame for a room. Markup for a message comes from the `<template>` here, which
@@ -39,9 +41,16 @@ pub fn chat_main(room: ChatRoom<'_>, title: &str) -> Markup {
             summary.kind != "direct",
         ),
         ChatRoom::New(name) => (None, Some(*name), None, true),
+        ChatRoom::NewDirect(_) => (None, None, None, false),
+    };
+    // The people of a conversation not made yet; without JavaScript, its first message is a
+    // form of its own.
+    let people = match &room {
+        ChatRoom::NewDirect(people) => Some(people.join(",")),
+        _ => None,
     };
     html! {
-        main.chat #main tabindex="-1" data-room-id=[id] data-room-name=[name] data-max-length=(MESSAGE_MAX) {
+        main.chat #main tabindex="-1" data-room-id=[id] data-room-name=[name] data-direct-people=[people.as_deref()] data-max-length=(MESSAGE_MAX) {
             header.chat-header {
                 div.room-heading {
                     h1.room-title #room-title { (title) }
@@ -68,7 +77,11 @@ pub fn chat_main(room: ChatRoom<'_>, title: &str) -> Markup {
                         }
                         div.empty-state #empty-state hidden {
                             p { "No messages here yet." }
-                            p.muted { "Say hello — everyone in this room will see it." }
+                            @if people.is_some() {
+                                p.muted { "Your first message starts the conversation." }
+                            } @else {
+                                p.muted { "Say hello — everyone in this room will see it." }
+                            }
                         }
                         noscript {
                             p.form-error { "The live chat needs JavaScript. Everything else on this site works without it." }
@@ -83,7 +96,11 @@ pub fn chat_main(room: ChatRoom<'_>, title: &str) -> Markup {
                     ul.member-list #member-list {}
                 }
             }
-            form.composer #composer autocomplete="off" aria-label="Send a message" {
+            form.composer #composer autocomplete="off" aria-label="Send a message"
+                method=[people.as_ref().map(|_| "post")] action=[people.as_ref().map(|_| "/dm")] {
+                @if let Some(people) = &people {
+                    input type="hidden" name="usernames" value=(people);
+                }
                 div.reply-bar #reply-bar hidden {
                     span #reply-to {}
                     button.button.secondary.small #reply-cancel type="button" { "Cancel reply" }

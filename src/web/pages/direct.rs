@@ -1,6 +1,7 @@
 //! Direct rooms as pages: `/dm/{people}` (`/dm/alice`, `/dm/alice,bob`) shows the direct room
-//! of you and those people, or, when there is none yet, offers to start it; `POST /dm` starts
-//! it (or finds it) and goes there. Nothing is made by a GET.
+//! of you and those people, or, when there is none yet, the chat page ready for the first
+//! message, which makes the room (the socket's `send` to `people`, or without JavaScript the
+//! form's `POST /dm`). Nothing is made by a GET, and no conversation is ever made empty.
 
 use maud::html;
 use percent_encoding::percent_decode_str;
@@ -14,14 +15,19 @@ use super::layout::{main, room_title};
 use super::{State, dm_path, see_other, signed_in, signed_in_page};
 use crate::access::Actor;
 use crate::errors::Failure;
+use crate::rooms::changes::NewPost;
+use crate::rooms::input::check_message_text;
 use crate::rooms::{RoomError, RoomRef};
 use crate::store::User;
 
-/// The "Message" button's form: the other people, by username, separated by commas.
+/// The first message's form: the other people, by username, separated by commas, and the
+/// message.
 #[derive(Debug, Deserialize)]
 pub struct DirectForm {
     #[serde(default)]
     usernames: String,
+    #[serde(default)]
+    text: String,
 }
 
 /// The usernames of a `/dm/…` path or a form, without the signed-in person.
@@ -103,32 +109,16 @@ pub async fn direct_page(req: &Request, state: Data<&State>) -> Response {
             signed_in_page(&state, user, StatusCode::OK, &title, Some(summary.id), body).await
         }
         Ok(None) => {
-            let with = names.join(", ");
-            let body = main(html! {
-                section.card.narrow {
-                    h1 { "Message " (with) }
-                    p { "You have no conversation with " (with) " yet." }
-                    form.inline method="post" action="/dm" {
-                        input type="hidden" name="usernames" value=(names.join(","));
-                        button.button.primary type="submit" data-busy-label="Starting…" { "Start the conversation" }
-                    }
-                }
-            });
-            signed_in_page(
-                &state,
-                user,
-                StatusCode::OK,
-                &format!("Message {with}"),
-                None,
-                body,
-            )
-            .await
+            let title = names.join(", ");
+            let body = chat_main(ChatRoom::NewDirect(&names), &title);
+            signed_in_page(&state, user, StatusCode::OK, &title, None, body).await
         }
         Err(err) => refused(&state, user, &names, &err).await,
     }
 }
 
-/// `POST /dm`: the direct room of you and these people, made if need be; then its page.
+/// `POST /dm`: the first message to these people, which makes their direct room with it (or
+/// finds the room); then the room's page.
 #[handler]
 pub async fn start(req: &Request, state: Data<&State>, Form(form): Form<DirectForm>) -> Response {
     let session = match signed_in(&state, req).await {
@@ -137,11 +127,20 @@ pub async fn start(req: &Request, state: Data<&State>, Form(form): Form<DirectFo
     };
     let user = &session.user;
     let names = people(&form.usernames, user);
-    match state
-        .rooms
-        .open_direct(Actor::signed_in(user), names.clone())
-        .await
-    {
+    if let Err(problem) = check_message_text(&form.text) {
+        let status = Failure::from(problem).status();
+        let text = "Type a message: the conversation starts with it.";
+        return super::error_page(status, text);
+    }
+    let post = NewPost {
+        room_id: 0,
+        actor: Actor::signed_in(user),
+        text: form.text,
+        client_id: None,
+        reply_to: None,
+        online: Vec::new(),
+    };
+    match state.rooms.start_direct(names.clone(), post).await {
         Ok(_) => {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             see_other(&dm_path(&names))

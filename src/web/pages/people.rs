@@ -44,13 +44,12 @@ fn person_name(user: &User) -> Markup {
     }
 }
 
+/// "Message": the conversation with them, ready for the first message (nothing is made
+/// until it is sent).
 fn message_button(username: &str) -> Markup {
     html! {
-        form.inline method="post" action="/dm" {
-            input type="hidden" name="usernames" value=(username);
-            button.button.primary.small type="submit" data-busy-label="Opening…" {
-                "Message" span.visually-hidden { " " (username) }
-            }
+        a.button.primary.small href=(super::dm_path(&[username])) {
+            "Message" span.visually-hidden { " " (username) }
         }
     }
 }

@@ -142,3 +142,33 @@ test('a room that does not exist, or is not ours, is marked missing', () => {
   assert.equal(room.gone, 'missing');
   assert.deepEqual(events.at(-1), ['secret', 'gone']);
 });
+
+test('a conversation not made yet joins nothing; its first message makes it, and its joined answer acknowledges it', () => {
+  const { chat, sockets, connect } = session();
+  connect();
+  const dm = chat.follow({ people: ['Bob'] });
+  assert.deepEqual(sockets.last.sent, [], 'nothing to join, nothing made');
+  chat.say(dm, 'hi bob');
+  assert.deepEqual(sockets.last.sent, [{ type: 'send', people: ['Bob'], text: 'hi bob', client_id: 'c1' }]);
+  assert.equal(chat.outbox.forRoom(dm.key).length, 1, 'sending…');
+
+  // Offline, it waits, and goes again under the same client id (stored at most once).
+  sockets.last.drop();
+  sockets.fire();
+  connect();
+  assert.deepEqual(sockets.last.sent, [{ type: 'send', people: ['Bob'], text: 'hi bob', client_id: 'c1' }]);
+
+  const people = [{ user_id: 2, username: 'bob' }, { user_id: 9, username: 'me' }];
+  sockets.last.deliver({
+    type: 'joined', room_id: 7, room: null, kind: 'direct', people, members: ['me'], seq: 1,
+    messages: [{ room_id: 7, room: null, id: 1, seq: 1, user: 'me', text: 'hi bob', ts: 1, client_id: 'c1' }],
+    more: false,
+  });
+  assert.equal(dm.id, 7);
+  assert.equal(dm.startsWith, null);
+  assert.deepEqual(dm.sorted().map((m) => m.text), ['hi bob']);
+  assert.equal(chat.outbox.forRoom(dm.key).length, 0, 'acknowledged');
+  assert.equal(chat.follow({ people: ['bob'] }), dm, 'the same conversation, however its people are written');
+  chat.say(dm, 'and again');
+  assert.deepEqual(sockets.last.sent.at(-1), { type: 'send', room_id: 7, text: 'and again', client_id: 'c2' });
+});

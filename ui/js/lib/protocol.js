@@ -20,6 +20,8 @@ export const ERROR_CODES = Object.freeze({
   messageDeleted: 'message_deleted',
   tooManyReactions: 'too_many_reactions',
   badEmoji: 'bad_emoji',
+  invalidDm: 'invalid_dm',
+  userNotFound: 'user_not_found',
 });
 
 /** Close codes the page acts on. */
@@ -44,6 +46,12 @@ export function leave(roomId) {
 
 export function send(roomId, text, clientId) {
   return { type: 'send', room_id: roomId, text, client_id: clientId };
+}
+
+/** The first message of a conversation with these people (usernames): the server makes their
+ * direct room with it, and answers with the room's `joined`. */
+export function sendTo(people, text, clientId) {
+  return { type: 'send', people, text, client_id: clientId };
 }
 
 /** A reply to message `replyTo` when it is given. */

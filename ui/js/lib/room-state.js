@@ -3,11 +3,15 @@
 // whether it is still ours. Views render from this; frames from the server change it.
 
 export class RoomState {
-  /** `ref` is how the page first named the room: `{ id }` or `{ name }`. */
+  /**
+   * `ref` is how the page first named the room: `{ id }`, `{ name }`, or `{ people }` for a
+   * conversation the first message makes (usernames of the others).
+   */
   constructor(key, ref) {
     this.key = key;
     this.id = ref.id ?? null;
     this.name = ref.name ?? null;
+    this.startsWith = ref.people ?? null; // the people a first message goes to, until joined
     this.kind = null;
     this.topic = null;
     this.may = {}; // what the person may do here, as the server says (src/chat/PROTOCOL.md)

@@ -16,7 +16,7 @@
 
 import { Outbox } from './outbox.js';
 import {
-  ERROR_CODES, edit, history, join, leave, react, read, remove, sendReply, typing,
+  ERROR_CODES, edit, history, join, leave, react, read, remove, sendReply, sendTo, typing,
 } from './protocol.js';
 import { RoomState } from './room-state.js';
 import { SidebarState } from './sidebar-state.js';
@@ -32,6 +32,12 @@ export const TYPING_EVERY_MS = 3000;
 
 function nameKey(name) {
   return `name:${String(name).trim().toLowerCase()}`;
+}
+
+/** A direct room's key by its people (usernames, the reader's among them), whatever order. */
+function peopleKey(usernames) {
+  const names = [...new Set(usernames.map((name) => String(name).toLowerCase()))].sort();
+  return `people:${names.join(',')}`;
 }
 
 export class ChatSession {
@@ -72,11 +78,21 @@ export class ChatSession {
     this.connection.start();
   }
 
-  /** The room `ref` names (`{ id }` or `{ name }`), followed from now on. */
+  /**
+   * The room `ref` names (`{ id }`, `{ name }`, or `{ people }`: the conversation with these
+   * people, which the first message makes), followed from now on.
+   */
   follow(ref) {
-    let room = ref.id ? this.byId.get(ref.id) : this.rooms.get(nameKey(ref.name));
+    const byRef = () => {
+      if (ref.id) return [this.byId.get(ref.id), `id:${ref.id}`];
+      if (ref.people) {
+        const key = peopleKey([this.me, ...ref.people]);
+        return [this.rooms.get(key), key];
+      }
+      return [this.rooms.get(nameKey(ref.name)), nameKey(ref.name)];
+    };
+    let [room, key] = byRef();
     if (!room) {
-      const key = ref.id ? `id:${ref.id}` : nameKey(ref.name);
       room = new RoomState(key, ref);
       this.rooms.set(key, room);
       if (ref.id) this.byId.set(ref.id, room);
@@ -101,7 +117,8 @@ export class ChatSession {
   }
 
   joinRoom(room) {
-    if (!this.open) return;
+    // A conversation not made yet has nothing to join: its first message makes it.
+    if (!this.open || (room.id == null && room.name == null)) return;
     room.historyRequest = null;
     this.connection.send(join(room.id ?? room.name, room.lastSeq || undefined));
   }
@@ -138,18 +155,24 @@ export class ChatSession {
     this.sidebar.reset(frame.rooms, frame.friends || []);
     this.emit('sidebar');
     for (const room of this.rooms.values()) {
-      if (room.gone !== 'removed' && room.gone !== 'left') this.joinRoom(room);
+      if (room.startsWith) this.transmit(room);
+      else if (room.gone !== 'removed' && room.gone !== 'left') this.joinRoom(room);
     }
   }
 
   roomOf(frame) {
-    return this.byId.get(frame.room_id) || (frame.room && this.rooms.get(nameKey(frame.room))) || null;
+    return this.byId.get(frame.room_id)
+      || (frame.room && this.rooms.get(nameKey(frame.room)))
+      || (frame.kind === 'direct' && frame.people
+        && this.rooms.get(peopleKey(frame.people.map((person) => person.username))))
+      || null;
   }
 
   onJoined(frame) {
     const room = this.roomOf(frame);
     if (!room) return;
     this.byId.set(frame.room_id, room);
+    room.startsWith = null;
     for (const message of frame.messages) this.outbox.acknowledge(message.client_id);
     const { resumed, added } = room.applyJoined(frame);
     this.emit('room', room, resumed ? 'added' : 'reset', added);
@@ -278,8 +301,17 @@ export class ChatSession {
     this.emit('notice', frame.message);
   }
 
-  /** Sends a room's unsent messages (when it is joined; otherwise they wait). */
+  /**
+   * Sends a room's unsent messages when it is joined (otherwise they wait), or, for a
+   * conversation not made yet, to its people: the first of them makes it.
+   */
   transmit(room) {
+    if (room.startsWith && this.open) {
+      for (const entry of this.outbox.toSend(room.key)) {
+        this.connection.send(sendTo(room.startsWith, entry.text, entry.clientId));
+      }
+      return;
+    }
     if (!room.joined) return;
     for (const entry of this.outbox.toSend(room.key)) {
       this.connection.send(sendReply(room.id, entry.text, entry.clientId, entry.replyTo));
@@ -292,7 +324,11 @@ export class ChatSession {
     const entry = this.outbox.add(room.key, text, replyTo);
     this.emit('outbox', room);
     room.typingSentAt = 0;
-    if (room.joined) this.connection.send(sendReply(room.id, entry.text, entry.clientId, entry.replyTo));
+    if (room.joined) {
+      this.connection.send(sendReply(room.id, entry.text, entry.clientId, entry.replyTo));
+    } else if (room.startsWith && this.open) {
+      this.connection.send(sendTo(room.startsWith, entry.text, entry.clientId));
+    }
     return entry;
   }
 

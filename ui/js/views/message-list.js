@@ -252,7 +252,9 @@ export class MessageList {
     if (editorFocused) this.editor.focus();
     else if (focused) this.refocus(focused);
     this.onRendered(this.list.querySelectorAll('li.msg[data-id]'));
-    this.empty.hidden = room.messages.size > 0 || pending.length > 0 || !room.joined;
+    // A conversation its first message will make is empty for sure; another room is once joined.
+    const known = room.joined || Boolean(room.startsWith);
+    this.empty.hidden = room.messages.size > 0 || pending.length > 0 || !known;
     this.historyStatus(Boolean(room.historyRequest === 'older'));
   }
 

@@ -36,6 +36,11 @@ pub(super) async fn dispatch(
             client_id,
             reply_to,
         } => send::run(socket, room_id, text, client_id, reply_to, now).await,
+        ClientFrame::SendTo {
+            people,
+            text,
+            client_id,
+        } => send::to_people(socket, people, text, client_id, now).await,
         ClientFrame::Edit { room_id, id, text } => edit::edit(socket, room_id, id, text, now).await,
         ClientFrame::Delete { room_id, id } => edit::delete(socket, room_id, id, now).await,
         ClientFrame::React { room_id, id, emoji } => {

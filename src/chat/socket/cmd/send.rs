@@ -1,19 +1,46 @@
 //! `send`: checks the text, the client id and the send rate, then queues the message with the
-//! writer (which checks what needs the data: the room, the message a reply answers, mentions). The acknowledgement is the message itself, published once it is committed; a
-//! refusal comes back as an `error` frame with the client id.
+//! writer (which checks what needs the data: the room, the message a reply answers, mentions).
+//! The acknowledgement is the message itself, published once it is committed; a refusal comes
+//! back as an `error` frame with the client id.
+//!
+//! A `send` to `people` instead of a room is the first message of a conversation: the writer
+//! makes the direct room with it (or finds it), and this socket then follows the room, so its
+//! `joined` answer carries the message and acknowledges it.
 
 use std::sync::Arc;
 
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::super::Socket;
-use super::{not_joined, online_if_here, refused};
+use super::{join, not_joined, online_if_here, refused};
 use crate::chat::outbox::Outgoing;
-use crate::chat::protocol::ErrorFrame;
 use crate::chat::protocol::frames::message_frame;
+use crate::chat::protocol::{ErrorFrame, JoinTarget};
 use crate::errors::{Code, Failure};
 use crate::rooms::changes::{NewPost, Posted};
 use crate::rooms::input::{check_client_id, check_message_text};
+
+/// What every message is checked for before the writer sees it: its text, its client id, and
+/// the socket's send rate.
+fn check(
+    socket: &mut Socket<'_>,
+    text: &str,
+    client_id: Option<&str>,
+    now: u64,
+) -> Result<(), Failure> {
+    check_message_text(text).map_err(Failure::from)?;
+    if let Some(id) = client_id
+        && !check_client_id(id)
+    {
+        let message = "client_id must be at most 64 characters.";
+        return Err(Failure::new(Code::BadRequest, message));
+    }
+    if let Err(wait) = socket.send_bucket.take(socket.chat.settings.send_rate, now) {
+        let message = format!("Sending too fast; wait {} ms.", wait.as_millis().max(1));
+        return Err(Failure::new(Code::RateLimited, message));
+    }
+    Ok(())
+}
 
 pub(super) async fn run(
     socket: &mut Socket<'_>,
@@ -26,26 +53,9 @@ pub(super) async fn run(
     if socket.following(room_id).is_none() {
         return not_joined(room_id);
     }
-    let refuse = |failure: Failure| {
-        Some(
-            ErrorFrame::from(failure)
-                .room_id(room_id)
-                .client_id(client_id.clone())
-                .encode(),
-        )
-    };
-    if let Err(problem) = check_message_text(&text) {
-        return refuse(Failure::from(problem));
-    }
-    if let Some(id) = client_id.as_deref()
-        && !check_client_id(id)
-    {
-        let message = "client_id must be at most 64 characters.";
-        return refuse(Failure::new(Code::BadRequest, message));
-    }
-    if let Err(wait) = socket.send_bucket.take(socket.chat.settings.send_rate, now) {
-        let message = format!("Sending too fast; wait {} ms.", wait.as_millis().max(1));
-        return refuse(Failure::new(Code::RateLimited, message));
+    if let Err(failure) = check(socket, &text, client_id.as_deref(), now) {
+        let frame = ErrorFrame::from(failure).room_id(room_id);
+        return Some(frame.client_id(client_id).encode());
     }
     let post = NewPost {
         room_id,
@@ -74,5 +84,41 @@ pub(super) async fn run(
                 .client_id(client_id)
                 .encode(),
         ),
+    }
+}
+
+/// `send` to `people`: the first message of their conversation with this person.
+pub(super) async fn to_people(
+    socket: &mut Socket<'_>,
+    people: Vec<String>,
+    text: String,
+    client_id: Option<String>,
+    now: u64,
+) -> Option<Utf8Bytes> {
+    if let Err(failure) = check(socket, &text, client_id.as_deref(), now) {
+        return Some(ErrorFrame::from(failure).client_id(client_id).encode());
+    }
+    let post = NewPost {
+        // The writer puts in the room it finds or makes.
+        room_id: 0,
+        actor: socket.actor,
+        online: Vec::new(),
+        text,
+        client_id: client_id.clone(),
+        reply_to: None,
+    };
+    let (visible, posted) = match socket.chat.rooms.start_direct(people, post).await {
+        Ok(started) => started,
+        Err(err) => return Some(ErrorFrame::for_room(&err).client_id(client_id).encode()),
+    };
+    let room_id = visible.room.id;
+    if socket.following(room_id).is_none() {
+        // Following it now, the answer holds the message, and acknowledges it.
+        return join::run(socket, JoinTarget::Id(room_id), None).await;
+    }
+    match posted {
+        // Followed already: the message comes live, as any message does.
+        Posted::New(_) => None,
+        Posted::Duplicate(message) => Some(message_frame(&message)),
     }
 }
