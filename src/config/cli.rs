@@ -1,0 +1,150 @@
+//! The grammar of the command line: the subcommands and what each takes. The settings of
+//! `serve`, which `confab` with no subcommand also takes, are in `serve`; this file only says
+//! where they go.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use super::{ServeArgs, VERSION};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "confab",
+    version = VERSION,
+    about = "A self-hosted chat server in one file.",
+    long_about = "A self-hosted chat server in one file.\n\nWith no subcommand, confab serves the chat (the same as `confab serve`).",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the chat (the default).
+    Serve(ServeArgs),
+    /// Manage accounts (works while the server runs).
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+        /// Data folder of the server (the one given to `confab serve --data`).
+        #[arg(
+            long = "data",
+            env = "CONFAB_DATA",
+            default_value = "confab-data",
+            value_name = "DIR",
+            global = true
+        )]
+        data: PathBuf,
+    },
+    /// Write a consistent copy of the database to FILE (works while the server runs).
+    Backup {
+        /// Where to write the copy; replaced if it exists.
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Measure this machine: connections, fan-out latency, throughput, sign-ins, durability.
+    Bench(crate::bench::BenchArgs),
+    /// Exit 0 when the server answers /healthz, 1 otherwise.
+    Healthcheck {
+        /// URL to check; by default derived from the same flags and variables as `serve`.
+        #[arg(long, env = "CONFAB_HEALTHCHECK_URL")]
+        url: Option<String>,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (even when sign-up is closed).
+    Add {
+        name: String,
+        /// Read the password from the first line of standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Set a new password and end the account's sessions.
+    ResetPassword {
+        name: String,
+        /// Read the password from the first line of standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Print a one-time sign-in link, valid for an hour, that lets the person choose a new
+    /// password (for someone locked out without recovery codes).
+    ResetLink {
+        name: String,
+        /// The server's address as people reach it, e.g. https://chat.example.com [default:
+        /// the running server's own; else https://DOMAIN from CONFAB_DOMAIN, or
+        /// http://127.0.0.1:8080].
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
+    /// Disable an account and end its sessions.
+    Disable { name: String },
+    /// Enable a disabled account again.
+    Enable { name: String },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Data folder: the database (confab.redb) lives here; created if missing.
+    #[arg(
+        long = "data",
+        env = "CONFAB_DATA",
+        default_value = "confab-data",
+        value_name = "DIR"
+    )]
+    pub dir: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_without_a_subcommand_serve() {
+        let cli =
+            Cli::try_parse_from(["confab", "--listen", "0.0.0.0:80", "--open-signup", "false"])
+                .unwrap();
+        assert_eq!(cli.serve.listen_addr(), "0.0.0.0:80");
+        assert!(!cli.serve.open_signup);
+    }
+
+    #[test]
+    fn admin_subcommands_take_the_data_folder() {
+        let cli =
+            Cli::try_parse_from(["confab", "user", "add", "alice", "--data", "/tmp/x"]).unwrap();
+        match cli.command {
+            Some(Command::User {
+                action:
+                    UserCommand::Add {
+                        name,
+                        password_stdin,
+                    },
+                data,
+            }) => {
+                assert_eq!(name, "alice");
+                assert!(!password_stdin);
+                assert_eq!(data, PathBuf::from("/tmp/x"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(Cli::try_parse_from(["confab", "backup"]).is_err());
+    }
+}
