@@ -1,114 +1,16 @@
-//! Server frames, each encoded to JSON text once and shared as bytes by every recipient. The
-//! field names are the contract of `PROTOCOL.md`.
+//! The frames about a room: its messages and their changes, the `activity` of rooms a socket
+//! only watches, read positions, typing, presence, the answers to `join`, `history` and
+//! `leave`, and the sidebar's `room` changes. Most of what a socket hears is one of these.
 
 use serde::Serialize;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+use super::encode;
 use crate::access::May;
-use crate::errors::{Code, Failure};
 use crate::people::Person;
-use crate::rooms::RoomError;
 use crate::rooms::sidebar::SidebarEvent;
 use crate::rooms::view::{MessageView, RoomSummary};
-use crate::store::{Unread, User};
-
-fn encode(value: &impl Serialize) -> Utf8Bytes {
-    serde_json::to_string(value)
-        .expect("frames contain only strings, numbers and lists of them")
-        .into()
-}
-
-/// A friend (or a pending request) as the sidebar lists them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FriendEntry {
-    #[serde(flatten)]
-    pub person: Person,
-    /// `friends`, `asked` (you asked) or `incoming` (they asked you).
-    pub state: &'static str,
-    pub online: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_seen: Option<u64>,
-}
-
-/// What the first frame tells a socket.
-pub struct Hello<'a> {
-    pub user: &'a User,
-    pub rooms: &'a [RoomSummary],
-    pub friends: &'a [FriendEntry],
-    /// Usernames whose messages the page collapses.
-    pub blocked: &'a [String],
-}
-
-/// `{"type":"hello", "user":{…}, "rooms":[…], "friends":[…], "blocked":[…]}`: the first
-/// frame on every socket, with the person's rooms and friends as they are now (a reconnecting
-/// page replaces its sidebar with them).
-pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
-    /// You, as you are shown, with your `id` (the page knows itself by it).
-    #[derive(Serialize)]
-    struct Me {
-        id: u64,
-        #[serde(flatten)]
-        person: Person,
-    }
-    #[derive(Serialize)]
-    struct Frame<'a> {
-        r#type: &'static str,
-        user: Me,
-        rooms: &'a [RoomSummary],
-        friends: &'a [FriendEntry],
-        blocked: &'a [String],
-    }
-    encode(&Frame {
-        r#type: "hello",
-        user: Me {
-            id: hello.user.id,
-            person: Person::of(hello.user),
-        },
-        rooms: hello.rooms,
-        friends: hello.friends,
-        blocked: hello.blocked,
-    })
-}
-
-/// `{"type":"friend","event":"state","user":U,"state":…,"online"}`: where you now stand with U
-/// (`friends`, `asked`, `incoming`, or `none`), and whether U is online now (so a new friend is
-/// listed as they are).
-pub fn friend_state_frame(user: &str, state: Option<&'static str>, online: bool) -> Utf8Bytes {
-    #[derive(Serialize)]
-    struct Frame<'a> {
-        r#type: &'static str,
-        event: &'static str,
-        user: &'a str,
-        state: &'static str,
-        online: bool,
-    }
-    encode(&Frame {
-        r#type: "friend",
-        event: "state",
-        user,
-        state: state.unwrap_or("none"),
-        online,
-    })
-}
-
-/// `{"type":"friend","event":"online"|"offline","user":U,"last_seen"?}`: a friend came or
-/// went.
-pub fn friend_presence_frame(user: &str, online: bool, last_seen: Option<u64>) -> Utf8Bytes {
-    #[derive(Serialize)]
-    struct Frame<'a> {
-        r#type: &'static str,
-        event: &'static str,
-        user: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        last_seen: Option<u64>,
-    }
-    encode(&Frame {
-        r#type: "friend",
-        event: if online { "online" } else { "offline" },
-        user,
-        last_seen,
-    })
-}
+use crate::store::Unread;
 
 /// `{"type":"message", …M}`: encoded once per message, shared by every recipient.
 pub fn message_frame(message: &MessageView) -> Utf8Bytes {
@@ -341,67 +243,11 @@ pub fn room_frame(event: &SidebarEvent) -> Utf8Bytes {
     encode(&frame)
 }
 
-/// An `error` frame. `room_id`, `room` and `client_id` say what it is about, when known; they
-/// echo the request, so a refusal says nothing the request did not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ErrorFrame {
-    r#type: &'static str,
-    pub code: Code,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub room_id: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub room: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-}
-
-impl From<Failure> for ErrorFrame {
-    fn from(failure: Failure) -> Self {
-        ErrorFrame::new(failure.code, failure.message)
-    }
-}
-
-impl ErrorFrame {
-    pub fn new(code: Code, message: impl Into<String>) -> Self {
-        ErrorFrame {
-            r#type: "error",
-            code,
-            message: message.into(),
-            room_id: None,
-            room: None,
-            client_id: None,
-        }
-    }
-
-    /// The error frame for a refused room operation.
-    pub fn for_room(err: &RoomError) -> Self {
-        ErrorFrame::from(Failure::from(err))
-    }
-
-    pub fn room_id(mut self, room_id: u64) -> Self {
-        self.room_id = Some(room_id);
-        self
-    }
-
-    pub fn room(mut self, room: impl Into<String>) -> Self {
-        self.room = Some(room.into());
-        self
-    }
-
-    pub fn client_id(mut self, client_id: Option<String>) -> Self {
-        self.client_id = client_id;
-        self
-    }
-
-    pub fn encode(&self) -> Utf8Bytes {
-        encode(self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::protocol::frames::ErrorFrame;
+    use crate::errors::Code;
     use crate::rooms::sidebar::Gone;
     use serde_json::{Value, json};
 
