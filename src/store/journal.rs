@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 use super::StoreError;
+use super::codec::{Reader, put_bytes, put_varint};
 use super::faults::{Fault, FaultSwitch};
-use super::record::{Reader, put_bytes, put_varint};
 
 /// The journal's file name inside the data folder.
 pub const JOURNAL_FILE: &str = "confab.journal";

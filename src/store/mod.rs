@@ -11,6 +11,7 @@
 
 mod avatars;
 mod backup;
+mod codec;
 mod deletion;
 mod error;
 pub mod faults;

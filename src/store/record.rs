@@ -27,6 +27,7 @@
 //! | 9 | the user ids `@here` called (the members online when it was sent) | varint count, varints |
 
 use super::StoreError;
+use super::codec::{Reader, corrupt, put_bytes, put_ids, put_number, put_varint, utf8};
 
 /// The record layout this build writes.
 const VERSION: u8 = 1;
@@ -178,7 +179,7 @@ impl MessageRecord {
 
     /// Reads a record; anything malformed is [`StoreError::Corrupt`], never a panic.
     pub fn decode(bytes: &[u8]) -> Result<MessageRecord, StoreError> {
-        let mut reader = Reader { bytes, at: 0 };
+        let mut reader = Reader::new(bytes);
         match reader.byte()? {
             VERSION => {}
             other => return Err(corrupt(format!("unknown message record version {other}"))),
@@ -263,119 +264,6 @@ pub(super) fn peek(bytes: &[u8]) -> Result<(u64, bool), StoreError> {
         }
     }
     Ok((user_id, false))
-}
-
-fn corrupt(what: String) -> StoreError {
-    StoreError::Corrupt(format!("message record: {what}"))
-}
-
-fn utf8(bytes: &[u8]) -> Result<String, StoreError> {
-    std::str::from_utf8(bytes)
-        .map(str::to_owned)
-        .map_err(|_| corrupt("text is not UTF-8".into()))
-}
-
-/// LEB128: seven bits a byte, low bits first.
-pub(super) fn put_varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-/// An optional field holding a list of ids, written only when there are any.
-fn put_ids(out: &mut Vec<u8>, tag: u64, ids: &[u64]) {
-    if ids.is_empty() {
-        return;
-    }
-    let mut value = Vec::with_capacity(2 + 3 * ids.len());
-    put_varint(&mut value, ids.len() as u64);
-    for id in ids {
-        put_varint(&mut value, *id);
-    }
-    put_varint(out, tag);
-    put_bytes(out, &value);
-}
-
-/// An optional field holding one number.
-fn put_number(out: &mut Vec<u8>, tag: u64, value: u64) {
-    let mut bytes = Vec::with_capacity(10);
-    put_varint(&mut bytes, value);
-    put_varint(out, tag);
-    put_bytes(out, &bytes);
-}
-
-pub(super) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    put_varint(out, bytes.len() as u64);
-    out.extend_from_slice(bytes);
-}
-
-/// Reads varints and length-prefixed fields; malformed input is an error, never a panic.
-pub(super) struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    pub(super) fn new(bytes: &'a [u8]) -> Reader<'a> {
-        Reader { bytes, at: 0 }
-    }
-
-    pub(super) fn done(&self) -> bool {
-        self.at >= self.bytes.len()
-    }
-
-    pub(super) fn byte(&mut self) -> Result<u8, StoreError> {
-        let byte = *self
-            .bytes
-            .get(self.at)
-            .ok_or_else(|| corrupt("record ends early".into()))?;
-        self.at += 1;
-        Ok(byte)
-    }
-
-    pub(super) fn varint(&mut self) -> Result<u64, StoreError> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = self.byte()?;
-            let bits = u64::from(byte & 0x7f);
-            if shift == 63 && bits > 1 {
-                return Err(corrupt("number too large".into()));
-            }
-            value |= bits << shift;
-            if byte & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(corrupt("number too long".into()))
-    }
-
-    pub(super) fn bytes(&mut self) -> Result<&'a [u8], StoreError> {
-        let len = usize::try_from(self.varint()?).map_err(|_| corrupt("length".into()))?;
-        let end = self
-            .at
-            .checked_add(len)
-            .filter(|&end| end <= self.bytes.len())
-            .ok_or_else(|| corrupt("field runs past the record".into()))?;
-        let slice = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(slice)
-    }
-
-    /// A count, then that many varints.
-    fn ids(&mut self) -> Result<Vec<u64>, StoreError> {
-        let count = self.varint()?;
-        let mut ids = Vec::new();
-        for _ in 0..count {
-            ids.push(self.varint()?);
-        }
-        Ok(ids)
-    }
-
-    fn text(&mut self) -> Result<String, StoreError> {
-        utf8(self.bytes()?)
-    }
 }
 
 #[cfg(test)]
