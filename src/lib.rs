@@ -3,17 +3,35 @@
 //! - [`config`] parses the command line (every flag also from a `CONFAB_*` variable).
 //! - [`server`] wires everything together and runs until shutdown: `server::run(listener,
 //!   config, clock, shutdown)`, which tests call in-process on port 0.
+//! - [`accept`] is what every TCP connection goes through before HTTP: `TCP_NODELAY`, and a
+//!   deadline for each request head, so connections that never send one are shed.
 //! - [`store`] is the one redb file: accounts, sessions, rooms, memberships, messages.
 //! - [`people`] is friends, blocks, profiles and who may open a direct room with whom.
 //! - [`rooms`] decides who may do what with a room (open, private, direct) and is the only way
 //!   in to a room's data, for every door.
+//! - [`access`] is the one place that decides who may do what (`authorize` for rooms,
+//!   `may_contact` for reaching people), asked by every door; pages and scripts draw their
+//!   controls from its answer.
 //! - [`auth`] signs people up and in, hashes passwords, keeps sessions and rate limits.
 //! - [`chat`] is live chat. A message goes socket (`chat::socket`) → group-commit writer
 //!   (`rooms::writer`, one transaction per batch) → the hub (encoded once, queued on every
 //!   subscriber's outbox) → each socket's task writes it out. Nothing is sent before its
 //!   transaction commits.
+//! - [`events`] is the one stream of committed changes, in commit order: the hub is its live
+//!   consumer, other consumers read it from bounded queues.
+//! - [`errors`] is the one table of error codes and the one place where each layer's errors
+//!   become them, so a refusal reads the same, with the same code, on every door.
 //! - [`web`] is HTTP: pages, the JSON API, the WebSocket upgrade, assets, security headers.
 //! - [`tls`] gets certificates (ACME or files) and terminates TLS.
+//! - [`format`] is message formatting (links, code, bold, italic, `@mentions`), by the same
+//!   rules as the browser's.
+//! - [`images`] makes uploaded pictures safe to show: checked before they are decoded, decoded
+//!   under limits, and always encoded afresh.
+//! - [`ratelimit`] is token buckets, per key and per socket, told the time rather than reading
+//!   it, so tests check every boundary without sleeping.
+//! - [`clock`] is wall-clock time behind a trait, so tests move time forward without sleeping.
+//! - [`healthcheck`] is `confab healthcheck`, a tiny HTTP client for a Docker image that has
+//!   no shell or curl.
 //! - [`bench`] is `confab bench`, the load benchmark.
 //! - [`operator`] lets `confab user …` and `confab backup` act on the same data folder,
 //!   directly or, while the server runs, through its control socket.
