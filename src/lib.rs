@@ -7,16 +7,16 @@
 //!   deadline for each request head, so connections that never send one are shed.
 //! - [`store`] is the one redb file: accounts, sessions, rooms, memberships, messages.
 //! - [`people`] is friends, blocks, profiles and who may open a direct room with whom.
-//! - [`rooms`] decides who may do what with a room (open, private, direct) and is the only way
-//!   in to a room's data, for every door.
+//! - [`rooms`] is open, private and direct rooms: the only way in to a room's data, for every
+//!   door, and the group-commit writer that applies every change to them.
 //! - [`access`] is the one place that decides who may do what (`authorize` for rooms,
 //!   `may_contact` for reaching people), asked by every door; pages and scripts draw their
 //!   controls from its answer.
-//! - [`auth`] signs people up and in, hashes passwords, keeps sessions and rate limits.
+//! - [`auth`] signs people up and in, hashes passwords, keeps sessions, and limits guessing.
 //! - [`chat`] is live chat. A message goes socket (`chat::socket`) → group-commit writer
-//!   (`rooms::writer`, one transaction per batch) → the hub (encoded once, queued on every
-//!   subscriber's outbox) → each socket's task writes it out. Nothing is sent before its
-//!   transaction commits.
+//!   (`rooms::writer`, one transaction per batch) → the event stream (`events`) → the hub, its
+//!   live consumer (encoded once, queued on every subscriber's outbox) → each socket's task
+//!   writes it out. Nothing is sent before its transaction commits (see `ARCHITECTURE.md`).
 //! - [`events`] is the one stream of committed changes, in commit order: the hub is its live
 //!   consumer, other consumers read it from bounded queues.
 //! - [`errors`] is the one table of error codes and the one place where each layer's errors

@@ -6,7 +6,7 @@
 use super::StoreError;
 
 pub(super) fn corrupt(what: String) -> StoreError {
-    StoreError::Corrupt(format!("message record: {what}"))
+    StoreError::Corrupt(format!("a stored record: {what}"))
 }
 
 pub(super) fn utf8(bytes: &[u8]) -> Result<String, StoreError> {
