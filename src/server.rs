@@ -14,7 +14,7 @@ use crate::accept::PlainAcceptor;
 use crate::auth::Auth;
 use crate::chat::{Chat, CloseReason, Hub};
 use crate::clock::SharedClock;
-use crate::config::ServeArgs;
+use crate::config::{ServeArgs, TlsMode};
 use crate::events::{Events, Live};
 use crate::operator::control::{self, ControlSocket, Operated};
 use crate::people::People;
@@ -65,6 +65,8 @@ impl Listeners {
 pub struct Server {
     listeners: Listeners,
     tls: Option<Tls>,
+    /// Certificates come from files, which SIGHUP re-reads (see `tls`).
+    reloads_files: bool,
     domains: Vec<String>,
     state: Arc<AppState>,
     writer: Writer,
@@ -148,6 +150,7 @@ impl Server {
         Ok(Server {
             listeners,
             tls,
+            reloads_files: matches!(config.tls.mode(), TlsMode::Files { .. }),
             domains: config.tls.domains.clone(),
             state,
             writer,
@@ -191,6 +194,7 @@ impl Server {
         let Server {
             listeners,
             tls,
+            reloads_files,
             domains,
             state,
             writer,
@@ -198,6 +202,7 @@ impl Server {
             control,
         } = self;
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&state)));
+        let hangups = (!reloads_files).then(|| tokio::spawn(hangups_reload_nothing()));
         let https_port = listeners.main.local_addr()?.port();
         let head_timeout = state.http_timeouts.request_head;
         let stop = CancellationToken::new();
@@ -271,6 +276,9 @@ impl Server {
         let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
         sweeper.abort();
         let _ = sweeper.await;
+        if let Some(hangups) = hangups {
+            hangups.abort();
+        }
         control.stop().await;
         tracing::info!("stopped");
         served.and(redirected)
@@ -313,6 +321,22 @@ fn public_origin(config: &ServeArgs, bound: Option<std::net::SocketAddr>) -> Str
         Some(addr) if addr.ip().is_unspecified() => format!("{scheme}://localhost:{}", addr.port()),
         Some(addr) => format!("{scheme}://{addr}"),
         None => format!("{scheme}://{}", config.listen_addr()),
+    }
+}
+
+/// `systemctl reload` (the unit `install.sh` writes) sends SIGHUP. With certificate files it
+/// re-reads them; otherwise there is nothing to reload, and the signal's default, ending the
+/// process, would stop the chat for good (systemd does not restart a service a hangup ended).
+async fn hangups_reload_nothing() {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+    else {
+        tracing::warn!("cannot listen for SIGHUP; a reload would stop the server");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        tracing::info!(
+            "SIGHUP: nothing to reload (settings are read at start; restart to change them)"
+        );
     }
 }
 

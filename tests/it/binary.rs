@@ -152,6 +152,38 @@ async fn sigterm_closes_sockets_with_1001_exits_0_and_a_restart_keeps_history_an
     assert_eq!(server.terminate().await, Some(0));
 }
 
+/// `systemctl reload` sends SIGHUP: a server without certificate files has nothing to reload,
+/// and goes on serving, its sockets open.
+#[tokio::test]
+async fn sighup_reloads_nothing_and_stops_nothing() {
+    let dir = TempDir::new().unwrap();
+    let server = Binary::start(dir.path(), &[]).await;
+    let alice = signup(&server, "alice").await;
+    let mut chat = connect(&server, &alice).await;
+    chat.join("r").await;
+    let pid = server.child.id().expect("running").to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let started = std::time::Instant::now();
+    while !server.logs().contains("SIGHUP") {
+        assert!(
+            started.elapsed() < WAIT,
+            "the hangup is logged: {}",
+            server.logs()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(chat.say("r", "still here").await["text"], "still here");
+    assert_eq!(
+        server.terminate().await,
+        Some(0),
+        "and stops as ever on SIGTERM"
+    );
+}
+
 #[tokio::test]
 async fn environment_variables_configure_the_server() {
     let dir = TempDir::new().unwrap();
