@@ -19,15 +19,6 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 const UNLIMITED: Rate = Rate::new(1_000_000, Duration::from_millis(1));
 
-async fn me(server: &impl Target, cookie: &str) -> reqwest::Response {
-    http()
-        .get(server.url("/api/v1/me"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-}
-
 /// An HTTP client whose connections come from `127.0.0.<last>`: another client address on
 /// this machine, since Linux routes all of 127.0.0.0/8 to the loopback interface.
 fn client_from(last: u8) -> reqwest::Client {

@@ -19,40 +19,6 @@ use tokio_tungstenite::tungstenite::{Bytes, Message};
 static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const UNLIMITED: Rate = Rate::new(1_000_000, Duration::from_millis(1));
-const KIB: usize = 1024;
-const MIB: usize = 1024 * 1024;
-
-/// Resident and peak resident memory of a process, in bytes.
-#[derive(Debug, Clone, Copy)]
-struct Memory {
-    rss: usize,
-    peak: usize,
-}
-
-fn memory(pid: u32) -> Memory {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let field = |name: &str| {
-        let line = status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_else(|| panic!("{name} in /proc/{pid}/status"));
-        let kib: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-        kib * KIB
-    };
-    Memory {
-        rss: field("VmRSS:"),
-        peak: field("VmHWM:"),
-    }
-}
-
-/// Forgets a process's peak memory so far (Linux: writing 5 to `clear_refs` resets `VmHWM`).
-fn reset_peak(pid: u32) {
-    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").expect("reset the peak");
-}
-
-fn mib(bytes: usize) -> String {
-    format!("{:.1} MiB", bytes as f64 / MIB as f64)
-}
 
 fn ids(messages: &Value) -> Vec<u64> {
     messages

@@ -8,15 +8,6 @@ use confab::config::ServeArgs;
 use confab::ratelimit::Rate;
 use serde_json::{Value, json};
 
-async fn me(server: &TestServer, cookie: &str) -> reqwest::Response {
-    http()
-        .get(server.url("/api/v1/me"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn post(server: &TestServer, path: &str, body: Value) -> reqwest::Response {
     http()
         .post(server.url(path))

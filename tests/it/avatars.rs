@@ -327,17 +327,7 @@ async fn outsiders_and_wrong_bodies_are_refused() {
 
 /// The server's peak resident memory since the last reset, in KiB (Linux).
 fn peak_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM in /proc/PID/status")
-}
-
-/// Starts the peak over from the current resident size.
-fn reset_peak(pid: u32) {
-    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").expect("reset the peak RSS");
+    (memory(pid).peak / KIB) as u64
 }
 
 #[tokio::test]

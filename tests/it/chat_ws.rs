@@ -187,33 +187,8 @@ async fn resume_by_sequence_across_several_rooms_on_one_socket_misses_nothing_an
     let server = TestServer::start_with(config).await;
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
-    let (status, _) = api(
-        &server,
-        "POST",
-        "/api/v1/rooms",
-        Some(&alice.cookie),
-        Some(json!({"name": "crew", "kind": "private"})),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let (status, _) = api(
-        &server,
-        "POST",
-        "/api/v1/rooms/crew/members",
-        Some(&alice.cookie),
-        Some(json!({"username": "bob"})),
-    )
-    .await;
-    assert_eq!(status, 204);
-    let (_, dm) = api(
-        &server,
-        "POST",
-        "/api/v1/dm",
-        Some(&alice.cookie),
-        Some(json!({"usernames": ["bob"]})),
-    )
-    .await;
-    let dm = dm["room"]["id"].as_u64().unwrap();
+    private_room(&server, &alice, "crew", &["bob"]).await;
+    let dm = direct_room(&server, &alice, &["bob"]).await;
 
     let mut writer = connect(&server, &alice).await;
     let mut rooms = vec![writer.join("plaza").await["room_id"].as_u64().unwrap()];

@@ -287,24 +287,7 @@ async fn the_owner_of_a_private_room_moderates_it_and_an_outsider_cannot_touch_i
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
     let eve = signup(&server, "eve").await;
-    let (status, _) = api(
-        &server,
-        "POST",
-        "/api/v1/rooms",
-        Some(&alice.cookie),
-        Some(json!({"name": "Den", "kind": "private"})),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let (status, _) = api(
-        &server,
-        "POST",
-        "/api/v1/rooms/Den/members",
-        Some(&alice.cookie),
-        Some(json!({"username": "bob"})),
-    )
-    .await;
-    assert_eq!(status, 204);
+    private_room(&server, &alice, "Den", &["bob"]).await;
     let mut a = connect(&server, &alice).await;
     let mut b = connect(&server, &bob).await;
     let mut e = connect(&server, &eve).await;
@@ -617,23 +600,7 @@ async fn a_permalink_page_shows_the_message_in_its_history_formatted_and_only_to
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
     let eve = signup(&server, "eve").await;
-    let (status, _) = api(
-        &server,
-        "POST",
-        "/api/v1/rooms",
-        Some(&alice.cookie),
-        Some(json!({"name": "Vault", "kind": "private"})),
-    )
-    .await;
-    assert_eq!(status, 201);
-    api(
-        &server,
-        "POST",
-        "/api/v1/rooms/Vault/members",
-        Some(&alice.cookie),
-        Some(json!({"username": "bob"})),
-    )
-    .await;
+    private_room(&server, &alice, "Vault", &["bob"]).await;
     let mut a = connect(&server, &alice).await;
     a.join("Vault").await;
     a.say("Vault", "before").await;
@@ -697,16 +664,7 @@ async fn a_permalink_page_shows_the_message_in_its_history_formatted_and_only_to
     assert_eq!(status, 404);
 
     // A direct room's permalink, `/dm/{people}/m/{id}`: for its people only.
-    let (status, made) = api(
-        &server,
-        "POST",
-        "/api/v1/dm",
-        Some(&alice.cookie),
-        Some(json!({ "usernames": ["bob"] })),
-    )
-    .await;
-    assert_eq!(status, 200, "{made}");
-    let pair = made["room"]["id"].as_u64().unwrap();
+    let pair = direct_room(&server, &alice, &["bob"]).await;
     a.join_id(pair).await;
     let said = a.say_in(pair, "just between us").await["id"]
         .as_u64()

@@ -27,16 +27,6 @@ const FOREIGN: &[&[(&str, &str)]] = &[
     ],
 ];
 
-async fn me(server: &TestServer, cookie: &str) -> reqwest::StatusCode {
-    http()
-        .get(server.url("/api/v1/me"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
 /// A forged request: what another site's page can make the victim's browser send.
 struct Forgery {
     what: &'static str,
@@ -193,7 +183,7 @@ async fn forged_forms_and_api_calls_from_another_site_are_refused_and_change_not
 
     // Nothing happened: alice is signed in as alice, her socket is open, her password is hers,
     // and no account was created.
-    assert_eq!(me(&server, &alice.cookie).await, 200);
+    assert_eq!(me(&server, &alice.cookie).await.status(), 200);
     let who: Value = get_json(&server, "/api/v1/me", &alice.cookie).await;
     assert_eq!(who["user"]["username"], "alice");
     chat.say("r", "still signed in").await;
@@ -727,10 +717,6 @@ fn assert_escaped(html: &str, payload: &str, context: &str) {
         html.contains(&escaped(payload)),
         "{context}: {payload:?} does not appear escaped"
     );
-}
-
-fn path_segment(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 #[tokio::test]

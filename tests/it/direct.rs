@@ -10,23 +10,6 @@ use confab::config::ServeArgs;
 use confab::ratelimit::Rate;
 use serde_json::{Value, json};
 
-async fn open_dm(server: &TestServer, by: &User, with: &[&str]) -> (u16, Value) {
-    api(
-        server,
-        "POST",
-        "/api/v1/dm",
-        Some(&by.cookie),
-        Some(json!({ "usernames": with })),
-    )
-    .await
-}
-
-async fn dm_id(server: &TestServer, by: &User, with: &[&str]) -> u64 {
-    let (status, body) = open_dm(server, by, with).await;
-    assert_eq!(status, 200, "{body}");
-    body["room"]["id"].as_u64().unwrap()
-}
-
 async fn set_dm_from(server: &TestServer, user: &User, setting: &str) {
     let (status, body) = api(
         server,
@@ -69,20 +52,20 @@ async fn one_room_per_set_of_people_whoever_opens_it_and_in_any_order() {
     assert_eq!(usernames(&added["room"]["people"]), ["alice", "bob"]);
 
     assert_eq!(
-        dm_id(&server, &bob, &["alice"]).await,
+        direct_room(&server, &bob, &["alice"]).await,
         pair,
         "the other way round"
     );
     assert_eq!(
-        dm_id(&server, &bob, &["ALICE", "alice", "bob"]).await,
+        direct_room(&server, &bob, &["ALICE", "alice", "bob"]).await,
         pair,
         "names as typed, repeated, or with yourself"
     );
 
-    let group = dm_id(&server, &alice, &["carol", "bob"]).await;
+    let group = direct_room(&server, &alice, &["carol", "bob"]).await;
     assert_ne!(group, pair, "another set, another room");
-    assert_eq!(dm_id(&server, &carol, &["bob", "alice"]).await, group);
-    assert_eq!(dm_id(&server, &bob, &["alice", "carol"]).await, group);
+    assert_eq!(direct_room(&server, &carol, &["bob", "alice"]).await, group);
+    assert_eq!(direct_room(&server, &bob, &["alice", "carol"]).await, group);
 
     // Everyone in it reads and writes it; it has no name.
     let mut carol_chat = connect(&server, &carol).await;
@@ -163,7 +146,7 @@ async fn friends_only_refuses_a_stranger_and_says_why() {
         people(&server, &bob, "/api/v1/friends/alice").await.1["state"],
         "friends"
     );
-    let room = dm_id(&server, &alice, &["bob"]).await;
+    let room = direct_room(&server, &alice, &["bob"]).await;
 
     // An existing room stays open to both when bob changes his setting later.
     set_dm_from(&server, &bob, "everyone").await;
@@ -177,7 +160,7 @@ async fn friends_only_refuses_a_stranger_and_says_why() {
     .await;
     assert_eq!(status, 204);
     set_dm_from(&server, &bob, "friends").await;
-    assert_eq!(dm_id(&server, &alice, &["bob"]).await, room);
+    assert_eq!(direct_room(&server, &alice, &["bob"]).await, room);
     let mut alice_chat = connect(&server, &alice).await;
     alice_chat.join_id(room).await;
     assert_eq!(
@@ -191,7 +174,7 @@ async fn a_block_stops_new_rooms_and_messages_both_ways() {
     let server = TestServer::start().await;
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
-    let room = dm_id(&server, &alice, &["bob"]).await;
+    let room = direct_room(&server, &alice, &["bob"]).await;
     let mut alice_chat = connect(&server, &alice).await;
     let mut bob_chat = connect(&server, &bob).await;
     alice_chat.join_id(room).await;
@@ -276,7 +259,7 @@ async fn a_hidden_room_comes_back_with_its_next_message() {
     let server = TestServer::start().await;
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
-    let room = dm_id(&server, &alice, &["bob"]).await;
+    let room = direct_room(&server, &alice, &["bob"]).await;
     let mut bob_phone = connect(&server, &bob).await;
     let mut bob_laptop = connect(&server, &bob).await;
     let mut alice_chat = connect(&server, &alice).await;
@@ -330,7 +313,7 @@ async fn a_hidden_room_comes_back_with_its_next_message() {
         None,
     )
     .await;
-    assert_eq!(dm_id(&server, &bob, &["alice"]).await, room);
+    assert_eq!(direct_room(&server, &bob, &["alice"]).await, room);
     let (_, rooms) = api(&server, "GET", "/api/v1/rooms", Some(&bob.cookie), None).await;
     assert_eq!(rooms["rooms"][0]["id"].as_u64(), Some(room));
 }

@@ -11,15 +11,7 @@ const HOUR: u64 = 3_600_000;
 
 async fn room_with_owner(server: &TestServer) -> User {
     let alice = signup(server, "alice").await;
-    let (status, _) = api(
-        server,
-        "POST",
-        "/api/v1/rooms",
-        Some(&alice.cookie),
-        Some(json!({"name": "Guild", "kind": "private"})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    private_room(server, &alice, "Guild", &[]).await;
     alice
 }
 

@@ -7,26 +7,12 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use serde_json::json;
 
-async fn private_room(server: &TestServer, owner: &User, name: &str) -> u64 {
-    let (status, made) = api(
-        server,
-        "POST",
-        "/api/v1/rooms",
-        Some(&owner.cookie),
-        Some(json!({"name": name, "kind": "private"})),
-    )
-    .await;
-    assert_eq!(status, 201, "{made}");
-    assert_eq!(made["room"]["role"], "owner");
-    made["room"]["id"].as_u64().unwrap()
-}
-
 #[tokio::test]
 async fn an_added_member_sees_the_room_appear_on_every_socket_and_reads_it() {
     let server = TestServer::start().await;
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
-    let room = private_room(&server, &alice, "Team").await;
+    let room = private_room(&server, &alice, "Team", &[]).await;
     let mut phone = connect(&server, &bob).await;
     let mut laptop = connect(&server, &bob).await;
     assert!(phone.hello["rooms"].as_array().unwrap().is_empty());
@@ -114,7 +100,7 @@ async fn a_removed_member_is_cut_off_within_a_second_on_an_open_socket_and_on_re
     let server = TestServer::start().await;
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
-    let room = private_room(&server, &alice, "Council").await;
+    let room = private_room(&server, &alice, "Council", &[]).await;
     api(
         &server,
         "POST",
@@ -206,7 +192,7 @@ async fn owners_rename_and_retopic_a_room_and_turn_it_open_or_private() {
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
     let outsider = signup(&server, "olga").await;
-    private_room(&server, &alice, "Drafts").await;
+    private_room(&server, &alice, "Drafts", &[]).await;
     api(
         &server,
         "POST",
@@ -319,7 +305,7 @@ async fn the_last_owner_to_leave_hands_the_room_to_the_longest_standing_member()
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
     let carol = signup(&server, "carol").await;
-    private_room(&server, &alice, "Club").await;
+    private_room(&server, &alice, "Club", &[]).await;
     for who in ["bob", "carol"] {
         api(
             &server,
@@ -438,7 +424,7 @@ async fn every_door_says_what_the_asker_may_do_and_the_pages_show_only_that() {
     let server = TestServer::start().await;
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
-    private_room(&server, &alice, "Ops").await;
+    private_room(&server, &alice, "Ops", &[]).await;
     let everything = json!({"post":true,"manage":true,"invite":true,"moderate":true,"call_room":true,"leave":true});
     let a_member = json!({"post":true,"manage":false,"invite":false,"moderate":false,"call_room":true,"leave":true});
     let (_, ops) = api(

@@ -45,17 +45,9 @@ async fn world() -> World {
     chat.send(json!({"type":"send","room_id":room_id,"text":"the cake is in the fridge","client_id":"p1"}))
         .await;
     assert_eq!(chat.recv_type("message").await["client_id"], "p1");
-    let (status, dm) = api(
-        &server,
-        "POST",
-        "/api/v1/dm",
-        Some(&bob.cookie),
-        Some(json!({"usernames": ["carol"]})),
-    )
-    .await;
-    assert_eq!(status, 200, "{dm}");
+    let direct_id = direct_room(&server, &bob, &["carol"]).await;
     World {
-        direct_id: dm["room"]["id"].as_u64().unwrap(),
+        direct_id,
         server,
         alice,
         eve,

@@ -1,7 +1,12 @@
 //! Shared fixture: a real confab server on 127.0.0.1:0 with a temporary data folder, an HTTP
 //! client that signs people up, and a WebSocket client that speaks the chat protocol.
 
+mod memory;
+mod setup;
 pub mod tls;
+
+pub use memory::{KIB, MIB, memory, mib, reset_peak};
+pub use setup::{direct_room, me, open_dm, path_segment, private_room};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
