@@ -27,7 +27,10 @@ fn allowed_fields(frame: &ClientFrame) -> &'static [&'static str] {
     match frame {
         ClientFrame::Join { .. } => &["type", "room_id", "room", "since"],
         ClientFrame::Leave { .. } => &["type", "room_id"],
-        ClientFrame::Send { .. } => &["type", "room_id", "text", "client_id", "reply_to"],
+        // A send names its room or its people; the other may be there as null.
+        ClientFrame::Send { .. } | ClientFrame::SendTo { .. } => {
+            &["type", "room_id", "people", "text", "client_id", "reply_to"]
+        }
         ClientFrame::History { .. } => &["type", "room_id", "before", "after", "since", "limit"],
         ClientFrame::Edit { .. } => &["type", "room_id", "id", "text"],
         ClientFrame::Delete { .. } => &["type", "room_id", "id"],
@@ -94,7 +97,49 @@ fuzz_target!(|data: &[u8]| {
         } => {
             assert_eq!(kind, "send");
             assert_eq!(Some(*room_id), number(&json, "room_id"));
+            assert!(
+                json["people"].is_null(),
+                "room_id and people both in {text:?}"
+            );
             assert_eq!(*reply_to, number(&json, "reply_to"));
+            assert_eq!(Some(body.as_str()), string(&json, "text"));
+            assert_eq!(client_id.as_deref(), string(&json, "client_id"));
+            confab_fuzz::message_text(body);
+            if let Some(client_id) = client_id {
+                confab_fuzz::client_id(client_id);
+            }
+        }
+        ClientFrame::SendTo {
+            people,
+            text: body,
+            client_id,
+        } => {
+            assert_eq!(kind, "send");
+            assert_eq!(
+                number(&json, "room_id"),
+                None,
+                "room_id and people both in {text:?}"
+            );
+            assert_eq!(
+                number(&json, "reply_to"),
+                None,
+                "a first message replied to {text:?}"
+            );
+            let listed: Vec<&str> = json["people"]
+                .as_array()
+                .expect("people is a list")
+                .iter()
+                .map(|name| name.as_str().expect("a name is text"))
+                .collect();
+            assert_eq!(*people, listed);
+            assert!(
+                (1..=7).contains(&people.len()),
+                "{} people in {text:?}",
+                people.len()
+            );
+            for name in people {
+                assert!(name.chars().count() <= 64, "a name too long in {text:?}");
+            }
             assert_eq!(Some(body.as_str()), string(&json, "text"));
             assert_eq!(client_id.as_deref(), string(&json, "client_id"));
             confab_fuzz::message_text(body);
