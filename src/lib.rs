@@ -23,8 +23,8 @@
 //!   become them, so a refusal reads the same, with the same code, on every door.
 //! - [`web`] is HTTP: pages, the JSON API, the WebSocket upgrade, assets, security headers.
 //! - [`tls`] gets certificates (ACME or files) and terminates TLS.
-//! - [`format`] is message formatting (links, code, bold, italic, `@mentions`), by the same
-//!   rules as the browser's.
+//! - [`format`] is message formatting (links, code, bold, italic, strike, `@mentions`), by the
+//!   same rules as the browser's.
 //! - [`images`] makes uploaded pictures safe to show: checked before they are decoded, decoded
 //!   under limits, and always encoded afresh.
 //! - [`ratelimit`] is token buckets, per key and per socket, told the time rather than reading

@@ -18,6 +18,7 @@ use crate::config::{ServeArgs, TlsMode};
 use crate::events::{Events, Live};
 use crate::operator::control::{self, ControlSocket, Operated};
 use crate::people::People;
+use crate::ratelimit::KeyedLimiter;
 use crate::rooms::Rooms;
 use crate::rooms::writer::{Writer, WriterThread};
 use crate::store::{self, Store};
@@ -138,6 +139,7 @@ impl Server {
             sockets: TaskTracker::new(),
             shutting_down: AtomicBool::new(false),
             http_timeouts: config.http_timeouts,
+            message_rate: KeyedLimiter::new(config.chat_settings().send_rate),
         });
         let operated = Arc::new(Operated {
             store: Arc::clone(&state.store),

@@ -20,7 +20,7 @@ pub fn came_online(chat: &Chat, user: &User, friends: &[u64]) {
 /// the socket's own task (which shutdown waits for), so nothing outlives the server.
 pub async fn went_offline(chat: &Chat, user: &User) {
     if let Err(err) = chat.people.went_offline(user).await {
-        tracing::warn!(error = %err, "cannot record when someone was last seen");
+        tracing::warn!(error = %err, "cannot tell friends someone went offline");
     }
 }
 

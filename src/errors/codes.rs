@@ -78,7 +78,7 @@ codes! {
     MethodNotAllowed = "method_not_allowed", 405, Http, "That method is not allowed here.";
     RequestTimeout = "request_timeout", 408, Http, "The request body did not arrive in time.";
     PayloadTooLarge = "payload_too_large", 413, Http, "The request body is too large.";
-    UnsupportedMediaType = "unsupported_media_type", 415, Http, "Send the body as application/json.";
+    UnsupportedMediaType = "unsupported_media_type", 415, Http, "The body is not of a type this address takes.";
     /// A state-changing request from another site (`Origin`, `Sec-Fetch-Site`).
     ForbiddenOrigin = "forbidden_origin", 403, Http, "This request came from another site and was refused.";
 

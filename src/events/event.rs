@@ -33,11 +33,12 @@ pub enum Event {
     /// Where `note.user_id` stands with someone changed (a friend request, an answer to one, an
     /// unfriending, a block). Each change publishes one for each of the two people.
     Friendship(FriendNote),
-    /// Someone's last socket closed at `last_seen`; their friends see them go.
+    /// Someone's last socket closed (at `last_seen`, unless that could not be recorded); their
+    /// friends see them go.
     WentOffline {
         user_id: u64,
         username: String,
-        last_seen: u64,
+        last_seen: Option<u64>,
         friends: Vec<u64>,
     },
 }

@@ -17,8 +17,9 @@
 //!
 //! Order: [`Events::commit`] runs a commit and publishes its events under one lock, so the
 //! stream's order is the order in which the commits happened, whichever thread made them (the
-//! room writer, or a service on a blocking thread). Only commits that publish take the lock;
-//! the writer already serialises every room change, and redb serialises every write.
+//! room writer, or a service on a blocking thread). Only commits that may publish take the
+//! lock (every room change, and the account and people changes that concern others); the
+//! writer already serialises every room change, and redb serialises every write.
 
 mod event;
 

@@ -324,12 +324,19 @@ impl People {
     }
 
     /// Remembers that `user`'s last socket just closed, and tells their friends (not pending
-    /// requests) that they went.
+    /// requests) that they went; when that time cannot be recorded (a passing disk fault),
+    /// they are told all the same.
     pub async fn went_offline(&self, user: &User) -> Result<(), PeopleError> {
         let (user_id, username) = (user.id, user.username.clone());
         let now = self.clock.now_ms();
         self.commit(move |store| {
-            store.record_last_seen(user_id, now)?;
+            let last_seen = match store.record_last_seen(user_id, now) {
+                Ok(()) => Some(now),
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot record when someone was last seen");
+                    None
+                }
+            };
             let friends = store
                 .snapshot()?
                 .friends_of(user_id)?
@@ -340,7 +347,7 @@ impl People {
             let gone = Event::WentOffline {
                 user_id,
                 username,
-                last_seen: now,
+                last_seen,
                 friends,
             };
             Ok(((), vec![gone]))

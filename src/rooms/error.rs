@@ -3,8 +3,8 @@ use thiserror::Error;
 use crate::access::Denied;
 use crate::store::StoreError;
 
-/// Why a room operation was refused. Each door maps these to its answer in one place
-/// (`web::error` for HTTP, `chat::protocol` for the WebSocket).
+/// Why a room operation was refused. The error table (`crate::errors`) gives each its code,
+/// which every door answers with.
 #[derive(Debug, Error)]
 pub enum RoomError {
     /// No such room, or one this person may not see: the two are never told apart.

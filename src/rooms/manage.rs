@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::changes::{
-    AcceptInvite, AddMember, CreateInvite, CreateRoom, Delete, NewPost, OpenDirect, Posted,
-    RemoveMember, RevokeInvite, StartDirect, UpdateRoom, usable,
+    AcceptInvite, AddMember, CreateInvite, CreateRoom, Delete, OpenDirect, Posted, RemoveMember,
+    RevokeInvite, StartDirect, UpdateRoom, usable,
 };
 use super::invite_code::{code_key, invite_id, new_code};
 use super::{RoomError, RoomRef, Rooms, Visible, allowed, blocking};
@@ -306,12 +306,8 @@ impl Rooms {
 
     /// The first message to these people: their direct room is made with it (or found), in
     /// one change; the room as the author now sees it, and the message.
-    pub async fn start_direct(
-        &self,
-        usernames: Vec<String>,
-        post: NewPost,
-    ) -> Result<(Visible, Posted), RoomError> {
-        self.writer.apply(StartDirect { usernames, post }).await
+    pub async fn start_direct(&self, start: StartDirect) -> Result<(Visible, Posted), RoomError> {
+        self.writer.apply(start).await
     }
 
     /// The direct room of `by` and these people, if it exists (nothing is made).

@@ -18,7 +18,7 @@ pub use error::RoomError;
 pub use manage::{InviteInfo, InvitePreview, Member, NewInvite};
 pub use sidebar::sidebar_in;
 
-use changes::{Change, Join, MoveRead, NewPost, Posted};
+use changes::{Change, Join, MoveRead};
 use view::{MessageView, Names, RoomSummary, direct_people};
 use writer::Writer;
 
@@ -200,16 +200,6 @@ impl Rooms {
         self.writer.apply(Join { actor, room }).await
     }
 
-    /// Queues a message; `reply` hears whether it was stored (its publication is the sender's
-    /// acknowledgement), stored before under the same client id, or refused.
-    pub async fn post(
-        &self,
-        post: NewPost,
-        reply: impl FnOnce(Result<Posted, RoomError>) + Send + 'static,
-    ) -> Result<(), RoomError> {
-        self.writer.submit(post, reply).await
-    }
-
     /// Moves this person's read position in a room they are a member of; returns where it is
     /// and what is left unread.
     pub async fn mark_read(
@@ -229,8 +219,8 @@ impl Rooms {
         Ok((room_id, self.writer.apply(change).await?))
     }
 
-    /// Queues a change to a message or a read position; `reply` hears how it went (success is
-    /// also the published change).
+    /// Queues a change: a message, a change to one, a read position; `reply` hears how it went
+    /// (a new message's publication is also its sender's acknowledgement).
     pub async fn submit<C: Change>(
         &self,
         change: C,

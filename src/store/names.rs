@@ -61,22 +61,10 @@ pub struct ProfileChange {
 }
 
 impl Store {
-    /// Renames an account. Its old name keeps leading to it, and stays taken, until
-    /// `now_ms + hold_ms`. A change of case only is a rename too, without a hold.
-    pub fn rename_user(
-        &self,
-        user_id: u64,
-        new_name: &str,
-        now_ms: u64,
-        hold_ms: u64,
-    ) -> Result<(), StoreError> {
-        self.write(Durability::Immediate, |txn| {
-            rename_in(txn, user_id, new_name, now_ms, hold_ms)
-        })
-    }
-
     /// Changes an account's username, display name and DM setting in one transaction (a
-    /// refused rename changes nothing); returns the account as it was and as it now is.
+    /// refused rename changes nothing); returns the account as it was and as it now is. A new
+    /// username is a rename ([`rename_in`]): the old name keeps leading to the account, and
+    /// stays taken, until `now_ms + hold_ms`; a change of case only has no hold.
     pub fn change_profile(
         &self,
         user_id: u64,
@@ -156,6 +144,24 @@ pub(super) fn rename_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Store {
+        /// A rename alone, as `change_profile` makes it.
+        fn rename_user(
+            &self,
+            user_id: u64,
+            new_name: &str,
+            now_ms: u64,
+            hold_ms: u64,
+        ) -> Result<(), StoreError> {
+            let change = ProfileChange {
+                username: Some(new_name.to_owned()),
+                ..ProfileChange::default()
+            };
+            self.change_profile(user_id, change, now_ms, hold_ms)
+                .map(drop)
+        }
+    }
 
     const DAY: u64 = 24 * 3600 * 1000;
 

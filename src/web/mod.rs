@@ -28,6 +28,7 @@ use crate::clock::SharedClock;
 use crate::config::HttpTimeouts;
 use crate::events::Events;
 use crate::people::People;
+use crate::ratelimit::KeyedLimiter;
 use crate::rooms::Rooms;
 use crate::store::Store;
 
@@ -48,6 +49,9 @@ pub struct AppState {
     pub shutting_down: AtomicBool,
     /// Deadlines for clients to send their requests.
     pub http_timeouts: HttpTimeouts,
+    /// Messages posted over HTTP, per account: the same budget a socket's `send` has
+    /// (`--ws-send-rate`).
+    pub message_rate: KeyedLimiter<u64>,
 }
 
 impl AppState {

@@ -158,6 +158,10 @@ impl<E: Endpoint> GuardEndpoint<E> {
                     StatusCode::METHOD_NOT_ALLOWED => Failure::of(Code::MethodNotAllowed),
                     StatusCode::UNAUTHORIZED => Failure::of(Code::NotSignedIn),
                     StatusCode::PAYLOAD_TOO_LARGE => Failure::of(Code::PayloadTooLarge),
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                        Failure::new(Code::UnsupportedMediaType, err.to_string())
+                    }
+                    StatusCode::REQUEST_TIMEOUT => Failure::of(Code::RequestTimeout),
                     StatusCode::SERVICE_UNAVAILABLE => {
                         Failure::of(Code::Unavailable).retry_after(RETRY_AFTER_SECS)
                     }

@@ -374,7 +374,7 @@ async fn every_route_and_method_answers_with_the_security_headers_even_when_refu
         "/favicon.ico",
         &css,
         &forms_js,
-        "/assets/app.css",
+        "/assets/nothing.css",
         "/assets/nothing.0123456789.js",
         "/healthz",
         "/api/openapi.json",

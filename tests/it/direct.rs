@@ -400,6 +400,85 @@ async fn the_dm_page_is_the_chat_at_once_and_its_first_message_makes_the_room() 
     assert_eq!(missing.status(), 404);
 }
 
+/// The page form is safe to send twice (its client id stores one message), is held to the
+/// sending rate like the socket, and a page for a name given up or typed in other case
+/// leads to the person as they are called now.
+#[tokio::test]
+async fn the_dm_form_stores_once_keeps_the_rate_and_leads_old_names_to_new_ones() {
+    let mut config = ServeArgs::default();
+    config.limits.ws_send_rate = Rate::new(2, Duration::from_secs(60));
+    let server = TestServer::start_with(config).await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+
+    let (status, html) = page(&server, "/dm/bob", Some(&alice.cookie)).await;
+    assert_eq!(status, 200);
+    let marker = r#"name="client_id" value=""#;
+    let at = html.find(marker).expect("the form carries a client id") + marker.len();
+    let client_id = &html[at..at + html[at..].find('"').unwrap()];
+    assert!(!client_id.is_empty());
+    let (_, again) = page(&server, "/dm/bob", Some(&alice.cookie)).await;
+    assert!(
+        !again.contains(&format!(r#"value="{client_id}""#)),
+        "each page render has its own"
+    );
+
+    let fields = [("usernames", "bob"), ("text", "only once"), ("client_id", client_id)];
+    for _ in 0..2 {
+        let sent = post_page(&server, "/dm", &fields, Some(&alice.cookie)).await;
+        assert_eq!(sent.status(), 303);
+    }
+    let room = direct_room(&server, &alice, &["bob"]).await;
+    let (_, messages) = api(
+        &server,
+        "GET",
+        &format!("/api/v1/dm/{room}/messages"),
+        Some(&bob.cookie),
+        None,
+    )
+    .await;
+    let texts: Vec<&str> = messages["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|message| message["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["only once"], "{messages}");
+
+    let fast = [("usernames", "bob"), ("text", "too fast")];
+    let refused = post_page(&server, "/dm", &fast, Some(&alice.cookie)).await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert!(refused.text().await.unwrap().contains("Sending too fast"));
+
+    let carol = signup(&server, "carol").await;
+    let cased = http()
+        .get(server.url("/dm/CAROL"))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cased.status(), 303);
+    assert_eq!(cased.headers()["location"], "/dm/carol");
+    let (status, body) = api(
+        &server,
+        "PATCH",
+        "/api/v1/me",
+        Some(&carol.cookie),
+        Some(json!({"username": "caroline"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let renamed = http()
+        .get(server.url("/dm/carol"))
+        .header("cookie", &alice.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 303);
+    assert_eq!(renamed.headers()["location"], "/dm/caroline");
+}
+
 /// The first message to someone makes the conversation with it, on the socket: the sender's
 /// socket follows the new room and its `joined` answer holds the message (the
 /// acknowledgement); the other person's sockets hear of the room and of the message. A

@@ -76,7 +76,7 @@ impl Live for Hub {
                 friends,
                 ..
             } => {
-                let frame = friend_presence_frame(username, false, Some(*last_seen));
+                let frame = friend_presence_frame(username, false, *last_seen);
                 for &friend in friends {
                     self.to_user(friend, &frame);
                 }

@@ -25,13 +25,16 @@ pub struct OpenDirect {
 }
 
 /// The first message to these people: their direct room is made with it, in one transaction
-/// (or found, when it exists), so no conversation is ever made empty. Answers the room as the
-/// author sees it, and the message.
+/// (or found, when it exists), so a conversation started this way is never made empty.
+/// Answers the room as the author sees it, and the message. The message replies to nothing and
+/// calls no one online, so once its room may be made, nothing can refuse it.
 #[derive(Debug, Clone)]
 pub struct StartDirect {
     pub usernames: Vec<String>,
-    /// The message; its `room_id` is not read.
-    pub post: NewPost,
+    /// Its author.
+    pub actor: Actor,
+    pub text: String,
+    pub client_id: Option<String>,
 }
 
 /// A direct room as [`Batch::direct_room`] found it.
@@ -60,7 +63,7 @@ impl Change for StartDirect {
     type Reply = (Visible, Posted);
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<(Visible, Posted)>, StoreError> {
-        let by = self.post.actor.user_id;
+        let by = self.actor.user_id;
         // A room that exists takes the message as any message: posting brings it back to
         // the sidebars it was hidden from, and refuses it across a block.
         let direct = match batch.direct_room(by, &self.usernames)? {
@@ -72,7 +75,11 @@ impl Change for StartDirect {
         };
         let post = NewPost {
             room_id,
-            ..self.post.clone()
+            actor: self.actor,
+            text: self.text.clone(),
+            client_id: self.client_id.clone(),
+            reply_to: None,
+            online: Vec::new(),
         };
         let (posted, mut events) = match post.apply(batch)? {
             Ok(posted) => posted,

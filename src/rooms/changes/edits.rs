@@ -127,9 +127,11 @@ impl Batch<'_, '_> {
         if message.text == *text {
             return done((), Vec::new());
         }
-        // Mentions are the new text's, decided as for a new message, with the rights of whoever
-        // wrote the new text.
-        let mut called = match self.called(&room, &by, message.user_id, text, online)? {
+        // Mentions are the new text's, decided as for a new message by its author.
+        let Some(author) = self.person(message.user_id)? else {
+            return refused(RoomError::MessageNotFound);
+        };
+        let mut called = match self.called(&room, &author, text, online)? {
             Ok(called) => called,
             Err(err) => return refused(err),
         };

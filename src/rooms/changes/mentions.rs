@@ -3,7 +3,7 @@
 //! online now) and `@room` (every member), each as [`authorize`] allows its author.
 
 use super::Batch;
-use crate::access::{Action, Actor, authorize};
+use crate::access::{Action, Actor, Denied, authorize};
 use crate::format::mentioned;
 use crate::rooms::RoomError;
 use crate::store::{Everyone, Room, StoreError};
@@ -21,13 +21,12 @@ pub(super) struct Called {
 }
 
 impl Batch<'_, '_> {
-    /// Whom `text` in `room` calls, written by `by` (its author, or a moderator editing it) in
-    /// a message by `author`. `online` is who is online in the room now.
+    /// Whom `text` in `room` calls, as a message by `author` (also when a moderator edits it:
+    /// calling everyone is the author's to do). `online` is who is online in the room now.
     pub(super) fn called(
         &mut self,
         room: &Room,
-        by: &Actor,
-        author: u64,
+        author: &Actor,
         text: &str,
         online: &[u64],
     ) -> Result<Result<Called, RoomError>, StoreError> {
@@ -57,13 +56,21 @@ impl Batch<'_, '_> {
             }
         }
         if let Some(everyone) = called.everyone {
-            let membership = self.membership(room.id, by.user_id)?;
+            let membership = self.membership(room.id, author.user_id)?;
             let call = Action::Call(everyone);
-            if let Err(denied) = authorize(by, room, membership.as_ref(), call) {
-                return Ok(Err(denied.into()));
+            match authorize(author, room, membership.as_ref(), call) {
+                Ok(()) => {}
+                Err(Denied::TooManyToCall) => return Ok(Err(Denied::TooManyToCall.into())),
+                // The author of a message being edited has left the room since.
+                Err(_) => {
+                    return Ok(Err(RoomError::NotAllowed(
+                        "Only someone who may post here can call everyone in it.",
+                    )));
+                }
             }
         }
         if called.everyone == Some(Everyone::Here) {
+            let author = author.user_id;
             called.here = online.iter().copied().filter(|&u| u != author).collect();
         }
         Ok(Ok(called))

@@ -64,7 +64,7 @@ impl Batch<'_, '_> {
                 Some(_) => {}
             }
         }
-        let called = match self.called(&room, &post.actor, author, &post.text, &post.online)? {
+        let called = match self.called(&room, &post.actor, &post.text, &post.online)? {
             Ok(called) => called,
             Err(err) => return refused(err),
         };

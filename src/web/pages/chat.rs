@@ -100,6 +100,8 @@ pub fn chat_main(room: ChatRoom<'_>, title: &str) -> Markup {
                 method=[people.as_ref().map(|_| "post")] action=[people.as_ref().map(|_| "/dm")] {
                 @if let Some(people) = &people {
                     input type="hidden" name="usernames" value=(people);
+                    // One per page: the same form sent twice stores one message.
+                    input type="hidden" name="client_id" value=(crate::auth::new_token());
                 }
                 div.reply-bar #reply-bar hidden {
                     span #reply-to {}

@@ -1,7 +1,8 @@
 //! Direct rooms as pages: `/dm/{people}` (`/dm/alice`, `/dm/alice,bob`) shows the direct room
 //! of you and those people, or, when there is none yet, the chat page ready for the first
 //! message, which makes the room (the socket's `send` to `people`, or without JavaScript the
-//! form's `POST /dm`). Nothing is made by a GET, and no conversation is ever made empty.
+//! form's `POST /dm`). Nothing is made by a GET, and a conversation started here is never made
+//! empty.
 
 use maud::html;
 use percent_encoding::percent_decode_str;
@@ -14,9 +15,10 @@ use super::chat::{ChatRoom, chat_main};
 use super::layout::{main, room_title};
 use super::{State, dm_path, see_other, signed_in, signed_in_page};
 use crate::access::Actor;
-use crate::errors::Failure;
-use crate::rooms::changes::NewPost;
-use crate::rooms::input::check_message_text;
+use crate::errors::{Code, Failure};
+use crate::people::PeopleError;
+use crate::rooms::changes::StartDirect;
+use crate::rooms::input::{check_client_id, check_message_text};
 use crate::rooms::{RoomError, RoomRef};
 use crate::store::User;
 
@@ -28,6 +30,9 @@ pub struct DirectForm {
     usernames: String,
     #[serde(default)]
     text: String,
+    /// Made with the page, so the same form sent twice stores one message.
+    #[serde(default)]
+    client_id: String,
 }
 
 /// The usernames of a `/dm/…` path or a form, without the signed-in person.
@@ -109,6 +114,25 @@ pub async fn direct_page(req: &Request, state: Data<&State>) -> Response {
             signed_in_page(&state, user, StatusCode::OK, &title, Some(summary.id), body).await
         }
         Ok(None) => {
+            // The page names its people as they are called now (a name given up still leads
+            // to its owner for a while, in any case), as the room will once it is made.
+            let mut current = Vec::with_capacity(names.len());
+            for name in &names {
+                match state.people.profile(user.id, name).await {
+                    Ok(profile) => current.push(profile.user.username),
+                    Err(PeopleError::Store(err)) => {
+                        return super::room_error_page(&state, user, &err.into()).await;
+                    }
+                    Err(_) => {
+                        let err = RoomError::UserNotFound;
+                        return refused(&state, user, &names, &err).await;
+                    }
+                }
+            }
+            if current != names {
+                let current: Vec<&str> = current.iter().map(String::as_str).collect();
+                return see_other(&dm_path(&current));
+            }
             let title = names.join(", ");
             let body = chat_main(ChatRoom::NewDirect(&names), &title);
             signed_in_page(&state, user, StatusCode::OK, &title, None, body).await
@@ -132,15 +156,22 @@ pub async fn start(req: &Request, state: Data<&State>, Form(form): Form<DirectFo
         let text = "Type a message: the conversation starts with it.";
         return super::error_page(status, text);
     }
-    let post = NewPost {
-        room_id: 0,
+    if let Err(wait) = state.message_rate.take(&user.id, state.clock.now_ms()) {
+        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let text = format!("Sending too fast; wait {seconds} s.");
+        let failure = Failure::new(Code::RateLimited, text).retry_after(seconds);
+        let mut page = super::failure_page(&failure);
+        page.headers_mut()
+            .insert(poem::http::header::RETRY_AFTER, seconds.into());
+        return page;
+    }
+    let start = StartDirect {
+        usernames: names.clone(),
         actor: Actor::signed_in(user),
         text: form.text,
-        client_id: None,
-        reply_to: None,
-        online: Vec::new(),
+        client_id: Some(form.client_id).filter(|id| check_client_id(id)),
     };
-    match state.rooms.start_direct(names.clone(), post).await {
+    match state.rooms.start_direct(start).await {
         Ok(_) => {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             see_other(&dm_path(&names))

@@ -157,7 +157,7 @@ pub async fn not_found_room_page(state: &super::AppState, user: &User) -> Respon
 /// The page for a refused room operation, in the app shell.
 pub async fn room_error_page(state: &super::AppState, user: &User, err: &RoomError) -> Response {
     let failure = Failure::from(err);
-    if failure.code == Code::Unavailable {
+    if data_failed(&failure) {
         return layout::unavailable_page();
     }
     let status = failure.status();
@@ -172,12 +172,19 @@ pub async fn room_error_page(state: &super::AppState, user: &User, err: &RoomErr
 }
 
 /// The page for any failure outside the app shell: its status and its words, or, when the
-/// database does not answer for a moment, the page that tries again by itself.
+/// server could not read or write its data, the page that tries again by itself.
 pub fn failure_page(failure: &Failure) -> Response {
-    if failure.code == Code::Unavailable {
+    if data_failed(failure) {
         return layout::unavailable_page();
     }
     layout::error_page(failure.status(), &failure.message)
+}
+
+/// The server could not read or write its data, most likely for a moment (a disk fault while
+/// the database is reopened): a page answers 503 and tries again by itself, where the API
+/// gives the code's own status.
+fn data_failed(failure: &Failure) -> bool {
+    matches!(failure.code, Code::Unavailable | Code::StorageError)
 }
 
 /// A signed-in page in the app shell, with the person's rooms in the sidebar. If they cannot

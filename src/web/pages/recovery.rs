@@ -181,12 +181,7 @@ fn reset_form(token: &str, username: &str, error: Option<&str>) -> Markup {
 
 /// The page of a link that opens nothing: used, expired or never made.
 fn dead_link(err: &AuthError) -> Response {
-    let status = match err {
-        AuthError::LinkUsed | AuthError::LinkExpired => StatusCode::GONE,
-        AuthError::LinkUnknown => StatusCode::NOT_FOUND,
-        _ => super::account::refusal(err).0,
-    };
-    let text = super::account::refusal(err).1;
+    let (status, text) = super::account::refusal(err);
     let markup = html! {
         section.card.narrow {
             h1 { "This link does not work" }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::layout::main;
 use super::{State, ago, room_path, see_other};
 use crate::access::Actor;
-use crate::rooms::RoomError;
+use crate::errors::Failure;
 use crate::rooms::input::{ROOM_NAME_MAX, TOPIC_MAX, check_room_name};
 use crate::store::Kind;
 
@@ -227,15 +227,12 @@ pub async fn create_room(
         .await
     {
         Ok(visible) => see_other(&room_path(visible.room.name.as_deref().unwrap_or_default())),
-        Err(RoomError::Store(_) | RoomError::ShuttingDown | RoomError::NotSaved) => {
+        Err(err) if Failure::from(&err).status().is_server_error() => {
             super::layout::unavailable_page()
         }
         Err(err) => {
-            let status = match err {
-                RoomError::NameTaken => StatusCode::CONFLICT,
-                _ => StatusCode::BAD_REQUEST,
-            };
-            let message = err.to_string();
+            let Failure { message, code, .. } = Failure::from(&err);
+            let status = code.status();
             rooms_view(
                 &state,
                 &session.user,

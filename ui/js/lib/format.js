@@ -36,7 +36,7 @@ export function roomPeople(room) {
  * A direct room's people other than `me` as they are shown (`{ user_id, username,
  * display_name?, avatar_url? }`), sorted by username; everyone, if only `me` is left.
  */
-export function otherProfiles(room, me) {
+export function otherPeople(room, me) {
   const people = roomPeople(room);
   const others = people.filter((person) => !sameName(person.username, me));
   return others.length ? others : people;
@@ -45,14 +45,14 @@ export function otherProfiles(room, me) {
 /** What a room is called in `me`'s view: its name, or a direct room's other people as shown. */
 export function roomTitle(room, me) {
   if (room.kind !== 'direct') return room.name;
-  const shown = otherProfiles(room, me).map((person) => person.display_name || person.username);
+  const shown = otherPeople(room, me).map((person) => person.display_name || person.username);
   return shown.length ? shown.join(', ') : me;
 }
 
 /** The path of a room's chat page: `/rooms/NAME`, or `/dm/alice,bob` for a direct room. */
 export function roomPath(room, me) {
   if (room.kind === 'direct') {
-    const others = otherProfiles(room, me).map((person) => person.username);
+    const others = otherPeople(room, me).map((person) => person.username);
     return `/dm/${(others.length ? others : [me]).map(encodeURIComponent).join(',')}`;
   }
   return `/rooms/${encodeURIComponent(room.name)}`;

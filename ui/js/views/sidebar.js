@@ -2,7 +2,7 @@
 // a drawer on a phone. On the chat page a click on a room switches to it without a reload
 // (`onOpen`); elsewhere the links simply navigate.
 
-import { otherProfiles, roomPath, seenAgo } from '../lib/format.js';
+import { otherPeople, roomPath, seenAgo } from '../lib/format.js';
 import { UNREAD_CAP } from '../lib/sidebar-state.js';
 import { avatarElement } from './avatar.js';
 
@@ -48,7 +48,7 @@ function item(entry, me, currentId) {
   link.className = `sidebar-room kind-${room.kind}`;
   if (room.id === currentId) link.setAttribute('aria-current', 'page');
   if (room.kind === 'direct') {
-    const [first] = otherProfiles(room, me);
+    const [first] = otherPeople(room, me);
     if (first) {
       link.append(avatarElement({
         userId: first.user_id,

@@ -18,7 +18,7 @@ use crate::rooms::input::check_room_name;
 use crate::store::{HistoryQuery, room_key};
 
 /// Rooms one socket may follow at once.
-const MAX_ROOMS: usize = 32;
+pub(super) const MAX_ROOMS: usize = 32;
 
 pub(super) async fn run(
     socket: &mut Socket<'_>,

@@ -5,7 +5,8 @@
 //!
 //! A `send` to `people` instead of a room is the first message of a conversation: the writer
 //! makes the direct room with it (or finds it), and this socket then follows the room, so its
-//! `joined` answer carries the message and acknowledges it.
+//! `joined` answer carries the message and acknowledges it (a socket that follows the room
+//! already gets the message live, as any other).
 
 use std::sync::Arc;
 
@@ -17,7 +18,7 @@ use crate::chat::outbox::Outgoing;
 use crate::chat::protocol::frames::message_frame;
 use crate::chat::protocol::{ErrorFrame, JoinTarget};
 use crate::errors::{Code, Failure};
-use crate::rooms::changes::{NewPost, Posted};
+use crate::rooms::changes::{NewPost, Posted, StartDirect};
 use crate::rooms::input::{check_client_id, check_message_text};
 
 /// What every message is checked for before the writer sees it: its text, its client id, and
@@ -76,7 +77,7 @@ pub(super) async fn run(
         }
         Err(error) => refused(&outbox, &error, room_id, echo_id),
     };
-    match socket.chat.rooms.post(post, reply).await {
+    match socket.chat.rooms.submit(post, reply).await {
         Ok(()) => None,
         Err(err) => Some(
             ErrorFrame::for_room(&err)
@@ -95,30 +96,39 @@ pub(super) async fn to_people(
     client_id: Option<String>,
     now: u64,
 ) -> Option<Utf8Bytes> {
+    let refuse = |failure: Failure| Some(ErrorFrame::from(failure).client_id(client_id.clone()));
     if let Err(failure) = check(socket, &text, client_id.as_deref(), now) {
-        return Some(ErrorFrame::from(failure).client_id(client_id).encode());
+        return refuse(failure).map(|frame| frame.encode());
     }
-    let post = NewPost {
-        // The writer puts in the room it finds or makes.
-        room_id: 0,
+    // The socket must be able to follow the room the message makes, or its sender would never
+    // hear it was stored.
+    if socket.rooms.len() >= join::MAX_ROOMS {
+        let failure = Failure::new(Code::TooManyRooms, "Leave a room before starting another.");
+        return refuse(failure).map(|frame| frame.encode());
+    }
+    let start = StartDirect {
+        usernames: people,
         actor: socket.actor,
-        online: Vec::new(),
         text,
         client_id: client_id.clone(),
-        reply_to: None,
     };
-    let (visible, posted) = match socket.chat.rooms.start_direct(people, post).await {
+    let (visible, posted) = match socket.chat.rooms.start_direct(start).await {
         Ok(started) => started,
         Err(err) => return Some(ErrorFrame::for_room(&err).client_id(client_id).encode()),
     };
     let room_id = visible.room.id;
-    if socket.following(room_id).is_none() {
-        // Following it now, the answer holds the message, and acknowledges it.
-        return join::run(socket, JoinTarget::Id(room_id), None).await;
+    if socket.following(room_id).is_some() {
+        return match posted {
+            // Followed already: the message comes live, as any message does.
+            Posted::New(_) => None,
+            Posted::Duplicate(message) => Some(message_frame(&message)),
+        };
     }
-    match posted {
-        // Followed already: the message comes live, as any message does.
-        Posted::New(_) => None,
-        Posted::Duplicate(message) => Some(message_frame(&message)),
+    // Following it now, the answer holds the newest messages, a new one among them. One sent
+    // before (a retry) may be older than those: its echo follows the answer.
+    if let Posted::Duplicate(message) = posted {
+        let echo = Outgoing::Frame(message_frame(&message));
+        socket.member.outbox.push(echo);
     }
+    join::run(socket, JoinTarget::Id(room_id), None).await
 }

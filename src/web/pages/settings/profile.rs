@@ -8,9 +8,10 @@ use serde::Deserialize;
 use super::{Outcome, Part, done, settings_view};
 use crate::auth::Session;
 use crate::auth::validate::{USERNAME_MAX, USERNAME_MIN};
+use crate::errors::Failure;
 use crate::people::{DISPLAY_NAME_MAX, PeopleError, ProfileChanges};
 use crate::store::User;
-use crate::web::pages::{State, layout, signed_in};
+use crate::web::pages::{State, signed_in};
 
 #[derive(Debug, Deserialize)]
 pub struct ProfileForm {
@@ -66,12 +67,12 @@ pub async fn save_profile(
     }
 }
 
-/// The page again with why the change was refused; 503 when the database did not answer.
+/// The page again with why the change was refused, or the server's own failure.
 async fn refused(state: &State, session: &Session, err: PeopleError) -> Response {
-    if let PeopleError::Store(err) = &err {
-        tracing::error!(error = %err, "cannot save a profile");
-        return layout::unavailable_page();
+    let failure = Failure::from(&err);
+    if failure.status().is_server_error() {
+        return crate::web::pages::failure_page(&failure);
     }
-    let refused = Outcome::refused(Part::Profile, err.to_string());
+    let refused = Outcome::refused(Part::Profile, failure.message);
     settings_view(state, session, Some(refused)).await
 }
