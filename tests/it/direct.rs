@@ -423,7 +423,11 @@ async fn the_dm_form_stores_once_keeps_the_rate_and_leads_old_names_to_new_ones(
         "each page render has its own"
     );
 
-    let fields = [("usernames", "bob"), ("text", "only once"), ("client_id", client_id)];
+    let fields = [
+        ("usernames", "bob"),
+        ("text", "only once"),
+        ("client_id", client_id),
+    ];
     for _ in 0..2 {
         let sent = post_page(&server, "/dm", &fields, Some(&alice.cookie)).await;
         assert_eq!(sent.status(), 303);
