@@ -120,6 +120,14 @@ fn a_file_cut_short_is_damaged() {
     }
 }
 
+/// A progressive JPEG whose scan runs out of bits mid-block (found by fuzzing) is refused as
+/// damaged, not half-drawn and not a panic.
+#[test]
+fn a_progressive_scan_that_runs_out_of_bits_is_damaged() {
+    let bytes = include_bytes!("../../tests/fuzz/seeds/avatar_upload/truncated-progressive.jpg");
+    assert_eq!(decode(bytes).map(|_| ()), Err(ImageError::Damaged));
+}
+
 #[test]
 fn pixel_count_and_depth_are_refused_from_the_header() {
     let huge = encoded(
