@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::client::{self, Socket, message_id, message_text};
 use super::stats::Latencies;
+use super::text::{Rng, Vocabulary};
 
 /// What one socket received.
 #[derive(Default)]
@@ -219,8 +220,8 @@ async fn read(
     out
 }
 
-/// Every member sends `rate` messages a second to its room for `duration`, each text `lead`
-/// followed by its stamp; returns how many were sent.
+/// Every member sends `rate` messages a second to its room for `duration`, each text `lead`,
+/// eight words and its stamp; returns how many were sent.
 pub async fn send_steadily(
     members: &mut [Member],
     rate: f64,
@@ -247,7 +248,11 @@ pub async fn send_steadily(
                 while Instant::now() < until {
                     ticks.tick().await;
                     seq += 1;
-                    let text = format!("{lead}{}", stamp(seq, epoch));
+                    // Eight words drawn like a natural language's, so indexing them costs
+                    // what real messages cost; the stamp stays last.
+                    let mut rng = Rng::new((i as u64) << 32 | seq);
+                    let words = Vocabulary::shared().sentence(&mut rng, 8);
+                    let text = format!("{lead}{words} {}", stamp(seq, epoch));
                     let frame = json!({"type":"send","room_id":room_id,"text":text}).to_string();
                     if member.sink.send(Message::Text(frame.into())).await.is_err() {
                         break;

@@ -11,6 +11,7 @@ mod scenarios;
 mod stats;
 mod steady;
 mod target;
+mod text;
 
 use std::fmt::Write as _;
 
