@@ -147,6 +147,7 @@ impl Store {
                 .get("schema_version")?
                 .is_some())
         })
+        .inspect_err(|err| self.mark_failed_by(err))
         .unwrap_or(false)
     }
 
@@ -247,11 +248,12 @@ impl Store {
         let mut journal = self.lock_journal();
         let mut txn = db.begin_write().inspect_err(|_| self.mark_failed())?;
         txn.set_quick_repair(true);
-        let (value, appended) = {
+        let (value, appended) = (|| {
             let mut tx = Tx::open(&txn, now_ms)?;
             let value = f(&mut tx)?;
-            (value, tx.finish()?)
-        };
+            Ok((value, tx.finish()?))
+        })()
+        .inspect_err(|err| self.mark_failed_by(err))?;
         match appended {
             Some(entries) if !journal.checkpoint_due(&entries) => {
                 if !entries.is_empty() {
@@ -323,7 +325,7 @@ impl Store {
         // Each commit also saves the allocator state, so after a crash the file opens in
         // milliseconds instead of after a repair walk of the whole file (seconds per GiB).
         txn.set_quick_repair(true);
-        let value = f(&txn)?;
+        let value = f(&txn).inspect_err(|err| self.mark_failed_by(err))?;
         txn.commit().inspect_err(|_| self.mark_failed())?;
         if matches!(durability, Durability::Immediate) {
             self.durable_commits.fetch_add(1, Ordering::Relaxed);
@@ -334,6 +336,17 @@ impl Store {
     /// Durable commits since the store opened.
     pub fn durable_commits(&self) -> u64 {
         self.durable_commits.load(Ordering::Relaxed)
+    }
+
+    /// Marks the store unhealthy when `err` came from the disk: redb answers every later call
+    /// with `PreviousIo` until the file is opened again, whichever read or write met the fault.
+    fn mark_failed_by(&self, err: &StoreError) {
+        if matches!(
+            err,
+            StoreError::Io(_) | StoreError::Db(redb::Error::Io(_) | redb::Error::PreviousIo)
+        ) {
+            self.mark_failed();
+        }
     }
 
     fn mark_failed(&self) {
