@@ -192,3 +192,27 @@ fn a_failing_journal_refuses_the_batch_and_shows_none_of_it() {
         "the refused one took no id"
     );
 }
+
+#[test]
+fn a_disk_error_inside_a_transaction_has_the_store_reopened() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let room = open_room(&store, "lobby");
+    post(&store, room, &["one"], 10);
+    // A refusal that says nothing about the disk leaves the store as it is.
+    let refused = store.transact_batch(15, |_| Err::<(), _>(StoreError::NotFound));
+    assert!(refused.is_err());
+    assert!(store.healthy.load(Ordering::Acquire));
+    // A read that met the disk's fault part way through a batch: redb refuses every later
+    // call with `PreviousIo` until the file is opened again.
+    let refused = store.transact_batch(20, |tx| {
+        tx.append_message(room, MessageRecord::post(1, "lost", None))?;
+        Err::<(), _>(StoreError::Db(redb::Error::PreviousIo))
+    });
+    assert!(refused.is_err());
+    assert!(!store.healthy.load(Ordering::Acquire), "reported unhealthy");
+    // The health check opens the file again, and nothing of the refused batch is in it.
+    assert!(store.is_healthy());
+    assert_eq!(texts(&store, room), [(1, "one".into())]);
+    assert_eq!(post(&store, room, &["two"], 30), [2]);
+}
