@@ -248,8 +248,8 @@ pub async fn send_steadily(
                 while Instant::now() < until {
                     ticks.tick().await;
                     seq += 1;
-                    // Eight words drawn like a natural language's, so indexing them costs
-                    // what real messages cost; the stamp stays last.
+                    // Eight words drawn like a natural language's, so storing and sending
+                    // them costs what real messages cost; the stamp stays last.
                     let mut rng = Rng::new((i as u64) << 32 | seq);
                     let words = Vocabulary::shared().sentence(&mut rng, 8);
                     let text = format!("{lead}{words} {}", stamp(seq, epoch));

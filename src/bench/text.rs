@@ -1,4 +1,4 @@
-//! Text for the benchmark that reads like chat to the search index: words drawn by Zipf's law
+//! Text for the benchmark that reads like chat: words drawn by Zipf's law
 //! (the n-th most common word is used about 1/n as often as the first, as in any natural
 //! language) from a vocabulary of made-up, pronounceable words, the most common the shortest.
 //! Deterministic: the same seed gives the same text.

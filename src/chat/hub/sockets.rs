@@ -86,15 +86,7 @@ impl Hub {
 
     /// Closes every socket of a user (their name changed, say).
     pub(super) fn close_user(&self, user_id: u64, reason: CloseReason) {
-        let sockets = lock(&self.sockets);
-        for outbox in sockets
-            .by_user
-            .get(&user_id)
-            .into_iter()
-            .flat_map(|c| c.values())
-        {
-            outbox.close(reason);
-        }
+        self.each_of_user(user_id, |outbox| outbox.close(reason));
     }
 
     /// Closes every socket, and every socket that connects from now on; used at shutdown.
@@ -127,6 +119,13 @@ impl Hub {
 
     /// Queues `item()` on every socket of a user.
     pub(super) fn push_to_user(&self, user_id: u64, item: impl Fn() -> Outgoing) {
+        self.each_of_user(user_id, |outbox| {
+            outbox.push(item());
+        });
+    }
+
+    /// Calls `f` with the outbox of every socket of a user, under the registry's lock.
+    fn each_of_user(&self, user_id: u64, f: impl Fn(&Outbox)) {
         let sockets = lock(&self.sockets);
         for outbox in sockets
             .by_user
@@ -134,7 +133,7 @@ impl Hub {
             .into_iter()
             .flat_map(|c| c.values())
         {
-            outbox.push(item());
+            f(outbox);
         }
     }
 }
