@@ -17,6 +17,9 @@
 //!   (`rooms::writer`, one transaction per batch) → the event stream (`events`) → the hub, its
 //!   live consumer (encoded once, queued on every subscriber's outbox) → each socket's task
 //!   writes it out. Nothing is sent before its transaction commits (see `ARCHITECTURE.md`).
+//! - [`search`] is how search reads words: the rules that cut and fold a message's text and a
+//!   query alike, and the query's syntax. The index itself is in the store, written with the
+//!   history it indexes.
 //! - [`events`] is the one stream of committed changes, in commit order: the hub is its live
 //!   consumer, other consumers read it from bounded queues.
 //! - [`errors`] is the one table of error codes and the one place where each layer's errors
@@ -52,6 +55,7 @@ pub mod operator;
 pub mod people;
 pub mod ratelimit;
 pub mod rooms;
+pub mod search;
 pub mod server;
 pub mod store;
 pub mod tls;

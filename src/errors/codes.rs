@@ -98,6 +98,8 @@ codes! {
     Forbidden = "forbidden", 403, Any, "That is not yours to do.";
     /// The action needs a membership the asker does not have.
     NotAMember = "not_a_member", 404, Any, "You are not a member of this room.";
+    /// A search that cannot be read: empty, too long, too many words, a filter without a name.
+    InvalidSearch = "invalid_search", 400, Http, "Type a word to search for.";
     EmptyMessage = "empty_message", 400, Any, "A message cannot be empty.";
     TooLong = "too_long", 400, Any, "A message is at most 4000 characters.";
     MessageNotFound = "message_not_found", 404, Any, "There is no such message in this room.";

@@ -16,6 +16,7 @@ use crate::images::ImageError;
 use crate::people::PeopleError;
 use crate::rooms::RoomError;
 use crate::rooms::input::TextProblem;
+use crate::search::QueryError;
 use crate::store::StoreError;
 
 /// Seconds a client is asked to wait when the database does not answer for a moment.
@@ -156,6 +157,12 @@ impl From<TextProblem> for Failure {
             TextProblem::TooLong => Code::TooLong,
         };
         Failure::new(code, problem.message())
+    }
+}
+
+impl From<&QueryError> for Failure {
+    fn from(err: &QueryError) -> Failure {
+        Failure::new(Code::InvalidSearch, err.to_string())
     }
 }
 

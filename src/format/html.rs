@@ -26,21 +26,60 @@ impl Mentions<'_> {
     }
 }
 
+/// Which words of a text to mark: a search's terms, as [`crate::search::words`] folds them.
+pub type Marks<'a> = &'a dyn Fn(&str) -> bool;
+
 /// A message's text, formatted.
 pub fn render(text: &str, mentions: &Mentions<'_>) -> Markup {
-    nodes(&parse(text), mentions)
+    nodes(&parse(text), mentions, None)
 }
 
-fn nodes(nodes: &[Node], mentions: &Mentions<'_>) -> Markup {
+/// A message's text, formatted, with the words `marks` picks in `<mark>` (search results).
+pub fn render_marked(text: &str, mentions: &Mentions<'_>, marks: Marks<'_>) -> Markup {
+    nodes(&parse(text), mentions, Some(marks))
+}
+
+/// Plain text with the words `marks` picks in `<mark>`.
+fn marked(text: &str, marks: Marks<'_>) -> Markup {
+    let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+    crate::search::words::each_term(text, |span, term| {
+        if !marks(&term) {
+            return;
+        }
+        // Pairs of ideographs overlap: one mark covers both.
+        match spans.last_mut() {
+            Some(last) if span.start < last.end => last.end = last.end.max(span.end),
+            _ => spans.push(span),
+        }
+    });
+    let mut pieces = Vec::with_capacity(spans.len() * 2 + 1);
+    let mut at = 0;
+    for span in spans {
+        pieces.push((&text[at..span.start], false));
+        pieces.push((&text[span.clone()], true));
+        at = span.end;
+    }
+    pieces.push((&text[at..], false));
+    html! {
+        @for (piece, is_marked) in pieces {
+            @if is_marked { mark { (piece) } } @else { (piece) }
+        }
+    }
+}
+
+fn nodes(nodes: &[Node], mentions: &Mentions<'_>, marks: Option<Marks<'_>>) -> Markup {
     html! {
         @for node in nodes {
             @match node {
-                Node::Text(text) => (text),
+                Node::Text(text) => @match marks {
+                    Some(marks) => (marked(text, marks)),
+                    None => (text),
+                },
                 Node::Code(code) => code { (code) },
                 Node::CodeBlock(code) => pre { code { (code) } },
-                Node::Bold(inner) => strong { (self::nodes(inner, mentions)) },
-                Node::Italic(inner) => em { (self::nodes(inner, mentions)) },
-                Node::Strike(inner) => del { (self::nodes(inner, mentions)) },
+                Node::Bold(inner) => strong { (self::nodes(inner, mentions, marks)) },
+                Node::Italic(inner) => em { (self::nodes(inner, mentions, marks)) },
+                Node::Strike(inner) => del { (self::nodes(inner, mentions, marks)) },
                 Node::Link(url) => a href=(url) rel="noopener noreferrer nofollow" target="_blank" { (url) },
                 Node::Mention(name) => @match mentions.class(name) {
                     Some(me) => { span class=(if me { "mention mention-me" } else { "mention" }) { "@" (name) } }

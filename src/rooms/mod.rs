@@ -8,6 +8,7 @@ mod error;
 pub mod input;
 pub mod invite_code;
 mod manage;
+mod search;
 pub mod sidebar;
 pub mod view;
 pub mod writer;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 pub use error::RoomError;
 pub use manage::{InviteInfo, InvitePreview, Member, NewInvite};
+pub use search::{Results, SEARCH_PAGE};
 pub use sidebar::sidebar_in;
 
 use changes::{Change, Join, MoveRead};

@@ -11,10 +11,11 @@ use redb::{Database, ReadableTable, WriteTransaction};
 
 use super::record::MessageRecord;
 use super::rooms::{Kind, MembershipRecord, Role, RoomRecord};
+use super::search::index::Index;
 use super::{StoreError, tables};
 
 /// The schema this build writes.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// One step: the version it produces and the function that rewrites the previous one.
 struct Step {
@@ -24,10 +25,16 @@ struct Step {
 
 /// Every migration, oldest first. A step is never edited once released: a database file
 /// written by that release must still migrate the same way (the tests keep such files).
-const STEPS: &[Step] = &[Step {
-    to: 2,
-    run: v1_to_v2,
-}];
+const STEPS: &[Step] = &[
+    Step {
+        to: 2,
+        run: v1_to_v2,
+    },
+    Step {
+        to: 3,
+        run: v2_to_v3,
+    },
+];
 
 /// Brings a database file to [`SCHEMA_VERSION`].
 pub fn migrate(db: &Database) -> Result<(), StoreError> {
@@ -87,6 +94,10 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::READ_POSITIONS)?;
     txn.open_table(tables::MENTIONS)?;
     txn.open_table(tables::ROOM_MENTIONS)?;
+    txn.open_table(tables::SEARCH_WORDS)?;
+    txn.open_table(tables::SEARCH_TERMS)?;
+    txn.open_table(tables::SEARCH_AUTHORS)?;
+    txn.open_table(tables::SEARCH_AUTHOR_COUNTS)?;
     Ok(())
 }
 
@@ -162,4 +173,16 @@ fn v1_to_v2(txn: &WriteTransaction) -> Result<(), StoreError> {
     }
     txn.delete_table(tables::v1::MESSAGES)?;
     Ok(())
+}
+
+/// Schema 2 → 3: the search index, built from every message in the history.
+fn v2_to_v3(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let history = txn.open_table(tables::HISTORY)?;
+    let mut index = Index::open(txn)?;
+    for entry in history.iter()? {
+        let (key, bytes) = entry?;
+        let (room_id, id) = key.value();
+        index.add(room_id, id, &MessageRecord::decode(bytes.value())?)?;
+    }
+    index.finish(txn)
 }

@@ -79,6 +79,20 @@ impl Snapshot {
         Ok(out)
     }
 
+    /// The ids of every room this user is a member of.
+    pub fn room_ids_of(&self, user_id: u64) -> Result<Vec<u64>, StoreError> {
+        rooms_of(&self.txn.open_table(tables::USER_ROOMS)?, user_id)
+    }
+
+    /// The ids of every open room.
+    pub fn open_room_ids(&self) -> Result<Vec<u64>, StoreError> {
+        let activity = self.txn.open_table(tables::OPEN_ROOMS_BY_ACTIVITY)?;
+        activity
+            .iter()?
+            .map(|entry| Ok(entry?.0.value().1))
+            .collect()
+    }
+
     /// The open rooms with the most recent activity, newest first.
     pub fn busiest_open_rooms(&self, limit: usize) -> Result<Vec<Room>, StoreError> {
         let activity = self.txn.open_table(tables::OPEN_ROOMS_BY_ACTIVITY)?;

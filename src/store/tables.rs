@@ -68,6 +68,19 @@ pub const MENTIONS: TableDefinition<(u64, u64, u64), ()> = TableDefinition::new(
 /// (room id, message id) → author id: messages that call `@room`.
 pub const ROOM_MENTIONS: TableDefinition<(u64, u64), u64> = TableDefinition::new("room_mentions");
 
+/// (term, room id, message id) → the message's time (Unix ms): the search index, one entry
+/// per distinct term of each message that is not deleted ([`crate::search::words`]).
+pub const SEARCH_WORDS: TableDefinition<(&str, u64, u64), u64> =
+    TableDefinition::new("search_words");
+/// term → how many messages hold it: picks a query's rarest term, and expands a prefix.
+pub const SEARCH_TERMS: TableDefinition<&str, u64> = TableDefinition::new("search_terms");
+/// (author id, room id, message id) → the message's time: `from:` in a search.
+pub const SEARCH_AUTHORS: TableDefinition<(u64, u64, u64), u64> =
+    TableDefinition::new("search_authors");
+/// author id → how many messages of theirs are indexed.
+pub const SEARCH_AUTHOR_COUNTS: TableDefinition<u64, u64> =
+    TableDefinition::new("search_author_counts");
+
 /// (room id, user id) → [`super::rooms::MembershipRecord`] as JSON.
 pub const MEMBERS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("members");
 /// (user id, room id) → (); the rooms of a user, for the sidebar.

@@ -22,6 +22,7 @@ use super::record::{Everyone, MessageRecord};
 use super::rooms::{
     Kind, Membership, RoomRecord, load_membership, load_room, memberships_of, room_key,
 };
+use super::search::index::Index;
 use super::unread::{Tables, Unread};
 use super::users::{User, load_user};
 use super::{StoreError, tables};
@@ -43,6 +44,7 @@ pub struct Tx<'t> {
     members: Table<'t, (u64, u64), &'static [u8]>,
     user_rooms: Table<'t, (u64, u64), ()>,
     room_names: Table<'t, &'static str, u64>,
+    search: Index<'t>,
     touched: HashMap<u64, Touched>,
     /// The messages appended, as the journal would keep them.
     appended: Vec<JournalEntry>,
@@ -61,6 +63,7 @@ impl<'t> Tx<'t> {
             members: txn.open_table(tables::MEMBERS)?,
             user_rooms: txn.open_table(tables::USER_ROOMS)?,
             room_names: txn.open_table(tables::ROOM_NAMES)?,
+            search: Index::open(txn)?,
             touched: HashMap::new(),
             appended: Vec::new(),
             wrote_more: Cell::new(false),
@@ -93,6 +96,7 @@ impl<'t> Tx<'t> {
             self.rooms
                 .insert(id, serde_json::to_vec(&touched.record)?.as_slice())?;
         }
+        self.search.finish(self.txn)?;
         Ok((!self.wrote_more.get()).then_some(self.appended))
     }
 
@@ -271,6 +275,7 @@ impl<'t> Tx<'t> {
                 .insert((room_id, record.user_id, client_id), id)?;
         }
         self.index_mentions(room_id, id, &record, true)?;
+        self.search.add(room_id, id, &record)?;
         self.appended.push(JournalEntry {
             room_id,
             seq: id,
@@ -341,8 +346,11 @@ impl<'t> Tx<'t> {
             None => return Err(StoreError::NotFound),
         };
         self.index_mentions(room_id, id, &record, false)?;
+        let (old_text, was_deleted) = (record.text.clone(), record.deleted);
         change(&mut record);
         self.index_mentions(room_id, id, &record, true)?;
+        self.search
+            .change(room_id, id, &old_text, was_deleted, &record)?;
         let touched = self.touched(room_id)?.ok_or(StoreError::NotFound)?;
         touched.record.seq += 1;
         touched.dirty = true;
@@ -413,6 +421,7 @@ impl<'t> Tx<'t> {
                 .insert((entry.room_id, record.user_id, client_id), entry.seq)?;
         }
         self.index_mentions(entry.room_id, entry.seq, &record, true)?;
+        self.search.add(entry.room_id, entry.seq, &record)?;
         Ok(true)
     }
 }

@@ -10,6 +10,7 @@ use crate::auth::{AuthError, DeletionError};
 use crate::errors::{Code, Failure, RETRY_AFTER_SECS};
 use crate::people::PeopleError;
 use crate::rooms::RoomError;
+use crate::search::QueryError;
 use crate::store::StoreError;
 
 /// Body of every API error.
@@ -112,7 +113,14 @@ macro_rules! answered_as_failures {
     };
 }
 
-answered_as_failures!(StoreError, AuthError, RoomError, PeopleError, DeletionError);
+answered_as_failures!(
+    StoreError,
+    AuthError,
+    RoomError,
+    PeopleError,
+    DeletionError,
+    QueryError
+);
 
 /// The stable code and text for an input field that failed its schema validator.
 pub type FieldRule = fn(field: &str) -> Option<(Code, &'static str)>;

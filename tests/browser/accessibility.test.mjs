@@ -85,6 +85,7 @@ const SIGNED_IN_PAGES = [
   ['/settings', 'the settings page', 'Settings'],
   ['/rooms/Planning/settings', 'a room\'s settings page, as its owner', 'Settings of Planning'],
   ['/dm/carol', 'the page that starts a direct conversation', 'carol'],
+  ['/search?q=release%20th', 'the search page with results', 'Search'],
 ];
 
 for (const colorScheme of ['light', 'dark']) {

@@ -27,5 +27,6 @@ mod pages;
 mod people;
 mod profiles;
 mod recovery;
+mod search;
 mod storage_faults;
 mod tls;

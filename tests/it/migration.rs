@@ -167,3 +167,20 @@ async fn the_rooms_people_visited_are_their_rooms_now() {
         "open rooms are listed too: {all:?}"
     );
 }
+
+#[tokio::test]
+async fn the_messages_of_the_first_release_are_found_by_search() {
+    let server = upgraded().await;
+    let found = get_json(&server, "/api/v1/search?q=CAFE%20plai", BOB).await;
+    let results = found["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{found}");
+    assert_eq!(
+        results[0]["text"],
+        "un café ☕ s'il vous plaît\nsecond line"
+    );
+    assert_eq!(results[0]["room"], "café ☕");
+    let found = get_json(&server, "/api/v1/search?q=in%3A42%20count", ALICE).await;
+    assert_eq!(found["results"].as_array().unwrap().len(), 50, "{found}");
+    assert_eq!(found["results"][0]["text"], "count 120");
+    assert_eq!(found["more"], true);
+}

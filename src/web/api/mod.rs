@@ -9,6 +9,7 @@ mod members;
 mod names;
 mod people;
 mod rooms;
+mod search;
 mod text;
 
 use std::sync::Arc;
@@ -88,6 +89,7 @@ fn apis() -> (
     members::MembersApi,
     direct::DirectApi,
     people::PeopleApi,
+    search::SearchApi,
 ) {
     (
         auth::AuthApi,
@@ -97,6 +99,7 @@ fn apis() -> (
         members::MembersApi,
         direct::DirectApi,
         people::PeopleApi,
+        search::SearchApi,
     )
 }
 
@@ -167,6 +170,7 @@ fn field_rule(field: &str) -> Option<(Code, &'static str)> {
             "limit must be a whole number from 1 to 200.",
         )),
         "usernames" => Some((Code::InvalidDm, crate::rooms::changes::DIRECT_SIZE_RULE)),
+        "q" => Some((Code::InvalidSearch, Code::InvalidSearch.sentence())),
         _ => None,
     }
 }

@@ -39,6 +39,7 @@ fn head_refreshing(assets: &Assets, title: &str, refresh: Option<u64>) -> Markup
             link rel="stylesheet" href=(assets.url("css/members.css"));
             link rel="stylesheet" href=(assets.url("css/composer.css"));
             link rel="stylesheet" href=(assets.url("css/account.css"));
+            link rel="stylesheet" href=(assets.url("css/search.css"));
             script type="module" src=(assets.url("js/forms.js")) {}
         }
     }
@@ -253,6 +254,11 @@ pub fn shell(assets: &Assets, title: &str, shell: &Shell, body: Markup) -> Marku
                 header.site-header {
                     a.button.secondary.sidebar-toggle #sidebar-toggle href="#sidebar" aria-controls="sidebar" { "Rooms" }
                     (brand(assets))
+                    form.header-search method="get" action="/search" role="search" {
+                        label.visually-hidden for="header-q" { "Search messages" }
+                        input #header-q name="q" type="search" placeholder="Search" maxlength="300"
+                            autocomplete="off" spellcheck="false" enterkeyhint="search";
+                    }
                     nav aria-label="Account" {
                         a.nav-wide href="/rooms" { "Rooms" }
                         a.nav-wide href="/people" { "People" }

@@ -13,6 +13,7 @@ mod permalink;
 mod recovery;
 mod room_settings;
 mod rooms;
+mod search;
 mod settings;
 
 use std::sync::Arc;
@@ -60,6 +61,7 @@ pub fn routes(route: Route) -> Route {
         )
         .at("/dm", poem::post(direct::start))
         .at("/people", get(people::people_page))
+        .at("/search", get(search::search_page))
         .at(
             "/u/:username",
             get(people::profile_page).post(people::person_action),

@@ -8,7 +8,7 @@ use poem::http::StatusCode;
 
 use super::{State, error_page, signed_in_page};
 use crate::access::Actor;
-use crate::format::html::{Mentions, render};
+use crate::format::html::{Marks, Mentions, render, render_marked};
 use crate::operator::actions::format_utc;
 use crate::rooms::view::MessageView;
 use crate::rooms::{History, RoomError, RoomRef};
@@ -75,15 +75,16 @@ fn around(
             @if before.more { p.muted { "Earlier messages are in the chat." } }
             ol.message-list.static {
                 @for message in messages {
-                    (item(message, message.id == id, &me))
+                    (item(message, message.id == id, &me, None))
                 }
             }
         }
     }
 }
 
-/// One message as a page without JavaScript shows it.
-pub fn item(message: &MessageView, linked: bool, me: &str) -> Markup {
+/// One message as a page without JavaScript shows it; `marks` picks the words to mark (the
+/// search page's results).
+pub fn item(message: &MessageView, linked: bool, me: &str, marks: Option<Marks<'_>>) -> Markup {
     let names: Vec<String> = message
         .mentions
         .iter()
@@ -119,7 +120,12 @@ pub fn item(message: &MessageView, linked: bool, me: &str) -> Markup {
             @if message.deleted {
                 div.msg-text.deleted { em { "message deleted" } }
             } @else {
-                div.msg-text { (render(&message.text, &mentions)) }
+                div.msg-text {
+                    @match marks {
+                        Some(marks) => (render_marked(&message.text, &mentions, marks)),
+                        None => (render(&message.text, &mentions)),
+                    }
+                }
             }
             @if !message.reactions.is_empty() {
                 ul.reactions aria-label="Reactions" {
