@@ -8,6 +8,7 @@ mod cpu;
 mod crowd;
 mod floor;
 mod scenarios;
+mod search;
 mod stats;
 mod steady;
 mod target;
@@ -29,6 +30,7 @@ pub enum Scenario {
     Steady,
     Login,
     Durability,
+    Search,
     Floor,
 }
 
@@ -43,7 +45,7 @@ pub struct BenchArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "connections,fanout,typing,throughput,steady,login,durability,floor"
+        default_value = "connections,fanout,typing,throughput,steady,login,durability,search,floor"
     )]
     pub scenarios: Vec<Scenario>,
     /// Print one JSON object per result row instead of a table.
@@ -98,6 +100,12 @@ pub struct BenchArgs {
     /// Messages per second each member of `steady` sends.
     #[arg(long, default_value_t = 10)]
     pub steady_rate: u32,
+    /// Messages in the history `search` builds and searches.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub search_messages: usize,
+    /// Searches `search` times.
+    #[arg(long, default_value_t = 300)]
+    pub search_queries: usize,
     /// Pin the server to this CPU (0, 1, …) and keep the load generator off it, so CPU
     /// figures compare across machines.
     #[arg(long)]
@@ -122,6 +130,8 @@ pub struct BenchSettings {
     pub steady_rooms: usize,
     pub steady_members: usize,
     pub steady_rate: u32,
+    pub search_messages: usize,
+    pub search_queries: usize,
     pub pin_server: Option<usize>,
     pub floor_syncs: usize,
     pub floor_sends: usize,
@@ -146,6 +156,8 @@ impl BenchArgs {
                 steady_rooms: 2,
                 steady_members: 5,
                 steady_rate: 5,
+                search_messages: 20_000,
+                search_queries: 30,
                 pin_server: self.pin_server,
                 floor_syncs: 50,
                 floor_sends: 200,
@@ -167,6 +179,8 @@ impl BenchArgs {
             steady_rooms: self.steady_rooms.max(1),
             steady_members: self.steady_members.max(1),
             steady_rate: self.steady_rate.max(1),
+            search_messages: self.search_messages.max(1),
+            search_queries: self.search_queries.max(1),
             pin_server: self.pin_server,
             floor_syncs: 2000,
             floor_sends: 5000,
@@ -252,6 +266,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::Steady => steady::steady(&target, &settings).await,
             Scenario::Login => scenarios::login(&target, &settings).await,
             Scenario::Durability => scenarios::durability(&mut target, &settings).await,
+            Scenario::Search => search::search(&settings, !target.is_spawned()).await,
             Scenario::Floor => floor::floor(&settings).await,
         };
         match rows {

@@ -8,11 +8,12 @@ pub struct Latencies {
     micros: Vec<u64>,
 }
 
-/// p50, p99 and max of a set of latencies.
+/// p50, p95, p99 and max of a set of latencies.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Summary {
     pub count: usize,
     pub p50_ms: f64,
+    pub p95_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
 }
@@ -39,6 +40,7 @@ impl Latencies {
         Summary {
             count: self.micros.len(),
             p50_ms: at(0.50),
+            p95_ms: at(0.95),
             p99_ms: at(0.99),
             max_ms: self.micros.last().map_or(0.0, |m| *m as f64 / 1000.0),
         }
@@ -57,8 +59,8 @@ mod tests {
         }
         let s = l.summary();
         assert_eq!(
-            (s.count, s.p50_ms, s.p99_ms, s.max_ms),
-            (100, 50.0, 99.0, 100.0)
+            (s.count, s.p50_ms, s.p95_ms, s.p99_ms, s.max_ms),
+            (100, 50.0, 95.0, 99.0, 100.0)
         );
         assert_eq!(Latencies::default().summary().p99_ms, 0.0);
     }

@@ -71,6 +71,11 @@ impl Target {
         })
     }
 
+    /// The data folder of a spawned server.
+    pub fn data_path(&self) -> Option<PathBuf> {
+        self.data.as_ref().map(|data| data.path().to_path_buf())
+    }
+
     pub fn is_spawned(&self) -> bool {
         self.child.is_some()
     }
