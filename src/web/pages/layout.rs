@@ -254,12 +254,13 @@ pub fn shell(assets: &Assets, title: &str, shell: &Shell, body: Markup) -> Marku
                 header.site-header {
                     a.button.secondary.sidebar-toggle #sidebar-toggle href="#sidebar" aria-controls="sidebar" { "Rooms" }
                     (brand(assets))
-                    form.header-search method="get" action="/search" role="search" {
+                    form.header-search method="get" action="/search" role="search" aria-label="Search messages" {
                         label.visually-hidden for="header-q" { "Search messages" }
                         input #header-q name="q" type="search" placeholder="Search" maxlength="300"
                             autocomplete="off" spellcheck="false" enterkeyhint="search";
                     }
                     nav aria-label="Account" {
+                        a.nav-narrow href="/search" { "Search" }
                         a.nav-wide href="/rooms" { "Rooms" }
                         a.nav-wide href="/people" { "People" }
                         a href="/settings" { "Settings" }
