@@ -61,10 +61,10 @@ const COPIES: &[CopyTable] = &[
     |s, t| copy(s, t, tables::READ_POSITIONS),
     |s, t| copy(s, t, tables::MENTIONS),
     |s, t| copy(s, t, tables::ROOM_MENTIONS),
+    |s, t| copy(s, t, tables::SEARCH_FRESH),
+    |s, t| copy(s, t, tables::SEARCH_SEGMENTS),
     |s, t| copy(s, t, tables::SEARCH_WORDS),
-    |s, t| copy(s, t, tables::SEARCH_TERMS),
     |s, t| copy(s, t, tables::SEARCH_AUTHORS),
-    |s, t| copy(s, t, tables::SEARCH_AUTHOR_COUNTS),
 ];
 
 fn copy<K: Key + 'static, V: Value + 'static>(

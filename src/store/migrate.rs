@@ -94,10 +94,10 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::READ_POSITIONS)?;
     txn.open_table(tables::MENTIONS)?;
     txn.open_table(tables::ROOM_MENTIONS)?;
+    txn.open_table(tables::SEARCH_FRESH)?;
+    txn.open_table(tables::SEARCH_SEGMENTS)?;
     txn.open_table(tables::SEARCH_WORDS)?;
-    txn.open_table(tables::SEARCH_TERMS)?;
     txn.open_table(tables::SEARCH_AUTHORS)?;
-    txn.open_table(tables::SEARCH_AUTHOR_COUNTS)?;
     Ok(())
 }
 
@@ -175,7 +175,8 @@ fn v1_to_v2(txn: &WriteTransaction) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Schema 2 → 3: the search index, built from every message in the history.
+/// Schema 2 → 3: the search index, built from every message in the history, a segment at a
+/// time.
 fn v2_to_v3(txn: &WriteTransaction) -> Result<(), StoreError> {
     let history = txn.open_table(tables::HISTORY)?;
     let mut index = Index::open(txn)?;
@@ -183,6 +184,7 @@ fn v2_to_v3(txn: &WriteTransaction) -> Result<(), StoreError> {
         let (key, bytes) = entry?;
         let (room_id, id) = key.value();
         index.add(room_id, id, &MessageRecord::decode(bytes.value())?)?;
+        index.fold_if_due(txn)?;
     }
     index.finish(txn)
 }

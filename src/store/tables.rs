@@ -68,18 +68,17 @@ pub const MENTIONS: TableDefinition<(u64, u64, u64), ()> = TableDefinition::new(
 /// (room id, message id) → author id: messages that call `@room`.
 pub const ROOM_MENTIONS: TableDefinition<(u64, u64), u64> = TableDefinition::new("room_mentions");
 
-/// (term, room id, message id) → the message's time (Unix ms): the search index, one entry
-/// per distinct term of each message that is not deleted ([`crate::search::words`]).
-pub const SEARCH_WORDS: TableDefinition<(&str, u64, u64), u64> =
-    TableDefinition::new("search_words");
-/// term → how many messages hold it: picks a query's rarest term, and expands a prefix.
-pub const SEARCH_TERMS: TableDefinition<&str, u64> = TableDefinition::new("search_terms");
-/// (author id, room id, message id) → the message's time: `from:` in a search.
-pub const SEARCH_AUTHORS: TableDefinition<(u64, u64, u64), u64> =
+/// (room id, message id) → [`super::search::postings::Fresh`]: the author, time and distinct
+/// terms of each message not yet in a segment of the search index, or edited since.
+pub const SEARCH_FRESH: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("search_fresh");
+/// segment id → (tier, messages): the segments of the search index.
+pub const SEARCH_SEGMENTS: TableDefinition<u64, (u8, u64)> =
+    TableDefinition::new("search_segments");
+/// (segment id, term) → the messages of the segment holding the term, packed, newest first.
+pub const SEARCH_WORDS: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("search_words");
+/// (segment id, author id) → the author's messages in the segment, packed, newest first.
+pub const SEARCH_AUTHORS: TableDefinition<(u64, u64), &[u8]> =
     TableDefinition::new("search_authors");
-/// author id → how many messages of theirs are indexed.
-pub const SEARCH_AUTHOR_COUNTS: TableDefinition<u64, u64> =
-    TableDefinition::new("search_author_counts");
 
 /// (room id, user id) → [`super::rooms::MembershipRecord`] as JSON.
 pub const MEMBERS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("members");

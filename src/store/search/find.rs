@@ -1,22 +1,28 @@
-//! Answering a search from the index, newest first, walking only the rooms the asker may
-//! read. The query's rarest part (a word, the words its prefix stands for, or its author)
-//! drives: its entries in each room are merged newest first, and each candidate is checked
-//! against the rest (the other words by one lookup each, the prefix and the author on the
-//! message itself) until a page is full.
+//! Answering a search, newest first, from the rooms the asker may read only. Two parts answer:
+//!
+//! - the fresh messages (not yet in a segment, or edited since), each checked against its
+//!   own terms;
+//! - the segments, where the query's rarest part (a word, the words its prefix stands for, or
+//!   its author) gives the candidates, and each candidate is checked against the message
+//!   itself, so an entry a message no longer deserves (it was edited or deleted since its
+//!   segment was written) finds nothing.
+//!
+//! Both are merged newest first until a page is full; a message both hold comes once.
 
-use std::collections::BinaryHeap;
+use std::collections::HashSet;
 
 use redb::{ReadTransaction, ReadableTable};
 
 use super::super::history::StoredMessage;
 use super::super::record::MessageRecord;
 use super::super::{StoreError, tables};
-use crate::search::query::Position;
-use crate::search::words::each_term;
+use super::postings::{Fresh, decode_list};
+use crate::search::Position;
+use crate::search::words::terms;
 
-/// The most terms a prefix stands for: its most frequent completions.
+/// The most terms a prefix stands for in a segment: its completions with the longest lists.
 pub const PREFIX_TERMS: usize = 32;
-/// How many completions of a prefix are looked at to choose those.
+/// How many completions of a prefix are looked at in a segment to choose those.
 const PREFIX_SCAN: usize = 2_000;
 
 /// A search with names resolved to ids, and the rooms it may look in.
@@ -35,6 +41,24 @@ pub struct Wanted<'a> {
     pub limit: usize,
 }
 
+impl Wanted<'_> {
+    /// Whether a message's distinct, sorted terms and author are what is wanted.
+    fn matches(&self, terms: &[String], author: u64) -> bool {
+        self.author.is_none_or(|wanted| wanted == author)
+            && self
+                .words
+                .iter()
+                .all(|word| terms.binary_search(word).is_ok())
+            && self
+                .prefix
+                .is_none_or(|prefix| terms.iter().any(|term| term.starts_with(prefix)))
+    }
+
+    fn is_before(&self, at: Position) -> bool {
+        self.before.is_none_or(|before| at < before)
+    }
+}
+
 /// A page of results, newest first; `more` when older ones follow.
 #[derive(Debug, Default)]
 pub struct Found {
@@ -42,137 +66,56 @@ pub struct Found {
     pub more: bool,
 }
 
-/// What the candidates come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Driver {
-    Word,
-    Prefix,
-    Author,
-    /// No word and no author (`in:ROOM` alone): the room's history itself.
-    History,
+/// A part of a query whose lists in a segment give its candidates.
+enum Part {
+    /// A word, or the completions of the prefix.
+    Words(Vec<String>),
+    Author(u64),
 }
 
-type Candidates<'t> = Box<dyn Iterator<Item = Result<Position, StoreError>> + 't>;
+/// A candidate, and whether it is known to match (a fresh message) or must be checked.
+type Candidate = (Position, bool);
 
 pub(in crate::store) fn find(txn: &ReadTransaction, wanted: &Wanted) -> Result<Found, StoreError> {
-    let words = txn.open_table(tables::SEARCH_WORDS)?;
-    let terms = txn.open_table(tables::SEARCH_TERMS)?;
-    let authors = txn.open_table(tables::SEARCH_AUTHORS)?;
-    let author_counts = txn.open_table(tables::SEARCH_AUTHOR_COUNTS)?;
     let history = txn.open_table(tables::HISTORY)?;
-
-    // How many messages hold each part; a part nothing holds ends the search at once.
-    let mut exact = Vec::with_capacity(wanted.words.len());
-    for word in wanted.words {
-        match terms.get(word.as_str())? {
-            Some(count) => exact.push((count.value(), word.as_str())),
-            None => return Ok(Found::default()),
-        }
-    }
-    exact.sort_unstable();
-    let completions = match wanted.prefix {
-        Some(prefix) => {
-            let completions = complete(&terms, prefix)?;
-            if completions.is_empty() {
-                return Ok(Found::default());
-            }
-            completions
-        }
-        None => Vec::new(),
-    };
-    let author_count = match wanted.author {
-        Some(author) => match author_counts.get(author)? {
-            Some(count) => Some(count.value()),
-            None => return Ok(Found::default()),
-        },
-        None => None,
-    };
-    let driver = [
-        exact.first().map(|&(count, _)| (count, Driver::Word)),
-        (!completions.is_empty())
-            .then(|| (completions.iter().map(|(c, _)| c).sum(), Driver::Prefix)),
-        author_count.map(|count| (count, Driver::Author)),
-    ]
-    .into_iter()
-    .flatten()
-    .min_by_key(|&(count, _)| count)
-    .map_or(Driver::History, |(_, driver)| driver);
-
-    // One source of candidates per room (and per completion), each newest first.
-    let mut merge = Merge::default();
-    for &room in wanted.rooms {
-        let below = match wanted.before {
-            Some(before) if before.room_id == room => before.id,
-            _ => u64::MAX,
-        };
-        match driver {
-            Driver::Word => merge.add(postings(&words, exact[0].1, room, below)?)?,
-            Driver::Prefix => {
-                for (_, term) in &completions {
-                    merge.add(postings(&words, term, room, below)?)?;
+    let mut candidates: Vec<Candidate> = Vec::new();
+    if wanted.words.is_empty() && wanted.prefix.is_none() && wanted.author.is_none() {
+        // `in:ROOM` alone: the rooms' history itself.
+        for &room in wanted.rooms {
+            for entry in history.range((room, 0)..(room, below(wanted, room)))?.rev() {
+                let (key, bytes) = entry?;
+                let record = MessageRecord::decode(bytes.value())?;
+                let at = Position {
+                    ts: record.ts,
+                    room_id: room,
+                    id: key.value().1,
+                };
+                if !record.deleted && wanted.is_before(at) {
+                    candidates.push((at, true));
+                }
+                if candidates.len() > wanted.limit {
+                    break;
                 }
             }
-            Driver::Author => {
-                let author = wanted.author.unwrap_or_default();
-                let range = authors.range((author, room, 0)..(author, room, below))?;
-                merge.add(Box::new(range.rev().map(|entry| {
-                    let (key, ts) = entry?;
-                    let (_, room_id, id) = key.value();
-                    Ok(Position {
-                        ts: ts.value(),
-                        room_id,
-                        id,
-                    })
-                })))?;
-            }
-            Driver::History => {
-                let range = history.range((room, 0)..(room, below))?;
-                merge.add(Box::new(range.rev().filter_map(|entry| {
-                    let read = || -> Result<Option<Position>, StoreError> {
-                        let (key, bytes) = entry?;
-                        let (room_id, id) = key.value();
-                        let record = MessageRecord::decode(bytes.value())?;
-                        Ok((!record.deleted).then_some(Position {
-                            ts: record.ts,
-                            room_id,
-                            id,
-                        }))
-                    };
-                    read().transpose()
-                })))?;
-            }
         }
+    } else {
+        fresh(txn, wanted, &mut candidates)?;
+        segments(txn, wanted, &mut candidates)?;
     }
+    // Newest first; of a message both parts hold, the fresh one (known to match) first.
+    candidates.sort_unstable_by(|a, b| b.cmp(a));
 
     let mut found = Found::default();
-    let mut last = None;
-    while let Some(at) = merge.next()? {
-        // The same message comes from each completion it holds.
-        if last == Some(at) || wanted.before.is_some_and(|before| at >= before) {
-            continue;
-        }
-        last = Some(at);
-        let mut holds_words = true;
-        for &(_, word) in exact.iter().skip(usize::from(driver == Driver::Word)) {
-            if words.get((word, at.room_id, at.id))?.is_none() {
-                holds_words = false;
-                break;
-            }
-        }
-        if !holds_words {
+    let mut seen = HashSet::new();
+    for (at, known) in candidates {
+        if !seen.insert((at.room_id, at.id)) {
             continue;
         }
         let Some(bytes) = history.get((at.room_id, at.id))? else {
             continue;
         };
         let record = MessageRecord::decode(bytes.value())?;
-        if wanted.author.is_some_and(|author| author != record.user_id) {
-            continue;
-        }
-        if driver != Driver::Prefix
-            && let Some(prefix) = wanted.prefix
-            && !holds_prefix(&record.text, prefix)
-        {
+        if record.deleted || !(known || wanted.matches(&terms(&record.text), record.user_id)) {
             continue;
         }
         if found.messages.len() == wanted.limit {
@@ -186,75 +129,118 @@ pub(in crate::store) fn find(txn: &ReadTransaction, wanted: &Wanted) -> Result<F
     Ok(found)
 }
 
-type Words = redb::ReadOnlyTable<(&'static str, u64, u64), u64>;
-
-/// The messages of `room` below `below` that hold `term`, newest first.
-fn postings<'t>(
-    words: &'t Words,
-    term: &str,
-    room: u64,
-    below: u64,
-) -> Result<Candidates<'t>, StoreError> {
-    let range = words.range((term, room, 0)..(term, room, below))?;
-    Ok(Box::new(range.rev().map(|entry| {
-        let (key, ts) = entry?;
-        let (_, room_id, id) = key.value();
-        Ok(Position {
-            ts: ts.value(),
-            room_id,
-            id,
-        })
-    })))
-}
-
-/// The terms `prefix` stands for, most frequent first, with their counts.
-fn complete(
-    terms: &impl ReadableTable<&'static str, u64>,
-    prefix: &str,
-) -> Result<Vec<(u64, String)>, StoreError> {
-    let mut found = Vec::new();
-    for entry in terms.range(prefix..)?.take(PREFIX_SCAN) {
-        let (term, count) = entry?;
-        if !term.value().starts_with(prefix) {
-            break;
-        }
-        found.push((count.value(), term.value().to_owned()));
+/// The first message id past the page in `room`: the one `before` names, in its own room.
+fn below(wanted: &Wanted, room: u64) -> u64 {
+    match wanted.before {
+        Some(before) if before.room_id == room => before.id,
+        _ => u64::MAX,
     }
-    found.sort_unstable_by_key(|&(count, _)| std::cmp::Reverse(count));
-    found.truncate(PREFIX_TERMS);
-    Ok(found)
 }
 
-/// Whether some word of `text` starts with `prefix`.
-fn holds_prefix(text: &str, prefix: &str) -> bool {
-    let mut holds = false;
-    each_term(text, |_, term| holds |= term.starts_with(prefix));
-    holds
-}
-
-/// Sources merged newest first.
-#[derive(Default)]
-struct Merge<'t> {
-    heads: BinaryHeap<(Position, usize)>,
-    sources: Vec<Candidates<'t>>,
-}
-
-impl<'t> Merge<'t> {
-    fn add(&mut self, mut source: Candidates<'t>) -> Result<(), StoreError> {
-        if let Some(head) = source.next().transpose()? {
-            self.heads.push((head, self.sources.len()));
+/// The fresh messages of the rooms that match, each known to.
+fn fresh(
+    txn: &ReadTransaction,
+    wanted: &Wanted,
+    candidates: &mut Vec<Candidate>,
+) -> Result<(), StoreError> {
+    let table = txn.open_table(tables::SEARCH_FRESH)?;
+    for &room in wanted.rooms {
+        for entry in table.range((room, 0)..(room, below(wanted, room)))? {
+            let (key, bytes) = entry?;
+            let row = Fresh::decode(bytes.value())?;
+            let at = Position {
+                ts: row.ts,
+                room_id: room,
+                id: key.value().1,
+            };
+            if wanted.is_before(at) && wanted.matches(&row.terms, row.author) {
+                candidates.push((at, true));
+            }
         }
-        self.sources.push(source);
-        Ok(())
     }
+    Ok(())
+}
 
-    fn next(&mut self) -> Result<Option<Position>, StoreError> {
-        let Some((at, source)) = self.heads.pop() else {
-            return Ok(None);
+/// What the segments give for the query's rarest part, in the rooms, to be checked.
+fn segments(
+    txn: &ReadTransaction,
+    wanted: &Wanted,
+    candidates: &mut Vec<Candidate>,
+) -> Result<(), StoreError> {
+    let segments: Vec<u64> = {
+        let table = txn.open_table(tables::SEARCH_SEGMENTS)?;
+        let mut ids = Vec::new();
+        for entry in table.iter()? {
+            ids.push(entry?.0.value());
+        }
+        ids
+    };
+    let words = txn.open_table(tables::SEARCH_WORDS)?;
+    let authors = txn.open_table(tables::SEARCH_AUTHORS)?;
+    let rooms: HashSet<u64> = wanted.rooms.iter().copied().collect();
+    for segment in segments {
+        // How long each part's list is in this segment: the shortest drives. A part the
+        // segment has no message for means nothing here matches.
+        let mut parts: Vec<(usize, Part)> = Vec::new();
+        for word in wanted.words {
+            let size = words
+                .get((segment, word.as_str()))?
+                .map_or(0, |list| list.value().len());
+            parts.push((size, Part::Words(vec![word.clone()])));
+        }
+        if let Some(prefix) = wanted.prefix {
+            let mut completions: Vec<(usize, String)> = Vec::new();
+            for entry in words
+                .range((segment, prefix)..(segment + 1, ""))?
+                .take(PREFIX_SCAN)
+            {
+                let (key, list) = entry?;
+                let term = key.value().1;
+                if !term.starts_with(prefix) {
+                    break;
+                }
+                completions.push((list.value().len(), term.to_owned()));
+            }
+            completions.sort_unstable_by_key(|(size, _)| std::cmp::Reverse(*size));
+            completions.truncate(PREFIX_TERMS);
+            let size = completions.iter().map(|(size, _)| size).sum();
+            parts.push((
+                size,
+                Part::Words(completions.into_iter().map(|(_, t)| t).collect()),
+            ));
+        }
+        if let Some(author) = wanted.author {
+            let size = authors
+                .get((segment, author))?
+                .map_or(0, |list| list.value().len());
+            parts.push((size, Part::Author(author)));
+        }
+        let Some((size, part)) = parts.into_iter().min_by_key(|(size, _)| *size) else {
+            continue;
         };
-        if let Some(head) = self.sources[source].next().transpose()? {
-            self.heads.push((head, source));
+        if size == 0 {
+            continue;
         }
-        Ok(Some(at))
+        let mut lists = Vec::new();
+        match part {
+            Part::Words(terms) => {
+                for term in terms {
+                    if let Some(list) = words.get((segment, term.as_str()))? {
+                        lists.push(decode_list(list.value())?);
+                    }
+                }
+            }
+            Part::Author(author) => {
+                if let Some(list) = authors.get((segment, author))? {
+                    lists.push(decode_list(list.value())?);
+                }
+            }
+        }
+        for at in lists.into_iter().flatten() {
+            if rooms.contains(&at.room_id) && wanted.is_before(at) {
+                candidates.push((at, false));
+            }
+        }
     }
+    Ok(())
 }

@@ -3,6 +3,9 @@
 
 mod find;
 pub(super) mod index;
+pub(super) mod postings;
+#[cfg(test)]
+mod tests;
 
 pub use find::{Found, PREFIX_TERMS, Wanted};
 
@@ -19,7 +22,7 @@ impl Snapshot {
 /// What the index takes on disk, beside the history it indexes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct IndexSize {
-    /// The four search tables: entries, branch pages and the space lost to fragmentation.
+    /// The search tables: entries, branch pages and the space lost to fragmentation.
     pub index_bytes: u64,
     /// The history table, measured the same way.
     pub history_bytes: u64,
@@ -37,13 +40,10 @@ impl Snapshot {
         let txn = &self.txn;
         let history = txn.open_table(super::tables::HISTORY)?;
         Ok(IndexSize {
-            index_bytes: bytes(txn.open_table(super::tables::SEARCH_WORDS)?.stats()?)
-                + bytes(txn.open_table(super::tables::SEARCH_TERMS)?.stats()?)
-                + bytes(txn.open_table(super::tables::SEARCH_AUTHORS)?.stats()?)
-                + bytes(
-                    txn.open_table(super::tables::SEARCH_AUTHOR_COUNTS)?
-                        .stats()?,
-                ),
+            index_bytes: bytes(txn.open_table(super::tables::SEARCH_FRESH)?.stats()?)
+                + bytes(txn.open_table(super::tables::SEARCH_SEGMENTS)?.stats()?)
+                + bytes(txn.open_table(super::tables::SEARCH_WORDS)?.stats()?)
+                + bytes(txn.open_table(super::tables::SEARCH_AUTHORS)?.stats()?),
             history_bytes: bytes(history.stats()?),
             messages: history.len()?,
         })

@@ -1,0 +1,117 @@
+//! The index through the store: what a search finds is what the history holds, across folds
+//! into segments, merges of segments, edits and deletions, before and after each.
+
+use redb::Durability;
+
+use super::super::tests::room as open_room;
+use super::super::{MessageRecord, Store};
+use super::index::{FOLD_AT, MERGE_FANIN};
+use super::{Found, Wanted};
+use crate::search::Query;
+
+/// Every match, newest first: (room, id).
+fn search(store: &Store, typed: &str, rooms: &[u64]) -> Vec<(u64, u64)> {
+    let query = Query::parse(typed).unwrap();
+    let Found { messages, more } = store
+        .snapshot()
+        .unwrap()
+        .search(&Wanted {
+            words: &query.words,
+            prefix: query.prefix.as_deref(),
+            author: None,
+            rooms,
+            before: None,
+            limit: 1_000_000,
+        })
+        .unwrap();
+    assert!(!more);
+    messages.iter().map(|m| (m.room_id, m.id)).collect()
+}
+
+fn segments(store: &Store) -> Vec<(u64, (u8, u64))> {
+    store
+        .read(|txn| {
+            let table = txn.open_table(super::super::tables::SEARCH_SEGMENTS)?;
+            let mut all = Vec::new();
+            for entry in redb::ReadableTable::iter(&table)? {
+                let (id, info) = entry?;
+                all.push((id.value(), info.value()));
+            }
+            Ok(all)
+        })
+        .unwrap()
+}
+
+#[test]
+fn search_finds_what_the_history_holds_across_folds_merges_edits_and_deletions() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let (one, two) = (open_room(&store, "one"), open_room(&store, "two"));
+    // Enough messages for eight folds, a merge, and fresh ones after.
+    let total = FOLD_AT as usize * MERGE_FANIN + 700;
+    let mut sevens = Vec::new();
+    for chunk in 0..total.div_ceil(500) {
+        store
+            .transact(Durability::None, 1_000 + chunk as u64, |tx| {
+                for i in chunk * 500..((chunk + 1) * 500).min(total) {
+                    let room = if i % 2 == 0 { one } else { two };
+                    let kind = if i % 7 == 0 { "seven" } else { "plain" };
+                    let text = format!("report {kind} number{i}");
+                    let id = tx
+                        .append_message(room, MessageRecord::post(1, &text, None))?
+                        .id;
+                    if i % 7 == 0 {
+                        sevens.push((room, id));
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    let tiers: Vec<u8> = segments(&store)
+        .iter()
+        .map(|(_, (tier, _))| *tier)
+        .collect();
+    assert!(tiers.contains(&1), "eight folds were merged: {tiers:?}");
+
+    let newest_first = |mut list: Vec<(u64, u64)>, store: &Store| {
+        let snapshot = store.snapshot().unwrap();
+        list.sort_by_key(|&(room, id)| {
+            let ts = snapshot.message(room, id).unwrap().unwrap().ts;
+            std::cmp::Reverse((ts, room, id))
+        });
+        list
+    };
+    let expected = newest_first(sevens.clone(), &store);
+    assert_eq!(search(&store, "seven report", &[one, two]), expected);
+    assert_eq!(search(&store, "seven rep", &[one, two]), expected);
+    assert_eq!(search(&store, "number14", &[one, two]).len(), 1);
+    assert!(search(&store, "seven", &[]).is_empty(), "no room, nothing");
+    let in_one: Vec<_> = expected
+        .iter()
+        .copied()
+        .filter(|(r, _)| *r == one)
+        .collect();
+    assert_eq!(search(&store, "seven", &[one]), in_one);
+
+    // An edit of a message long in a segment, and a deletion of another.
+    let (edited, deleted) = (sevens[0], sevens[1]);
+    store
+        .transact(Durability::None, 90_000, |tx| {
+            tx.change_message(edited.0, edited.1, |m| m.text = "now renamed".into())?;
+            tx.change_message(deleted.0, deleted.1, |m| {
+                m.deleted = true;
+                m.text.clear();
+            })?;
+            Ok(())
+        })
+        .unwrap();
+    let after: Vec<_> = expected
+        .iter()
+        .copied()
+        .filter(|m| *m != edited && *m != deleted)
+        .collect();
+    assert_eq!(search(&store, "seven", &[one, two]), after);
+    assert_eq!(search(&store, "renamed", &[one, two]), [edited]);
+    assert_eq!(search(&store, "ren", &[one, two]), [edited]);
+}
