@@ -85,7 +85,7 @@ fn search_finds_what_the_history_holds_across_folds_merges_edits_and_deletions()
     let expected = newest_first(sevens.clone(), &store);
     assert_eq!(search(&store, "seven report", &[one, two]), expected);
     assert_eq!(search(&store, "seven rep", &[one, two]), expected);
-    assert_eq!(search(&store, "number14", &[one, two]).len(), 1);
+    assert_eq!(search(&store, "number14 report", &[one, two]).len(), 1);
     assert!(search(&store, "seven", &[]).is_empty(), "no room, nothing");
     let in_one: Vec<_> = expected
         .iter()
