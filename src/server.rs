@@ -21,6 +21,7 @@ use crate::people::People;
 use crate::ratelimit::KeyedLimiter;
 use crate::rooms::Rooms;
 use crate::rooms::writer::{Writer, WriterThread};
+use crate::search::indexer::Indexer;
 use crate::store::{self, Store};
 use crate::tls::{Tls, TlsAcceptor};
 use crate::web::redirect::RedirectTarget;
@@ -72,6 +73,7 @@ pub struct Server {
     state: Arc<AppState>,
     writer: Writer,
     writer_thread: WriterThread,
+    indexer: Indexer,
     control: ControlSocket,
 }
 
@@ -109,6 +111,7 @@ impl Server {
         ));
         let (writer, writer_thread) =
             Writer::start(Arc::clone(&store), Arc::clone(&events), Arc::clone(&clock));
+        let indexer = Indexer::start(Arc::clone(&store));
         let rooms = Arc::new(Rooms::new(
             Arc::clone(&store),
             writer.clone(),
@@ -157,6 +160,7 @@ impl Server {
             state,
             writer,
             writer_thread,
+            indexer,
             control,
         })
     }
@@ -201,6 +205,7 @@ impl Server {
             state,
             writer,
             writer_thread,
+            indexer,
             control,
         } = self;
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&state)));
@@ -274,6 +279,8 @@ impl Server {
         {
             tracing::warn!("some sockets did not close in time");
         }
+        // The index's last step first, so the writer's last durable commit holds it.
+        let _ = tokio::task::spawn_blocking(move || indexer.stop()).await;
         writer.stop().await;
         let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
         sweeper.abort();

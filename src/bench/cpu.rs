@@ -1,5 +1,6 @@
 //! CPU time of the server under test, read from `/proc`: the whole process, and its writer
-//! thread (`confab-writer`) on its own, so a figure can say where the time went. And CPU
+//! thread (`confab-writer`) and search index thread (`confab-index`) on their own, so a
+//! figure can say where the time went. And CPU
 //! pinning: the server on one core, the load generator on the others, so figures compare
 //! across machines.
 
@@ -7,12 +8,15 @@ use std::time::Duration;
 
 /// The name the writer thread gives itself (`rooms::writer`).
 const WRITER_THREAD: &str = "confab-writer";
+/// The name the search index thread gives itself (`search::indexer`).
+const INDEX_THREAD: &str = "confab-index";
 
 /// CPU time used so far, user and system together.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CpuTimes {
     pub process: Duration,
     pub writer: Duration,
+    pub indexer: Duration,
 }
 
 impl CpuTimes {
@@ -21,6 +25,7 @@ impl CpuTimes {
         CpuTimes {
             process: self.process.saturating_sub(earlier.process),
             writer: self.writer.saturating_sub(earlier.writer),
+            indexer: self.indexer.saturating_sub(earlier.indexer),
         }
     }
 }
@@ -28,19 +33,22 @@ impl CpuTimes {
 /// Reads the CPU times of process `pid` (None when it is gone or `/proc` is unreadable).
 pub fn cpu_times(pid: u32) -> Option<CpuTimes> {
     let process = ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)?;
-    let mut writer = 0;
+    let (mut writer, mut indexer) = (0, 0);
     for task in std::fs::read_dir(format!("/proc/{pid}/task"))
         .ok()?
         .flatten()
     {
         let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
-        if command(&stat) == Some(WRITER_THREAD) {
-            writer += ticks(&stat).unwrap_or(0);
+        match command(&stat) {
+            Some(WRITER_THREAD) => writer += ticks(&stat).unwrap_or(0),
+            Some(INDEX_THREAD) => indexer += ticks(&stat).unwrap_or(0),
+            _ => {}
         }
     }
     Some(CpuTimes {
         process: from_ticks(process),
         writer: from_ticks(writer),
+        indexer: from_ticks(indexer),
     })
 }
 

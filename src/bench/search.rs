@@ -2,7 +2,8 @@
 //! folder: accounts and rooms through the API of a server it starts (open rooms, private rooms
 //! the searcher is in, and private rooms of someone else's, which every search must skip),
 //! then the messages through the store itself, indexed as the writer indexes them, many
-//! thousand a transaction. It starts the server again on that folder and times searches
+//! thousand a transaction, and packed by the index's upkeep until nothing is due (timed on
+//! its own). It starts the server again on that folder and times searches
 //! through the API, one at a time, as a person types them: two words, the last a prefix.
 
 use std::time::Instant;
@@ -17,7 +18,7 @@ use super::stats::Latencies;
 use super::target::Target;
 use super::text::{Rng, Vocabulary};
 use super::{BenchSettings, Row};
-use crate::store::{IndexSize, MessageRecord, Store};
+use crate::store::{IndexSize, MessageRecord, Store, Upkeep};
 
 /// Rooms the messages are spread over: open, the searcher's private ones, others' private ones.
 const OPEN_ROOMS: usize = 80;
@@ -78,34 +79,40 @@ pub async fn search(settings: &BenchSettings, external: bool) -> anyhow::Result<
     let vocabulary = std::sync::Arc::new(Vocabulary::new(VOCABULARY));
     let words = std::sync::Arc::clone(&vocabulary);
     let started = Instant::now();
-    let size = tokio::task::spawn_blocking(move || -> anyhow::Result<IndexSize> {
-        let store = Store::open(&data)?;
-        let mut rng = Rng::new(42);
-        // One message a second, ending now.
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .as_millis() as u64;
-        let first = now.saturating_sub(count as u64 * 1000);
-        let mut stored = 0;
-        while stored < count {
-            let batch = PER_TRANSACTION.min(count - stored);
-            let at = first + stored as u64 * 1000;
-            store.transact(Durability::None, at, |tx| {
-                for _ in 0..batch {
-                    let room = rooms[rng.below(rooms.len())];
-                    // User ids 1.. are the accounts made above, in order.
-                    let author = 1 + rng.below(AUTHORS + 1) as u64;
-                    let length = 4 + rng.below(13);
-                    let text = words.sentence(&mut rng, length);
-                    tx.append_message(room, MessageRecord::post(author, &text, None))?;
-                }
-                Ok(())
-            })?;
-            stored += batch;
-        }
-        store.checkpoint()?;
-        Ok(store.snapshot()?.search_index_size()?)
-    })
+    let (size, packing) = tokio::task::spawn_blocking(
+        move || -> anyhow::Result<(IndexSize, std::time::Duration)> {
+            let store = Store::open(&data)?;
+            let mut rng = Rng::new(42);
+            // One message a second, ending now.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_millis() as u64;
+            let first = now.saturating_sub(count as u64 * 1000);
+            let mut stored = 0;
+            while stored < count {
+                let batch = PER_TRANSACTION.min(count - stored);
+                let at = first + stored as u64 * 1000;
+                store.transact(Durability::None, at, |tx| {
+                    for _ in 0..batch {
+                        let room = rooms[rng.below(rooms.len())];
+                        // User ids 1.. are the accounts made above, in order.
+                        let author = 1 + rng.below(AUTHORS + 1) as u64;
+                        let length = 4 + rng.below(13);
+                        let text = words.sentence(&mut rng, length);
+                        tx.append_message(room, MessageRecord::post(author, &text, None))?;
+                    }
+                    Ok(())
+                })?;
+                stored += batch;
+            }
+            // What the index thread does as messages arrive, all at once.
+            let packing = Instant::now();
+            Upkeep::default().run_until_idle(&store)?;
+            let packing = packing.elapsed();
+            store.checkpoint()?;
+            Ok((store.snapshot()?.search_index_size()?, packing))
+        },
+    )
     .await??;
     let build = started.elapsed();
 
@@ -146,8 +153,9 @@ pub async fn search(settings: &BenchSettings, external: bool) -> anyhow::Result<
     let history_per_message = size.history_bytes as f64 / size.messages.max(1) as f64;
     let s = latencies.summary();
     let stored_rate = size.messages as f64 / build.as_secs_f64();
+    let packed_rate = size.messages as f64 / packing.as_secs_f64().max(f64::EPSILON);
     let result = format!(
-        "p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.1} ms; {:.1} results a query, {full_pages} full pages; index {per_message:.0} B/message on disk (history {history_per_message:.0} B); stored and indexed {stored_rate:.0} messages/s",
+        "p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.1} ms; {:.1} results a query, {full_pages} full pages; index {per_message:.0} B/message on disk (history {history_per_message:.0} B); stored and indexed {stored_rate:.0} messages/s, of which packed into segments {packed_rate:.0} messages/s",
         s.p50_ms,
         s.p95_ms,
         s.p99_ms,
@@ -167,6 +175,7 @@ pub async fn search(settings: &BenchSettings, external: bool) -> anyhow::Result<
                "results_per_query": found as f64 / queries as f64, "full_pages": full_pages,
                "index_bytes": size.index_bytes, "history_bytes": size.history_bytes,
                "index_bytes_per_message": per_message, "build_seconds": build.as_secs_f64(),
-               "stored_per_second": stored_rate}),
+               "stored_per_second": stored_rate, "packing_seconds": packing.as_secs_f64(),
+               "packed_per_second": packed_rate}),
     )])
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use super::cpu::CpuTimes;
 use super::crowd::{Crowd, accounts, send_steadily};
 use super::stats::Latencies;
 use super::target::Target;
@@ -27,16 +28,17 @@ pub struct Costs {
     pub us_per_delivery: f64,
     /// The writer thread's CPU time divided by the messages stored.
     pub writer_us_per_message: f64,
+    /// The search index thread's CPU time divided by the messages stored.
+    pub index_us_per_message: f64,
 }
 
 impl Costs {
-    pub fn of(
-        cpu: Duration,
-        writer: Duration,
-        elapsed: Duration,
-        delivered: u64,
-        stored: u64,
-    ) -> Costs {
+    pub fn of(used: CpuTimes, elapsed: Duration, delivered: u64, stored: u64) -> Costs {
+        let CpuTimes {
+            process: cpu,
+            writer,
+            indexer,
+        } = used;
         let seconds = elapsed.as_secs_f64().max(f64::EPSILON);
         let cpu_percent = cpu.as_secs_f64() / seconds * 100.0;
         let deliveries_per_s = delivered as f64 / seconds;
@@ -51,6 +53,7 @@ impl Costs {
                 / (messages_per_s / 1_000.0).max(f64::EPSILON),
             us_per_delivery: per(cpu, delivered),
             writer_us_per_message: per(writer, stored),
+            index_us_per_message: per(indexer, stored),
         }
     }
 }
@@ -118,7 +121,7 @@ pub async fn steady(target: &Target, settings: &BenchSettings) -> anyhow::Result
     let result = match (before, after) {
         (Some(before), Some(after)) => {
             let used = after.since(before);
-            let costs = Costs::of(used.process, used.writer, elapsed, delivered, sent);
+            let costs = Costs::of(used, elapsed, delivered, sent);
             data["costs"] = json!(costs);
             let batches = match commits {
                 Some(commits) => {
@@ -130,13 +133,14 @@ pub async fn steady(target: &Target, settings: &BenchSettings) -> anyhow::Result
                 None => String::new(),
             };
             format!(
-                "{carried}; server CPU {:.1}% of a core ({:.1}% per 10k deliveries/s, {:.1}% per 1k messages/s): {:.1} µs per delivery; writer {:.1}% ({:.0} µs per message{batches})",
+                "{carried}; server CPU {:.1}% of a core ({:.1}% per 10k deliveries/s, {:.1}% per 1k messages/s): {:.1} µs per delivery; writer {:.1}% ({:.0} µs per message{batches}); search index {:.0} µs per message",
                 costs.cpu_percent,
                 costs.cpu_percent_per_10k_deliveries_per_s,
                 costs.cpu_percent_per_1k_messages_per_s,
                 costs.us_per_delivery,
                 costs.writer_cpu_percent,
-                costs.writer_us_per_message
+                costs.writer_us_per_message,
+                costs.index_us_per_message
             )
         }
         // A server at --url: its CPU is not ours to read.
@@ -151,14 +155,14 @@ mod tests {
 
     #[test]
     fn costs_divide_cpu_time_by_what_was_carried() {
-        // Half a core for 10 s, 400,000 deliveries of 20,000 messages; the writer a tenth.
-        let costs = Costs::of(
-            Duration::from_secs(5),
-            Duration::from_secs(1),
-            Duration::from_secs(10),
-            400_000,
-            20_000,
-        );
+        // Half a core for 10 s, 400,000 deliveries of 20,000 messages; the writer a tenth,
+        // the search index a twentieth.
+        let used = CpuTimes {
+            process: Duration::from_secs(5),
+            writer: Duration::from_secs(1),
+            indexer: Duration::from_millis(500),
+        };
+        let costs = Costs::of(used, Duration::from_secs(10), 400_000, 20_000);
         assert!((costs.cpu_percent - 50.0).abs() < 1e-9);
         assert!((costs.writer_cpu_percent - 10.0).abs() < 1e-9);
         assert!(
@@ -168,7 +172,8 @@ mod tests {
         assert!((costs.cpu_percent_per_1k_messages_per_s - 25.0).abs() < 1e-9);
         assert!((costs.us_per_delivery - 12.5).abs() < 1e-9);
         assert!((costs.writer_us_per_message - 50.0).abs() < 1e-9);
-        let idle = Costs::of(Duration::ZERO, Duration::ZERO, Duration::from_secs(1), 0, 0);
+        assert!((costs.index_us_per_message - 25.0).abs() < 1e-9);
+        let idle = Costs::of(CpuTimes::default(), Duration::from_secs(1), 0, 0);
         assert_eq!(idle.us_per_delivery, 0.0);
     }
 }

@@ -12,6 +12,8 @@ use redb::{Database, ReadableTable, WriteTransaction};
 use super::record::MessageRecord;
 use super::rooms::{Kind, MembershipRecord, Role, RoomRecord};
 use super::search::index::Index;
+use super::search::segment::FOLD_MAX;
+use super::search::upkeep::settle_in;
 use super::{StoreError, tables};
 
 /// The schema this build writes.
@@ -178,13 +180,23 @@ fn v1_to_v2(txn: &WriteTransaction) -> Result<(), StoreError> {
 /// Schema 2 → 3: the search index, built from every message in the history, a segment at a
 /// time.
 fn v2_to_v3(txn: &WriteTransaction) -> Result<(), StoreError> {
-    let history = txn.open_table(tables::HISTORY)?;
-    let mut index = Index::open(txn)?;
-    for entry in history.iter()? {
-        let (key, bytes) = entry?;
-        let (room_id, id) = key.value();
-        index.add(room_id, id, &MessageRecord::decode(bytes.value())?)?;
-        index.fold_if_due(txn)?;
+    let mut from = (0, 0);
+    loop {
+        let mut added = 0;
+        {
+            let history = txn.open_table(tables::HISTORY)?;
+            let mut index = Index::open(txn)?;
+            for entry in history.range(from..)?.take(FOLD_MAX) {
+                let (key, bytes) = entry?;
+                let (room_id, id) = key.value();
+                index.add(room_id, id, &MessageRecord::decode(bytes.value())?)?;
+                from = (room_id, id + 1);
+                added += 1;
+            }
+        }
+        settle_in(txn)?;
+        if added < FOLD_MAX {
+            return Ok(());
+        }
     }
-    index.finish(txn)
 }

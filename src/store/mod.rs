@@ -56,7 +56,7 @@ pub use people::Friendship;
 pub use record::{Everyone, MessageRecord, Reaction};
 pub use recovery::{CodeHash, LinkKey, LinkState, Recovered, ResetLink};
 pub use rooms::{Kind, Membership, Role, Room, RoomRecord, direct_key, room_key};
-pub use search::{Found, IndexSize, PREFIX_TERMS, Wanted};
+pub use search::{Found, IndexSize, PREFIX_TERMS, Progress, Upkeep, Wanted};
 pub use sessions::{SessionKey, SessionRecord};
 pub use snapshot::Snapshot;
 pub use tx::Tx;

@@ -96,7 +96,6 @@ impl<'t> Tx<'t> {
             self.rooms
                 .insert(id, serde_json::to_vec(&touched.record)?.as_slice())?;
         }
-        self.search.finish(self.txn)?;
         Ok((!self.wrote_more.get()).then_some(self.appended))
     }
 

@@ -1,13 +1,17 @@
 //! The search index: kept in the write transaction of the history it indexes ([`index`]),
-//! read newest first within the rooms a search may look in ([`find`]).
+//! packed into segments by an upkeep of its own ([`upkeep`], [`segment`]), read newest first
+//! within the rooms a search may look in ([`find`]).
 
 mod find;
 pub(super) mod index;
 pub(super) mod postings;
+pub(super) mod segment;
 #[cfg(test)]
 mod tests;
+pub(super) mod upkeep;
 
 pub use find::{Found, PREFIX_TERMS, Wanted};
+pub use upkeep::{Progress, Upkeep};
 
 use super::{Snapshot, StoreError};
 

@@ -1,12 +1,13 @@
 //! The index through the store: what a search finds is what the history holds, across folds
-//! into segments, merges of segments, edits and deletions, before and after each.
+//! into segments, merges of segments, edits and deletions, before, during and after each.
 
 use redb::Durability;
 
 use super::super::tests::room as open_room;
 use super::super::{MessageRecord, Store};
-use super::index::{FOLD_AT, MERGE_FANIN};
-use super::{Found, Wanted};
+use super::segment::{FOLD_AT, MERGE_FANIN};
+use super::upkeep::ROWS_PER_STEP;
+use super::{Found, Progress, Upkeep, Wanted};
 use crate::search::Query;
 
 /// Every match, newest first: (room, id).
@@ -50,6 +51,7 @@ fn search_finds_what_the_history_holds_across_folds_merges_edits_and_deletions()
     // Enough messages for eight folds, a merge, and fresh ones after.
     let total = FOLD_AT as usize * MERGE_FANIN + 700;
     let mut sevens = Vec::new();
+    let mut upkeep = Upkeep::default();
     for chunk in 0..total.div_ceil(500) {
         store
             .transact(Durability::None, 1_000 + chunk as u64, |tx| {
@@ -67,6 +69,7 @@ fn search_finds_what_the_history_holds_across_folds_merges_edits_and_deletions()
                 Ok(())
             })
             .unwrap();
+        upkeep.run_until_idle(&store).unwrap();
     }
     let tiers: Vec<u8> = segments(&store)
         .iter()
@@ -114,4 +117,101 @@ fn search_finds_what_the_history_holds_across_folds_merges_edits_and_deletions()
     assert_eq!(search(&store, "seven", &[one, two]), after);
     assert_eq!(search(&store, "renamed", &[one, two]), [edited]);
     assert_eq!(search(&store, "ren", &[one, two]), [edited]);
+}
+
+/// Stores `count` messages in `room`, every third one saying "needle", each with a word of
+/// its own (so a segment has many rows).
+fn post(store: &Store, room: u64, count: usize, at: u64) -> Vec<(u64, u64)> {
+    let mut needles = Vec::new();
+    store
+        .transact(Durability::None, at, |tx| {
+            for i in 0..count {
+                let kind = if i % 3 == 0 {
+                    "a needle here"
+                } else {
+                    "only hay"
+                };
+                let text = format!("{kind} w{at}x{i}");
+                let id = tx
+                    .append_message(room, MessageRecord::post(1, &text, None))?
+                    .id;
+                if i % 3 == 0 {
+                    needles.push((room, id));
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    needles
+}
+
+#[test]
+fn every_step_of_a_fold_and_a_merge_leaves_search_answering_the_same() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let room = open_room(&store, "steps");
+    let mut upkeep = Upkeep::default();
+    let mut needles = Vec::new();
+    // Seven segments first, so the eighth fold makes a merge due.
+    for round in 0..MERGE_FANIN - 1 {
+        needles.extend(post(&store, room, FOLD_AT as usize, 10 + round as u64));
+        upkeep.run_until_idle(&store).unwrap();
+    }
+    needles.extend(post(&store, room, FOLD_AT as usize + 10, 100));
+    needles.reverse();
+    let mut steps = 0;
+    loop {
+        assert_eq!(
+            search(&store, "needle", &[room]),
+            needles,
+            "after {steps} steps"
+        );
+        assert_eq!(
+            search(&store, "needl", &[room]),
+            needles,
+            "after {steps} steps"
+        );
+        if upkeep.step(&store).unwrap() == Progress::Idle {
+            break;
+        }
+        steps += 1;
+    }
+    assert!(
+        steps > 2 * (FOLD_AT as usize / ROWS_PER_STEP),
+        "a fold and a merge took {steps} steps"
+    );
+    let tiers: Vec<u8> = segments(&store).iter().map(|(_, (t, _))| *t).collect();
+    assert_eq!(tiers, [1], "eight segments merged into one");
+}
+
+#[test]
+fn rows_a_lost_upkeep_left_behind_are_removed_and_searches_never_see_them() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let room = open_room(&store, "orphans");
+    let mut needles = post(&store, room, FOLD_AT as usize, 10);
+    needles.reverse();
+    // A fold stopped after writing some rows, as a crash would stop it.
+    let mut lost = Upkeep::default();
+    lost.step(&store).unwrap();
+    lost.step(&store).unwrap();
+    drop(lost);
+    let rows = |store: &Store| {
+        store
+            .read(|txn| {
+                use redb::ReadableTableMetadata;
+                Ok(txn.open_table(super::super::tables::SEARCH_WORDS)?.len()?)
+            })
+            .unwrap()
+    };
+    assert!(rows(&store) > 0, "the lost fold wrote rows");
+    assert!(segments(&store).is_empty(), "and published nothing");
+    assert_eq!(search(&store, "needle", &[room]), needles);
+
+    let mut upkeep = Upkeep::default();
+    upkeep.step(&store).unwrap();
+    assert_eq!(rows(&store), 0, "the orphan rows went first");
+    upkeep.run_until_idle(&store).unwrap();
+    assert_eq!(segments(&store).len(), 1);
+    assert_eq!(search(&store, "needle", &[room]), needles);
 }
