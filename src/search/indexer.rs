@@ -1,7 +1,7 @@
-//! The search index's upkeep on a thread of its own, `confab-index`: folding the rows the
-//! room writer adds for each message into packed segments, and merging those, a short
-//! transaction at a time (see `store::search::upkeep`). The writer's transactions only ever
-//! add a message's row, so no message waits for a fold.
+//! The search index's upkeep on a thread of its own, `confab-index`: folding new messages
+//! into packed segments, and merging those, a short
+//! transaction at a time (see `store::search::upkeep`). The writer does no indexing for a new
+//! message, and no message waits for a fold.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,6 +45,7 @@ impl Indexer {
 }
 
 fn run(store: &Store, stopping: &AtomicBool) {
+    lower_own_priority();
     let mut upkeep = Upkeep::default();
     let mut failing = false;
     while !stopping.load(Ordering::Acquire) {
@@ -65,5 +66,20 @@ fn run(store: &Store, stopping: &AtomicBool) {
                 std::thread::park_timeout(RETRY_WAIT);
             }
         }
+    }
+}
+
+/// Gives this thread the lowest scheduling priority (nice 19): on a busy core, delivering
+/// messages comes first, and the upkeep catches up once the rush is over (searches stay
+/// right meanwhile, reading more of the history directly).
+fn lower_own_priority() {
+    // SAFETY: gettid has no preconditions; setpriority with PRIO_PROCESS and a thread id
+    // changes that thread only (Linux), and a failure leaves the priority as it was.
+    let failed = unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 19) != 0
+    };
+    if failed {
+        tracing::debug!("cannot lower the search index thread's priority");
     }
 }

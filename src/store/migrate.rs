@@ -11,9 +11,6 @@ use redb::{Database, ReadableTable, WriteTransaction};
 
 use super::record::MessageRecord;
 use super::rooms::{Kind, MembershipRecord, Role, RoomRecord};
-use super::search::index::Index;
-use super::search::segment::FOLD_MAX;
-use super::search::upkeep::settle_in;
 use super::{StoreError, tables};
 
 /// The schema this build writes.
@@ -96,7 +93,8 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::READ_POSITIONS)?;
     txn.open_table(tables::MENTIONS)?;
     txn.open_table(tables::ROOM_MENTIONS)?;
-    txn.open_table(tables::SEARCH_FRESH)?;
+    txn.open_table(tables::SEARCH_MARKS)?;
+    txn.open_table(tables::SEARCH_CHANGED)?;
     txn.open_table(tables::SEARCH_SEGMENTS)?;
     txn.open_table(tables::SEARCH_WORDS)?;
     txn.open_table(tables::SEARCH_AUTHORS)?;
@@ -177,26 +175,14 @@ fn v1_to_v2(txn: &WriteTransaction) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Schema 2 → 3: the search index, built from every message in the history, a segment at a
-/// time.
+/// Schema 2 → 3: the search index's tables, empty. Every message is past its room's mark, so
+/// searches read the history itself until the upkeep has folded it into segments, in the
+/// background after the server starts.
 fn v2_to_v3(txn: &WriteTransaction) -> Result<(), StoreError> {
-    let mut from = (0, 0);
-    loop {
-        let mut added = 0;
-        {
-            let history = txn.open_table(tables::HISTORY)?;
-            let mut index = Index::open(txn)?;
-            for entry in history.range(from..)?.take(FOLD_MAX) {
-                let (key, bytes) = entry?;
-                let (room_id, id) = key.value();
-                index.add(room_id, id, &MessageRecord::decode(bytes.value())?)?;
-                from = (room_id, id + 1);
-                added += 1;
-            }
-        }
-        settle_in(txn)?;
-        if added < FOLD_MAX {
-            return Ok(());
-        }
-    }
+    txn.open_table(tables::SEARCH_MARKS)?;
+    txn.open_table(tables::SEARCH_CHANGED)?;
+    txn.open_table(tables::SEARCH_SEGMENTS)?;
+    txn.open_table(tables::SEARCH_WORDS)?;
+    txn.open_table(tables::SEARCH_AUTHORS)?;
+    Ok(())
 }

@@ -56,6 +56,7 @@ pub use people::Friendship;
 pub use record::{Everyone, MessageRecord, Reaction};
 pub use recovery::{CodeHash, LinkKey, LinkState, Recovered, ResetLink};
 pub use rooms::{Kind, Membership, Role, Room, RoomRecord, direct_key, room_key};
+use search::pending::Pending;
 pub use search::{Found, IndexSize, PREFIX_TERMS, Progress, Upkeep, Wanted};
 pub use sessions::{SessionKey, SessionRecord};
 pub use snapshot::Snapshot;
@@ -90,6 +91,8 @@ pub struct Store {
     durable_commits: AtomicU64,
     /// Only the room writer appends; a reopen replays it.
     journal: Mutex<Journal>,
+    /// Rooms with messages the search index's segments do not hold yet.
+    search_pending: Pending,
 }
 
 impl Store {
@@ -118,6 +121,7 @@ impl Store {
             faults,
             last_reopen: Mutex::new(None),
             journal: Mutex::new(journal),
+            search_pending: Pending::every_room(),
         })
     }
 
@@ -191,6 +195,8 @@ impl Store {
             journal.clear()?;
         }
         *slot = Some(Arc::new(db));
+        // Marks moved since the last durable commit are lost with it.
+        self.search_pending.forget();
         self.healthy.store(true, Ordering::Release);
         tracing::warn!(path = %self.path.display(), "database reopened after a failed write");
         Ok(())
@@ -225,12 +231,13 @@ impl Store {
         now_ms: u64,
         f: impl FnOnce(&mut Tx) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.write(durability, |txn| {
+        let (value, appended_to) = self.write(durability, |txn| {
             let mut tx = Tx::open(txn, now_ms)?;
             let value = f(&mut tx)?;
-            tx.finish()?;
-            Ok(value)
-        })
+            Ok((value, tx.finish()?.appended_to))
+        })?;
+        self.search_pending.note(&appended_to);
+        Ok(value)
     }
 
     /// Runs a batch of room changes in one write transaction, as [`Store::transact`] does, and
@@ -250,13 +257,13 @@ impl Store {
         let mut journal = self.lock_journal();
         let mut txn = db.begin_write().inspect_err(|_| self.mark_failed())?;
         txn.set_quick_repair(true);
-        let (value, appended) = (|| {
+        let (value, finished) = (|| {
             let mut tx = Tx::open(&txn, now_ms)?;
             let value = f(&mut tx)?;
             Ok((value, tx.finish()?))
         })()
         .inspect_err(|err| self.mark_failed_by(err))?;
-        match appended {
+        match finished.journal {
             Some(entries) if !journal.checkpoint_due(&entries) => {
                 if !entries.is_empty() {
                     journal
@@ -283,6 +290,7 @@ impl Store {
                 self.start_journal_over(&mut journal);
             }
         }
+        self.search_pending.note(&finished.appended_to);
         Ok(value)
     }
 

@@ -68,9 +68,13 @@ pub const MENTIONS: TableDefinition<(u64, u64, u64), ()> = TableDefinition::new(
 /// (room id, message id) → author id: messages that call `@room`.
 pub const ROOM_MENTIONS: TableDefinition<(u64, u64), u64> = TableDefinition::new("room_mentions");
 
+/// room id → the last message of the room that the search index's segments hold; a search
+/// reads the messages after it from the history itself.
+pub const SEARCH_MARKS: TableDefinition<u64, u64> = TableDefinition::new("search_marks");
 /// (room id, message id) → [`super::search::postings::Fresh`]: the author, time and distinct
-/// terms of each message not yet in a segment of the search index, or edited since.
-pub const SEARCH_FRESH: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("search_fresh");
+/// terms of each message edited since a segment took it.
+pub const SEARCH_CHANGED: TableDefinition<(u64, u64), &[u8]> =
+    TableDefinition::new("search_changed");
 /// segment id → (tier, messages): the segments of the search index.
 pub const SEARCH_SEGMENTS: TableDefinition<u64, (u8, u64)> =
     TableDefinition::new("search_segments");

@@ -22,7 +22,7 @@ use super::record::{Everyone, MessageRecord};
 use super::rooms::{
     Kind, Membership, RoomRecord, load_membership, load_room, memberships_of, room_key,
 };
-use super::search::index::Index;
+use super::search::index::note_change;
 use super::unread::{Tables, Unread};
 use super::users::{User, load_user};
 use super::{StoreError, tables};
@@ -44,12 +44,20 @@ pub struct Tx<'t> {
     members: Table<'t, (u64, u64), &'static [u8]>,
     user_rooms: Table<'t, (u64, u64), ()>,
     room_names: Table<'t, &'static str, u64>,
-    search: Index<'t>,
     touched: HashMap<u64, Touched>,
     /// The messages appended, as the journal would keep them.
     appended: Vec<JournalEntry>,
     /// Something other than appending messages was written: only a durable commit will do.
     wrote_more: Cell<bool>,
+}
+
+/// What a finished transaction appended.
+pub(super) struct Finished {
+    /// The journal entries of the messages it appended when that is all it wrote, or `None`
+    /// when it wrote more.
+    pub journal: Option<Vec<JournalEntry>>,
+    /// The room of each message it appended: the search index's upkeep looks there.
+    pub appended_to: Vec<u64>,
 }
 
 impl<'t> Tx<'t> {
@@ -63,7 +71,6 @@ impl<'t> Tx<'t> {
             members: txn.open_table(tables::MEMBERS)?,
             user_rooms: txn.open_table(tables::USER_ROOMS)?,
             room_names: txn.open_table(tables::ROOM_NAMES)?,
-            search: Index::open(txn)?,
             touched: HashMap::new(),
             appended: Vec::new(),
             wrote_more: Cell::new(false),
@@ -75,9 +82,8 @@ impl<'t> Tx<'t> {
         self.wrote_more.set(true);
     }
 
-    /// Writes back every room record this transaction changed. Returns the journal entries of
-    /// the messages it appended when that is all it wrote, or `None` when it wrote more.
-    pub(super) fn finish(mut self) -> Result<Option<Vec<JournalEntry>>, StoreError> {
+    /// Writes back every room record this transaction changed, and says what it appended.
+    pub(super) fn finish(mut self) -> Result<Finished, StoreError> {
         let mut activity = self.txn.open_table(tables::OPEN_ROOMS_BY_ACTIVITY)?;
         for (id, touched) in self.touched.drain() {
             if !touched.dirty {
@@ -96,7 +102,11 @@ impl<'t> Tx<'t> {
             self.rooms
                 .insert(id, serde_json::to_vec(&touched.record)?.as_slice())?;
         }
-        Ok((!self.wrote_more.get()).then_some(self.appended))
+        let appended_to = self.appended.iter().map(|entry| entry.room_id).collect();
+        Ok(Finished {
+            journal: (!self.wrote_more.get()).then_some(self.appended),
+            appended_to,
+        })
     }
 
     /// The time this transaction works at (Unix milliseconds).
@@ -274,7 +284,6 @@ impl<'t> Tx<'t> {
                 .insert((room_id, record.user_id, client_id), id)?;
         }
         self.index_mentions(room_id, id, &record, true)?;
-        self.search.add(room_id, id, &record)?;
         self.appended.push(JournalEntry {
             room_id,
             seq: id,
@@ -348,8 +357,7 @@ impl<'t> Tx<'t> {
         let (old_text, was_deleted) = (record.text.clone(), record.deleted);
         change(&mut record);
         self.index_mentions(room_id, id, &record, true)?;
-        self.search
-            .change(room_id, id, &old_text, was_deleted, &record)?;
+        note_change(self.txn, room_id, id, &old_text, was_deleted, &record)?;
         let touched = self.touched(room_id)?.ok_or(StoreError::NotFound)?;
         touched.record.seq += 1;
         touched.dirty = true;
@@ -420,7 +428,6 @@ impl<'t> Tx<'t> {
                 .insert((entry.room_id, record.user_id, client_id), entry.seq)?;
         }
         self.index_mentions(entry.room_id, entry.seq, &record, true)?;
-        self.search.add(entry.room_id, entry.seq, &record)?;
         Ok(true)
     }
 }

@@ -1,13 +1,16 @@
-//! Answering a search, newest first, from the rooms the asker may read only. Two parts answer:
+//! Answering a search, newest first, from the rooms the asker may read only. Three parts
+//! answer:
 //!
-//! - the fresh messages (not yet in a segment, or edited since), each checked against its
+//! - the messages past each room's mark, which no segment holds yet, read from the history
+//!   and checked as they are;
+//! - the changed rows (messages edited since a segment took them), each checked against its
 //!   own terms;
 //! - the segments, where the query's rarest part (a word, the words its prefix stands for, or
 //!   its author) gives the candidates, and each candidate is checked against the message
 //!   itself, so an entry a message no longer deserves (it was edited or deleted since its
 //!   segment was written) finds nothing.
 //!
-//! Both are merged newest first until a page is full; a message both hold comes once.
+//! All are merged newest first until a page is full; a message two parts hold comes once.
 
 use std::collections::HashSet;
 
@@ -99,7 +102,8 @@ pub(in crate::store) fn find(txn: &ReadTransaction, wanted: &Wanted) -> Result<F
             }
         }
     } else {
-        fresh(txn, wanted, &mut candidates)?;
+        tails(txn, wanted, &mut candidates)?;
+        changed(txn, wanted, &mut candidates)?;
         segments(txn, wanted, &mut candidates)?;
     }
     // Newest first; of a message both parts hold, the fresh one (known to match) first.
@@ -137,13 +141,46 @@ fn below(wanted: &Wanted, room: u64) -> u64 {
     }
 }
 
-/// The fresh messages of the rooms that match, each known to.
-fn fresh(
+/// The messages of the rooms past their marks that match, each known to.
+fn tails(
     txn: &ReadTransaction,
     wanted: &Wanted,
     candidates: &mut Vec<Candidate>,
 ) -> Result<(), StoreError> {
-    let table = txn.open_table(tables::SEARCH_FRESH)?;
+    let history = txn.open_table(tables::HISTORY)?;
+    let marks = txn.open_table(tables::SEARCH_MARKS)?;
+    for &room in wanted.rooms {
+        let from = marks.get(room)?.map_or(0, |mark| mark.value()) + 1;
+        let to = below(wanted, room);
+        if from >= to {
+            continue;
+        }
+        for entry in history.range((room, from)..(room, to))? {
+            let (key, bytes) = entry?;
+            let record = MessageRecord::decode(bytes.value())?;
+            let at = Position {
+                ts: record.ts,
+                room_id: room,
+                id: key.value().1,
+            };
+            if !record.deleted
+                && wanted.is_before(at)
+                && wanted.matches(&terms(&record.text), record.user_id)
+            {
+                candidates.push((at, true));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The changed rows of the rooms that match, each known to.
+fn changed(
+    txn: &ReadTransaction,
+    wanted: &Wanted,
+    candidates: &mut Vec<Candidate>,
+) -> Result<(), StoreError> {
+    let table = txn.open_table(tables::SEARCH_CHANGED)?;
     for &room in wanted.rooms {
         for entry in table.range((room, 0)..(room, below(wanted, room)))? {
             let (key, bytes) = entry?;

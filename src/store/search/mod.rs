@@ -1,9 +1,11 @@
-//! The search index: kept in the write transaction of the history it indexes ([`index`]),
-//! packed into segments by an upkeep of its own ([`upkeep`], [`segment`]), read newest first
-//! within the rooms a search may look in ([`find`]).
+//! The search index: packed segments of terms that an upkeep of its own folds the history
+//! into ([`upkeep`], [`segment`], [`pending`]), kept in step with edits and deletions in
+//! their own write transaction ([`index`]), and read newest first within the rooms a search
+//! may look in, together with the messages no segment holds yet ([`find`]).
 
 mod find;
 pub(super) mod index;
+pub(super) mod pending;
 pub(super) mod postings;
 pub(super) mod segment;
 #[cfg(test)]
@@ -44,7 +46,8 @@ impl Snapshot {
         let txn = &self.txn;
         let history = txn.open_table(super::tables::HISTORY)?;
         Ok(IndexSize {
-            index_bytes: bytes(txn.open_table(super::tables::SEARCH_FRESH)?.stats()?)
+            index_bytes: bytes(txn.open_table(super::tables::SEARCH_MARKS)?.stats()?)
+                + bytes(txn.open_table(super::tables::SEARCH_CHANGED)?.stats()?)
                 + bytes(txn.open_table(super::tables::SEARCH_SEGMENTS)?.stats()?)
                 + bytes(txn.open_table(super::tables::SEARCH_WORDS)?.stats()?)
                 + bytes(txn.open_table(super::tables::SEARCH_AUTHORS)?.stats()?),

@@ -1,5 +1,6 @@
-//! A segment of the search index, built in memory from what it replaces (fresh rows, or
-//! segments of the tier below) and then written as rows: for each term, one packed list of
+//! A segment of the search index, built in memory from what it replaces (the messages of
+//! some rooms past their marks and the changed rows, or segments of one tier) and then
+//! written as rows: for each term, one packed list of
 //! the messages that hold it, newest first, keyed (segment, term) and written in term order,
 //! so a segment is written as appends; likewise one list per author.
 //!
@@ -12,27 +13,33 @@ use std::collections::BTreeMap;
 
 use redb::{ReadableTable, WriteTransaction};
 
+use super::super::record::MessageRecord;
 use super::super::{StoreError, tables};
 use super::postings::{Fresh, decode_list, encode_list};
 use crate::search::Position;
+use crate::search::words::terms;
 
-/// Fresh messages that make a segment.
+/// New messages that make a segment.
 pub const FOLD_AT: u64 = 2_000;
-/// The most fresh messages one segment takes (after a migration, many are waiting).
+/// The most messages one fold takes (after a migration, all the history is waiting).
 pub const FOLD_MAX: usize = 4 * FOLD_AT as usize;
-/// Segments of one tier merged into one of the next.
+/// Segments of one tier merged into one.
 pub const MERGE_FANIN: usize = 8;
-/// The highest tier: segments of about `FOLD_AT × MERGE_FANIN^MAX_TIER` messages (128,000)
-/// are not merged further, so no merge holds much in memory.
+/// The highest tier: segments of `FOLD_AT × MERGE_FANIN^(MAX_TIER-1)` messages (16,000) or
+/// more are not merged further, so no merge holds more than about 128,000 in memory.
 pub const MAX_TIER: u8 = 2;
 
 /// What a new segment takes the place of once it is published.
-pub(super) enum Replaces {
-    /// Fresh rows, with the bytes each had when read: one that has changed since (an edit
-    /// wrote new terms) stays fresh.
-    Fresh(Vec<((u64, u64), Vec<u8>)>),
+#[derive(Default)]
+pub(super) struct Replaces {
+    /// Rooms, and the last message of each the segment holds: their new marks, below which
+    /// a search looks in the segments instead of the history.
+    pub marks: Vec<(u64, u64)>,
+    /// Changed rows, with the bytes each had when read: one that has changed again since
+    /// (another edit) stays.
+    pub changed: Vec<((u64, u64), Vec<u8>)>,
     /// Segments of the tier below, whose rows become orphans.
-    Segments(Vec<u64>),
+    pub segments: Vec<u64>,
 }
 
 /// A segment ready to be written: its rows, in key order.
@@ -53,14 +60,22 @@ struct Lists {
 }
 
 impl Lists {
-    fn pack(self, tier: u8, replaces: Replaces) -> Built {
+    fn add(&mut self, at: Position, author: u64, terms: Vec<String>) {
+        for term in terms {
+            self.words.entry(term).or_default().push(at);
+        }
+        self.authors.entry(author).or_default().push(at);
+        self.messages += 1;
+    }
+
+    fn pack(self, replaces: Replaces) -> Built {
         let newest_first = |mut list: Vec<Position>| {
             list.sort_unstable_by(|a, b| b.cmp(a));
             list.dedup();
             encode_list(&list)
         };
         Built {
-            tier,
+            tier: tier_of(self.messages),
             messages: self.messages,
             words: self
                 .words
@@ -77,16 +92,65 @@ impl Lists {
     }
 }
 
-/// A segment of tier 0 from the first [`FOLD_MAX`] fresh rows, once there are [`FOLD_AT`].
-pub(super) fn fold(
-    fresh: &impl ReadableTable<(u64, u64), &'static [u8]>,
-) -> Result<Option<Built>, StoreError> {
-    if fresh.len()? < FOLD_AT {
-        return Ok(None);
+/// A segment's tier by its size: merges join segments of one tier, so small ones (quiet
+/// hours fold few messages) keep joining until they are as big as a full fold.
+fn tier_of(messages: u64) -> u8 {
+    let mut tier = 0;
+    let mut bound = FOLD_AT;
+    while tier < MAX_TIER && messages >= bound {
+        tier += 1;
+        bound *= MERGE_FANIN as u64;
     }
+    tier
+}
+
+/// A fold, and the rooms it had no room left for.
+pub(super) struct Fold {
+    pub built: Built,
+    pub unfinished: Vec<u64>,
+}
+
+/// A segment of the messages of `rooms` past their marks, up to [`FOLD_MAX`] of them, with
+/// every changed row.
+pub(super) fn fold(
+    history: &impl ReadableTable<(u64, u64), &'static [u8]>,
+    marks: &impl ReadableTable<u64, u64>,
+    changed: &impl ReadableTable<(u64, u64), &'static [u8]>,
+    rooms: &[u64],
+) -> Result<Fold, StoreError> {
     let mut lists = Lists::default();
-    let mut taken = Vec::new();
-    for entry in fresh.iter()?.take(FOLD_MAX) {
+    let mut replaces = Replaces::default();
+    let mut unfinished = Vec::new();
+    for (i, &room_id) in rooms.iter().enumerate() {
+        if lists.messages as usize >= FOLD_MAX {
+            unfinished.extend_from_slice(&rooms[i..]);
+            break;
+        }
+        let mark = marks.get(room_id)?.map_or(0, |m| m.value());
+        let mut last = None;
+        for entry in history.range((room_id, mark + 1)..=(room_id, u64::MAX))? {
+            if lists.messages as usize >= FOLD_MAX {
+                unfinished.push(room_id);
+                break;
+            }
+            let (key, bytes) = entry?;
+            let id = key.value().1;
+            let record = MessageRecord::decode(bytes.value())?;
+            if !record.deleted {
+                let at = Position {
+                    ts: record.ts,
+                    room_id,
+                    id,
+                };
+                lists.add(at, record.user_id, terms(&record.text));
+            }
+            last = Some(id);
+        }
+        if let Some(last) = last {
+            replaces.marks.push((room_id, last));
+        }
+    }
+    for entry in changed.iter()?.take(FOLD_MAX) {
         let (key, bytes) = entry?;
         let (room_id, id) = key.value();
         let row = Fresh::decode(bytes.value())?;
@@ -95,18 +159,17 @@ pub(super) fn fold(
             room_id,
             id,
         };
-        for term in row.terms {
-            lists.words.entry(term).or_default().push(at);
-        }
-        lists.authors.entry(row.author).or_default().push(at);
-        lists.messages += 1;
-        taken.push(((room_id, id), bytes.value().to_vec()));
+        lists.add(at, row.author, row.terms);
+        replaces.changed.push(((room_id, id), bytes.value().to_vec()));
     }
-    Ok(Some(lists.pack(0, Replaces::Fresh(taken))))
+    Ok(Fold {
+        built: lists.pack(replaces),
+        unfinished,
+    })
 }
 
-/// A segment of the next tier from the oldest [`MERGE_FANIN`] segments of the lowest tier
-/// that has that many (below [`MAX_TIER`]).
+/// One segment from the oldest [`MERGE_FANIN`] segments of the lowest tier that has that many
+/// (below [`MAX_TIER`]).
 pub(super) fn merge(
     segments: &impl ReadableTable<u64, (u8, u64)>,
     words: &impl ReadableTable<(u64, &'static str), &'static [u8]>,
@@ -117,7 +180,7 @@ pub(super) fn merge(
         let (id, info) = entry?;
         by_tier.entry(info.value().0).or_default().push(id.value());
     }
-    let Some((tier, due)) = by_tier
+    let Some((_, due)) = by_tier
         .into_iter()
         .find(|(tier, ids)| *tier < MAX_TIER && ids.len() >= MERGE_FANIN)
     else {
@@ -146,7 +209,10 @@ pub(super) fn merge(
             lists.messages += info.value().1;
         }
     }
-    Ok(Some(lists.pack(tier + 1, Replaces::Segments(due.to_vec()))))
+    Ok(Some(lists.pack(Replaces {
+        segments: due.to_vec(),
+        ..Replaces::default()
+    })))
 }
 
 impl Built {
@@ -202,33 +268,46 @@ impl Built {
         })
     }
 
-    /// Makes segment `id` visible and the segments it replaces invisible, in one transaction.
-    /// Fresh rows it replaces stay until [`retire_fresh`] takes them: meanwhile a search
-    /// finds such a message twice and shows it once.
+    /// Whether the segment holds anything: a fold of deleted messages only moves marks.
+    pub fn is_empty(&self) -> bool {
+        self.messages == 0
+    }
+
+    /// Makes segment `id` visible, moves the marks of its rooms, and makes the segments it
+    /// replaces invisible, in one transaction. Changed rows it replaces stay until
+    /// [`retire_changed`] takes them: meanwhile a search finds such a message twice and
+    /// shows it once.
     pub fn publish(&self, txn: &WriteTransaction, id: u64) -> Result<(), StoreError> {
         let mut segments = txn.open_table(tables::SEARCH_SEGMENTS)?;
-        segments.insert(id, (self.tier, self.messages))?;
-        if let Replaces::Segments(replaced) = &self.replaces {
-            for &old in replaced {
-                segments.remove(old)?;
+        if !self.is_empty() {
+            segments.insert(id, (self.tier, self.messages))?;
+        }
+        for &old in &self.replaces.segments {
+            segments.remove(old)?;
+        }
+        let mut marks = txn.open_table(tables::SEARCH_MARKS)?;
+        for &(room_id, last) in &self.replaces.marks {
+            let mark = marks.get(room_id)?.map_or(0, |m| m.value());
+            if last > mark {
+                marks.insert(room_id, last)?;
             }
         }
         Ok(())
     }
 }
 
-/// Removes the fresh rows of `rows` that are unchanged since they were read.
-pub(super) fn retire_fresh(
+/// Removes the changed rows of `rows` that are as they were read.
+pub(super) fn retire_changed(
     txn: &WriteTransaction,
     rows: &[((u64, u64), Vec<u8>)],
 ) -> Result<(), StoreError> {
-    let mut fresh = txn.open_table(tables::SEARCH_FRESH)?;
+    let mut changed = txn.open_table(tables::SEARCH_CHANGED)?;
     for (key, bytes) in rows {
-        let unchanged = fresh
+        let unchanged = changed
             .get(*key)?
             .is_some_and(|now| now.value() == bytes.as_slice());
         if unchanged {
-            fresh.remove(*key)?;
+            changed.remove(*key)?;
         }
     }
     Ok(())

@@ -1,25 +1,29 @@
-//! Folding fresh rows into segments and merging segments, outside the room writer's
-//! transactions, so the writer only ever adds a message's fresh row.
+//! Folding new messages into segments and merging segments, outside the room writer's
+//! transactions, so the writer does no indexing for a new message at all.
 //!
 //! The work goes in bounded steps, each its own short write transaction of at most
 //! [`ROWS_PER_STEP`] rows: a message waits for one step, never for a whole fold or merge. A
-//! segment is planned from one snapshot (the slow part, done with no write lock held), its
-//! rows are written a step at a time under an id no search looks at yet, and one step
-//! publishes it. Then the fresh rows it replaces are retired, a step at a time, and the rows
-//! of the segments a merge replaced are removed as orphans. A crash or a reopen at any point
-//! leaves only orphan rows behind, which the next steps remove.
+//! segment is planned from one snapshot (reading and splitting the words, the slow part, with
+//! no write lock held), its rows are written a step at a time under an id no search looks at
+//! yet, and one step publishes it and moves its rooms' marks. Then the changed rows it took
+//! are retired, a step at a time, and the rows of the segments a merge replaced are removed
+//! as orphans. A crash or a reopen at any point leaves only orphan rows behind, which the
+//! next steps remove.
 //!
 //! Steps commit without an fsync of their own: the writer's next durable commit (within a
 //! second of any message) carries them, and a crash before it only means some upkeep is done
 //! again.
 
-use redb::{Durability, ReadTransaction, WriteTransaction};
+use std::time::Instant;
+
+use redb::{Durability, ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 use super::super::{Store, StoreError, tables};
-use super::segment::{self, Built, Replaces};
+use super::pending::Rooms;
+use super::segment::{self, Built, FOLD_AT};
 
 /// Rows written or removed in one step.
-pub const ROWS_PER_STEP: usize = 500;
+pub const ROWS_PER_STEP: usize = 128;
 
 /// What a step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +63,9 @@ impl Upkeep {
             Ok(true) => {}
             Ok(false) => self.job = None,
             Err(err) => {
-                // Its rows, if any, are orphans now.
+                // Its rows, if any, are orphans now, and its rooms must be looked at again.
                 self.job = None;
+                store.search_pending.forget();
                 return Err(err);
             }
         }
@@ -73,15 +78,15 @@ impl Upkeep {
         Ok(())
     }
 
-    /// With no segment in progress: removes orphan rows first, then plans what is due.
+    /// With no segment in progress: removes orphan rows first, then plans a merge, then a
+    /// fold when one is due.
     fn start(&mut self, store: &Store) -> Result<Progress, StoreError> {
-        let (orphan, planned) = store.read(|txn| {
-            let orphan = orphan_in(txn)?;
-            let planned = match orphan {
-                Some(_) => None,
-                None => plan(txn)?,
-            };
-            Ok((orphan, planned))
+        let (orphan, merged, changed) = store.read(|txn| {
+            if let Some(id) = orphan_in(txn)? {
+                return Ok((Some(id), None, 0));
+            }
+            let changed = txn.open_table(tables::SEARCH_CHANGED)?.len()?;
+            Ok((None, merge_in(txn)?, changed))
         })?;
         if let Some(id) = orphan {
             store.write(Durability::None, |txn| {
@@ -89,17 +94,34 @@ impl Upkeep {
             })?;
             return Ok(Progress::Worked);
         }
-        Ok(match planned {
-            Some(built) => {
-                self.job = Some(Job {
-                    built,
-                    id: None,
-                    stage: Stage::Rows(0),
-                });
-                Progress::Worked
-            }
-            None => Progress::Idle,
-        })
+        if let Some(built) = merged {
+            self.begin(built);
+            return Ok(Progress::Worked);
+        }
+        let pending = &store.search_pending;
+        if !pending.due(Instant::now()) && changed < FOLD_AT {
+            return Ok(Progress::Idle);
+        }
+        let rooms = pending.take();
+        let fold = store
+            .read(|txn| fold_in(txn, &rooms))
+            .inspect_err(|_| pending.forget())?;
+        pending.put_back(&fold.unfinished);
+        let built = fold.built;
+        if built.is_empty() && built.replaces.marks.is_empty() && built.replaces.changed.is_empty()
+        {
+            return Ok(Progress::Idle);
+        }
+        self.begin(built);
+        Ok(Progress::Worked)
+    }
+
+    fn begin(&mut self, built: Built) {
+        self.job = Some(Job {
+            built,
+            id: None,
+            stage: Stage::Rows(0),
+        });
     }
 }
 
@@ -129,14 +151,12 @@ impl Job {
                 }
                 built.publish(txn, id)?;
                 self.stage = Stage::Retire(0);
-                Ok(matches!(built.replaces, Replaces::Fresh(_)))
+                Ok(!built.replaces.changed.is_empty())
             }
             Stage::Retire(done) => {
-                let Replaces::Fresh(rows) = &built.replaces else {
-                    return Ok(false);
-                };
+                let rows = &built.replaces.changed;
                 let to = (done + ROWS_PER_STEP).min(rows.len());
-                segment::retire_fresh(txn, &rows[done..to])?;
+                segment::retire_changed(txn, &rows[done..to])?;
                 self.stage = Stage::Retire(to);
                 Ok(to < rows.len())
             }
@@ -144,17 +164,36 @@ impl Job {
     }
 }
 
-/// The segment due next: a merge before a fold, so no tier holds many segments.
-fn plan(txn: &ReadTransaction) -> Result<Option<Built>, StoreError> {
-    let merged = segment::merge(
+/// A merge, if one is due.
+fn merge_in(txn: &ReadTransaction) -> Result<Option<Built>, StoreError> {
+    segment::merge(
         &txn.open_table(tables::SEARCH_SEGMENTS)?,
         &txn.open_table(tables::SEARCH_WORDS)?,
         &txn.open_table(tables::SEARCH_AUTHORS)?,
-    )?;
-    if merged.is_some() {
-        return Ok(merged);
-    }
-    segment::fold(&txn.open_table(tables::SEARCH_FRESH)?)
+    )
+}
+
+/// A fold of what `rooms` hold past their marks, and of the changed rows.
+fn fold_in(txn: &ReadTransaction, rooms: &Rooms) -> Result<segment::Fold, StoreError> {
+    let every;
+    let rooms = match rooms {
+        Rooms::These(rooms) => rooms,
+        Rooms::Every => {
+            let table = txn.open_table(tables::ROOMS)?;
+            let mut ids = Vec::new();
+            for entry in table.iter()? {
+                ids.push(entry?.0.value());
+            }
+            every = ids;
+            &every
+        }
+    };
+    segment::fold(
+        &txn.open_table(tables::HISTORY)?,
+        &txn.open_table(tables::SEARCH_MARKS)?,
+        &txn.open_table(tables::SEARCH_CHANGED)?,
+        rooms,
+    )
 }
 
 fn orphan_in(txn: &ReadTransaction) -> Result<Option<u64>, StoreError> {
@@ -163,34 +202,4 @@ fn orphan_in(txn: &ReadTransaction) -> Result<Option<u64>, StoreError> {
         &txn.open_table(tables::SEARCH_WORDS)?,
         &txn.open_table(tables::SEARCH_AUTHORS)?,
     )
-}
-
-/// Folds and merges everything due inside `txn`, all at once: for a migration, which holds
-/// the only write transaction anyway.
-pub(in crate::store) fn settle_in(txn: &WriteTransaction) -> Result<(), StoreError> {
-    loop {
-        let merged = segment::merge(
-            &txn.open_table(tables::SEARCH_SEGMENTS)?,
-            &txn.open_table(tables::SEARCH_WORDS)?,
-            &txn.open_table(tables::SEARCH_AUTHORS)?,
-        )?;
-        let planned = match merged {
-            Some(built) => Some(built),
-            None => segment::fold(&txn.open_table(tables::SEARCH_FRESH)?)?,
-        };
-        let Some(built) = planned else {
-            return Ok(());
-        };
-        let id = segment::next_id(txn)?;
-        built.write_rows(txn, id, 0, built.rows())?;
-        built.publish(txn, id)?;
-        match &built.replaces {
-            Replaces::Fresh(rows) => segment::retire_fresh(txn, rows)?,
-            Replaces::Segments(replaced) => {
-                for &old in replaced {
-                    segment::remove_rows(txn, old, usize::MAX)?;
-                }
-            }
-        }
-    }
 }
