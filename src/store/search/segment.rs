@@ -21,13 +21,15 @@ use crate::search::words::terms;
 
 /// New messages that make a segment.
 pub const FOLD_AT: u64 = 2_000;
-/// The most messages one fold takes (after a migration, all the history is waiting).
-pub const FOLD_MAX: usize = 4 * FOLD_AT as usize;
+/// The most messages one fold takes (after a migration, all the history is waiting): no more
+/// than a fold in service takes, so every segment grows through the same merges.
+pub const FOLD_MAX: usize = FOLD_AT as usize;
 /// Segments of one tier merged into one.
 pub const MERGE_FANIN: usize = 8;
-/// The highest tier: segments of `FOLD_AT × MERGE_FANIN^(MAX_TIER-1)` messages (16,000) or
-/// more are not merged further, so no merge holds more than about 128,000 in memory.
-pub const MAX_TIER: u8 = 2;
+/// The highest tier: segments of `FOLD_AT × MERGE_FANIN^(MAX_TIER-1)` messages (128,000) or
+/// more are not merged further, so no merge holds more than about a million postings in
+/// memory, and a million messages make a dozen segments or so.
+pub const MAX_TIER: u8 = 3;
 
 /// What a new segment takes the place of once it is published.
 #[derive(Default)]

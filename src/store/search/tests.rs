@@ -157,7 +157,7 @@ fn every_step_of_a_fold_and_a_merge_leaves_search_answering_the_same() {
         needles.extend(post(&store, room, FOLD_AT as usize, 10 + round as u64));
         upkeep.run_until_idle(&store).unwrap();
     }
-    needles.extend(post(&store, room, FOLD_AT as usize + 10, 100));
+    needles.extend(post(&store, room, FOLD_AT as usize, 100));
     needles.reverse();
     let mut steps = 0;
     loop {
