@@ -18,8 +18,8 @@
 //!   live consumer (encoded once, queued on every subscriber's outbox) → each socket's task
 //!   writes it out. Nothing is sent before its transaction commits (see `ARCHITECTURE.md`).
 //! - [`search`] is how search reads words: the rules that cut and fold a message's text and a
-//!   query alike, and the query's syntax. The index itself is in the store, written with the
-//!   history it indexes.
+//!   query alike, the query's syntax, and the thread that keeps the index packed. The index
+//!   itself is in the store, read in the same snapshot as the history it indexes.
 //! - [`events`] is the one stream of committed changes, in commit order: the hub is its live
 //!   consumer, other consumers read it from bounded queues.
 //! - [`errors`] is the one table of error codes and the one place where each layer's errors

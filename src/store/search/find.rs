@@ -19,9 +19,9 @@ use redb::{ReadTransaction, ReadableTable};
 use super::super::history::StoredMessage;
 use super::super::record::MessageRecord;
 use super::super::{StoreError, tables};
+use super::index::terms_of;
 use super::postings::{Fresh, decode_list};
 use crate::search::Position;
-use crate::search::words::terms;
 
 /// The most terms a prefix stands for in a segment: its completions with the longest lists.
 pub const PREFIX_TERMS: usize = 32;
@@ -119,7 +119,7 @@ pub(in crate::store) fn find(txn: &ReadTransaction, wanted: &Wanted) -> Result<F
             continue;
         };
         let record = MessageRecord::decode(bytes.value())?;
-        if record.deleted || !(known || wanted.matches(&terms(&record.text), record.user_id)) {
+        if record.deleted || !(known || wanted.matches(&terms_of(&record), record.user_id)) {
             continue;
         }
         if found.messages.len() == wanted.limit {
@@ -165,7 +165,7 @@ fn tails(
             };
             if !record.deleted
                 && wanted.is_before(at)
-                && wanted.matches(&terms(&record.text), record.user_id)
+                && wanted.matches(&terms_of(&record), record.user_id)
             {
                 candidates.push((at, true));
             }

@@ -16,6 +16,11 @@ use super::super::{StoreError, tables};
 use super::postings::Fresh;
 use crate::search::words::terms;
 
+/// The terms a message is found by: the one place that says what of a message is searched.
+pub(super) fn terms_of(record: &MessageRecord) -> Vec<String> {
+    terms(&record.text)
+}
+
 /// Brings a changed message's entries in step: an edit writes its new terms, a deletion
 /// takes them away, a reaction changes nothing.
 pub(in crate::store) fn note_change(
@@ -37,7 +42,7 @@ pub(in crate::store) fn note_change(
     let row = Fresh {
         author: after.user_id,
         ts: after.ts,
-        terms: terms(&after.text),
+        terms: terms_of(after),
     };
     changed.insert((room_id, id), row.encode().as_slice())?;
     Ok(())

@@ -15,9 +15,9 @@ use redb::{ReadableTable, WriteTransaction};
 
 use super::super::record::MessageRecord;
 use super::super::{StoreError, tables};
+use super::index::terms_of;
 use super::postings::{Fresh, decode_list, encode_list};
 use crate::search::Position;
-use crate::search::words::terms;
 
 /// New messages that make a segment.
 pub const FOLD_AT: u64 = 2_000;
@@ -144,7 +144,7 @@ pub(super) fn fold(
                     room_id,
                     id,
                 };
-                lists.add(at, record.user_id, terms(&record.text));
+                lists.add(at, record.user_id, terms_of(&record));
             }
             last = Some(id);
         }
