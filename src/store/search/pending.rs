@@ -126,7 +126,10 @@ mod tests {
         assert!(pending.due(Instant::now()), "enough for a segment");
         pending.take();
         pending.put_back(&[7]);
-        assert!(pending.due(Instant::now()), "an unfinished room comes back at once");
+        assert!(
+            pending.due(Instant::now()),
+            "an unfinished room comes back at once"
+        );
         pending.take();
         pending.forget();
         assert!(matches!(pending.take(), Rooms::Every));

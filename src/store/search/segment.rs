@@ -162,7 +162,9 @@ pub(super) fn fold(
             id,
         };
         lists.add(at, row.author, row.terms);
-        replaces.changed.push(((room_id, id), bytes.value().to_vec()));
+        replaces
+            .changed
+            .push(((room_id, id), bytes.value().to_vec()));
     }
     Ok(Fold {
         built: lists.pack(replaces),
