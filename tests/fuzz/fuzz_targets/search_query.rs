@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
             if !lower.contains("from:") && !lower.contains("in:") {
                 let written = terms(typed);
                 for word in &query.words {
-                    assert!(written.binary_search(word).is_ok(), "{word:?} not in {written:?}");
+                    assert!(
+                        written.binary_search(word).is_ok(),
+                        "{word:?} not in {written:?}"
+                    );
                 }
                 if let Some(prefix) = &query.prefix {
                     assert!(
