@@ -48,6 +48,7 @@ pub mod clock;
 pub mod config;
 pub mod errors;
 pub mod events;
+pub mod files;
 pub mod format;
 pub mod healthcheck;
 pub mod images;
