@@ -17,10 +17,12 @@ const IDLE_WAIT: Duration = Duration::from_millis(500);
 /// The wait after a failed step (a disk error: the store reopens itself meanwhile).
 const RETRY_WAIT: Duration = Duration::from_secs(2);
 
-/// The running upkeep thread; [`Indexer::stop`] ends it between two steps.
+/// The running upkeep thread; [`Indexer::stop`] ends it between two steps and waits for it.
+/// Dropped without a stop (a server that never served), it is told to end all the same, so it
+/// does not hold the store open.
 pub struct Indexer {
     stopping: Arc<AtomicBool>,
-    thread: JoinHandle<()>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl Indexer {
@@ -31,16 +33,32 @@ impl Indexer {
             .name("confab-index".into())
             .spawn(move || run(&store, &flag))
             .expect("cannot start the search index thread");
-        Indexer { stopping, thread }
+        Indexer {
+            stopping,
+            thread: Some(thread),
+        }
     }
 
     /// Stops after the step under way, and waits for it.
-    pub fn stop(self) {
-        self.stopping.store(true, Ordering::Release);
-        self.thread.thread().unpark();
-        if self.thread.join().is_err() {
+    pub fn stop(mut self) {
+        if let Some(thread) = self.tell_to_stop()
+            && thread.join().is_err()
+        {
             tracing::error!("search index thread panicked");
         }
+    }
+
+    fn tell_to_stop(&mut self) -> Option<JoinHandle<()>> {
+        self.stopping.store(true, Ordering::Release);
+        let thread = self.thread.take()?;
+        thread.thread().unpark();
+        Some(thread)
+    }
+}
+
+impl Drop for Indexer {
+    fn drop(&mut self) {
+        self.tell_to_stop();
     }
 }
 
