@@ -12,7 +12,7 @@ use crate::store::{Progress, Store, Upkeep};
 
 /// The pause between steps, so the writer finds the write lock free.
 const BETWEEN_STEPS: Duration = Duration::from_millis(1);
-/// How often an idle indexer looks for work: fresh rows pile up at most this long.
+/// How often an idle indexer asks whether a fold is due.
 const IDLE_WAIT: Duration = Duration::from_millis(500);
 /// The wait after a failed step (a disk error: the store reopens itself meanwhile).
 const RETRY_WAIT: Duration = Duration::from_secs(2);

@@ -71,7 +71,7 @@ pub const ROOM_MENTIONS: TableDefinition<(u64, u64), u64> = TableDefinition::new
 /// room id → the last message of the room that the search index's segments hold; a search
 /// reads the messages after it from the history itself.
 pub const SEARCH_MARKS: TableDefinition<u64, u64> = TableDefinition::new("search_marks");
-/// (room id, message id) → [`super::search::postings::Fresh`]: the author, time and distinct
+/// (room id, message id) → [`super::search::postings::MessageTerms`]: the author, time and distinct
 /// terms of each message edited since a segment took it.
 pub const SEARCH_CHANGED: TableDefinition<(u64, u64), &[u8]> =
     TableDefinition::new("search_changed");

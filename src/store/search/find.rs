@@ -20,7 +20,7 @@ use super::super::history::StoredMessage;
 use super::super::record::MessageRecord;
 use super::super::{StoreError, tables};
 use super::index::terms_of;
-use super::postings::{Fresh, decode_list};
+use super::postings::{MessageTerms, decode_list};
 use crate::search::Position;
 
 /// The most terms a prefix stands for in a segment: its completions with the longest lists.
@@ -76,7 +76,8 @@ enum Part {
     Author(u64),
 }
 
-/// A candidate, and whether it is known to match (a fresh message) or must be checked.
+/// A candidate, and whether it is known to match (read whole, or by its changed row) or must
+/// be checked.
 type Candidate = (Position, bool);
 
 pub(in crate::store) fn find(txn: &ReadTransaction, wanted: &Wanted) -> Result<Found, StoreError> {
@@ -106,7 +107,7 @@ pub(in crate::store) fn find(txn: &ReadTransaction, wanted: &Wanted) -> Result<F
         changed(txn, wanted, &mut candidates)?;
         segments(txn, wanted, &mut candidates)?;
     }
-    // Newest first; of a message both parts hold, the fresh one (known to match) first.
+    // Newest first; of a message two parts hold, one known to match first.
     candidates.sort_unstable_by(|a, b| b.cmp(a));
 
     let mut found = Found::default();
@@ -184,7 +185,7 @@ fn changed(
     for &room in wanted.rooms {
         for entry in table.range((room, 0)..(room, below(wanted, room)))? {
             let (key, bytes) = entry?;
-            let row = Fresh::decode(bytes.value())?;
+            let row = MessageTerms::decode(bytes.value())?;
             let at = Position {
                 ts: row.ts,
                 room_id: room,

@@ -13,7 +13,7 @@ use redb::WriteTransaction;
 
 use super::super::record::MessageRecord;
 use super::super::{StoreError, tables};
-use super::postings::Fresh;
+use super::postings::MessageTerms;
 use crate::search::words::terms;
 
 /// The terms a message is found by: the one place that says what of a message is searched.
@@ -39,7 +39,7 @@ pub(in crate::store) fn note_change(
         changed.remove((room_id, id))?;
         return Ok(());
     }
-    let row = Fresh {
+    let row = MessageTerms {
         author: after.user_id,
         ts: after.ts,
         terms: terms_of(after),

@@ -1,19 +1,19 @@
-//! The search index's two records: a fresh message's terms, and a segment's packed list of
+//! The search index's two records: an edited message's terms, and a segment's packed list of
 //! the messages that hold one term (or are by one author).
 
 use super::super::StoreError;
 use super::super::codec::{Reader, corrupt, put_bytes, put_varint};
 use crate::search::Position;
 
-/// A message not yet in a segment: its author, time and distinct terms.
+/// A message edited since a segment took it: its author, time and distinct terms now.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fresh {
+pub struct MessageTerms {
     pub author: u64,
     pub ts: u64,
     pub terms: Vec<String>,
 }
 
-impl Fresh {
+impl MessageTerms {
     pub fn encode(&self) -> Vec<u8> {
         let mut out =
             Vec::with_capacity(16 + self.terms.iter().map(|t| t.len() + 1).sum::<usize>());
@@ -26,7 +26,7 @@ impl Fresh {
         out
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Fresh, StoreError> {
+    pub fn decode(bytes: &[u8]) -> Result<MessageTerms, StoreError> {
         let mut reader = Reader::new(bytes);
         let author = reader.varint()?;
         let ts = reader.varint()?;
@@ -35,7 +35,7 @@ impl Fresh {
         for _ in 0..count {
             terms.push(reader.text()?);
         }
-        Ok(Fresh { author, ts, terms })
+        Ok(MessageTerms { author, ts, terms })
     }
 }
 
@@ -77,12 +77,12 @@ mod tests {
 
     #[test]
     fn records_read_back() {
-        let fresh = Fresh {
+        let row = MessageTerms {
             author: 7,
             ts: 1_700_000_000_123,
             terms: vec!["budget".into(), "東京".into()],
         };
-        assert_eq!(Fresh::decode(&fresh.encode()).unwrap(), fresh);
+        assert_eq!(MessageTerms::decode(&row.encode()).unwrap(), row);
         let list = vec![
             Position {
                 ts: 50,

@@ -16,7 +16,7 @@ use redb::{ReadableTable, WriteTransaction};
 use super::super::record::MessageRecord;
 use super::super::{StoreError, tables};
 use super::index::terms_of;
-use super::postings::{Fresh, decode_list, encode_list};
+use super::postings::{MessageTerms, decode_list, encode_list};
 use crate::search::Position;
 
 /// New messages that make a segment.
@@ -155,7 +155,7 @@ pub(super) fn fold(
     for entry in changed.iter()?.take(FOLD_MAX) {
         let (key, bytes) = entry?;
         let (room_id, id) = key.value();
-        let row = Fresh::decode(bytes.value())?;
+        let row = MessageTerms::decode(bytes.value())?;
         let at = Position {
             ts: row.ts,
             room_id,

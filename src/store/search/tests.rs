@@ -48,7 +48,7 @@ fn search_finds_what_the_history_holds_across_folds_merges_edits_and_deletions()
     let dir = tempfile::TempDir::new().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let (one, two) = (open_room(&store, "one"), open_room(&store, "two"));
-    // Enough messages for eight folds, a merge, and fresh ones after.
+    // Enough messages for eight folds, a merge, and some past the marks after.
     let total = FOLD_AT as usize * MERGE_FANIN + 700;
     let mut sevens = Vec::new();
     let mut upkeep = Upkeep::default();

@@ -49,7 +49,7 @@ struct Job {
 enum Stage {
     /// Rows written so far.
     Rows(usize),
-    /// Published; fresh rows retired so far.
+    /// Published; changed rows retired so far.
     Retire(usize),
 }
 
