@@ -16,6 +16,7 @@ use crate::chat::{Chat, CloseReason, Hub};
 use crate::clock::SharedClock;
 use crate::config::{ServeArgs, TlsMode};
 use crate::events::{Events, Live};
+use crate::files::{self, Files, blobs::Blobs};
 use crate::operator::control::{self, ControlSocket, Operated};
 use crate::people::People;
 use crate::ratelimit::KeyedLimiter;
@@ -122,6 +123,13 @@ impl Server {
             Arc::clone(&events),
             Arc::clone(&clock),
         ));
+        let blobs = Blobs::open(&config.data.dir).context("cannot open the files folder")?;
+        let files = Arc::new(Files::new(
+            Arc::clone(&store),
+            Arc::clone(&rooms),
+            blobs,
+            config.file_settings(),
+        ));
         let chat = Chat::new(
             hub,
             Arc::clone(&store),
@@ -137,6 +145,7 @@ impl Server {
             rooms,
             people,
             chat: Arc::new(chat),
+            files,
             clock,
             tls: tls.is_some(),
             sockets: TaskTracker::new(),
@@ -209,6 +218,12 @@ impl Server {
             control,
         } = self;
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&state)));
+        let stop_files = CancellationToken::new();
+        let file_sweep = tokio::spawn(files::sweep::run(
+            Arc::clone(&state.files),
+            Arc::clone(&state.clock),
+            stop_files.clone(),
+        ));
         let hangups = (!reloads_files).then(|| tokio::spawn(hangups_reload_nothing()));
         let https_port = listeners.main.local_addr()?.port();
         let head_timeout = state.http_timeouts.request_head;
@@ -279,6 +294,9 @@ impl Server {
         {
             tracing::warn!("some sockets did not close in time");
         }
+        // The file sweep applies changes through the writer: it finishes its step first.
+        stop_files.cancel();
+        let _ = file_sweep.await;
         // The index's last step first, so the writer's last durable commit holds it.
         let _ = tokio::task::spawn_blocking(move || indexer.stop()).await;
         writer.stop().await;

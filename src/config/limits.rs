@@ -53,6 +53,23 @@ pub struct Limits {
     /// Outgoing bytes queued per WebSocket before a slow client is disconnected (it resumes).
     #[arg(long, env = "CONFAB_WS_QUEUE_BYTES", default_value_t = 1024 * 1024, value_name = "BYTES")]
     pub ws_queue_bytes: usize,
+    /// Largest file a message may carry, in bytes (25 MiB).
+    #[arg(
+        long,
+        env = "CONFAB_MAX_UPLOAD_BYTES",
+        default_value_t = 25 * 1024 * 1024,
+        value_name = "BYTES",
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub max_upload_bytes: u64,
+    /// Bytes of files each person may keep, in bytes (1 GiB); 0 means no limit.
+    #[arg(
+        long,
+        env = "CONFAB_USER_QUOTA_BYTES",
+        default_value_t = 1024 * 1024 * 1024,
+        value_name = "BYTES"
+    )]
+    pub user_quota_bytes: u64,
     /// Password hashes computed at once (each takes ~19 MiB); 0 means one per CPU core.
     #[arg(
         long,

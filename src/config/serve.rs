@@ -12,6 +12,7 @@ use super::tls::check_domain;
 use super::{DataArgs, Limits, TlsArgs, TlsMode};
 use crate::auth::AuthSettings;
 use crate::chat::ChatSettings;
+use crate::files::FileSettings;
 use crate::ratelimit::Rate;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -57,6 +58,13 @@ pub struct ServeArgs {
     /// Not a flag: the defaults suit every deployment; tests shorten them.
     #[arg(skip = HttpTimeouts::DEFAULT)]
     pub http_timeouts: HttpTimeouts,
+
+    /// Not a flag: how long an upload no message holds is kept, and how often the sweep
+    /// looks; tests shorten them.
+    #[arg(skip = FileSettings::DEFAULT.grace)]
+    pub upload_grace: Duration,
+    #[arg(skip = FileSettings::DEFAULT.sweep_every)]
+    pub upload_sweep_every: Duration,
 }
 
 /// How long a client may take to send a request, so connections that never finish one are
@@ -138,6 +146,16 @@ impl ServeArgs {
         }
     }
 
+    /// Settings of files.
+    pub fn file_settings(&self) -> FileSettings {
+        FileSettings {
+            max_upload_bytes: self.limits.max_upload_bytes,
+            user_quota_bytes: self.limits.user_quota_bytes,
+            grace: self.upload_grace,
+            sweep_every: self.upload_sweep_every,
+        }
+    }
+
     /// Settings of the chat layer.
     pub fn chat_settings(&self) -> ChatSettings {
         ChatSettings {
@@ -167,9 +185,13 @@ impl Default for ServeArgs {
                 ws_send_rate: Rate::new(20, Duration::from_millis(200)),
                 ws_frame_rate: Rate::new(100, Duration::from_millis(20)),
                 ws_queue_bytes: 1024 * 1024,
+                max_upload_bytes: FileSettings::DEFAULT.max_upload_bytes,
+                user_quota_bytes: FileSettings::DEFAULT.user_quota_bytes,
                 max_concurrent_hashes: 0,
             },
             http_timeouts: HttpTimeouts::DEFAULT,
+            upload_grace: FileSettings::DEFAULT.grace,
+            upload_sweep_every: FileSettings::DEFAULT.sweep_every,
         }
     }
 }

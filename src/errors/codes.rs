@@ -107,6 +107,17 @@ codes! {
     MessageDeleted = "message_deleted", 409, Any, "That message was deleted.";
     TooManyReactions = "too_many_reactions", 409, Any, "A message can have at most 20 different reactions.";
     BadEmoji = "bad_emoji", 400, Any, "A reaction is one emoji.";
+    /// An upload that cannot be attached or downloaded here: unknown, someone else's, sent
+    /// already, uploaded to another room, its message deleted, or in a room the asker may not
+    /// read. Never told apart.
+    FileNotFound = "file_not_found", 404, Any, "There is no such file.";
+
+    // Files.
+    /// Over `--max-upload-bytes`.
+    FileTooLarge = "file_too_large", 413, Http, "The file is larger than this server takes.";
+    /// Over `--user-quota-bytes`.
+    QuotaExceeded = "quota_exceeded", 413, Http, "You have used all the space you may keep on this server.";
+    EmptyFile = "empty_file", 400, Http, "The file is empty.";
     /// Unknown, expired, used up or revoked: one answer for all.
     InviteInvalid = "invite_invalid", 404, Http, "This invite link is not valid: it may have expired, been used up or been revoked.";
     /// A conversation of too few or too many people.

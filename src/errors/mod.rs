@@ -12,6 +12,7 @@ pub use codes::{Code, Doors};
 use poem::http::StatusCode;
 
 use crate::auth::{AuthError, DeletionError};
+use crate::files::FileError;
 use crate::images::ImageError;
 use crate::people::PeopleError;
 use crate::rooms::RoomError;
@@ -94,12 +95,32 @@ impl From<&RoomError> for Failure {
             RoomError::MessageNotFound => Code::MessageNotFound,
             RoomError::MessageDeleted => Code::MessageDeleted,
             RoomError::TooManyReactions => Code::TooManyReactions,
+            RoomError::FileNotFound => Code::FileNotFound,
+            RoomError::OverQuota { .. } => Code::QuotaExceeded,
             RoomError::ShuttingDown => {
                 return Failure::new(Code::Unavailable, err.to_string())
                     .retry_after(RETRY_AFTER_SECS);
             }
             RoomError::NotSaved => Code::StorageError,
             RoomError::Store(err) => return Failure::from(err),
+        };
+        Failure::new(code, err.to_string())
+    }
+}
+
+impl From<&FileError> for Failure {
+    fn from(err: &FileError) -> Failure {
+        let code = match err {
+            FileError::TooLarge { .. } => Code::FileTooLarge,
+            FileError::Empty => Code::EmptyFile,
+            FileError::Timeout => Code::RequestTimeout,
+            FileError::NotFound => Code::FileNotFound,
+            FileError::Interrupted => Code::BadRequest,
+            FileError::Room(err) => return Failure::from(err),
+            FileError::Io(detail) => {
+                tracing::error!(error = %detail, "the files folder failed");
+                return Failure::of(Code::StorageError);
+            }
         };
         Failure::new(code, err.to_string())
     }

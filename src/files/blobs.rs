@@ -29,26 +29,12 @@ impl Digest {
     }
 
     pub fn hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        crate::store::digest_hex(&self.0)
     }
 
     /// Reads 64 lower-case hex digits.
     pub fn from_hex(hex: &str) -> Option<Digest> {
-        if hex.len() != 64 {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (i, byte) in out.iter_mut().enumerate() {
-            let pair = hex.get(2 * i..2 * i + 2)?;
-            if pair
-                .bytes()
-                .any(|c| !matches!(c, b'0'..=b'9' | b'a'..=b'f'))
-            {
-                return None;
-            }
-            *byte = u8::from_str_radix(pair, 16).ok()?;
-        }
-        Some(Digest(out))
+        crate::store::parse_digest(hex).map(Digest)
     }
 }
 
@@ -123,6 +109,31 @@ impl Blobs {
         let mut incoming = self.incoming(bytes.len() as u64)?;
         incoming.write(bytes)?;
         incoming.finish(self)
+    }
+
+    /// Every stored file's digest, shard by shard: what the sweep checks against the
+    /// database after a crash. Names that are not digests are left alone.
+    pub fn stored(&self) -> io::Result<Vec<Vec<Digest>>> {
+        let mut shards = Vec::new();
+        for shard in fs::read_dir(&self.root)? {
+            let shard = shard?;
+            let name = shard.file_name();
+            let is_shard = name.len() == 2
+                && name
+                    .to_str()
+                    .is_some_and(|n| n.bytes().all(|b| b.is_ascii_hexdigit()));
+            if !is_shard || !shard.file_type()?.is_dir() {
+                continue;
+            }
+            let mut digests = Vec::new();
+            for entry in fs::read_dir(shard.path())? {
+                if let Some(digest) = entry?.file_name().to_str().and_then(Digest::from_hex) {
+                    digests.push(digest);
+                }
+            }
+            shards.push(digests);
+        }
+        Ok(shards)
     }
 
     /// Removes a stored file; one already gone is fine.

@@ -86,6 +86,15 @@ where
     imageops::resize(&*middle, side, side, FilterType::Lanczos3)
 }
 
+/// `image` scaled down, keeping its shape, to fit within `width`×`height`; a picture that
+/// fits already is returned as it is.
+pub fn fit(image: &DynamicImage, width: u32, height: u32) -> DynamicImage {
+    if image.width() <= width && image.height() <= height {
+        return image.clone();
+    }
+    image.resize(width, height, FilterType::Triangle)
+}
+
 /// Encodes a (small) picture as `encoding` says.
 pub fn encode(image: &DynamicImage, encoding: Encoding) -> Encoded {
     let mut bytes = Vec::new();

@@ -4,7 +4,8 @@
 //! encoding made here, so no metadata, script or second file inside the upload survives.
 //!
 //! - [`decode`] opens an upload, or says in words a person understands why it will not.
-//! - [`encode`] crops square, scales, and writes the JPEG or PNG that is served.
+//! - [`encode`] crops square (an avatar) or fits within a box (a file's preview), scales, and
+//!   writes the JPEG or PNG that is served.
 
 mod decode;
 mod encode;
@@ -12,7 +13,7 @@ mod encode;
 use thiserror::Error;
 
 pub use decode::{Format, decode, sniff};
-pub use encode::{Encoded, Encoding, encode, square};
+pub use encode::{Encoded, Encoding, encode, fit, square};
 
 /// The largest upload accepted, in bytes.
 pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;

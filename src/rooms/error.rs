@@ -38,6 +38,13 @@ pub enum RoomError {
     MessageDeleted,
     #[error("A message can have at most 20 different reactions.")]
     TooManyReactions,
+    /// An upload that is not the sender's to attach here: unknown, someone else's, sent
+    /// already, or uploaded to another room.
+    #[error("That file cannot be attached here; upload it again.")]
+    FileNotFound,
+    /// A new upload would take its uploader past `--user-quota-bytes`.
+    #[error("{}", over_quota(*quota, *used))]
+    OverQuota { quota: u64, used: u64 },
     #[error("The server is shutting down; try again after reconnecting.")]
     ShuttingDown,
     /// The transaction holding the change failed to commit; nothing of it was stored.
@@ -61,4 +68,13 @@ impl From<Denied> for RoomError {
             ),
         }
     }
+}
+
+/// What someone at their quota is told: how much they may keep and how much is theirs now.
+fn over_quota(quota: u64, used: u64) -> String {
+    format!(
+        "This file would take you past the {} you may keep on this server ({} are yours now); delete messages with files you no longer need, or ask the operator for more.",
+        crate::files::human_size(quota),
+        crate::files::human_size(used),
+    )
 }

@@ -63,6 +63,15 @@ pub fn check_message_text(text: &str) -> Result<(), TextProblem> {
     Ok(())
 }
 
+/// The text of a new message: with files attached it may be empty (white space alone counts
+/// as empty, and is stored as no text).
+pub fn check_post_text(text: &str, with_files: bool) -> Result<(), TextProblem> {
+    match check_message_text(text) {
+        Err(TextProblem::Empty) if with_files => Ok(()),
+        checked => checked,
+    }
+}
+
 /// At most 64 characters.
 pub fn check_client_id(client_id: &str) -> bool {
     client_id.chars().take(CLIENT_ID_MAX + 1).count() <= CLIENT_ID_MAX

@@ -137,6 +137,17 @@ impl Rooms {
         blocking(move || allowed(&store.snapshot()?, &actor, &room, Action::See)).await
     }
 
+    /// The room, if this person may do `action` there now.
+    pub async fn permitted_to(
+        &self,
+        actor: Actor,
+        room: RoomRef,
+        action: Action,
+    ) -> Result<Visible, RoomError> {
+        let store = Arc::clone(&self.store);
+        blocking(move || allowed(&store.snapshot()?, &actor, &room, action)).await
+    }
+
     /// The room as this person's sidebar shows it, if they may see it.
     pub async fn summary(&self, actor: Actor, room: RoomRef) -> Result<RoomSummary, RoomError> {
         let store = Arc::clone(&self.store);
@@ -229,6 +240,11 @@ impl Rooms {
         reply: impl FnOnce(Result<C::Reply, RoomError>) + Send + 'static,
     ) -> Result<(), RoomError> {
         self.writer.submit(change, reply).await
+    }
+
+    /// Queues a change and waits until it is committed (or refused).
+    pub async fn apply<C: Change>(&self, change: C) -> Result<C::Reply, RoomError> {
+        self.writer.apply(change).await
     }
 
     /// The rooms in someone's sidebar: every room they are a member of and have not hidden,

@@ -9,6 +9,7 @@ use poem_openapi::Object;
 use serde::Serialize;
 
 use crate::access::{Actor, May};
+use crate::files::FileView;
 use crate::people::Person;
 use crate::store::{Kind, Membership, Room, Snapshot, StoreError, StoredMessage, Tx, Unread, User};
 
@@ -96,6 +97,10 @@ pub struct MessageView {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[oai(default, skip_serializing_if_is_empty)]
     pub reactions: Vec<ReactionView>,
+    /// Attached files, in the order they were attached.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[oai(default, skip_serializing_if_is_empty)]
+    pub files: Vec<FileView>,
 }
 
 /// What showing a message needs to look up: people, and the message a reply answers. A
@@ -166,6 +171,7 @@ impl MessageView {
             mentions,
             everyone: message.everyone.map(|e| e.as_str().to_owned()),
             reactions,
+            files: message.files.iter().map(FileView::from).collect(),
         })
     }
 

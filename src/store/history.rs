@@ -5,7 +5,7 @@
 
 use redb::ReadTransaction;
 
-use super::record::{Everyone, MessageRecord, Reaction};
+use super::record::{Everyone, FileRef, MessageRecord, Reaction};
 use super::{StoreError, tables};
 
 /// A message as stored, with its room, id and latest sequence number.
@@ -30,6 +30,7 @@ pub struct StoredMessage {
     /// With `@here`: whom it called.
     pub here: Vec<u64>,
     pub reactions: Vec<Reaction>,
+    pub files: Vec<FileRef>,
 }
 
 impl StoredMessage {
@@ -49,6 +50,7 @@ impl StoredMessage {
             everyone: record.everyone,
             here: record.here,
             reactions: record.reactions,
+            files: record.files,
         }
     }
 }

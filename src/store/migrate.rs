@@ -14,7 +14,7 @@ use super::rooms::{Kind, MembershipRecord, Role, RoomRecord};
 use super::{StoreError, tables};
 
 /// The schema this build writes.
-pub const SCHEMA_VERSION: u64 = 3;
+pub const SCHEMA_VERSION: u64 = 4;
 
 /// One step: the version it produces and the function that rewrites the previous one.
 struct Step {
@@ -32,6 +32,10 @@ const STEPS: &[Step] = &[
     Step {
         to: 3,
         run: v2_to_v3,
+    },
+    Step {
+        to: 4,
+        run: v3_to_v4,
     },
 ];
 
@@ -98,6 +102,10 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::SEARCH_SEGMENTS)?;
     txn.open_table(tables::SEARCH_WORDS)?;
     txn.open_table(tables::SEARCH_AUTHORS)?;
+    txn.open_table(tables::UPLOADS)?;
+    txn.open_table(tables::BLOB_REFS)?;
+    txn.open_table(tables::LOOSE_UPLOADS)?;
+    txn.open_table(tables::UPLOAD_USAGE)?;
     Ok(())
 }
 
@@ -184,5 +192,14 @@ fn v2_to_v3(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::SEARCH_SEGMENTS)?;
     txn.open_table(tables::SEARCH_WORDS)?;
     txn.open_table(tables::SEARCH_AUTHORS)?;
+    Ok(())
+}
+
+/// Schema 3 → 4: the tables of uploaded files, empty (no message of schema 3 has files).
+fn v3_to_v4(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(tables::UPLOADS)?;
+    txn.open_table(tables::BLOB_REFS)?;
+    txn.open_table(tables::LOOSE_UPLOADS)?;
+    txn.open_table(tables::UPLOAD_USAGE)?;
     Ok(())
 }

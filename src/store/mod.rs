@@ -31,6 +31,7 @@ mod snapshot;
 mod tables;
 mod tx;
 mod unread;
+mod uploads;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -53,7 +54,7 @@ use journal::{Journal, JournalEntry};
 pub use migrate::SCHEMA_VERSION;
 pub use names::ProfileChange;
 pub use people::Friendship;
-pub use record::{Everyone, MessageRecord, Reaction};
+pub use record::{Everyone, FileRef, MessageRecord, Reaction};
 pub use recovery::{CodeHash, LinkKey, LinkState, Recovered, ResetLink};
 pub use rooms::{Kind, Membership, Role, Room, RoomRecord, direct_key, room_key};
 use search::pending::Pending;
@@ -62,6 +63,9 @@ pub use sessions::{SessionKey, SessionRecord};
 pub use snapshot::Snapshot;
 pub use tx::Tx;
 pub use unread::{UNREAD_CAP, Unread};
+pub use uploads::{
+    PreviewRecord, Sha256, Swept, UploadRecord, UploadState, digest_hex, parse_digest,
+};
 pub use users::{DmFrom, User, UserWithHash};
 
 /// The database file's name inside the data folder.

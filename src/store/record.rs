@@ -25,6 +25,7 @@
 //! | 7 | `@here` (1) or `@room` (2) | varint |
 //! | 8 | reactions | varint count, then per emoji: its UTF-8 bytes, varint count, user ids |
 //! | 9 | the user ids `@here` called (the members online when it was sent) | varint count, varints |
+//! | 10 | attached files | varint count, then per file: id, name, size, type, width, height (0: not a picture), preview (0/1) |
 
 use super::StoreError;
 use super::codec::{Reader, corrupt, put_bytes, put_ids, put_number, put_varint, utf8};
@@ -52,6 +53,8 @@ mod tag {
     pub const REACTIONS: u64 = 8;
     /// The user ids `@here` called.
     pub const HERE: u64 = 9;
+    /// The files attached to it.
+    pub const FILES: u64 = 10;
 }
 
 /// Whom a message calls beside the people it names.
@@ -94,6 +97,60 @@ pub struct Reaction {
     pub users: Vec<u64>,
 }
 
+/// A file attached to a message, as the message shows it. What it says never changes once
+/// the message is sent, so it is kept in the message record itself: showing a message needs
+/// no other read. Where the bytes are, and whether they are still kept, is the `uploads`
+/// table's business.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileRef {
+    /// The upload's id.
+    pub id: u64,
+    /// The name it was uploaded with, made safe to show and to save.
+    pub name: String,
+    pub size: u64,
+    /// The type it is served with.
+    pub mime: String,
+    /// A picture's size in pixels, when the server could read it.
+    pub pixels: Option<(u32, u32)>,
+    /// Whether the server made a preview of it.
+    pub preview: bool,
+}
+
+impl FileRef {
+    fn encode(&self, out: &mut Vec<u8>) {
+        put_varint(out, self.id);
+        put_bytes(out, self.name.as_bytes());
+        put_varint(out, self.size);
+        put_bytes(out, self.mime.as_bytes());
+        let (width, height) = self.pixels.unwrap_or((0, 0));
+        put_varint(out, u64::from(width));
+        put_varint(out, u64::from(height));
+        put_varint(out, u64::from(self.preview));
+    }
+
+    fn decode(field: &mut Reader<'_>) -> Result<FileRef, StoreError> {
+        let id = field.varint()?;
+        let name = utf8(field.bytes()?)?;
+        let size = field.varint()?;
+        let mime = utf8(field.bytes()?)?;
+        let side = |value: u64| u32::try_from(value).map_err(|_| corrupt("a file's size".into()));
+        let (width, height) = (side(field.varint()?)?, side(field.varint()?)?);
+        let preview = match field.varint()? {
+            0 => false,
+            1 => true,
+            _ => return Err(corrupt("a file's preview flag".into())),
+        };
+        Ok(FileRef {
+            id,
+            name,
+            size,
+            mime,
+            pixels: (width > 0 && height > 0).then_some((width, height)),
+            preview,
+        })
+    }
+}
+
 /// A message as kept in the `history` table. Its room and id are the table's key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessageRecord {
@@ -118,6 +175,8 @@ pub struct MessageRecord {
     pub here: Vec<u64>,
     /// In the order each emoji was first used.
     pub reactions: Vec<Reaction>,
+    /// Attached files, in the order they were attached; a tombstone has none.
+    pub files: Vec<FileRef>,
 }
 
 impl MessageRecord {
@@ -172,6 +231,15 @@ impl MessageRecord {
                 }
             }
             put_varint(&mut out, tag::REACTIONS);
+            put_bytes(&mut out, &value);
+        }
+        if !self.files.is_empty() {
+            let mut value = Vec::new();
+            put_varint(&mut value, self.files.len() as u64);
+            for file in &self.files {
+                file.encode(&mut value);
+            }
+            put_varint(&mut out, tag::FILES);
             put_bytes(&mut out, &value);
         }
         out
@@ -229,6 +297,12 @@ impl MessageRecord {
                             reaction.users.push(field.varint()?);
                         }
                         record.reactions.push(reaction);
+                    }
+                }
+                tag::FILES => {
+                    let count = field.varint()?;
+                    for _ in 0..count {
+                        record.files.push(FileRef::decode(&mut field)?);
                     }
                 }
                 other => return Err(corrupt(format!("unexpected message field {other}"))),
@@ -300,6 +374,24 @@ mod tests {
                 Reaction {
                     emoji: "🎉".into(),
                     users: vec![300],
+                },
+            ],
+            files: vec![
+                FileRef {
+                    id: u64::MAX,
+                    name: "plan.pdf".into(),
+                    size: 25 << 20,
+                    mime: "application/pdf".into(),
+                    pixels: None,
+                    preview: false,
+                },
+                FileRef {
+                    id: 7,
+                    name: "bäume.png".into(),
+                    size: 1,
+                    mime: "image/png".into(),
+                    pixels: Some((4096, 1)),
+                    preview: true,
                 },
             ],
             ..record()

@@ -103,6 +103,18 @@ pub const BLOCKS: TableDefinition<(u64, u64), u64> = TableDefinition::new("block
 /// user id → Unix ms when the user's last socket closed ("last seen").
 pub const LAST_SEEN: TableDefinition<u64, u64> = TableDefinition::new("last_seen");
 
+/// Upload id → [`super::uploads::UploadRecord`] as JSON: an uploaded file, from its upload
+/// until the sweep removes it.
+pub const UPLOADS: TableDefinition<u64, &[u8]> = TableDefinition::new("uploads");
+/// SHA-256 of stored bytes → how many uploads (and their previews) name them. A file under
+/// `files/` whose digest has no row here is not referenced and may be removed.
+pub const BLOB_REFS: TableDefinition<[u8; 32], u64> = TableDefinition::new("blob_refs");
+/// (Unix ms since, upload id) → (): uploads no message holds, never sent or whose message was
+/// deleted, oldest first; the sweep removes them once the grace period has passed.
+pub const LOOSE_UPLOADS: TableDefinition<(u64, u64), ()> = TableDefinition::new("loose_uploads");
+/// User id → bytes of their uploads still kept, for `--user-quota-bytes`.
+pub const UPLOAD_USAGE: TableDefinition<u64, u64> = TableDefinition::new("upload_usage");
+
 /// Tables and records of schema 1, read only by the migration to schema 2.
 pub mod v1 {
     use redb::TableDefinition;

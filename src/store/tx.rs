@@ -284,6 +284,11 @@ impl<'t> Tx<'t> {
                 .insert((room_id, record.user_id, client_id), id)?;
         }
         self.index_mentions(room_id, id, &record, true)?;
+        // A message with files also moves its uploads, which the journal does not replay:
+        // attach_upload makes this a durable commit.
+        for file in &record.files {
+            self.attach_upload(file.id, id)?;
+        }
         self.appended.push(JournalEntry {
             room_id,
             seq: id,
@@ -355,7 +360,13 @@ impl<'t> Tx<'t> {
         };
         self.index_mentions(room_id, id, &record, false)?;
         let (old_text, was_deleted) = (record.text.clone(), record.deleted);
+        let old_files: Vec<u64> = record.files.iter().map(|file| file.id).collect();
         change(&mut record);
+        for id in old_files {
+            if !record.files.iter().any(|file| file.id == id) {
+                self.release_upload(id)?;
+            }
+        }
         self.index_mentions(room_id, id, &record, true)?;
         note_change(self.txn, room_id, id, &old_text, was_deleted, &record)?;
         let touched = self.touched(room_id)?.ok_or(StoreError::NotFound)?;

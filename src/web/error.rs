@@ -8,6 +8,7 @@ use poem_openapi::{ApiResponse, Object};
 
 use crate::auth::{AuthError, DeletionError};
 use crate::errors::{Code, Failure, RETRY_AFTER_SECS};
+use crate::files::FileError;
 use crate::people::PeopleError;
 use crate::rooms::RoomError;
 use crate::search::QueryError;
@@ -42,6 +43,9 @@ pub enum ApiError {
     /// Gone for good (a sign-in link used or expired).
     #[oai(status = 410)]
     Gone(Json<ErrorBody>),
+    /// The request body did not arrive in time.
+    #[oai(status = 408)]
+    Timeout(Json<ErrorBody>),
     /// Request body too large.
     #[oai(status = 413)]
     TooLarge(Json<ErrorBody>),
@@ -91,6 +95,7 @@ impl From<Failure> for ApiError {
             StatusCode::NOT_FOUND => ApiError::NotFound(body),
             StatusCode::CONFLICT => ApiError::Conflict(body),
             StatusCode::GONE => ApiError::Gone(body),
+            StatusCode::REQUEST_TIMEOUT => ApiError::Timeout(body),
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(body),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(body),
             StatusCode::TOO_MANY_REQUESTS => ApiError::RateLimited(body, retry_after.unwrap_or(1)),
@@ -119,7 +124,8 @@ answered_as_failures!(
     RoomError,
     PeopleError,
     DeletionError,
-    QueryError
+    QueryError,
+    FileError
 );
 
 /// The stable code and text for an input field that failed its schema validator.

@@ -6,6 +6,7 @@ mod assets;
 mod avatars;
 pub mod cookie;
 mod error;
+mod files;
 mod pages;
 pub mod redirect;
 pub mod security;
@@ -27,6 +28,7 @@ use crate::chat::Chat;
 use crate::clock::SharedClock;
 use crate::config::HttpTimeouts;
 use crate::events::Events;
+use crate::files::Files;
 use crate::people::People;
 use crate::ratelimit::KeyedLimiter;
 use crate::rooms::Rooms;
@@ -41,6 +43,7 @@ pub struct AppState {
     pub rooms: Arc<Rooms>,
     pub people: Arc<People>,
     pub chat: Arc<Chat>,
+    pub files: Arc<Files>,
     pub clock: SharedClock,
     /// Served over TLS: `__Host-` cookie, `Secure`, HSTS.
     pub tls: bool,
@@ -137,7 +140,9 @@ pub fn app(state: Arc<AppState>) -> impl poem::Endpoint + 'static {
         .at("/ws", get(ws::upgrade))
         .at("/healthz", get(healthz))
         .at("/assets/:tree/*path", get(assets::serve_asset))
-        .at("/avatars/:side/:file", get(avatars::serve_avatar));
+        .at("/avatars/:side/:file", get(avatars::serve_avatar))
+        .at("/files/:id/:name", get(files::serve_file))
+        .at("/previews/:id", get(files::serve_preview));
     pages::routes(routes)
         .data(state)
         .with(security::Guard { tls })

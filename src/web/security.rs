@@ -29,6 +29,23 @@ fn body_allowance(method: &Method, path: &str) -> (usize, u32) {
     }
 }
 
+/// The two doors whose body is a file, streamed to disk by their handler under
+/// `--max-upload-bytes` and its own deadlines (`files::upload`) instead of read here:
+/// `POST /api/v1/rooms/{name}/files` and `POST /api/v1/dm/{id}/files`.
+fn streams_a_file(method: &Method, path: &str) -> bool {
+    if method != Method::POST {
+        return false;
+    }
+    let Some(rest) = path.strip_prefix("/api/v1/") else {
+        return false;
+    };
+    let mut parts = rest.split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("rooms" | "dm"), Some(room), Some("files"), None) if !room.is_empty()
+    )
+}
+
 /// How long a request body may take to arrive, put on each request in front of the [`Guard`]
 /// (`web::app` does); without it the default applies. A body that stalls is answered with 408,
 /// so a client cannot hold a connection by starting a body and never finishing it.
@@ -118,7 +135,7 @@ impl<E: Endpoint> GuardEndpoint<E> {
         if !safe && is_cross_origin(req.headers(), request_authority(&req)) {
             return error_response(&path, &Failure::of(Code::ForbiddenOrigin));
         }
-        if !safe {
+        if !safe && !streams_a_file(req.method(), &path) {
             let declared = req
                 .headers()
                 .get(header::CONTENT_LENGTH)
@@ -259,6 +276,24 @@ mod tests {
             ("origin", "null"),
             ("host", "chat.example")
         ])));
+    }
+
+    #[test]
+    fn only_the_two_upload_doors_stream_their_body() {
+        for path in ["/api/v1/rooms/general/files", "/api/v1/dm/12/files"] {
+            assert!(streams_a_file(&Method::POST, path), "{path}");
+            assert!(!streams_a_file(&Method::PUT, path), "{path}");
+        }
+        for path in [
+            "/api/v1/rooms/general/files/x",
+            "/api/v1/rooms//files",
+            "/api/v1/rooms/general/messages",
+            "/api/v1/me/avatar",
+            "/api/v1/files",
+            "/files/0000000000000001/x",
+        ] {
+            assert!(!streams_a_file(&Method::POST, path), "{path}");
+        }
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub enum ClientFrame {
         text: String,
         client_id: Option<String>,
         reply_to: Option<u64>,
+        /// Uploads to attach, each once, at most [`crate::files::MAX_FILES_PER_MESSAGE`].
+        files: Vec<u64>,
     },
     /// The first message to these people (usernames, the sender not needed): their direct room
     /// is made with it, or found.
@@ -95,6 +97,8 @@ enum Wire {
         client_id: Option<String>,
         #[serde(default)]
         reply_to: Option<u64>,
+        #[serde(default)]
+        files: Vec<String>,
     },
     History {
         room_id: u64,
@@ -180,18 +184,28 @@ pub fn parse_client_frame(text: &str) -> Result<ClientFrame, String> {
             text,
             client_id,
             reply_to,
+            files,
         } => ClientFrame::Send {
             room_id,
             text,
             client_id,
             reply_to,
+            files: crate::files::parse_file_ids(&files).map_err(str::to_owned)?,
         },
+        Wire::Send {
+            people: Some(_),
+            files,
+            ..
+        } if !files.is_empty() => {
+            return Err("the first message to people carries no files".to_owned());
+        }
         Wire::Send {
             room_id: None,
             people: Some(people),
             text,
             client_id,
             reply_to: None,
+            ..
         } => {
             if people.is_empty()
                 || people.len() > PEOPLE_MAX
@@ -282,6 +296,7 @@ mod tests {
                 text: "hi".into(),
                 client_id: Some("c".into()),
                 reply_to: None,
+                files: Vec::new(),
             })
         );
         assert_eq!(
@@ -291,8 +306,29 @@ mod tests {
                 text: "yes".into(),
                 client_id: None,
                 reply_to: Some(2),
+                files: Vec::new(),
             })
         );
+        assert_eq!(
+            parse_client_frame(
+                r#"{"type":"send","room_id":3,"text":"","files":["00000000000000ff","0000000000000001"]}"#
+            ),
+            Ok(ClientFrame::Send {
+                room_id: 3,
+                text: String::new(),
+                client_id: None,
+                reply_to: None,
+                files: vec![255, 1],
+            })
+        );
+        for bad in [
+            r#"{"type":"send","room_id":3,"text":"","files":["ff"]}"#,
+            r#"{"type":"send","room_id":3,"text":"","files":[255]}"#,
+            r#"{"type":"send","room_id":3,"text":"","files":["0000000000000001","0000000000000001"]}"#,
+            r#"{"type":"send","people":["bob"],"text":"hi","files":["0000000000000001"]}"#,
+        ] {
+            assert!(parse_client_frame(bad).is_err(), "{bad}");
+        }
         assert_eq!(
             parse_client_frame(r#"{"type":"send","people":["bob"],"text":"hi","client_id":"c"}"#),
             Ok(ClientFrame::SendTo {

@@ -80,6 +80,7 @@ impl Change for StartDirect {
             client_id: self.client_id.clone(),
             reply_to: None,
             online: Vec::new(),
+            files: Vec::new(),
         };
         let (posted, mut events) = match post.apply(batch)? {
             Ok(posted) => posted,

@@ -166,6 +166,7 @@ impl Batch<'_, '_> {
             record.everyone = None;
             record.here = Vec::new();
             record.reactions = Vec::new();
+            record.files = Vec::new();
         })?;
         self.updated(&room, changed)
     }

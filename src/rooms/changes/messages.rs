@@ -2,7 +2,8 @@
 //! an open room), and in a direct room of two neither block nor be blocked by the other. A
 //! reply must answer a message of the same room that is still there. A message to a direct
 //! room brings it back to the sidebars it was hidden from, and the author has read the room up
-//! to their own message.
+//! to their own message. Files go with a message only if they are the author's own uploads to
+//! this room, not sent before.
 
 use super::{Applied, Batch, Change, done, refused};
 use crate::access::{Action, Actor, Contact, may_contact};
@@ -11,7 +12,7 @@ use crate::people::ties_in;
 use crate::rooms::sidebar::SidebarEvent;
 use crate::rooms::view::{MessageView, TxLookup};
 use crate::rooms::{RoomError, Visible};
-use crate::store::{Kind, MessageRecord, Room, StoreError};
+use crate::store::{Kind, MessageRecord, Room, StoreError, UploadState};
 
 /// A message someone wants stored.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct NewPost {
     pub reply_to: Option<u64>,
     /// Who is online in the room, when the text calls `@here`.
     pub online: Vec<u64>,
+    /// Upload ids to attach, each once.
+    pub files: Vec<u64>,
 }
 
 /// What posting answers its sender.
@@ -64,6 +67,19 @@ impl Batch<'_, '_> {
                 Some(_) => {}
             }
         }
+        let mut files = Vec::with_capacity(post.files.len());
+        for &id in &post.files {
+            match self.tx.upload(id)? {
+                Some(upload)
+                    if upload.uploader == author
+                        && upload.room_id == room.id
+                        && matches!(upload.state, UploadState::Unsent { .. }) =>
+                {
+                    files.push(upload.file_ref(id));
+                }
+                _ => return refused(RoomError::FileNotFound),
+            }
+        }
         let called = match self.called(&room, &post.actor, &post.text, &post.online)? {
             Ok(called) => called,
             Err(err) => return refused(err),
@@ -95,6 +111,7 @@ impl Batch<'_, '_> {
             mentions: called.mentions,
             everyone: called.everyone,
             here: called.here,
+            files,
             ..MessageRecord::post(author, &post.text, post.client_id.as_deref())
         };
         let stored = self.tx.append_message(room.id, record)?;

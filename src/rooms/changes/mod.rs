@@ -10,7 +10,8 @@
 //! - `membership`: joining, adding, removing, leaving (and hiding a direct room);
 //! - `settings`: creating a room, renaming it, its topic and kind;
 //! - `invites`: making, revoking and accepting invite links;
-//! - `direct`: opening the direct room of a set of people.
+//! - `direct`: opening the direct room of a set of people;
+//! - `uploads`: keeping an uploaded file, and sweeping away those no message holds.
 
 mod direct;
 pub use direct::DIRECT_SIZE_RULE;
@@ -21,6 +22,7 @@ mod mentions;
 mod messages;
 mod reading;
 mod settings;
+mod uploads;
 
 pub use direct::{OpenDirect, StartDirect};
 pub use edits::{Delete, Edit, React};
@@ -29,6 +31,7 @@ pub use membership::{AddMember, Join, RemoveMember};
 pub use messages::{NewPost, Posted};
 pub use reading::{MoveRead, ReadMove};
 pub use settings::{CreateRoom, UpdateRoom};
+pub use uploads::{KeepUpload, SweepUploads};
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;

@@ -129,7 +129,7 @@ impl DirectApi {
 
 /// Checks that `id` is a direct room `actor` may see. Addressed by id, any kind of room
 /// would be found: these doors serve direct rooms only, and answer for others as for none.
-async fn direct_room(state: &AppState, actor: Actor, id: u64) -> Result<(), ApiError> {
+pub(super) async fn direct_room(state: &AppState, actor: Actor, id: u64) -> Result<(), ApiError> {
     let summary = state.rooms.summary(actor, RoomRef::Id(id)).await?;
     if summary.kind != "direct" {
         return Err(crate::rooms::RoomError::NotFound.into());

@@ -4,10 +4,12 @@
 mod auth;
 mod avatar;
 mod direct;
+mod files;
 mod me;
 mod members;
 mod names;
 mod people;
+mod posting;
 mod rooms;
 mod search;
 mod text;
@@ -90,6 +92,8 @@ fn apis() -> (
     direct::DirectApi,
     people::PeopleApi,
     search::SearchApi,
+    files::FilesApi,
+    posting::PostingApi,
 ) {
     (
         auth::AuthApi,
@@ -100,6 +104,8 @@ fn apis() -> (
         direct::DirectApi,
         people::PeopleApi,
         search::SearchApi,
+        files::FilesApi,
+        posting::PostingApi,
     )
 }
 

@@ -36,6 +36,7 @@ fn head_refreshing(assets: &Assets, title: &str, refresh: Option<u64>) -> Markup
             link rel="stylesheet" href=(assets.url("css/shell.css"));
             link rel="stylesheet" href=(assets.url("css/chat.css"));
             link rel="stylesheet" href=(assets.url("css/messages.css"));
+            link rel="stylesheet" href=(assets.url("css/files.css"));
             link rel="stylesheet" href=(assets.url("css/members.css"));
             link rel="stylesheet" href=(assets.url("css/composer.css"));
             link rel="stylesheet" href=(assets.url("css/account.css"));

@@ -35,7 +35,16 @@ pub(super) async fn dispatch(
             text,
             client_id,
             reply_to,
-        } => send::run(socket, room_id, text, client_id, reply_to, now).await,
+            files,
+        } => {
+            let post = send::Post {
+                text,
+                client_id,
+                reply_to,
+                files,
+            };
+            send::run(socket, room_id, post, now).await
+        }
         ClientFrame::SendTo {
             people,
             text,

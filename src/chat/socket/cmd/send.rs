@@ -19,17 +19,18 @@ use crate::chat::protocol::frames::message_frame;
 use crate::chat::protocol::{ErrorFrame, JoinTarget};
 use crate::errors::{Code, Failure};
 use crate::rooms::changes::{NewPost, Posted, StartDirect};
-use crate::rooms::input::{check_client_id, check_message_text};
+use crate::rooms::input::{check_client_id, check_post_text};
 
 /// What every message is checked for before the writer sees it: its text, its client id, and
 /// the socket's send rate.
 fn check(
     socket: &mut Socket<'_>,
     text: &str,
+    with_files: bool,
     client_id: Option<&str>,
     now: u64,
 ) -> Result<(), Failure> {
-    check_message_text(text).map_err(Failure::from)?;
+    check_post_text(text, with_files).map_err(Failure::from)?;
     if let Some(id) = client_id
         && !check_client_id(id)
     {
@@ -43,18 +44,31 @@ fn check(
     Ok(())
 }
 
+/// What a `send` to a room carries.
+pub(super) struct Post {
+    pub text: String,
+    pub client_id: Option<String>,
+    pub reply_to: Option<u64>,
+    /// Upload ids, checked for form by the protocol.
+    pub files: Vec<u64>,
+}
+
 pub(super) async fn run(
     socket: &mut Socket<'_>,
     room_id: u64,
-    text: String,
-    client_id: Option<String>,
-    reply_to: Option<u64>,
+    post: Post,
     now: u64,
 ) -> Option<Utf8Bytes> {
+    let Post {
+        text,
+        client_id,
+        reply_to,
+        files,
+    } = post;
     if socket.following(room_id).is_none() {
         return not_joined(room_id);
     }
-    if let Err(failure) = check(socket, &text, client_id.as_deref(), now) {
+    if let Err(failure) = check(socket, &text, !files.is_empty(), client_id.as_deref(), now) {
         let frame = ErrorFrame::from(failure).room_id(room_id);
         return Some(frame.client_id(client_id).encode());
     }
@@ -62,9 +76,14 @@ pub(super) async fn run(
         room_id,
         actor: socket.actor,
         online: online_if_here(socket, room_id, &text),
-        text,
+        text: if text.trim().is_empty() {
+            String::new()
+        } else {
+            text
+        },
         client_id: client_id.clone(),
         reply_to,
+        files,
     };
     let outbox = Arc::clone(&socket.member.outbox);
     let echo_id = client_id.clone();
@@ -97,7 +116,7 @@ pub(super) async fn to_people(
     now: u64,
 ) -> Option<Utf8Bytes> {
     let refuse = |failure: Failure| Some(ErrorFrame::from(failure).client_id(client_id.clone()));
-    if let Err(failure) = check(socket, &text, client_id.as_deref(), now) {
+    if let Err(failure) = check(socket, &text, false, client_id.as_deref(), now) {
         return refuse(failure).map(|frame| frame.encode());
     }
     // The socket must be able to follow the room the message makes, or its sender would never

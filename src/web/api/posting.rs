@@ -1,0 +1,142 @@
+//! Posting a message over HTTP: `POST /api/v1/rooms/{name}/messages` and
+//! `POST /api/v1/dm/{id}/messages`, for scripts and for attaching files without a socket. The
+//! message takes the path a socket's `send` takes (the same checks, the same writer), and
+//! reaches every open socket the same way.
+
+use std::sync::Arc;
+
+use poem::Request;
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use super::direct::direct_room;
+use super::names::RoomName;
+use super::text::Text;
+use crate::errors::{Code, Failure};
+use crate::files::parse_file_ids;
+use crate::rooms::RoomRef;
+use crate::rooms::changes::{NewPost, Posted};
+use crate::rooms::input::{check_client_id, check_post_text};
+use crate::rooms::view::MessageView;
+use crate::web::AppState;
+use crate::web::error::ApiError;
+
+/// A message to post.
+#[derive(Debug, Object)]
+struct NewMessage {
+    /// 1–4000 characters; may be empty when files are attached.
+    text: Text,
+    /// Uploads of yours to this room, not sent before: at most 10 ids.
+    #[oai(default)]
+    files: Vec<String>,
+    /// The id of a message of this room it answers.
+    #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+    reply_to: Option<u64>,
+    /// An idempotency key (at most 64 characters): posting again with the same key answers
+    /// the message posted first.
+    client_id: Option<String>,
+}
+
+/// `{"message": {…}}`.
+#[derive(Debug, Object)]
+struct MessageEnvelope {
+    message: MessageView,
+}
+
+#[derive(ApiResponse)]
+enum PostResponse {
+    /// Stored and sent to everyone in the room.
+    #[oai(status = 201)]
+    Created(Json<MessageEnvelope>),
+    /// The `client_id` was used before by you in this room: the message posted then.
+    #[oai(status = 200)]
+    Earlier(Json<MessageEnvelope>),
+}
+
+pub struct PostingApi;
+
+#[OpenApi(tag = "ApiTags::Rooms")]
+impl PostingApi {
+    /// Post a message to a room you may post in, with files you uploaded to it.
+    #[oai(path = "/rooms/:name/messages", method = "post")]
+    async fn post_to_room(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        /// Room name, in any case.
+        name: Path<RoomName>,
+        body: Json<NewMessage>,
+    ) -> Result<PostResponse, ApiError> {
+        post(&state, req, RoomRef::Name(name.0.0), body.0).await
+    }
+
+    /// Post a message to a direct room you are in.
+    #[oai(path = "/dm/:id/messages", method = "post")]
+    async fn post_to_direct(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] id: Path<u64>,
+        body: Json<NewMessage>,
+    ) -> Result<PostResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        direct_room(&state, session.actor(), id.0).await?;
+        post(&state, req, RoomRef::Id(id.0), body.0).await
+    }
+}
+
+async fn post(
+    state: &AppState,
+    req: &Request,
+    room: RoomRef,
+    message: NewMessage,
+) -> Result<PostResponse, ApiError> {
+    let session = super::signed_in(state, req).await?;
+    let actor = session.actor();
+    let files = parse_file_ids(&message.files)
+        .map_err(|text| ApiError::bad_request(Code::BadRequest, text))?;
+    let text = message.text.0;
+    check_post_text(&text, !files.is_empty()).map_err(|p| ApiError::from(Failure::from(p)))?;
+    if let Some(id) = &message.client_id
+        && !check_client_id(id)
+    {
+        let text = "client_id must be at most 64 characters.";
+        return Err(ApiError::bad_request(Code::BadRequest, text));
+    }
+    if let Err(wait) = state
+        .message_rate
+        .take(&actor.user_id, state.clock.now_ms())
+    {
+        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let text = format!("Sending too fast; wait {seconds} s.");
+        return Err(ApiError::from(
+            Failure::new(Code::RateLimited, text).retry_after(seconds),
+        ));
+    }
+    let room_id = state.rooms.find(actor, room).await?.room.id;
+    let calls_here = text.to_ascii_lowercase().contains("@here");
+    let post = NewPost {
+        room_id,
+        actor,
+        online: if calls_here {
+            state.chat.hub.online_users(room_id)
+        } else {
+            Vec::new()
+        },
+        text: if text.trim().is_empty() {
+            String::new()
+        } else {
+            text
+        },
+        client_id: message.client_id,
+        reply_to: message.reply_to,
+        files,
+    };
+    Ok(match state.rooms.apply(post).await? {
+        Posted::New(message) => PostResponse::Created(Json(MessageEnvelope { message })),
+        Posted::Duplicate(message) => PostResponse::Earlier(Json(MessageEnvelope { message })),
+    })
+}
