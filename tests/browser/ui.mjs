@@ -123,3 +123,60 @@ export async function postMany(page, room, texts) {
     };
   }), [room, texts]);
 }
+
+/**
+ * Attaches files through the composer's "Attach files" button and the file chooser it opens,
+ * as a person picks them. `files`: `{ name, mimeType, buffer }` each.
+ */
+export async function attachFiles(page, files) {
+  const [chooser] = await Promise.all([
+    page.waitForEvent('filechooser'),
+    page.getByRole('button', { name: 'Attach files' }).click(),
+  ]);
+  assert.ok(chooser.isMultiple(), 'several files can be chosen at once');
+  await chooser.setFiles(files);
+}
+
+/**
+ * Drops files on an element of the page, as dragging them from the desktop does. `files`:
+ * `{ name, type, text }` each.
+ */
+export async function dropFiles(page, selector, files) {
+  const transfer = await page.evaluateHandle((files) => {
+    const data = new DataTransfer();
+    for (const { name, type, text } of files) data.items.add(new File([text], name, { type }));
+    return data;
+  }, files);
+  await page.dispatchEvent(selector, 'dragenter', { dataTransfer: transfer });
+  await page.dispatchEvent(selector, 'dragover', { dataTransfer: transfer });
+  await page.dispatchEvent(selector, 'drop', { dataTransfer: transfer });
+}
+
+/**
+ * Sends one `send` frame (its other fields, such as `text` and `files`, from `fields`) to a
+ * room through a second WebSocket of the page, and resolves to `{ message }` once it is
+ * stored or `{ error }` with the error frame that refused it.
+ */
+export async function sendOverSocket(page, room, fields) {
+  return page.evaluate(([room, fields]) => new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://${location.host}/ws`);
+    const clientId = `socket-${Math.random().toString(16).slice(2)}`;
+    const done = (answer) => {
+      socket.onclose = null;
+      socket.close();
+      resolve(answer);
+    };
+    socket.onopen = () => socket.send(JSON.stringify({ type: 'join', room }));
+    socket.onclose = () => reject(new Error('the socket closed before an answer'));
+    socket.onmessage = (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type === 'joined') {
+        socket.send(JSON.stringify({ type: 'send', room_id: frame.room_id, client_id: clientId, ...fields }));
+      } else if (frame.type === 'message' && frame.client_id === clientId) {
+        done({ message: frame });
+      } else if (frame.type === 'error') {
+        done({ error: frame });
+      }
+    };
+  }), [room, fields]);
+}

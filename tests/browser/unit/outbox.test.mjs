@@ -31,3 +31,16 @@ test('a message waits until stored, can fail, be retried under the same id, or b
   assert.deepEqual(outbox.forRoom('id:1'), []);
   assert.equal(outbox.forRoom('id:2').length, 1);
 });
+
+test('the files of a message stay with it until it is stored, through a failure and a retry', () => {
+  const outbox = new Outbox(() => 'c1');
+  const files = [{ id: 'aa', name: 'cat.png', size: 10, type: 'image/png', url: '/files/aa/cat.png' }];
+  const entry = outbox.add('id:1', '', null, files);
+  files.push({ id: 'bb' }); // the composer's list, cleared or changed after sending
+  assert.deepEqual(entry.files.map((file) => file.id), ['aa'], 'a copy: later changes are not sent');
+  assert.equal(entry.text, '', 'with files, a message may have no text');
+  outbox.fail('c1', 'Not saved', true);
+  outbox.retry('c1');
+  assert.deepEqual(outbox.toSend('id:1')[0].files.map((file) => file.id), ['aa']);
+  assert.deepEqual(new Outbox(() => 'c2').add('id:1', 'text only').files, [], 'none by default');
+});

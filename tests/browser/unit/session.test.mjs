@@ -101,6 +101,55 @@ test('messages typed while offline are sent on reconnect with their client ids a
   assert.deepEqual(texts(room), ['typed offline']);
 });
 
+test('a message with files sends their ids, and sends them again after a reconnect until stored', () => {
+  const { chat, sockets, connect } = session();
+  connect();
+  const room = chat.follow({ id: 1 });
+  sockets.last.deliver(joined(1, []));
+  const files = [
+    { id: 'aa', name: 'cat.png', size: 10, type: 'image/png', url: '/files/aa/cat.png' },
+    { id: 'bb', name: 'notes.txt', size: 3, type: 'text/plain', url: '/files/bb/notes.txt' },
+  ];
+  chat.say(room, '', null, files);
+  const sent = { type: 'send', room_id: 1, text: '', client_id: 'c1', files: ['aa', 'bb'] };
+  assert.deepEqual(sockets.last.sent.at(-1), sent);
+
+  // The socket drops before the server's copy arrives: the same message goes again, files and all.
+  sockets.last.drop();
+  sockets.fire();
+  connect();
+  sockets.last.deliver(joined(1, []));
+  assert.deepEqual(sockets.last.sent.at(-1), sent);
+  assert.deepEqual(chat.outbox.forRoom(room.key)[0].files.map((file) => file.id), ['aa', 'bb'], 'shown as sending with them');
+  sockets.last.deliver(live(msg(1, 1, { user: 'me', text: '', client_id: 'c1', files })));
+  assert.deepEqual(chat.outbox.forRoom(room.key), []);
+  assert.deepEqual(room.sorted()[0].files, files);
+
+  chat.say(room, 'a reply with none', 1);
+  assert.deepEqual(sockets.last.sent.at(-1), { type: 'send', room_id: 1, text: 'a reply with none', client_id: 'c2', reply_to: 1 },
+    'no files: no files field');
+});
+
+test('a message whose files the server does not know fails with its reason and is not sent again', () => {
+  const { chat, sockets, connect } = session();
+  connect();
+  const room = chat.follow({ id: 1 });
+  sockets.last.deliver(joined(1, []));
+  const entry = chat.say(room, 'look', null, [{ id: 'aa', name: 'cat.png' }]);
+  const reason = 'That file is not yours to attach here, or it is gone.';
+  sockets.last.deliver({ type: 'error', code: 'file_not_found', message: reason, room_id: 1, client_id: entry.clientId });
+  assert.equal(chat.outbox.get(entry.clientId).status, 'failed');
+  assert.equal(chat.outbox.get(entry.clientId).reason, reason);
+  assert.equal(chat.outbox.get(entry.clientId).retryable, false);
+  sockets.fire(); // no retry is due
+  assert.equal(sockets.last.sent.at(-1).client_id, entry.clientId, 'nothing sent after the refusal');
+  sockets.last.drop();
+  sockets.fire();
+  connect();
+  sockets.last.deliver(joined(1, []));
+  assert.ok(!sockets.last.sent.some((frame) => frame.type === 'send'), 'a failed message waits for the person');
+});
+
 test('a refused message says why; one the server failed to save can be retried', () => {
   const { chat, sockets, connect } = session();
   connect();

@@ -1,6 +1,7 @@
 // Messages typed but not yet stored. Each gets a client id when it is typed; it is sent (and,
 // after a reconnect, sent again) with that id, and the server stores it once whatever happens.
-// An entry leaves the outbox when the server's copy of it arrives. No DOM here.
+// An entry leaves the outbox when the server's copy of it arrives. The files uploaded for it
+// stay with it, so a message sent again after a reconnect carries them again. No DOM here.
 
 /** A random client id: 128 bits as hex. `fill` fills a byte array with random values. */
 export function newClientId(fill = (bytes) => crypto.getRandomValues(bytes)) {
@@ -15,9 +16,14 @@ export class Outbox {
     this.entries = new Map(); // client id -> entry, in the order typed
   }
 
-  /** Adds a message for a room; it is `sending` until stored or refused. */
-  add(roomKey, text, replyTo = null) {
-    const entry = { clientId: this.newId(), roomKey, text, replyTo, status: 'sending', reason: '', retryable: false };
+  /**
+   * Adds a message for a room; it is `sending` until stored or refused. `files`: the uploads
+   * it carries, as the server described them (`{ id, name, size, type, url }`).
+   */
+  add(roomKey, text, replyTo = null, files = []) {
+    const entry = {
+      clientId: this.newId(), roomKey, text, replyTo, files: [...files], status: 'sending', reason: '', retryable: false,
+    };
     this.entries.set(entry.clientId, entry);
     return entry;
   }

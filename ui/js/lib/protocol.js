@@ -22,6 +22,7 @@ export const ERROR_CODES = Object.freeze({
   badEmoji: 'bad_emoji',
   invalidDm: 'invalid_dm',
   userNotFound: 'user_not_found',
+  fileNotFound: 'file_not_found',
 });
 
 /** Close codes the page acts on. */
@@ -54,10 +55,15 @@ export function sendTo(people, text, clientId) {
   return { type: 'send', people, text, client_id: clientId };
 }
 
-/** A reply to message `replyTo` when it is given. */
-export function sendReply(roomId, text, clientId, replyTo) {
+/**
+ * A reply to message `replyTo` when it is given, carrying the uploads `files` (their ids, at
+ * most 10, uploaded to this room by the sender) when there are any; with files, `text` may be
+ * empty.
+ */
+export function sendReply(roomId, text, clientId, replyTo, files) {
   const frame = send(roomId, text, clientId);
   if (replyTo) frame.reply_to = replyTo;
+  if (files && files.length) frame.files = [...files];
   return frame;
 }
 

@@ -14,6 +14,7 @@
 // Resume: every (re)connect joins each followed room again with `since` = the highest
 // sequence number it has seen, so nothing is missed and nothing shown twice.
 
+import { fileIds } from './files.js';
 import { Outbox } from './outbox.js';
 import {
   ERROR_CODES, edit, history, join, leave, react, read, remove, sendReply, sendTo, typing,
@@ -313,19 +314,25 @@ export class ChatSession {
       return;
     }
     if (!room.joined) return;
-    for (const entry of this.outbox.toSend(room.key)) {
-      this.connection.send(sendReply(room.id, entry.text, entry.clientId, entry.replyTo));
-    }
+    for (const entry of this.outbox.toSend(room.key)) this.connection.send(this.sendFrame(room, entry));
   }
 
-  /** Queues a message (a reply to message `replyTo`, if given); it is shown as sending until
-   * the server's copy arrives. */
-  say(room, text, replyTo = null) {
-    const entry = this.outbox.add(room.key, text, replyTo);
+  /** The `send` frame of an unsent message of a joined room, its files' ids included. */
+  sendFrame(room, entry) {
+    return sendReply(room.id, entry.text, entry.clientId, entry.replyTo, fileIds(entry.files));
+  }
+
+  /**
+   * Queues a message (a reply to message `replyTo`, if given, carrying the uploaded `files`);
+   * it is shown as sending until the server's copy arrives. A conversation not made yet has
+   * no uploads: they need its room (see lib/files.js).
+   */
+  say(room, text, replyTo = null, files = []) {
+    const entry = this.outbox.add(room.key, text, replyTo, files);
     this.emit('outbox', room);
     room.typingSentAt = 0;
     if (room.joined) {
-      this.connection.send(sendReply(room.id, entry.text, entry.clientId, entry.replyTo));
+      this.connection.send(this.sendFrame(room, entry));
     } else if (room.startsWith && this.open) {
       this.connection.send(sendTo(room.startsWith, entry.text, entry.clientId));
     }

@@ -4,6 +4,7 @@
 // seen, and carries out the buttons of each message.
 
 import { roomPath, roomPeople, roomTitle } from '../lib/format.js';
+import { Attachments } from './attachments.js';
 import { Composer } from './composer.js';
 import { confirmAction } from './confirm-dialog.js';
 import { ConnectionState } from './connection-state.js';
@@ -62,11 +63,17 @@ export class ChatView {
         this.showJumpButton();
       },
     });
+    this.attachments = new Attachments(main.querySelector('#composer'), main, {
+      onChange: () => this.composer.refresh(),
+      onNotice: (text) => this.state.notice(text),
+    });
     this.composer = new Composer(main.querySelector('#composer'), {
       maxLength: Number(main.dataset.maxLength) || 4000,
-      onSend: (text, replyTo) => {
+      attachments: this.attachments,
+      onBusy: () => this.state.notice('Wait until the files have uploaded, or remove them.'),
+      onSend: (text, replyTo, files) => {
         this.room.divider = null;
-        this.session.say(this.room, text, replyTo);
+        this.session.say(this.room, text, replyTo, files);
         this.list.scrollToBottom();
       },
       onTooLong: (max) => this.state.notice(`Messages can be at most ${max} characters.`),
@@ -156,6 +163,7 @@ export class ChatView {
     if (named) this.settings.href = `/rooms/${encodeURIComponent(room.name)}/settings`;
     this.gone.hidden = !room.gone;
     this.gone.textContent = GONE[room.gone] || '';
+    this.attachments.show(room, !room.gone);
     this.composer.showRoom(title, !room.gone);
     this.showTitle();
   }

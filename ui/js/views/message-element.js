@@ -1,11 +1,12 @@
 // One stored message as the list shows it: a clone of the server-rendered
 // <template id="message-template">, its text formatted by the shared rules (lib/markup.js),
-// the quote of the message it answers, its reaction chips and its actions. Buttons carry
-// `data-action`; the list handles their clicks. No user text is ever parsed as HTML.
+// the quote of the message it answers, its files, its reaction chips and its actions. Buttons
+// carry `data-action`; the list handles their clicks. No user text is ever parsed as HTML.
 
 import { sameName, timeLabel } from '../lib/format.js';
 import { parse } from '../lib/markup.js';
 import { avatarElement } from './avatar.js';
+import { filesElement } from './message-files.js';
 import { renderText } from './rich-text.js';
 
 function button(action, label, text, extra = {}) {
@@ -26,6 +27,11 @@ export function focusWithin(li, element, options) {
   li.classList.add('selected');
   element.focus(options);
   li.classList.remove('selected');
+}
+
+/** Whether a message has files to show (a deleted one has none). */
+export function hasFiles(message) {
+  return !message.deleted && Array.isArray(message.files) && message.files.length > 0;
 }
 
 /** A message's text as shown: formatted, "(edited)", or the tombstone of a deleted one. */
@@ -87,7 +93,8 @@ function replyQuote(message) {
   who.textContent = message.reply.display_name || message.reply.user;
   const text = document.createElement('span');
   text.className = 'msg-reply-text';
-  text.textContent = message.reply.deleted ? 'message deleted' : message.reply.text;
+  // A message of files alone has no text to quote.
+  text.textContent = message.reply.deleted ? 'message deleted' : message.reply.text || 'Attachment';
   quote.append(who, text);
   return quote;
 }
@@ -168,6 +175,7 @@ export function messageElement(template, message, { me, grouped, blocked, mayMod
     show.addEventListener('click', () => {
       li.classList.remove('blocked');
       fillText(text, message, me);
+      if (hasFiles(message)) text.after(filesElement(message.files, message.id));
       show.remove();
     });
     text.after(show);
@@ -175,7 +183,12 @@ export function messageElement(template, message, { me, grouped, blocked, mayMod
   }
   fillText(text, message, me);
   if (message.deleted) return li;
-  if (message.reactions && message.reactions.length) text.after(reactions(message, me));
+  let last = text;
+  if (hasFiles(message)) {
+    last = filesElement(message.files, message.id);
+    text.after(last);
+  }
+  if (message.reactions && message.reactions.length) last.after(reactions(message, me));
   li.append(actions(message, { me, mayModerate }));
   return li;
 }

@@ -5,7 +5,8 @@
 
 import { GROUP_MS, dayKey, dayLabel, sameName } from '../lib/format.js';
 import { MessageEditor } from './message-editor.js';
-import { focusWithin, messageElement } from './message-element.js';
+import { focusWithin, hasFiles, messageElement } from './message-element.js';
+import { filesElement, pendingFilesElement } from './message-files.js';
 
 /** How long a message jumped to stays highlighted. */
 const HIGHLIGHT_MS = 2500;
@@ -270,6 +271,8 @@ export class MessageList {
       li.classList.add('own', 'editing');
       li.querySelector('.msg-head').remove();
       li.querySelector('.msg-text').replaceWith(this.editor.form());
+      // An edit changes the text only: the files stay in view under it.
+      if (hasFiles(message)) li.append(filesElement(message.files, message.id));
       return li;
     }
     const li = messageElement(this.template, message, {
@@ -293,6 +296,7 @@ export class MessageList {
     const status = li.querySelector('.msg-status');
     status.textContent = entry.status === 'failed' ? entry.reason : 'sending…';
     li.querySelector('.msg-text').textContent = entry.text;
+    if (entry.files && entry.files.length) li.querySelector('.msg-text').after(pendingFilesElement(entry.files));
     if (entry.status === 'failed') {
       const button = document.createElement('button');
       button.type = 'button';
