@@ -19,6 +19,7 @@ mod crash;
 mod cross_site;
 mod deletion;
 mod direct;
+mod files;
 mod invites;
 mod membership;
 mod migration;
