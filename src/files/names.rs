@@ -25,7 +25,7 @@ pub fn clean_name(raw: &str) -> String {
         .chars()
         .filter(|&c| !c.is_control() && !is_invisible_format(c))
         .collect();
-    let trimmed = kept.trim().trim_end_matches('.').trim();
+    let trimmed = kept.trim_start().trim_end_matches(ends_badly);
     let name = shorten(trimmed, MAX_NAME_BYTES);
     if name.is_empty() || name.chars().all(|c| c == '.') {
         UNNAMED.to_owned()
@@ -34,12 +34,18 @@ pub fn clean_name(raw: &str) -> String {
     }
 }
 
+/// What a name does not end with: white space, or a dot (Windows drops trailing dots and
+/// spaces, and "report." is not a name anyone typed).
+fn ends_badly(c: char) -> bool {
+    c == '.' || c.is_whitespace()
+}
+
 /// Characters that change how the text around them reads without showing themselves: the
 /// bidirectional overrides and isolates ("gpj.exe" shown as "exe.jpg"), zero-width joiners
 /// and spaces, the byte-order mark.
 fn is_invisible_format(c: char) -> bool {
     matches!(c,
-        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
         | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
@@ -58,8 +64,23 @@ fn shorten(name: &str, max: usize) -> String {
     while !name.is_char_boundary(stem_end) {
         stem_end -= 1;
     }
-    let stem = name[..stem_end.min(name.len() - extension.len())].trim_end();
+    let stem = name[..stem_end.min(name.len() - extension.len())].trim_end_matches(ends_badly);
     format!("{stem}{extension}")
+}
+
+/// The `Content-Disposition` of a file: `attachment` or `inline`, with its name as plain ASCII
+/// for old browsers and in full as RFC 8187 `filename*`. Visible ASCII only, whatever the name.
+pub fn content_disposition(name: &str, inline: bool) -> String {
+    let kind = if inline { "inline" } else { "attachment" };
+    let ascii: String = name
+        .chars()
+        .map(|c| match c {
+            ' '..='~' if c != '"' && c != '\\' && c != '%' => c,
+            _ => '_',
+        })
+        .collect();
+    let full = percent_encoding::utf8_percent_encode(name, super::NAME_IN_PATH);
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{full}")
 }
 
 /// The type a file is stored and served as. `declared` is the request's `Content-Type`;
@@ -148,6 +169,15 @@ mod tests {
         assert_eq!(clean_name(&no_extension).len(), MAX_NAME_BYTES);
         let odd_extension = format!("a.{}", "é".repeat(300));
         assert!(clean_name(&odd_extension).len() <= MAX_NAME_BYTES);
+        for awkward in [
+            format!("{}.{}", "x".repeat(199), "y".repeat(300)),
+            "a. .".to_owned(),
+            format!("{} .txt", "z".repeat(300)),
+        ] {
+            let once = clean_name(&awkward);
+            assert_eq!(clean_name(&once), once, "{awkward}");
+            assert!(!once.ends_with(['.', ' ']), "{once}");
+        }
     }
 
     #[test]
@@ -187,6 +217,10 @@ mod tests {
             "the bytes decide"
         );
         assert!(is_inline("image/gif"));
+        assert_eq!(
+            content_disposition("Ünïcode \"q\" 100%.txt", false),
+            "attachment; filename=\"_n_code _q_ 100_.txt\"; filename*=UTF-8''%C3%9Cn%C3%AFcode%20%22q%22%20100%25.txt"
+        );
         assert!(!is_inline("application/pdf"));
         assert!(!is_inline(OCTET_STREAM));
     }

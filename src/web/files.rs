@@ -8,13 +8,14 @@
 use std::io::SeekFrom;
 use std::sync::Arc;
 
-use poem::http::{HeaderValue, StatusCode, header};
+use poem::http::{StatusCode, header};
 use poem::web::{Data, Path};
 use poem::{Body, Request, Response, handler};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::errors::Failure;
 use crate::files::download::{Download, Part};
+use crate::files::names::content_disposition;
 use crate::files::{FileError, parse_file_id};
 use crate::web::AppState;
 use crate::web::security::error_response;
@@ -119,7 +120,10 @@ async fn respond(download: &Download, wanted: Wanted) -> std::io::Result<Respons
     let size = download.size;
     let mut builder = Response::builder()
         .header(header::CONTENT_TYPE, download.mime.as_str())
-        .header(header::CONTENT_DISPOSITION, disposition(download))
+        .header(
+            header::CONTENT_DISPOSITION,
+            content_disposition(&download.name, download.inline),
+        )
         .header(header::CONTENT_SECURITY_POLICY, FILE_CSP)
         .header("cross-origin-resource-policy", "same-origin")
         .header(header::CACHE_CONTROL, CACHE_CONTROL)
@@ -146,29 +150,6 @@ async fn respond(download: &Download, wanted: Wanted) -> std::io::Result<Respons
     Ok(builder
         .header(header::CONTENT_LENGTH, length)
         .body(Body::from_async_read(file.take(length))))
-}
-
-/// `attachment` or `inline`, with the name as plain ASCII for old browsers and in full as
-/// RFC 8187 `filename*`.
-fn disposition(download: &Download) -> HeaderValue {
-    let kind = if download.inline {
-        "inline"
-    } else {
-        "attachment"
-    };
-    let ascii: String = download
-        .name
-        .chars()
-        .map(|c| match c {
-            ' '..='~' if c != '"' && c != '\\' => c,
-            _ => '_',
-        })
-        .collect();
-    let full = percent_encoding::utf8_percent_encode(&download.name, crate::files::NAME_IN_PATH);
-    HeaderValue::from_str(&format!(
-        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{full}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
 #[cfg(test)]

@@ -274,6 +274,29 @@ async fn the_messages_api_posts_with_files_and_answers_a_repeat_with_the_first()
         live["id"], posted["message"]["id"],
         "sockets hear it as any message"
     );
+    // A file's name is found by search, like the text.
+    let report = upload_to(
+        &server,
+        &alice,
+        "general",
+        "Quarterly-Zephyr.pdf",
+        "application/pdf",
+        b"%PDF".to_vec(),
+    )
+    .await;
+    let (status, _) = post_message(
+        &server,
+        &alice,
+        "general",
+        json!({"text": "", "files": [report["id"]]}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let found = get_json(&server, "/api/v1/search?q=zephyr", &alice.cookie).await;
+    assert_eq!(
+        found["results"][0]["files"][0]["name"], "Quarterly-Zephyr.pdf",
+        "{found}"
+    );
     let (status, again) = post_message(&server, &alice, "general", body).await;
     assert_eq!(
         (status, &again["message"]["id"]),

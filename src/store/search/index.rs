@@ -17,8 +17,17 @@ use super::postings::MessageTerms;
 use crate::search::words::terms;
 
 /// The terms a message is found by: the one place that says what of a message is searched.
+/// Its text and the names of its files: distinct terms, sorted, as `terms` gives them.
 pub(super) fn terms_of(record: &MessageRecord) -> Vec<String> {
-    terms(&record.text)
+    let mut found = terms(&record.text);
+    if !record.files.is_empty() {
+        for file in &record.files {
+            found.extend(terms(&file.name));
+        }
+        found.sort_unstable();
+        found.dedup();
+    }
+    found
 }
 
 /// Brings a changed message's entries in step: an edit writes its new terms, a deletion
