@@ -66,6 +66,10 @@ const COPIES: &[CopyTable] = &[
     |s, t| copy(s, t, tables::SEARCH_SEGMENTS),
     |s, t| copy(s, t, tables::SEARCH_WORDS),
     |s, t| copy(s, t, tables::SEARCH_AUTHORS),
+    |s, t| copy(s, t, tables::UPLOADS),
+    |s, t| copy(s, t, tables::BLOB_REFS),
+    |s, t| copy(s, t, tables::LOOSE_UPLOADS),
+    |s, t| copy(s, t, tables::UPLOAD_USAGE),
 ];
 
 fn copy<K: Key + 'static, V: Value + 'static>(

@@ -66,8 +66,8 @@ curl -fsS -c "$work/cookies" -H 'content-type: application/json' \
 token=$(awk '$6 == "confab_session" { print $7 }' "$work/cookies")
 [ -n "$token" ] || { echo "sign-up gave no session cookie" >&2; exit 1; }
 
-# Rooms and messages come only from the WebSocket: post a few to "lobby" (the example room in
-# the schema), so room history is tested with a room that exists, not only with 404s.
+# A few messages in "lobby" (the example room in the schema), sent over the WebSocket, so room
+# history and posting are tested with a room that exists, not only with 404s.
 python3 - "$port" "$token" <<'PYTHON'
 import base64, json, os, socket, struct, sys
 

@@ -10,6 +10,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
+use super::posting::{NewMessage, PostResponse, post};
 use super::rooms::{MessagesResponse, history_page};
 use crate::access::Actor;
 use crate::people::Person;
@@ -106,6 +107,20 @@ impl DirectApi {
         let actor = session.actor();
         direct_room(&state, actor, id.0).await?;
         history_page(&state, actor, RoomRef::Id(id.0), before.0, after.0, limit.0).await
+    }
+
+    /// Post a message to a direct room you are in, as `POST /rooms/{name}/messages`.
+    #[oai(path = "/dm/:id/messages", method = "post")]
+    async fn post_message(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] id: Path<u64>,
+        body: Json<NewMessage>,
+    ) -> Result<PostResponse, ApiError> {
+        let session = super::signed_in(&state, req).await?;
+        direct_room(&state, session.actor(), id.0).await?;
+        post(&state, req, RoomRef::Id(id.0), body.0).await
     }
 
     /// Hide a direct room from your rooms; its next message brings it back.

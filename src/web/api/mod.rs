@@ -93,7 +93,6 @@ fn apis() -> (
     people::PeopleApi,
     search::SearchApi,
     files::FilesApi,
-    posting::PostingApi,
 ) {
     (
         auth::AuthApi,
@@ -105,7 +104,6 @@ fn apis() -> (
         people::PeopleApi,
         search::SearchApi,
         files::FilesApi,
-        posting::PostingApi,
     )
 }
 
@@ -271,7 +269,11 @@ mod tests {
         assert_eq!(methods.of("/me"), Some("DELETE, GET, PATCH, HEAD"));
         assert_eq!(methods.of("/rooms/lobby/members/bob"), Some("DELETE"));
         assert_eq!(methods.of("/auth/logout"), Some("POST"));
-        assert_eq!(methods.of("/rooms/caf%C3%A9/messages"), Some("GET, HEAD"));
+        assert_eq!(
+            methods.of("/rooms/caf%C3%A9/messages"),
+            Some("GET, POST, HEAD")
+        );
+        assert_eq!(methods.of("/dm/7/files"), Some("POST"));
         assert_eq!(methods.of("/rooms//messages"), None);
         assert_eq!(methods.of("/elsewhere"), None);
     }

@@ -1,19 +1,13 @@
 //! Posting a message over HTTP: `POST /api/v1/rooms/{name}/messages` and
 //! `POST /api/v1/dm/{id}/messages`, for scripts and for attaching files without a socket. The
 //! message takes the path a socket's `send` takes (the same checks, the same writer), and
-//! reaches every open socket the same way.
-
-use std::sync::Arc;
+//! reaches every open socket the same way. The routes sit beside each history's `GET` (in
+//! `rooms.rs` and `direct.rs`): an OpenAPI path is described by one API.
 
 use poem::Request;
-use poem::web::Data;
-use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object};
 
-use super::ApiTags;
-use super::direct::direct_room;
-use super::names::RoomName;
 use super::text::Text;
 use crate::errors::{Code, Failure};
 use crate::files::parse_file_ids;
@@ -26,7 +20,7 @@ use crate::web::error::ApiError;
 
 /// A message to post.
 #[derive(Debug, Object)]
-struct NewMessage {
+pub(super) struct NewMessage {
     /// 1–4000 characters; may be empty when files are attached.
     text: Text,
     /// Uploads of yours to this room, not sent before: at most 10 ids.
@@ -47,7 +41,7 @@ struct MessageEnvelope {
 }
 
 #[derive(ApiResponse)]
-enum PostResponse {
+pub(super) enum PostResponse {
     /// Stored and sent to everyone in the room.
     #[oai(status = 201)]
     Created(Json<MessageEnvelope>),
@@ -56,39 +50,7 @@ enum PostResponse {
     Earlier(Json<MessageEnvelope>),
 }
 
-pub struct PostingApi;
-
-#[OpenApi(tag = "ApiTags::Rooms")]
-impl PostingApi {
-    /// Post a message to a room you may post in, with files you uploaded to it.
-    #[oai(path = "/rooms/:name/messages", method = "post")]
-    async fn post_to_room(
-        &self,
-        state: Data<&Arc<AppState>>,
-        req: &Request,
-        /// Room name, in any case.
-        name: Path<RoomName>,
-        body: Json<NewMessage>,
-    ) -> Result<PostResponse, ApiError> {
-        post(&state, req, RoomRef::Name(name.0.0), body.0).await
-    }
-
-    /// Post a message to a direct room you are in.
-    #[oai(path = "/dm/:id/messages", method = "post")]
-    async fn post_to_direct(
-        &self,
-        state: Data<&Arc<AppState>>,
-        req: &Request,
-        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] id: Path<u64>,
-        body: Json<NewMessage>,
-    ) -> Result<PostResponse, ApiError> {
-        let session = super::signed_in(&state, req).await?;
-        direct_room(&state, session.actor(), id.0).await?;
-        post(&state, req, RoomRef::Id(id.0), body.0).await
-    }
-}
-
-async fn post(
+pub(super) async fn post(
     state: &AppState,
     req: &Request,
     room: RoomRef,

@@ -13,6 +13,7 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::ApiTags;
 use super::names::RoomName;
+use super::posting::{NewMessage, PostResponse, post};
 use super::text::Text;
 use crate::access::{Actor, May};
 use crate::people::Person;
@@ -387,5 +388,19 @@ impl RoomsApi {
         let session = super::signed_in(&state, req).await?;
         let room = RoomRef::Name(name.0.0);
         history_page(&state, session.actor(), room, before.0, after.0, limit.0).await
+    }
+
+    /// Post a message to a room you may post in, with files you uploaded to it (at most 10;
+    /// with files the text may be empty). It reaches every socket following the room.
+    #[oai(path = "/rooms/:name/messages", method = "post")]
+    async fn post_message(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        /// Room name, in any case.
+        name: Path<RoomName>,
+        body: Json<NewMessage>,
+    ) -> Result<PostResponse, ApiError> {
+        post(&state, req, RoomRef::Name(name.0.0), body.0).await
     }
 }

@@ -8,6 +8,7 @@ use poem::http::StatusCode;
 
 use super::{State, error_page, signed_in_page};
 use crate::access::Actor;
+use crate::files::{FileView, human_size};
 use crate::format::html::{Marks, Mentions, render, render_marked};
 use crate::operator::actions::format_utc;
 use crate::rooms::view::MessageView;
@@ -127,11 +128,48 @@ pub fn item(message: &MessageView, linked: bool, me: &str, marks: Option<Marks<'
                     }
                 }
             }
+            @if !message.files.is_empty() {
+                (files(&message.files))
+            }
             @if !message.reactions.is_empty() {
                 ul.reactions aria-label="Reactions" {
                     @for reaction in &message.reactions {
                         li.reaction title=(reaction.users.join(", ")) {
                             (reaction.emoji) " " (reaction.users.len())
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The box a preview is shown in, at most: the page's script uses the same.
+const PREVIEW_BOX: (u32, u32) = (360, 240);
+
+/// A message's files as the chat shows them, without script: a picture's preview in a box of
+/// its own shape (reserved before it loads), opening the picture; any other file a download
+/// link with its size and type.
+fn files(files: &[FileView]) -> Markup {
+    html! {
+        div.msg-files {
+            @for file in files {
+                @match (&file.preview_url, file.width.zip(file.height)) {
+                    (Some(preview), Some((width, height))) => {
+                        @let scale = (f64::from(PREVIEW_BOX.0) / f64::from(width))
+                            .min(f64::from(PREVIEW_BOX.1) / f64::from(height))
+                            .min(1.0);
+                        a.msg-image href=(file.url) {
+                            img src=(preview) alt=(file.name)
+                                width=((f64::from(width) * scale).round().max(1.0) as u32)
+                                height=((f64::from(height) * scale).round().max(1.0) as u32);
+                        }
+                    }
+                    _ => {
+                        a.msg-file href=(file.url) download=(file.name) {
+                            span.msg-file-name { (file.name) }
+                            " "
+                            span.msg-file-meta { (human_size(file.size)) " · " (file.mime) }
                         }
                     }
                 }
