@@ -36,7 +36,7 @@ pub(super) struct NewMessage {
 
 /// `{"message": {…}}`.
 #[derive(Debug, Object)]
-struct MessageEnvelope {
+pub(super) struct MessageEnvelope {
     message: MessageView,
 }
 
