@@ -613,9 +613,11 @@ async fn chunked_upload(server: &TestServer, user: &User, count: usize, size: us
 
 #[tokio::test]
 async fn the_same_bytes_are_kept_once_and_go_when_no_message_holds_them() {
-    let mut config = ServeArgs::default();
-    config.upload_grace = Duration::ZERO;
-    config.upload_sweep_every = Duration::from_millis(50);
+    let config = ServeArgs {
+        upload_grace: Duration::ZERO,
+        upload_sweep_every: Duration::from_millis(50),
+        ..ServeArgs::default()
+    };
     let server = TestServer::start_with(config).await;
     let alice = signup(&server, "alice").await;
     let mut a = connect(&server, &alice).await;
