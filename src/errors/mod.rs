@@ -116,6 +116,9 @@ impl From<&FileError> for Failure {
             FileError::Timeout => Code::RequestTimeout,
             FileError::NotFound => Code::FileNotFound,
             FileError::Interrupted => Code::BadRequest,
+            FileError::Busy => {
+                return Failure::new(Code::RateLimited, err.to_string()).retry_after(1);
+            }
             FileError::Room(err) => return Failure::from(err),
             FileError::Io(detail) => {
                 tracing::error!(error = %detail, "the files folder failed");

@@ -175,6 +175,17 @@ impl Incoming {
         self.size
     }
 
+    /// Makes the bytes received so far durable (the slow part of [`Incoming::finish`], which
+    /// can run before it).
+    pub fn sync(&mut self) -> Result<(), BlobError> {
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("finished"))?;
+        file.sync_all()?;
+        Ok(())
+    }
+
     /// Makes the file durable under its name: fsync, rename, fsync of the folder.
     pub fn finish(mut self, blobs: &Blobs) -> Result<Stored, BlobError> {
         let file = self

@@ -14,6 +14,7 @@ mod preview;
 pub mod sweep;
 pub mod upload;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,6 +68,11 @@ pub enum FileError {
     NotFound,
     #[error("The upload was cut off before the end of the file.")]
     Interrupted,
+    #[error(
+        "You have {} uploads under way already; wait for one to finish.",
+        upload::UPLOADS_AT_ONCE
+    )]
+    Busy,
     #[error(transparent)]
     Room(#[from] RoomError),
     #[error("the files folder: {0}")]
@@ -99,7 +105,47 @@ pub struct Files {
     /// sweep's removal never interleave.
     naming: Mutex<()>,
     /// Pictures decoded at once for previews (each may take tens of MiB): one per core.
-    decoding: Semaphore,
+    decoding: Arc<Semaphore>,
+    /// Uploads under way, per person.
+    receiving: Receiving,
+}
+
+/// How many uploads each person has under way: each holds a file in `tmp/` and up to a few
+/// MiB of memory until it is kept, so one account cannot start hundreds.
+#[derive(Default)]
+struct Receiving(std::sync::Mutex<HashMap<u64, usize>>);
+
+/// One upload under way, counted until it is dropped.
+struct Entered<'r> {
+    receiving: &'r Receiving,
+    user_id: u64,
+}
+
+impl Receiving {
+    fn enter(&self, user_id: u64) -> Result<Entered<'_>, FileError> {
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let count = counts.entry(user_id).or_default();
+        if *count >= upload::UPLOADS_AT_ONCE {
+            return Err(FileError::Busy);
+        }
+        *count += 1;
+        Ok(Entered {
+            receiving: self,
+            user_id,
+        })
+    }
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        let mut counts = self.receiving.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = counts.get_mut(&self.user_id) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.user_id);
+            }
+        }
+    }
 }
 
 impl Files {
@@ -116,7 +162,8 @@ impl Files {
             blobs: Arc::new(blobs),
             settings,
             naming: Mutex::new(()),
-            decoding: Semaphore::new(cores),
+            decoding: Arc::new(Semaphore::new(cores)),
+            receiving: Receiving::default(),
         }
     }
 

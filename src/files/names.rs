@@ -133,11 +133,9 @@ fn runs_in_a_browser(essence: &str) -> bool {
     let (kind, subtype) = essence.split_once('/').unwrap_or((essence, ""));
     matches!(kind, "text" if subtype != "plain" && subtype != "csv")
         || matches!(kind, "multipart" | "message")
-        || subtype.contains("xml")
-        || subtype.contains("html")
-        || subtype.contains("script")
-        || subtype.contains("svg")
-        || subtype.contains("xsl")
+        || ["xml", "html", "script", "svg", "xsl"]
+            .iter()
+            .any(|word| essence.contains(word))
 }
 
 #[cfg(test)]
@@ -207,6 +205,8 @@ mod tests {
             "a/b/c",
             "",
             "text/ plain",
+            "html/page",
+            "xml/x",
         ] {
             assert_eq!(stored_type(Some(risky), None), OCTET_STREAM, "{risky}");
         }

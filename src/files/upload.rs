@@ -16,12 +16,16 @@ use super::preview::{self, Preview};
 use super::{FileError, FileView, Files};
 use crate::access::{Action, Actor};
 use crate::images::MAX_UPLOAD_BYTES as MAX_PICTURE_BYTES;
-use crate::rooms::RoomRef;
 use crate::rooms::changes::KeepUpload;
+use crate::rooms::{RoomError, RoomRef};
 use crate::store::{PreviewRecord, UploadRecord, UploadState};
 
 /// Bytes gathered before they are handed to a blocking write.
 const WRITE_CHUNK: usize = 1024 * 1024;
+/// Bytes enough to tell each picture format by its signature.
+const SNIFFED: usize = 16;
+/// Uploads one person may have under way at once.
+pub const UPLOADS_AT_ONCE: usize = 4;
 
 /// A file someone is sending into a room.
 #[derive(Debug, Clone)]
@@ -30,7 +34,7 @@ pub struct NewUpload {
     pub room: RoomRef,
     /// The name it came with (`?name=`).
     pub name: String,
-    /// Its `Content-Type`, if any.
+    /// Its `Content-Type`.
     pub declared_type: Option<String>,
     /// Its `Content-Length`, if given: refused at once when it is over a limit.
     pub declared_size: Option<u64>,
@@ -46,8 +50,13 @@ pub struct Deadlines {
 
 impl Files {
     /// Receives a file into a room the actor may post in, and keeps it as their upload.
+    ///
+    /// Once the body is in, the rest (the preview, storing under the digest, keeping the row,
+    /// or cleaning up after a refusal) runs as a task of its own: a client that goes away then
+    /// cannot cut it between storing bytes and naming them, or free a decoding turn while its
+    /// picture is still being decoded.
     pub async fn upload<S, E>(
-        &self,
+        self: &Arc<Self>,
         upload: NewUpload,
         body: S,
         deadlines: Deadlines,
@@ -64,36 +73,96 @@ impl Files {
         if upload.declared_size.is_some_and(|size| size > limit) {
             return Err(FileError::TooLarge { limit });
         }
+        self.within_quota(upload.actor.user_id, upload.declared_size.unwrap_or(1))
+            .await?;
+        let _receiving = self.receiving.enter(upload.actor.user_id)?;
         let received = receive(&self.blobs, body, limit, deadlines).await?;
-        let picture = preview::picture_format(&received.head);
-        let made = match (&received.whole, picture) {
+        let files = Arc::clone(self);
+        let keeping = tokio::spawn(async move { files.keep(upload, room.id, received).await });
+        keeping.await.unwrap_or_else(|_| {
+            Err(FileError::Io(std::io::Error::other(
+                "keeping an upload failed",
+            )))
+        })
+    }
+
+    /// Refuses at once, before the body is read, an upload its uploader has no room left for.
+    /// The writer checks again, exactly, when the upload is kept.
+    async fn within_quota(&self, user_id: u64, size: u64) -> Result<(), FileError> {
+        let quota = self.settings.user_quota_bytes;
+        if quota == 0 {
+            return Ok(());
+        }
+        let store = Arc::clone(&self.store);
+        let used = tokio::task::spawn_blocking(move || store.snapshot()?.upload_usage(user_id))
+            .await
+            .unwrap_or(Err(crate::store::StoreError::Unavailable))?;
+        if used.saturating_add(size) > quota {
+            return Err(FileError::Room(RoomError::OverQuota { quota, used }));
+        }
+        Ok(())
+    }
+
+    /// Makes a received body an upload: its preview, its bytes under their digest, its row.
+    async fn keep(
+        &self,
+        upload: NewUpload,
+        room_id: u64,
+        received: Received,
+    ) -> Result<FileView, FileError> {
+        let Received {
+            mut incoming,
+            head,
+            whole,
+        } = received;
+        let picture = preview::picture_format(&head);
+        let made = match (whole, picture) {
             (Some(bytes), Some(_)) => {
-                let _turn = self.decoding.acquire().await;
-                let bytes = Arc::clone(bytes);
-                tokio::task::spawn_blocking(move || preview::make(&bytes).ok())
-                    .await
-                    .ok()
-                    .flatten()
+                let turn = Arc::clone(&self.decoding).acquire_owned().await;
+                tokio::task::spawn_blocking(move || {
+                    // The turn ends with the decoding, not with the request.
+                    let _turn = turn;
+                    preview::make(&bytes).ok()
+                })
+                .await
+                .ok()
+                .flatten()
             }
             _ => None,
         };
-        // A picture the server could not read whole is kept as bytes, not as a picture.
-        let shown_as = picture.filter(|_| made.is_some() || received.whole.is_none());
+        let decoded = made.is_some();
+        // A picture small enough to read but that would not read is kept as bytes, not as a
+        // picture; one too large to read keeps its type, as an attachment.
+        let read_whole = incoming.size() <= MAX_PICTURE_BYTES as u64;
+        let shown_as = picture.filter(|_| decoded || !read_whole);
         let name = clean_name(&upload.name);
         let mime = stored_type(upload.declared_type.as_deref(), shown_as);
-        let blobs = Arc::clone(&self.blobs);
-        let _naming = self.naming.lock().await;
-        let incoming = received.incoming;
-        let preview_bytes = made.as_ref().map(|p| p.encoded.bytes.clone());
-        let (stored, preview_stored) = blocking(move || {
-            let stored = incoming.finish(&blobs)?;
-            let preview = preview_bytes.map(|bytes| blobs.put(&bytes)).transpose()?;
-            Ok((stored, preview))
+        // The slow part, the file's fsync, before the lock every upload and the sweep share.
+        incoming = blocking(move || {
+            incoming.sync()?;
+            Ok(incoming)
         })
         .await?;
+        let blobs = Arc::clone(&self.blobs);
+        let _naming = self.naming.lock().await;
+        let stored = blocking(move || Ok(incoming.finish(&blobs)?)).await?;
+        let preview_stored = match &made {
+            Some(made) => {
+                let blobs = Arc::clone(&self.blobs);
+                let bytes = made.encoded.bytes.clone();
+                match blocking(move || Ok(blobs.put(&bytes)?)).await {
+                    Ok(stored) => Some(stored),
+                    Err(err) => {
+                        self.remove_unnamed(vec![stored.digest]).await;
+                        return Err(err);
+                    }
+                }
+            }
+            None => None,
+        };
         let record = UploadRecord {
             uploader: upload.actor.user_id,
-            room_id: room.id,
+            room_id,
             digest: stored.digest.0,
             size: stored.size,
             name,
@@ -112,6 +181,7 @@ impl Files {
                 actor: upload.actor,
                 record: record.clone(),
                 quota: self.settings.user_quota_bytes,
+                ids: KeepUpload::fresh_ids(),
             })
             .await;
         match kept {
@@ -161,8 +231,8 @@ struct Received {
     incoming: Incoming,
     /// The first bytes, to tell a picture by.
     head: Vec<u8>,
-    /// The whole file, when it is small enough to be read as a picture.
-    whole: Option<Arc<Vec<u8>>>,
+    /// The whole file, when it may be a picture small enough to read.
+    whole: Option<Vec<u8>>,
 }
 
 /// Streams a body into a new file under `limit`, each chunk within the idle deadline and the
@@ -198,6 +268,10 @@ where
             if head.len() < 4096 {
                 let wanted = (4096 - head.len()).min(chunk.len());
                 head.extend_from_slice(&chunk[..wanted]);
+                if head.len() >= SNIFFED && preview::picture_format(&head).is_none() {
+                    // Not a picture: nothing to decode, nothing to keep in memory.
+                    whole = None;
+                }
             }
             match &mut whole {
                 Some(bytes) if bytes.len() + chunk.len() <= MAX_PICTURE_BYTES => {
@@ -225,7 +299,7 @@ where
     Ok(Received {
         incoming,
         head,
-        whole: whole.map(Arc::new),
+        whole,
     })
 }
 

@@ -73,7 +73,7 @@ impl From<Denied> for RoomError {
 /// What someone at their quota is told: how much they may keep and how much is theirs now.
 fn over_quota(quota: u64, used: u64) -> String {
     format!(
-        "This file would take you past the {} you may keep on this server ({} are yours now); delete messages with files you no longer need, or ask the operator for more.",
+        "This file would take you past the {} you may keep on this server ({} are yours now). Deleting messages with files you no longer need gives their space back within a day; or ask the operator for more.",
         crate::files::human_size(quota),
         crate::files::human_size(used),
     )

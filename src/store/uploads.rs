@@ -269,6 +269,12 @@ impl Snapshot {
         uploads.get(id)?.map(|v| decode(v.value())).transpose()
     }
 
+    /// Bytes of uploads this person keeps.
+    pub fn upload_usage(&self, user_id: u64) -> Result<u64, StoreError> {
+        let usage = self.txn.open_table(tables::UPLOAD_USAGE)?;
+        Ok(usage.get(user_id)?.map_or(0, |v| v.value()))
+    }
+
     /// Whether any upload names these bytes.
     pub fn blob_referenced(&self, digest: &Sha256) -> Result<bool, StoreError> {
         let refs = self.txn.open_table(tables::BLOB_REFS)?;

@@ -612,6 +612,96 @@ async fn chunked_upload(server: &TestServer, user: &User, count: usize, size: us
 }
 
 #[tokio::test]
+async fn one_person_has_at_most_four_uploads_under_way() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let mut a = connect(&server, &alice).await;
+    a.join("general").await;
+    // Four uploads that started and stall half-way.
+    let mut stalled = Vec::new();
+    for n in 0..4 {
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let head = format!(
+            "POST /api/v1/rooms/general/files?name=slow{n}.bin HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\n\
+             Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n",
+            server.addr, alice.cookie
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&[0u8; 1000]).await.unwrap();
+        stalled.push(stream);
+    }
+    let door = "/api/v1/rooms/general";
+    let mut refused = Value::Null;
+    for _ in 0..50 {
+        let (status, body) = upload(
+            &server,
+            Some(&alice.cookie),
+            door,
+            "fifth.txt",
+            "text/plain",
+            b"5".to_vec(),
+        )
+        .await;
+        if status == 429 {
+            refused = body;
+            break;
+        }
+        assert_eq!(status, 201, "{body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        refused["error"], "rate_limited",
+        "a fifth upload waits its turn"
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("4 uploads under way")
+    );
+    // Someone else is not held up by alice's uploads.
+    let bob = signup(&server, "bob").await;
+    upload_to(
+        &server,
+        &bob,
+        "general",
+        "bob.txt",
+        "text/plain",
+        b"b".to_vec(),
+    )
+    .await;
+    drop(stalled);
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let (status, _) = upload(
+            &server,
+            Some(&alice.cookie),
+            door,
+            "later.txt",
+            "text/plain",
+            b"l".to_vec(),
+        )
+        .await;
+        if status == 201 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stalled uploads never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Nothing of the abandoned uploads is left.
+    assert_eq!(
+        std::fs::read_dir(server.data.join("files/tmp"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+#[tokio::test]
 async fn the_same_bytes_are_kept_once_and_go_when_no_message_holds_them() {
     let config = ServeArgs {
         upload_grace: Duration::ZERO,

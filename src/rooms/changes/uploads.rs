@@ -15,6 +15,23 @@ pub struct KeepUpload {
     pub record: UploadRecord,
     /// Bytes each person may keep; 0: no limit.
     pub quota: u64,
+    /// Random ids to take the first free one of ([`KeepUpload::fresh_ids`]): drawn outside
+    /// the writer, whose thread must not depend on the random source.
+    pub ids: [u64; 4],
+}
+
+impl KeepUpload {
+    /// Fresh upload ids: random, so one id says nothing about any other, and below 2^53 so a
+    /// JSON number could carry them too; never 0.
+    pub fn fresh_ids() -> [u64; 4] {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+        std::array::from_fn(|i| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&bytes[8 * i..8 * i + 8]);
+            (u64::from_le_bytes(word) >> 11).max(1)
+        })
+    }
 }
 
 impl Change for KeepUpload {
@@ -32,11 +49,16 @@ impl Change for KeepUpload {
                 used,
             });
         }
-        let id = loop {
-            let id = random_id();
+        let mut free = None;
+        for &id in &self.ids {
             if batch.tx.upload(id)?.is_none() {
-                break id;
+                free = Some(id);
+                break;
             }
+        }
+        // Four 53-bit draws all taken: the random source is broken.
+        let Some(id) = free else {
+            return refused(RoomError::NotSaved);
         };
         let now = batch.tx.now_ms();
         let record = UploadRecord {
@@ -48,14 +70,6 @@ impl Change for KeepUpload {
         batch.tx.add_upload(id, &record)?;
         done(id, Vec::new())
     }
-}
-
-/// A fresh upload id: random, so one id says nothing about any other, and below 2^53 so a
-/// JSON number could carry it too; never 0.
-fn random_id() -> u64 {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    (u64::from_le_bytes(bytes) >> 11).max(1)
 }
 
 /// Removes up to `limit` uploads loose since before `before` (Unix ms).

@@ -1,10 +1,14 @@
-// Files chosen for a message: each uploads at once with its progress, ends done (with the
-// server's id) or failed (with the server's sentence), can be cancelled, and the message waits
-// while any is still uploading.
+// Files chosen for a message: each waits for its turn (three at once per page), uploads with
+// its progress, is tried again when the server says another tab has its turns, ends done (with
+// the server's id) or failed (with the server's sentence), can be cancelled, and the message
+// waits while any is still waiting or uploading.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { MAX_FILES, UploadList, upload, uploadError } from '../../../ui/js/lib/uploads.js';
+import { BUSY_RETRIES, UPLOADS_AT_ONCE, UploadQueue } from '../../../ui/js/lib/upload-queue.js';
+import {
+  MAX_FILES, UploadList, retryAfter, upload, uploadError,
+} from '../../../ui/js/lib/uploads.js';
 
 /** A stand-in for XMLHttpRequest: records what is sent; the test answers for the server. */
 function fakeXhr() {
@@ -20,11 +24,13 @@ function fakeXhr() {
     setRequestHeader(name, value) { this.headers[name] = value; }
     send(body) { this.body = body; }
     abort() { this.aborted = true; this.onabort?.(); }
+    getResponseHeader(name) { return this.responseHeaders?.[name.toLowerCase()] ?? null; }
     // What the server does:
     progress(loaded, total) { this.upload.onprogress({ loaded, total, lengthComputable: total != null }); }
-    answer(status, body) {
+    answer(status, body, headers = {}) {
       this.status = status;
       this.responseText = typeof body === 'string' ? body : JSON.stringify(body);
+      this.responseHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
       this.onload();
     }
   }
@@ -110,9 +116,12 @@ test('the list: uploading, done and failed entries; the message waits while one 
   a.abort = () => aborted.push('a');
   const b = list.add({ name: 'notes.txt', size: 12, type: 'text/plain' });
   b.abort = () => aborted.push('b');
-  assert.equal(a.status, 'uploading');
+  assert.equal(a.status, 'waiting', 'chosen, not yet sent');
   assert.notEqual(a.key, b.key);
   assert.equal(list.busy(), true);
+  assert.equal(list.progress(a.key, 10, 2000), null, 'no progress before it is sent');
+  assert.equal(list.start(a.key).status, 'uploading');
+  list.start(b.key);
   assert.deepEqual(list.ready(), []);
 
   assert.equal(list.progress(a.key, 1000, 2000).loaded, 1000);
@@ -157,4 +166,233 @@ test(`a message takes at most ${MAX_FILES} files; failed ones do not count`, () 
   list.fail(first.key, 'no');
   assert.ok(list.add(picture), 'the failed one makes room');
   assert.equal(list.add(picture), null);
+});
+
+test('only the server\'s "uploads enough under way" is worth trying again, after its Retry-After', () => {
+  const busy = '{"error":"rate_limited","message":"You have 4 uploads under way already; wait for one to finish."}';
+  assert.equal(retryAfter(429, busy, '1'), 1);
+  assert.equal(retryAfter(429, busy, '3'), 3);
+  assert.equal(retryAfter(429, busy, null), 1, 'no header: a second');
+  assert.equal(retryAfter(429, busy, 'Wed, 21 Oct 2015 07:28:00 GMT'), 1, 'a date: a second');
+  assert.equal(retryAfter(429, busy, '86400'), 60, 'never so long that the chip seems stuck');
+  assert.equal(retryAfter(429, '<html>Too Many Requests</html>', '1'), null, 'a proxy\'s limit');
+  assert.equal(retryAfter(429, '{"error":"over_quota","message":"Full."}', '1'), null);
+  assert.equal(retryAfter(413, busy, '1'), null);
+  assert.equal(retryAfter(0, '', null), null);
+
+  const refused = start();
+  refused.xhr.answer(429, busy, { 'Retry-After': '2' });
+  assert.deepEqual(refused.seen, [['fail', 'You have 4 uploads under way already; wait for one to finish.']]);
+  const seen = [];
+  const { FakeXHR, made } = fakeXhr();
+  upload({
+    path: '/p', file: picture, XHR: FakeXHR, onProgress() {}, onDone() {}, onFail: (...args) => seen.push(args),
+  });
+  made[0].answer(429, busy, { 'Retry-After': '2' });
+  assert.deepEqual(seen, [['You have 4 uploads under way already; wait for one to finish.', 2]]);
+  made.length = 0;
+  upload({
+    path: '/p', file: picture, XHR: FakeXHR, onProgress() {}, onDone() {}, onFail: (...args) => seen.push(args),
+  });
+  made[0].answer(413, { error: 'file_too_large', message: 'Too large.' });
+  assert.deepEqual(seen[1], ['Too large.', null]);
+});
+
+/** A clock the test turns: timers are kept until `fire()` runs them. */
+function fakeClock() {
+  const timers = new Map();
+  let last = 0;
+  return {
+    timers,
+    setTimeout: (fn, ms) => {
+      last += 1;
+      timers.set(last, { fn, ms });
+      return last;
+    },
+    clearTimeout: (id) => timers.delete(id),
+    /** Runs every timer set so far; returns their delays. */
+    fire() {
+      const due = [...timers.entries()];
+      timers.clear();
+      for (const [, timer] of due) timer.fn();
+      return due.map(([, timer]) => timer.ms);
+    },
+  };
+}
+
+/** A queue over a fake XMLHttpRequest and clock; `events` records every callback, by file. */
+function queue(options = {}) {
+  const { FakeXHR, made } = fakeXhr();
+  const clock = fakeClock();
+  const uploads = new UploadQueue({
+    XHR: FakeXHR, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout, ...options,
+  });
+  const events = [];
+  const add = (name) => uploads.add({
+    path: `/api/v1/rooms/r/files?name=${name}`,
+    file: { name, size: 10, type: 'text/plain' },
+    onStart: () => events.push([name, 'start']),
+    onWait: () => events.push([name, 'wait']),
+    onProgress: (loaded) => events.push([name, 'progress', loaded]),
+    onDone: (file) => events.push([name, 'done', file.id]),
+    onFail: (sentence) => events.push([name, 'fail', sentence]),
+  });
+  const sent = () => made.map((xhr) => xhr.path.split('=')[1]);
+  return { uploads, made, clock, events, add, sent };
+}
+
+const uploaded = (id) => ({ file: { id, name: id, size: 10 } });
+const BUSY = { error: 'rate_limited', message: 'You have 4 uploads under way already; wait for one to finish.' };
+
+test(`at most ${UPLOADS_AT_ONCE} upload at once; the others wait, in the order chosen`, () => {
+  assert.equal(UPLOADS_AT_ONCE, 3, 'one under the server\'s four, for another tab');
+  const q = queue();
+  for (const name of ['a', 'b', 'c', 'd', 'e']) q.add(name);
+  assert.deepEqual(q.sent(), ['a', 'b', 'c']);
+  assert.deepEqual([q.uploads.active, q.uploads.queued], [3, 2]);
+  assert.deepEqual(q.events, [['a', 'start'], ['b', 'start'], ['c', 'start']]);
+  q.made[1].progress(5, 10);
+  assert.deepEqual(q.events.at(-1), ['b', 'progress', 5]);
+});
+
+test('the next waiting upload starts when one finishes, fails or is cancelled', () => {
+  const q = queue();
+  const cancel = {};
+  for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) cancel[name] = q.add(name);
+
+  q.made[0].answer(201, uploaded('a'));
+  assert.deepEqual(q.sent(), ['a', 'b', 'c', 'd'], 'a finished: d goes');
+  assert.deepEqual(q.events.slice(-2), [['a', 'done', 'a'], ['d', 'start']], 'the end is told before the next starts');
+
+  q.made[1].answer(413, { error: 'file_too_large', message: 'Files can be at most 25 MiB.' });
+  assert.deepEqual(q.sent(), ['a', 'b', 'c', 'd', 'e'], 'b refused: e goes');
+  assert.deepEqual(q.events.slice(-2), [['b', 'fail', 'Files can be at most 25 MiB.'], ['e', 'start']]);
+
+  q.made[2].onerror();
+  assert.deepEqual(q.sent(), ['a', 'b', 'c', 'd', 'e', 'f'], 'c lost: f goes');
+
+  const g = q.add('g');
+  assert.equal(q.uploads.queued, 1);
+  cancel.d();
+  assert.equal(q.made[3].aborted, true, 'd aborted');
+  assert.deepEqual(q.sent(), ['a', 'b', 'c', 'd', 'e', 'f', 'g'], 'd cancelled: g goes');
+  assert.equal(q.events.filter(([name]) => name === 'd').length, 1, 'nothing more of d but its start');
+  cancel.d();
+  g();
+  assert.deepEqual([q.uploads.active, q.uploads.queued], [2, 0]);
+});
+
+test('cancelling a waiting upload sends nothing, ever', () => {
+  const q = queue();
+  for (const name of ['a', 'b', 'c']) q.add(name);
+  const cancelD = q.add('d');
+  const cancelE = q.add('e');
+  cancelD();
+  assert.deepEqual([q.uploads.active, q.uploads.queued], [3, 1]);
+  for (const xhr of [...q.made]) xhr.answer(201, uploaded(xhr.path));
+  assert.deepEqual(q.sent(), ['a', 'b', 'c', 'e'], 'e went; d never did');
+  q.made[3].answer(201, uploaded('e'));
+  assert.deepEqual([q.uploads.active, q.uploads.queued], [0, 0]);
+  assert.equal(q.events.some(([name]) => name === 'd'), false, 'and d was told nothing');
+  cancelE(); // once answered, cancelling does nothing
+  assert.equal(q.made[3].aborted, false);
+});
+
+test('a file refused as one upload too many is tried again after Retry-After, keeping its turn', () => {
+  const q = queue();
+  for (const name of ['a', 'b', 'c', 'd']) q.add(name);
+  q.made[0].progress(4, 10);
+  q.made[0].answer(429, BUSY, { 'Retry-After': '2' });
+  assert.deepEqual(q.events.at(-1), ['a', 'wait']);
+  assert.deepEqual(q.sent(), ['a', 'b', 'c'], 'd does not take a\'s turn: the server is full');
+  assert.deepEqual(q.clock.fire(), [2000], 'after the server\'s two seconds');
+  assert.deepEqual(q.sent(), ['a', 'b', 'c', 'a'], 'a again, from its start');
+  assert.equal(q.made[3].body, q.made[0].body);
+  assert.deepEqual(q.events.at(-1), ['a', 'start']);
+
+  q.made[3].answer(429, BUSY); // no Retry-After: a second
+  assert.deepEqual(q.clock.fire(), [1000]);
+  q.made[4].answer(201, uploaded('a'));
+  assert.deepEqual(q.events.filter(([name]) => name === 'a').map(([, what]) => what),
+    ['start', 'progress', 'wait', 'start', 'wait', 'start', 'done']);
+  assert.deepEqual(q.sent().at(-1), 'd', 'a done: d goes');
+});
+
+test(`after ${BUSY_RETRIES} tries again the server's sentence is shown; another 429 is a refusal at once`, () => {
+  const q = queue();
+  q.add('a');
+  for (let retry = 0; retry < BUSY_RETRIES; retry += 1) {
+    q.made.at(-1).answer(429, BUSY, { 'Retry-After': '1' });
+    assert.deepEqual(q.clock.fire(), [1000]);
+  }
+  assert.equal(q.made.length, BUSY_RETRIES + 1);
+  q.made.at(-1).answer(429, BUSY, { 'Retry-After': '1' });
+  assert.deepEqual(q.events.at(-1), ['a', 'fail', BUSY.message]);
+  assert.equal(q.clock.timers.size, 0);
+  assert.equal(q.uploads.active, 0);
+
+  q.add('b');
+  q.made.at(-1).answer(429, '<html>Too Many Requests</html>', { 'Retry-After': '1' });
+  assert.deepEqual(q.events.at(-1), ['b', 'fail', 'The file was not uploaded (error 429).']);
+  assert.equal(q.clock.timers.size, 0, 'not the server\'s count: not tried again');
+});
+
+test('cancelling a file waiting to be tried again stops its timer and frees its turn', () => {
+  const q = queue({ limit: 1 });
+  const cancelA = q.add('a');
+  q.add('b');
+  q.made[0].answer(429, BUSY, { 'Retry-After': '1' });
+  assert.equal(q.clock.timers.size, 1);
+  cancelA();
+  assert.equal(q.clock.timers.size, 0);
+  assert.deepEqual(q.sent(), ['a', 'b']);
+  assert.equal(q.events.filter(([name]) => name === 'a').length, 2, 'a: its start and its wait, nothing after');
+});
+
+test('Send waits while a file waits for its turn, and a waiting one removed lets it go at once', () => {
+  const { FakeXHR, made } = fakeXhr();
+  const clock = fakeClock();
+  const uploads = new UploadQueue({ XHR: FakeXHR, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout });
+  const list = new UploadList();
+  // As the composer's chips do it: the list follows each upload of the page's queue.
+  const attach = (name) => {
+    const item = list.add({ name, size: 10, type: 'text/plain' });
+    item.abort = uploads.add({
+      path: `/files?name=${name}`,
+      file: { name, size: 10, type: 'text/plain' },
+      onStart: () => list.start(item.key),
+      onWait: () => list.wait(item.key),
+      onProgress: (loaded, total) => list.progress(item.key, loaded, total),
+      onDone: (file) => list.done(item.key, file),
+      onFail: (error) => list.fail(item.key, error),
+    });
+    return item;
+  };
+  const items = ['a', 'b', 'c', 'd', 'e'].map(attach);
+  assert.deepEqual(items.map((item) => item.status), ['uploading', 'uploading', 'uploading', 'waiting', 'waiting']);
+
+  for (const xhr of made.slice(0, 3)) xhr.answer(201, uploaded(xhr.path.split('=')[1]));
+  assert.deepEqual(items.map((item) => item.status), ['done', 'done', 'done', 'uploading', 'uploading']);
+  assert.equal(list.busy(), true);
+  made[3].answer(429, BUSY, { 'Retry-After': '1' });
+  assert.equal(items[3].status, 'waiting', 'tried again later: waiting, not failed');
+  assert.equal(items[3].loaded, 0);
+  made[4].answer(201, uploaded('e'));
+  assert.equal(list.busy(), true, 'd still waits');
+  assert.deepEqual(list.ready().map((file) => file.id), ['a', 'b', 'c', 'e']);
+
+  list.remove(items[3].key);
+  assert.equal(clock.timers.size, 0, 'd is not tried again');
+  assert.equal(list.busy(), false, 'the message can go with the four uploaded');
+  assert.equal(made.length, 5);
+
+  // Removing one that never had its turn: no request, and the list is ready.
+  const one = new UploadList();
+  const full = new UploadQueue({ XHR: FakeXHR, limit: 0 });
+  const waiting = one.add(picture);
+  waiting.abort = full.add({ path: '/x', file: picture, onStart: () => one.start(waiting.key), onDone() {}, onFail() {} });
+  assert.equal(one.busy(), true);
+  one.remove(waiting.key);
+  assert.equal(one.busy(), false);
+  assert.equal(made.length, 5, 'nothing sent');
 });

@@ -28,9 +28,15 @@ fn allowed_fields(frame: &ClientFrame) -> &'static [&'static str] {
         ClientFrame::Join { .. } => &["type", "room_id", "room", "since"],
         ClientFrame::Leave { .. } => &["type", "room_id"],
         // A send names its room or its people; the other may be there as null.
-        ClientFrame::Send { .. } | ClientFrame::SendTo { .. } => {
-            &["type", "room_id", "people", "text", "client_id", "reply_to"]
-        }
+        ClientFrame::Send { .. } | ClientFrame::SendTo { .. } => &[
+            "type",
+            "room_id",
+            "people",
+            "text",
+            "client_id",
+            "reply_to",
+            "files",
+        ],
         ClientFrame::History { .. } => &["type", "room_id", "before", "after", "since", "limit"],
         ClientFrame::Edit { .. } => &["type", "room_id", "id", "text"],
         ClientFrame::Delete { .. } => &["type", "room_id", "id"],
@@ -94,8 +100,33 @@ fuzz_target!(|data: &[u8]| {
             text: body,
             client_id,
             reply_to,
+            files,
         } => {
             assert_eq!(kind, "send");
+            // Upload ids: 16 lower-case hex digits each, each once, at most 10.
+            let named: Vec<u64> = json["files"]
+                .as_array()
+                .map(|ids| {
+                    ids.iter()
+                        .map(|id| {
+                            let id = id.as_str().expect("a file id is a string");
+                            assert!(
+                                id.len() == 16
+                                    && id
+                                        .bytes()
+                                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                                "{id:?}"
+                            );
+                            u64::from_str_radix(id, 16).unwrap()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(*files, named);
+            assert!(files.len() <= 10);
+            for (at, id) in files.iter().enumerate() {
+                assert!(!files[..at].contains(id), "{id} attached twice");
+            }
             assert_eq!(Some(*room_id), number(&json, "room_id"));
             assert!(
                 json["people"].is_null(),

@@ -1,12 +1,14 @@
 // Files for the next message, in the composer: the "Attach files" button (a file picker), files
-// dropped on the chat or pasted into the message box. Each uploads at once and shows as a chip
-// above the box with its name, size and progress, and Cancel (while it uploads) or Remove;
-// a refused one says why. The chips belong to their room (an upload can only go with a message
-// of the room it was uploaded to), so switching rooms shows that room's and keeps the others'.
+// dropped on the chat or pasted into the message box. Each shows as a chip above the box with
+// its name, size and progress, and Cancel (while it waits or uploads) or Remove; a refused one
+// says why. The page uploads a few at once (lib/upload-queue.js): the others say they wait.
+// The chips belong to their room (an upload can only go with a message of the room it was
+// uploaded to), so switching rooms shows that room's and keeps the others'.
 // The elements are made here, so the page's markup needs none of them.
 
 import { humanSize, uploadPath } from '../lib/files.js';
-import { MAX_FILES, UploadList, upload } from '../lib/uploads.js';
+import { UploadQueue } from '../lib/upload-queue.js';
+import { MAX_FILES, UploadList } from '../lib/uploads.js';
 import { icon } from './icons.js';
 
 /** Whether a drag carries files (not text or a link dragged within the page). */
@@ -19,6 +21,7 @@ export class Attachments {
    * `form`: the composer; `dropZone`: where files may be dropped (the chat). `onChange()`: an
    * upload started, ended or was removed (the composer holds Send while one is going);
    * `onNotice(text)`: something to tell the person. `XHR`: XMLHttpRequest, or a stand-in.
+   * One queue for every room's files: the server counts a person's uploads, not a room's.
    */
   constructor(form, dropZone, { onChange = () => {}, onNotice = () => {}, XHR = globalThis.XMLHttpRequest } = {}) {
     this.form = form;
@@ -26,7 +29,7 @@ export class Attachments {
     this.zone = dropZone;
     this.onChange = onChange;
     this.onNotice = onNotice;
-    this.XHR = XHR;
+    this.queue = new UploadQueue({ XHR });
     this.room = null;
     this.enabled = false;
     this.lists = new Map(); // room key -> UploadList
@@ -157,7 +160,7 @@ export class Attachments {
     return 'Files cannot be attached here now.';
   }
 
-  /** True while a file of the room shown is still uploading. */
+  /** True while a file of the room shown is still waiting or uploading. */
   busy() {
     return this.list.busy();
   }
@@ -180,7 +183,7 @@ export class Attachments {
     if (refused) this.onNotice(`A message can carry at most ${MAX_FILES} files.`);
   }
 
-  /** Starts uploading `file` to the room shown; false if the message has files enough. */
+  /** Queues `file` for the room shown; false if the message has files enough. */
   add(file) {
     const room = this.room;
     const name = file.name || 'file';
@@ -196,10 +199,11 @@ export class Attachments {
       if (entry) this.update(list, entry);
       if (ended) this.onChange();
     };
-    item.abort = upload({
+    item.abort = this.queue.add({
       path,
       file,
-      XHR: this.XHR,
+      onStart: () => changed(list.start(item.key), false),
+      onWait: () => changed(list.wait(item.key), false),
       onProgress: (loaded, total) => changed(list.progress(item.key, loaded, total), false),
       onDone: (answer) => {
         const entry = list.done(item.key, answer);
@@ -218,7 +222,7 @@ export class Attachments {
     if (list !== this.list) return; // another room's: drawn when it is shown
     const chip = this.chips.get(item.key);
     if (!chip) return;
-    if (item.status === 'uploading') {
+    if (item.status === 'uploading' && chip.dataset.state === 'uploading') {
       const bar = chip.querySelector('progress');
       bar.max = Math.max(1, item.total);
       bar.value = Math.min(item.loaded, bar.max);
@@ -252,20 +256,32 @@ export class Attachments {
     size.className = 'upload-size';
     size.textContent = humanSize(item.size);
     row.append(name, size);
+    const waiting = item.status === 'waiting';
     const uploading = item.status === 'uploading';
-    if (uploading) {
+    if (waiting) {
+      const note = document.createElement('span');
+      note.className = 'upload-status';
+      note.textContent = 'Waiting…';
+      row.append(note);
+    }
+    if (waiting || uploading) {
+      // Without a value while it waits: the browser draws it as not yet under way, rather
+      // than as a bar stuck at nought.
       const bar = document.createElement('progress');
       bar.className = 'upload-progress';
-      bar.max = Math.max(1, item.total);
-      bar.value = Math.min(item.loaded, bar.max);
-      bar.setAttribute('aria-label', `Uploading ${item.name}`);
+      if (uploading) {
+        bar.max = Math.max(1, item.total);
+        bar.value = Math.min(item.loaded, bar.max);
+      }
+      bar.setAttribute('aria-label', waiting ? `Waiting to upload ${item.name}` : `Uploading ${item.name}`);
       row.append(bar);
     }
+    const going = waiting || uploading;
     const remove = document.createElement('button');
     remove.type = 'button';
     remove.className = 'button secondary small upload-remove';
-    remove.textContent = uploading ? 'Cancel' : 'Remove';
-    remove.setAttribute('aria-label', uploading ? `Cancel upload of ${item.name}` : `Remove ${item.name}`);
+    remove.textContent = going ? 'Cancel' : 'Remove';
+    remove.setAttribute('aria-label', going ? `Cancel upload of ${item.name}` : `Remove ${item.name}`);
     remove.addEventListener('click', () => this.remove(item.key));
     row.append(remove);
     li.append(row);

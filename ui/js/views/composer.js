@@ -1,13 +1,13 @@
 // The message box: Enter sends, Shift+Enter starts a new line, it grows with its text, and it
 // keeps the focus for the next message. Up in an empty box edits the person's last message;
 // typing is reported (the session throttles it); a reply shows what it answers above the box.
-// Files attached (views/attachments.js) go with the message once uploaded: Send waits for them,
-// and a message of files alone needs no text.
+// Files attached (views/attachments.js) go with the message once uploaded: Send waits for them
+// (those still waiting for their turn to upload too), and a message of files alone needs no text.
 
 export class Composer {
   /**
    * `attachments`: the files for the next message (`busy()`, `ready()`, `clear()`);
-   * `onBusy()`: the person tried to send while a file was still uploading.
+   * `onBusy()`: the person tried to send while a file was still waiting or uploading.
    */
   constructor(form, { maxLength, onSend, onTooLong, onEditLast, onTyping, attachments = null, onBusy = () => {} }) {
     this.form = form;
@@ -67,7 +67,7 @@ export class Composer {
     this.autosize();
   }
 
-  /** Send is held while a file is still uploading (Enter then says why). */
+  /** Send is held while a file is still waiting or uploading (Enter then says why). */
   refresh() {
     const busy = Boolean(this.attachments && this.attachments.busy());
     this.sendButton.disabled = !this.enabled || busy;
