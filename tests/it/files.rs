@@ -703,8 +703,9 @@ async fn one_person_has_at_most_four_uploads_under_way() {
 
 #[tokio::test]
 async fn the_same_bytes_are_kept_once_and_go_when_no_message_holds_them() {
+    // A grace period long enough for an upload to be sent, short enough to wait out.
     let config = ServeArgs {
-        upload_grace: Duration::ZERO,
+        upload_grace: Duration::from_secs(2),
         upload_sweep_every: Duration::from_millis(50),
         ..ServeArgs::default()
     };
@@ -723,13 +724,14 @@ async fn the_same_bytes_are_kept_once_and_go_when_no_message_holds_them() {
         bytes.clone(),
     )
     .await;
-    let (_, one) = post_message(
+    let (status, one) = post_message(
         &server,
         &alice,
         "general",
         json!({"text": "one", "files": [first["id"]]}),
     )
     .await;
+    assert_eq!(status, 201, "{one}");
     let second = upload_to(
         &server,
         &alice,
@@ -739,13 +741,14 @@ async fn the_same_bytes_are_kept_once_and_go_when_no_message_holds_them() {
         bytes.clone(),
     )
     .await;
-    let (_, two) = post_message(
+    let (status, two) = post_message(
         &server,
         &alice,
         "general",
         json!({"text": "two", "files": [second["id"]]}),
     )
     .await;
+    assert_eq!(status, 201, "{two}");
     assert_eq!(stored_files(&server.data).len(), 1, "stored once");
 
     // Deleting one message: its file goes, the other's bytes stay.
