@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod download;
 pub mod names;
 mod preview;
+mod removals;
 pub mod sweep;
 pub mod upload;
 
@@ -26,6 +27,8 @@ use tokio::sync::{Mutex, Semaphore};
 use crate::rooms::{RoomError, Rooms};
 use crate::store::{FileRef, Store, StoreError};
 use blobs::Blobs;
+pub use removals::RemovalHold;
+use removals::Removals;
 
 /// Most files one message carries.
 pub const MAX_FILES_PER_MESSAGE: usize = 10;
@@ -108,6 +111,8 @@ pub struct Files {
     decoding: Arc<Semaphore>,
     /// Uploads under way, per person.
     receiving: Receiving,
+    /// Held back while a backup copies the files folder.
+    removals: Removals,
 }
 
 /// How many uploads each person has under way: each holds a file in `tmp/` and up to a few
@@ -164,11 +169,17 @@ impl Files {
             naming: Mutex::new(()),
             decoding: Arc::new(Semaphore::new(cores)),
             receiving: Receiving::default(),
+            removals: Removals::default(),
         }
     }
 
     pub fn settings(&self) -> FileSettings {
         self.settings
+    }
+
+    /// The folder stored files live in.
+    pub fn blobs(&self) -> &Blobs {
+        &self.blobs
     }
 }
 

@@ -60,22 +60,7 @@ impl Files {
         for digests in shards {
             // One shard at a time: uploads wait for the lock no longer than a shard takes.
             let _naming = self.naming.lock().await;
-            let store = Arc::clone(&self.store);
-            let blobs = Arc::clone(&self.blobs);
-            let gone = tokio::task::spawn_blocking(move || -> Result<usize, FileError> {
-                let snapshot = store.snapshot()?;
-                let mut gone = 0;
-                for digest in digests {
-                    if !snapshot.blob_referenced(&digest.0)? {
-                        blobs.remove(&digest)?;
-                        gone += 1;
-                    }
-                }
-                Ok(gone)
-            })
-            .await
-            .map_err(|_| FileError::Io(std::io::Error::other("removing files failed")))??;
-            removed += gone;
+            removed += self.remove_unnamed(digests).await;
         }
         Ok(removed)
     }

@@ -196,25 +196,6 @@ impl Files {
             }
         }
     }
-
-    /// Removes stored bytes that no upload names. The caller holds `naming`.
-    pub(super) async fn remove_unnamed(&self, digests: Vec<Digest>) {
-        let store = Arc::clone(&self.store);
-        let blobs = Arc::clone(&self.blobs);
-        let removed = tokio::task::spawn_blocking(move || {
-            let snapshot = store.snapshot()?;
-            for digest in digests {
-                if !snapshot.blob_referenced(&digest.0)? {
-                    blobs.remove(&digest)?;
-                }
-            }
-            Ok::<_, FileError>(())
-        })
-        .await;
-        if let Ok(Err(err)) = removed {
-            tracing::warn!(error = %err, "cannot remove an unused file; the sweep will");
-        }
-    }
 }
 
 fn preview_record(preview: &Preview, stored: Stored) -> PreviewRecord {

@@ -1,89 +1,186 @@
-//! Consistent online backup: every table is copied from one read transaction (a snapshot) into
-//! a fresh redb file, while the server goes on writing.
+//! Consistent online copies of the database: every table is copied from one read transaction
+//! (a snapshot) into a fresh redb file, while the server goes on writing. Messages the journal
+//! made durable are in that snapshot already (they commit to redb before anyone sees them), so
+//! the copy holds them without a journal beside it.
+//!
+//! A copy is described by [`Census`]: the rows of every table and the stored files its uploads
+//! name. The backup archive records it when writing and checks it against the copy it reads.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use redb::{
-    Database, Key, ReadTransaction, ReadableDatabase, TableDefinition, Value, WriteTransaction,
+    Database, Key, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    TableDefinition, TableHandle, Value, WriteTransaction,
 };
 
-use super::{Store, StoreError, tables};
+use super::{SCHEMA_VERSION, Store, StoreError, tables};
+
+/// What a copy of the database holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Census {
+    /// Rows per table, by table name.
+    pub tables: BTreeMap<String, u64>,
+    /// Every stored file (upload or preview) that an upload names, by SHA-256.
+    pub files: Vec<[u8; 32]>,
+}
+
+impl Census {
+    /// Rows of one table; 0 for a table it does not know.
+    pub fn rows(&self, table: &str) -> u64 {
+        self.tables.get(table).copied().unwrap_or(0)
+    }
+}
 
 impl Store {
-    /// Writes a consistent copy of the database to `dest` (replaced atomically if it exists).
-    /// Returns the number of records copied.
-    pub fn backup_to(&self, dest: &Path) -> Result<u64, StoreError> {
+    /// Writes a consistent copy of the database to `dest` (replaced atomically if it exists)
+    /// and says what it holds, both read in one transaction.
+    pub fn backup_to(&self, dest: &Path) -> Result<Census, StoreError> {
         let tmp = dest.with_extension("redb.partial");
-        let _ = std::fs::remove_file(&tmp);
-        let copied = {
+        {
+            // Made empty first, so that the copy of password hashes and session keys is
+            // readable by its owner only; redb starts a database in an empty file.
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&tmp)?;
+        }
+        let census = {
             let source = self.db()?.begin_read()?;
             let target = Database::create(&tmp)?;
             let txn = target.begin_write()?;
-            let mut copied = 0;
-            for copy_table in COPIES {
-                copied += copy_table(&source, &txn)?;
+            let mut tables = BTreeMap::new();
+            for table in TABLES {
+                tables.insert(table.name().to_owned(), table.copy(&source, &txn)?);
             }
             txn.commit()?;
-            copied
+            Census {
+                tables,
+                files: referenced_files(&source)?,
+            }
         };
         std::fs::rename(&tmp, dest)?;
-        Ok(copied)
+        Ok(census)
     }
 }
 
-type CopyTable = fn(&ReadTransaction, &WriteTransaction) -> Result<u64, StoreError>;
+/// Opens a copy made by [`Store::backup_to`] (checking every page's checksum) and counts what
+/// it holds. The file may be repaired in place, so pass a scratch copy.
+pub fn census_of_copy(path: &Path) -> Result<Census, StoreError> {
+    let db = Database::builder()
+        .set_check_integrity_on_open(true)
+        .open(path)?;
+    let txn = db.begin_read()?;
+    let schema = txn
+        .open_table(tables::META)?
+        .get("schema_version")?
+        .map(|v| v.value());
+    match schema {
+        Some(v) if v <= SCHEMA_VERSION => {}
+        Some(v) => {
+            return Err(StoreError::NewerSchema {
+                found: v,
+                known: SCHEMA_VERSION,
+            });
+        }
+        None => return Err(StoreError::Corrupt("the copy has no schema version".into())),
+    }
+    let mut tables = BTreeMap::new();
+    for table in TABLES {
+        tables.insert(table.name().to_owned(), table.count(&txn)?);
+    }
+    Ok(Census {
+        tables,
+        files: referenced_files(&txn)?,
+    })
+}
 
-/// One copy per table of the schema; a unit test checks that none is missing.
-const COPIES: &[CopyTable] = &[
-    |s, t| copy(s, t, tables::META),
-    |s, t| copy(s, t, tables::USERS),
-    |s, t| copy(s, t, tables::USERNAMES),
-    |s, t| copy(s, t, tables::NAME_HOLDS),
-    |s, t| copy(s, t, tables::SESSIONS),
-    |s, t| copy(s, t, tables::USER_SESSIONS),
-    |s, t| copy(s, t, tables::RECOVERY_CODES),
-    |s, t| copy(s, t, tables::RESET_LINKS),
-    |s, t| copy(s, t, tables::AVATARS),
-    |s, t| copy(s, t, tables::ROOMS),
-    |s, t| copy(s, t, tables::ROOM_NAMES),
-    |s, t| copy(s, t, tables::DIRECT_ROOMS),
-    |s, t| copy(s, t, tables::OPEN_ROOMS_BY_ACTIVITY),
-    |s, t| copy(s, t, tables::HISTORY),
-    |s, t| copy(s, t, tables::CHANGES),
-    |s, t| copy(s, t, tables::CLIENT_IDS),
-    |s, t| copy(s, t, tables::MEMBERS),
-    |s, t| copy(s, t, tables::USER_ROOMS),
-    |s, t| copy(s, t, tables::INVITES),
-    |s, t| copy(s, t, tables::ROOM_INVITES),
-    |s, t| copy(s, t, tables::FRIENDS),
-    |s, t| copy(s, t, tables::BLOCKS),
-    |s, t| copy(s, t, tables::LAST_SEEN),
-    |s, t| copy(s, t, tables::READ_POSITIONS),
-    |s, t| copy(s, t, tables::MENTIONS),
-    |s, t| copy(s, t, tables::ROOM_MENTIONS),
-    |s, t| copy(s, t, tables::SEARCH_MARKS),
-    |s, t| copy(s, t, tables::SEARCH_CHANGED),
-    |s, t| copy(s, t, tables::SEARCH_SEGMENTS),
-    |s, t| copy(s, t, tables::SEARCH_WORDS),
-    |s, t| copy(s, t, tables::SEARCH_AUTHORS),
-    |s, t| copy(s, t, tables::UPLOADS),
-    |s, t| copy(s, t, tables::BLOB_REFS),
-    |s, t| copy(s, t, tables::LOOSE_UPLOADS),
-    |s, t| copy(s, t, tables::UPLOAD_USAGE),
+fn referenced_files(txn: &ReadTransaction) -> Result<Vec<[u8; 32]>, StoreError> {
+    let refs = txn.open_table(tables::BLOB_REFS)?;
+    let mut files = Vec::new();
+    for entry in refs.iter()? {
+        let (digest, count) = entry?;
+        if count.value() > 0 {
+            files.push(digest.value());
+        }
+    }
+    Ok(files)
+}
+
+/// One table of the schema, copied and counted without knowing its types.
+trait CopiedTable {
+    fn name(&self) -> &str;
+    fn copy(&self, source: &ReadTransaction, target: &WriteTransaction) -> Result<u64, StoreError>;
+    fn count(&self, source: &ReadTransaction) -> Result<u64, StoreError>;
+}
+
+struct Table<K: Key + 'static, V: Value + 'static>(TableDefinition<'static, K, V>);
+
+impl<K: Key + 'static, V: Value + 'static> CopiedTable for Table<K, V> {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    fn copy(&self, source: &ReadTransaction, target: &WriteTransaction) -> Result<u64, StoreError> {
+        let from = source.open_table(self.0)?;
+        let mut to = target.open_table(self.0)?;
+        let mut count = 0;
+        for entry in from.iter()? {
+            let (key, value) = entry?;
+            to.insert(key.value(), value.value())?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    fn count(&self, source: &ReadTransaction) -> Result<u64, StoreError> {
+        match source.open_table(self.0) {
+            Ok(table) => Ok(table.len()?),
+            // A copy made by an older schema lacks the tables added since.
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+/// Every table of the schema; a unit test checks that none is missing.
+const TABLES: &[&dyn CopiedTable] = &[
+    &Table(tables::META),
+    &Table(tables::USERS),
+    &Table(tables::USERNAMES),
+    &Table(tables::NAME_HOLDS),
+    &Table(tables::SESSIONS),
+    &Table(tables::USER_SESSIONS),
+    &Table(tables::RECOVERY_CODES),
+    &Table(tables::RESET_LINKS),
+    &Table(tables::AVATARS),
+    &Table(tables::ROOMS),
+    &Table(tables::ROOM_NAMES),
+    &Table(tables::DIRECT_ROOMS),
+    &Table(tables::OPEN_ROOMS_BY_ACTIVITY),
+    &Table(tables::HISTORY),
+    &Table(tables::CHANGES),
+    &Table(tables::CLIENT_IDS),
+    &Table(tables::MEMBERS),
+    &Table(tables::USER_ROOMS),
+    &Table(tables::INVITES),
+    &Table(tables::ROOM_INVITES),
+    &Table(tables::FRIENDS),
+    &Table(tables::BLOCKS),
+    &Table(tables::LAST_SEEN),
+    &Table(tables::READ_POSITIONS),
+    &Table(tables::MENTIONS),
+    &Table(tables::ROOM_MENTIONS),
+    &Table(tables::SEARCH_MARKS),
+    &Table(tables::SEARCH_CHANGED),
+    &Table(tables::SEARCH_SEGMENTS),
+    &Table(tables::SEARCH_WORDS),
+    &Table(tables::SEARCH_AUTHORS),
+    &Table(tables::UPLOADS),
+    &Table(tables::BLOB_REFS),
+    &Table(tables::LOOSE_UPLOADS),
+    &Table(tables::UPLOAD_USAGE),
 ];
-
-fn copy<K: Key + 'static, V: Value + 'static>(
-    source: &ReadTransaction,
-    target: &WriteTransaction,
-    definition: TableDefinition<K, V>,
-) -> Result<u64, StoreError> {
-    let from = source.open_table(definition)?;
-    let mut to = target.open_table(definition)?;
-    let mut count = 0;
-    for entry in redb::ReadableTable::iter(&from)? {
-        let (key, value) = entry?;
-        to.insert(key.value(), value.value())?;
-        count += 1;
-    }
-    Ok(count)
-}

@@ -41,6 +41,7 @@ use std::time::{Duration, Instant};
 
 use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
 
+pub use backup::{Census, census_of_copy};
 pub use deletion::{DELETED_DISPLAY_NAME, deleted_username};
 pub use error::StoreError;
 pub use faults::{Fault, FaultSwitch};
