@@ -36,12 +36,17 @@
 //! - [`healthcheck`] is `confab healthcheck`, a tiny HTTP client for a Docker image that has
 //!   no shell or curl.
 //! - [`bench`] is `confab bench`, the load benchmark.
+//! - [`files`] is uploads: stored once under their SHA-256 before a message names them,
+//!   served only to people who may read the room, removed by a sweep once nothing names them.
+//! - [`backup`] is the backup archive: the database from one snapshot, the files it names and
+//!   the certificate cache, with a manifest and a seal; checked whole before a restore writes.
 //! - [`operator`] lets `confab user …` and `confab backup` act on the same data folder,
 //!   directly or, while the server runs, through its control socket.
 
 pub mod accept;
 pub mod access;
 pub mod auth;
+pub mod backup;
 pub mod bench;
 pub mod chat;
 pub mod clock;

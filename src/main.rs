@@ -45,7 +45,10 @@ fn main() -> ExitCode {
             Command::User { action, data } => cli::user_command(action, &data)
                 .await
                 .map(|out| println!("{out}")),
-            Command::Backup { file, data } => cli::backup_command(&file, &data.dir)
+            Command::Backup { file, verify, data } => cli::backup_command(&file, verify, &data.dir)
+                .await
+                .map(|out| println!("{out}")),
+            Command::Restore { file, data } => cli::restore_command(&file, &data)
                 .await
                 .map(|out| println!("{out}")),
             Command::Bench(args) => confab::bench::run(args).await,

@@ -157,6 +157,9 @@ impl Server {
             store: Arc::clone(&state.store),
             auth: Arc::clone(&state.auth),
             events: Arc::clone(&state.events),
+            clock: Arc::clone(&state.clock),
+            data_dir: config.data.dir.clone(),
+            files: Some(Arc::clone(&state.files)),
             origin: public_origin(config, listeners.main.local_addr().ok()),
         });
         let control = control::serve(&config.data.dir, operated)

@@ -41,12 +41,25 @@ pub enum Command {
         )]
         data: PathBuf,
     },
-    /// Write a consistent copy of the database to FILE (works while the server runs).
+    /// Write the data folder to one archive, FILE: the database, the uploaded files and the
+    /// certificates, checked by a manifest (works while the server runs). With --verify,
+    /// check an existing archive instead.
     Backup {
-        /// Where to write the copy; replaced if it exists.
+        /// The archive to write (replaced once the new one is complete), or to check.
         file: PathBuf,
+        /// Check FILE: re-hash every entry and open its database, writing nothing.
+        #[arg(long)]
+        verify: bool,
         #[command(flatten)]
         data: DataArgs,
+    },
+    /// Make a new data folder from a backup archive, checked whole before anything is written.
+    Restore {
+        /// The archive `confab backup` wrote.
+        file: PathBuf,
+        /// The data folder to create; it must not exist yet, or be empty.
+        #[arg(long = "data", env = "CONFAB_DATA", value_name = "DIR")]
+        data: PathBuf,
     },
     /// Measure this machine: connections, fan-out latency, throughput, sign-ins, durability.
     Bench(crate::bench::BenchArgs),

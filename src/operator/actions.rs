@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Auth;
-use crate::events::Events;
-use crate::store::{Store, User};
+use super::control::Operated;
+use crate::backup;
+use crate::store::User;
 
 /// One operator command, as sent over the control socket.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,7 +47,7 @@ pub enum AdminRequest {
 
 /// The address a sign-in link names when nobody said where the server is: the default of
 /// `confab serve`.
-const FALLBACK_URL: &str = "http://127.0.0.1:8080";
+pub(super) const FALLBACK_URL: &str = "http://127.0.0.1:8080";
 
 /// What the command printed, and whether it succeeded.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,12 +74,13 @@ impl AdminReply {
 
 /// Runs a command. Inside a running server, `auth` publishes on the server's event stream, so
 /// ended sessions lose their open sockets at once.
-pub async fn execute(
-    auth: &Auth,
-    store: &Arc<Store>,
-    events: &Events,
-    request: AdminRequest,
-) -> AdminReply {
+pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
+    let Operated {
+        store,
+        auth,
+        events,
+        ..
+    } = operated;
     match request {
         AdminRequest::Stats => {
             let dropped: serde_json::Map<String, serde_json::Value> = events
@@ -144,12 +145,26 @@ pub async fn execute(
             Err(err) => AdminReply::failed(format!("cannot enable {name}: {err}")),
         },
         AdminRequest::Backup { path } => {
+            // Taken before the snapshot: no file it names is removed until the copy is done.
+            let _hold = match &operated.files {
+                Some(files) => Some(files.hold_removals().await),
+                None => None,
+            };
             let store = Arc::clone(store);
+            let data_dir = operated.data_dir.clone();
             let dest = path.clone();
-            match tokio::task::spawn_blocking(move || store.backup_to(&dest)).await {
-                Ok(Ok(records)) => AdminReply::ok(format!(
-                    "backup written to {} ({records} records)",
-                    path.display()
+            let now_ms = operated.clock.now_ms();
+            let started = std::time::Instant::now();
+            let written = tokio::task::spawn_blocking(move || {
+                backup::write(&store, &data_dir, &dest, now_ms)
+            })
+            .await;
+            match written {
+                Ok(Ok(written)) => AdminReply::ok(format!(
+                    "backup written to {} in {:.1} s: {}",
+                    path.display(),
+                    started.elapsed().as_secs_f64(),
+                    backup::describe(&written.census, written.bytes)
                 )),
                 Ok(Err(err)) => {
                     AdminReply::failed(format!("backup to {} failed: {err}", path.display()))

@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
-use super::actions::{AdminRequest, execute};
-use super::control;
+use super::actions::{AdminRequest, FALLBACK_URL, execute, format_utc};
+use super::control::{self, Operated};
 use crate::auth::Auth;
+use crate::backup;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{ServeArgs, UserCommand};
 use crate::events::Events;
@@ -76,11 +77,45 @@ pub async fn user_command(action: UserCommand, data_dir: &Path) -> anyhow::Resul
     run(request, data_dir, create).await
 }
 
-/// `confab backup FILE` from the command line.
-pub async fn backup_command(file: &Path, data_dir: &Path) -> anyhow::Result<String> {
+/// `confab backup FILE` and `confab backup --verify FILE` from the command line.
+pub async fn backup_command(file: &Path, verify: bool, data_dir: &Path) -> anyhow::Result<String> {
     let path =
         std::path::absolute(file).with_context(|| format!("cannot resolve {}", file.display()))?;
-    run(AdminRequest::Backup { path }, data_dir, false).await
+    if !verify {
+        return run(AdminRequest::Backup { path }, data_dir, false).await;
+    }
+    let started = std::time::Instant::now();
+    let checked = tokio::task::spawn_blocking(move || {
+        backup::verify(&path, &std::env::temp_dir()).map(|checked| (path, checked))
+    })
+    .await??;
+    let (path, checked) = checked;
+    Ok(format!(
+        "{} is sound (checked in {:.1} s): written by confab {} at {} UTC; {}",
+        path.display(),
+        started.elapsed().as_secs_f64(),
+        checked.manifest.confab,
+        format_utc(checked.manifest.created_ms),
+        backup::describe(&checked.census, checked.bytes)
+    ))
+}
+
+/// `confab restore FILE --data DIR` from the command line.
+pub async fn restore_command(file: &Path, data_dir: &Path) -> anyhow::Result<String> {
+    let (file, data_dir) = (file.to_owned(), data_dir.to_owned());
+    let started = std::time::Instant::now();
+    let (checked, file, data_dir) = tokio::task::spawn_blocking(move || {
+        backup::restore(&file, &data_dir).map(|checked| (checked, file, data_dir))
+    })
+    .await??;
+    Ok(format!(
+        "restored {} into {} in {:.1} s: {}\nstart it with: confab --data {}",
+        file.display(),
+        data_dir.display(),
+        started.elapsed().as_secs_f64(),
+        backup::describe(&checked.census, checked.bytes),
+        data_dir.display()
+    ))
 }
 
 async fn run(request: AdminRequest, data_dir: &Path, create: bool) -> anyhow::Result<String> {
@@ -99,13 +134,22 @@ async fn run(request: AdminRequest, data_dir: &Path, create: bool) -> anyhow::Re
             let clock: SharedClock = Arc::new(SystemClock);
             // No server, so no open socket for a change to concern.
             let events = Arc::new(Events::new(None));
-            let auth = Auth::new(
+            let auth = Arc::new(Auth::new(
                 Arc::clone(&store),
                 Arc::clone(&events),
-                clock,
+                Arc::clone(&clock),
                 &ServeArgs::default().auth_settings(),
-            );
-            execute(&auth, &store, &events, request).await
+            ));
+            let operated = Operated {
+                store,
+                auth,
+                events,
+                clock,
+                data_dir: data_dir.to_owned(),
+                files: None,
+                origin: FALLBACK_URL.to_owned(),
+            };
+            execute(&operated, request).await
         }
         // A server has the database open: ask it to run the command.
         Err(StoreError::AlreadyOpen) => control::request(data_dir, &request).await?,

@@ -13,7 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::actions::{AdminReply, AdminRequest, execute};
 use crate::auth::Auth;
+use crate::clock::SharedClock;
 use crate::events::Events;
+use crate::files::Files;
 use crate::store::Store;
 
 pub const SOCKET_FILE: &str = "control.sock";
@@ -37,12 +39,17 @@ impl ControlSocket {
     }
 }
 
-/// What the control socket's requests act on: the running server's own store, accounts and
-/// event stream.
+/// What operator commands act on: the running server's own store, accounts, event stream and
+/// files, or, with no server running, the same opened by the command itself.
 pub struct Operated {
     pub store: Arc<Store>,
     pub auth: Arc<Auth>,
     pub events: Arc<Events>,
+    pub clock: SharedClock,
+    pub data_dir: PathBuf,
+    /// The running server's files, whose removals a backup holds back; `None` when no server
+    /// runs, so nothing removes files meanwhile.
+    pub files: Option<Arc<Files>>,
     /// The server's address as people reach it, for the links it makes.
     pub origin: String,
 }
@@ -106,7 +113,7 @@ async fn answer(stream: UnixStream, server: &Operated) -> anyhow::Result<()> {
             if let AdminRequest::UserResetLink { base_url, .. } = &mut request {
                 base_url.get_or_insert_with(|| server.origin.clone());
             }
-            execute(&server.auth, &server.store, &server.events, request).await
+            execute(server, request).await
         }
         Err(err) => AdminReply {
             ok: false,

@@ -301,7 +301,7 @@ async fn operator_commands_work_with_the_server_stopped_and_running() {
     for i in 0..10 {
         chat.say("ops", &format!("note {i}")).await;
     }
-    let backup = dir.path().join("backup.redb");
+    let backup = dir.path().join("confab.backup");
     let out = run(&["backup", backup.to_str().unwrap(), "--data", data], "").await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(backup.exists());
@@ -356,9 +356,24 @@ async fn operator_commands_work_with_the_server_stopped_and_running() {
     assert!(!out.status.success());
     assert_eq!(server.terminate().await, Some(0));
 
-    // The backup is a complete, consistent database: a server starts from it.
+    // The backup restores to a complete, consistent data folder: a server starts from it.
     let restored = TempDir::new().unwrap();
-    std::fs::copy(&backup, restored.path().join("confab.redb")).unwrap();
+    let out = run(
+        &[
+            "restore",
+            backup.to_str().unwrap(),
+            "--data",
+            restored.path().to_str().unwrap(),
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("restored"),
+        "{}",
+        text(&out.stdout)
+    );
     let server = Binary::start(restored.path(), &[]).await;
     let admin = cookie_pair(&login(&server, "admin", "admin password").await)
         .expect("old password in the backup");

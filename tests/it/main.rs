@@ -12,6 +12,7 @@ mod abuse_connections;
 mod abuse_ws;
 mod auth_api;
 mod avatars;
+mod backup;
 mod binary;
 mod chat_ws;
 mod conversation;

@@ -1,0 +1,139 @@
+//! The seal: the archive's last entry, `archive.sha256`, holding the SHA-256 of every byte
+//! before it. It always takes the same place, the last [`TAIL`] bytes of the file (its header,
+//! its 64 hex digits padded to a block, and tar's two closing blocks of zeros), so a reader
+//! finds it before reading anything else and knows how many bytes it covers.
+
+use std::io::{self, Read, Write};
+
+use sha2::{Digest, Sha256};
+
+use super::SEAL;
+
+const BLOCK: usize = 512;
+/// Bytes from the seal's header to the end of the archive.
+pub const TAIL: u64 = 4 * BLOCK as u64;
+
+/// The header of the seal entry.
+pub fn header(mtime: u64) -> io::Result<tar::Header> {
+    let mut header = tar::Header::new_ustar();
+    header.set_path(SEAL)?;
+    header.set_size(64);
+    header.set_mode(0o600);
+    header.set_mtime(mtime);
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_cksum();
+    Ok(header)
+}
+
+/// Reads the seal from the last [`TAIL`] bytes: the hash they promise, or why they are not a
+/// seal.
+pub fn read(tail: &[u8]) -> Result<[u8; 32], String> {
+    let missing = || "its closing seal is missing".to_owned();
+    if tail.len() != TAIL as usize {
+        return Err(missing());
+    }
+    let (head, rest) = tail.split_at(BLOCK);
+    let header = tar::Header::from_byte_slice(head);
+    let sealed = header.path_bytes().as_ref() == SEAL.as_bytes()
+        && header.size().ok() == Some(64)
+        && header.cksum().ok() == Some(checksum(head))
+        && header.entry_type() == tar::EntryType::Regular;
+    if !sealed {
+        return Err(missing());
+    }
+    let (hex, zeros) = rest.split_at(64);
+    if zeros.iter().any(|&b| b != 0) {
+        return Err("bytes after its seal".to_owned());
+    }
+    std::str::from_utf8(hex)
+        .ok()
+        .and_then(crate::store::parse_digest)
+        .ok_or_else(|| "its seal is unreadable".to_owned())
+}
+
+/// tar's header checksum: the sum of its bytes with the checksum field read as spaces.
+fn checksum(header: &[u8]) -> u32 {
+    header
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u32::from(b)
+            }
+        })
+        .sum()
+}
+
+/// Hashes every byte written through it, for the seal.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// The hash of everything written so far.
+    pub fn hash(&self) -> [u8; 32] {
+        self.hasher.clone().finalize().into()
+    }
+
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        self.hasher.update(&buf[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Hashes the first `sealed` bytes read through it (those the seal covers), and counts all.
+pub struct SealedReader<R> {
+    inner: R,
+    sealed: u64,
+    read: u64,
+    hasher: Sha256,
+}
+
+impl<R: Read> SealedReader<R> {
+    pub fn new(inner: R, sealed: u64) -> Self {
+        SealedReader {
+            inner,
+            sealed,
+            read: 0,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// The hash of the sealed bytes, once all of them have been read.
+    pub fn hash(&self) -> Option<[u8; 32]> {
+        (self.read >= self.sealed).then(|| self.hasher.clone().finalize().into())
+    }
+}
+
+impl<R: Read> Read for SealedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let covered = usize::try_from(self.sealed.saturating_sub(self.read))
+            .unwrap_or(usize::MAX)
+            .min(n);
+        self.hasher.update(&buf[..covered]);
+        self.read += n as u64;
+        Ok(n)
+    }
+}
