@@ -1,6 +1,10 @@
-//! Restoring an archive into a new data folder: the whole archive is checked first, then
-//! written into a hidden folder beside the destination (checked again as it is written, in
-//! case the archive changed meanwhile), which becomes the data folder with one rename.
+//! Restoring an archive into a new data folder. The whole archive is checked first; then it is
+//! written into a hidden staging folder (checked again as it is written, in case the archive
+//! changed meanwhile), which becomes the data folder only once all of it is on disk:
+//!
+//! - a folder that does not exist yet is made from a staging folder beside it, with one rename;
+//! - an empty folder that exists (a Docker volume, a mount point: it cannot be renamed) gets
+//!   the staging folder inside it, whose entries move up when complete, the database last.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -15,23 +19,28 @@ pub fn restore(archive: &Path, data_dir: &Path) -> Result<Checked, BackupError> 
         data_dir.display()
     )))?;
     refuse_unless_empty(&data_dir)?;
+    let exists = data_dir.is_dir();
     let (parent, name) = match (data_dir.parent(), data_dir.file_name()) {
         (Some(parent), Some(name)) => (parent.to_owned(), name.to_string_lossy().into_owned()),
-        _ => {
-            return Err(BackupError::NotEmpty { path: data_dir });
-        }
+        _ => return Err(BackupError::NotEmpty { path: data_dir }),
     };
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .create(&parent)
-        .map_err(BackupError::io(format!(
-            "cannot create {}",
-            parent.display()
-        )))?;
-    check::verify(archive, &parent)?;
+    let (scratch, staging) = if exists {
+        let staging = data_dir.join(format!(".restoring-{}", std::process::id()));
+        (data_dir.clone(), staging)
+    } else {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .create(&parent)
+            .map_err(BackupError::io(format!(
+                "cannot create {}",
+                parent.display()
+            )))?;
+        let staging = parent.join(format!(".{name}.restoring-{}", std::process::id()));
+        (parent.clone(), staging)
+    };
+    check::verify(archive, &scratch)?;
 
-    let staging = Staging(parent.join(format!(".{name}.restoring-{}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&staging.0);
+    let staging = Staging(staging);
     make_private_dir(&staging.0)?;
     let checked = check::read(archive, &staging.0, &mut |kind| {
         Ok(Some(match kind {
@@ -46,22 +55,34 @@ pub fn restore(archive: &Path, data_dir: &Path) -> Result<Checked, BackupError> 
         }))
     })?;
     sync_folders(&staging.0)?;
-    refuse_unless_empty(&data_dir)?;
-    if data_dir.exists() {
-        std::fs::remove_dir(&data_dir).map_err(BackupError::io(format!(
-            "cannot replace {}",
+    if exists {
+        // The database last: a folder without it is not mistaken for a restored one.
+        for entry in [FILES_DIR, ACME_DIR, DATABASE] {
+            let from = staging.0.join(entry);
+            if from.exists() {
+                std::fs::rename(&from, data_dir.join(entry)).map_err(BackupError::io(format!(
+                    "cannot move {entry} into {}",
+                    data_dir.display()
+                )))?;
+            }
+        }
+        drop(staging);
+        sync(&data_dir)?;
+    } else {
+        std::fs::rename(&staging.0, &data_dir).map_err(BackupError::io(format!(
+            "cannot create {}",
             data_dir.display()
         )))?;
+        staging.keep();
+        sync(&parent)?;
     }
-    std::fs::rename(&staging.0, &data_dir).map_err(BackupError::io(format!(
-        "cannot create {}",
-        data_dir.display()
-    )))?;
-    staging.keep();
-    File::open(&parent)
-        .and_then(|f| f.sync_all())
-        .map_err(BackupError::io(format!("cannot sync {}", parent.display())))?;
     Ok(checked)
+}
+
+fn sync(folder: &Path) -> Result<(), BackupError> {
+    File::open(folder)
+        .and_then(|f| f.sync_all())
+        .map_err(BackupError::io(format!("cannot sync {}", folder.display())))
 }
 
 fn refuse_unless_empty(data_dir: &Path) -> Result<(), BackupError> {
@@ -100,9 +121,7 @@ fn sync_folders(root: &Path) -> Result<(), BackupError> {
                 folders.push(entry.path());
             }
         }
-        File::open(&folder)
-            .and_then(|f| f.sync_all())
-            .map_err(cannot())?;
+        sync(&folder)?;
     }
     Ok(())
 }

@@ -88,6 +88,23 @@ fn a_backup_verifies_and_restores_to_the_same_data() {
     assert!(!data.join("acme/.cached_cert_abc.tmp").exists());
     // Only the data folder was made beside it: no scratch or staging folder is left.
     assert_eq!(std::fs::read_dir(target.path()).unwrap().count(), 1);
+
+    // An empty folder that exists already (a mount point) is filled in place.
+    let mounted = TempDir::new().unwrap();
+    restore(&archive, mounted.path()).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(mounted.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["acme", "confab.redb", "files"]);
+    assert!(
+        Store::open(mounted.path())
+            .unwrap()
+            .find_user("alice")
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]
