@@ -176,11 +176,6 @@ impl Files {
     pub fn settings(&self) -> FileSettings {
         self.settings
     }
-
-    /// The folder stored files live in.
-    pub fn blobs(&self) -> &Blobs {
-        &self.blobs
-    }
 }
 
 /// An upload id as the API writes it: 16 lower-case hex digits.
@@ -233,20 +228,26 @@ pub fn preview_url(id: u64) -> String {
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
-        return format!("{bytes} bytes");
+        return if bytes == 1 {
+            "1 byte".into()
+        } else {
+            format!("{bytes} bytes")
+        };
     }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
+    let mut value = bytes as f64;
+    for (i, unit) in UNITS.iter().enumerate() {
         value /= 1024.0;
-        unit += 1;
+        let shown = if value < 100.0 {
+            (value * 10.0).round() / 10.0
+        } else {
+            value.round()
+        };
+        // 1,048,500 bytes rounds to 1024 KiB: say 1 MiB instead.
+        if shown < 1024.0 || i + 1 == UNITS.len() {
+            return format!("{shown} {unit}");
+        }
     }
-    let text = if value >= 100.0 || value.fract() < 0.05 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}")
-    };
-    format!("{text} {}", UNITS[unit])
+    unreachable!("the last unit returns")
 }
 
 /// A file as a message and the upload API show it.
@@ -317,5 +318,10 @@ mod tests {
         assert_eq!(human_size(25 * 1024 * 1024), "25 MiB");
         assert_eq!(human_size(12_700), "12.4 KiB");
         assert_eq!(human_size(1024 * 1024 * 1024), "1 GiB");
+        // The same figures as the page's script writes (ui/js/lib/files.js).
+        assert_eq!(human_size(1), "1 byte");
+        assert_eq!(human_size(102_350), "100 KiB");
+        assert_eq!(human_size(1_048_500), "1 MiB");
+        assert_eq!(human_size(1_572_864), "1.5 MiB");
     }
 }

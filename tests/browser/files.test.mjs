@@ -89,7 +89,7 @@ test('a picture and a file sent in a room: the picture inline with its box kept,
   const progress = alice.getByRole('progressbar', { name: 'Uploading sunset.png' });
   await progress.waitFor();
   const chip = alice.locator('.upload-list li').filter({ hasText: 'sunset.png' });
-  assert.match(await chip.textContent(), /sunset\.png\s*\d+(\.\d)? KB/, 'the chip names the file and its size');
+  assert.match(await chip.textContent(), /sunset\.png\s*\d+(\.\d)? KiB/, 'the chip names the file and its size');
   assert.equal(await alice.locator('#send-button').isDisabled(), true, 'Send waits for the upload');
   await alice.getByRole('button', { name: 'Cancel upload of sunset.png' }).waitFor();
   letUploadThrough();

@@ -7,21 +7,20 @@ import {
   LIGHTBOX_BOX, PREVIEW_BOX, fileIds, fitWithin, humanSize, isPreviewed, typeLabel, uploadPath,
 } from '../../../ui/js/lib/files.js';
 
-test('sizes are short and in decimal units', () => {
+test('sizes are short and in binary units, as the server writes them', () => {
   assert.equal(humanSize(0), '0 bytes');
   assert.equal(humanSize(1), '1 byte');
-  assert.equal(humanSize(999), '999 bytes');
-  assert.equal(humanSize(1000), '1 KB');
-  assert.equal(humanSize(12_400), '12.4 KB');
-  assert.equal(humanSize(12_449), '12.4 KB');
-  assert.equal(humanSize(99_940), '99.9 KB');
-  assert.equal(humanSize(99_960), '100 KB', 'one decimal below 100 only');
-  assert.equal(humanSize(512_300), '512 KB');
-  assert.equal(humanSize(999_960), '1 MB', 'never "1000 KB"');
-  assert.equal(humanSize(1_500_000), '1.5 MB');
-  assert.equal(humanSize(25 * 1024 * 1024), '26.2 MB');
-  assert.equal(humanSize(3_000_000_000), '3 GB');
-  assert.equal(humanSize(5e15), '5000 TB', 'the largest unit takes anything');
+  assert.equal(humanSize(1023), '1023 bytes');
+  assert.equal(humanSize(1024), '1 KiB');
+  assert.equal(humanSize(12_700), '12.4 KiB');
+  assert.equal(humanSize(102_297), '99.9 KiB');
+  assert.equal(humanSize(102_350), '100 KiB', 'one decimal below 100 only');
+  assert.equal(humanSize(524_288), '512 KiB');
+  assert.equal(humanSize(1_048_500), '1 MiB', 'never "1024 KiB"');
+  assert.equal(humanSize(1_572_864), '1.5 MiB');
+  assert.equal(humanSize(25 * 1024 * 1024), '25 MiB');
+  assert.equal(humanSize(3 * 1024 ** 3), '3 GiB');
+  assert.equal(humanSize(5 * 1024 ** 5), '5120 TiB', 'the largest unit takes anything');
   assert.equal(humanSize(undefined), '0 bytes');
 });
 

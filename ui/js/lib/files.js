@@ -7,21 +7,22 @@ export const PREVIEW_BOX = Object.freeze({ width: 360, height: 240 });
 /** The lightbox shows at most the server's preview size (1200×800). */
 export const LIGHTBOX_BOX = Object.freeze({ width: 1200, height: 800 });
 
-const UNITS = ['KB', 'MB', 'GB', 'TB'];
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
 
 /**
- * "1 byte", "512 bytes", "12.4 KB", "300 KB", "1.5 MB": decimal units (1 KB = 1000 bytes), one
- * decimal below 100 and none above, so the figure stays short and says what a person needs.
+ * "1 byte", "512 bytes", "12.4 KiB", "300 KiB", "1.5 MiB": binary units (1 KiB = 1024 bytes),
+ * as the server writes sizes and limits ("25 MiB"), one decimal below 100 and none above, so
+ * the figure stays short and says what a person needs.
  */
 export function humanSize(bytes) {
   const n = Math.max(0, Math.round(Number(bytes) || 0));
-  if (n < 1000) return n === 1 ? '1 byte' : `${n} bytes`;
+  if (n < 1024) return n === 1 ? '1 byte' : `${n} bytes`;
   let value = n;
   for (const unit of UNITS) {
-    value /= 1000;
+    value /= 1024;
     const shown = value < 100 ? Math.round(value * 10) / 10 : Math.round(value);
-    // 999,960 bytes rounds to 1000 KB: say 1 MB instead (unless there is no larger unit).
-    if (shown < 1000 || unit === UNITS.at(-1)) return `${shown} ${unit}`;
+    // 1,048,500 bytes rounds to 1024 KiB: say 1 MiB instead (unless there is no larger unit).
+    if (shown < 1024 || unit === UNITS.at(-1)) return `${shown} ${unit}`;
   }
   return `${n} bytes`; // not reached
 }
