@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{OwnedRwLockReadGuard, RwLock, RwLockWriteGuard};
+use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
 use super::blobs::Digest;
 use super::{FileError, Files};
@@ -43,7 +43,10 @@ impl Files {
         };
         let store = Arc::clone(&self.store);
         let blobs = Arc::clone(&self.blobs);
+        // The guard goes with the work: should this caller be dropped, no backup starts until
+        // the removals are done.
         let removed = tokio::task::spawn_blocking(move || {
+            let _alone = alone;
             let snapshot = store.snapshot()?;
             let mut removed = 0;
             for digest in digests {
@@ -55,14 +58,16 @@ impl Files {
             Ok::<_, FileError>(removed)
         })
         .await;
-        drop(alone);
         match removed {
             Ok(Ok(removed)) => removed,
             Ok(Err(err)) => {
                 tracing::warn!(error = %err, "cannot remove an unused file; the next start will");
                 0
             }
-            Err(_) => 0,
+            Err(err) => {
+                tracing::error!(error = %err, "removing unused files failed");
+                0
+            }
         }
     }
 }
@@ -76,9 +81,9 @@ impl Removals {
 
     /// With no backup holding removals: these digests and any left waiting, to remove while
     /// the guard is kept. Otherwise `None`, and the digests wait.
-    fn take(&self, mut digests: Vec<Digest>) -> Option<(RwLockWriteGuard<'_, ()>, Vec<Digest>)> {
+    fn take(&self, mut digests: Vec<Digest>) -> Option<(OwnedRwLockWriteGuard<()>, Vec<Digest>)> {
         let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
-        let Ok(alone) = self.held.try_write() else {
+        let Ok(alone) = Arc::clone(&self.held).try_write_owned() else {
             waiting.append(&mut digests);
             return None;
         };

@@ -149,14 +149,12 @@ pub struct Swept {
 
 impl Tx<'_> {
     pub fn upload(&self, id: u64) -> Result<Option<UploadRecord>, StoreError> {
-        let uploads = self.txn.open_table(tables::UPLOADS)?;
-        uploads.get(id)?.map(|v| decode(v.value())).transpose()
+        load_upload(&self.txn.open_table(tables::UPLOADS)?, id)
     }
 
     /// Bytes of uploads this person keeps.
     pub fn upload_usage(&self, user_id: u64) -> Result<u64, StoreError> {
-        let usage = self.txn.open_table(tables::UPLOAD_USAGE)?;
-        Ok(usage.get(user_id)?.map_or(0, |v| v.value()))
+        load_usage(&self.txn.open_table(tables::UPLOAD_USAGE)?, user_id)
     }
 
     /// Stores a new upload, loose until a message holds it. Its bytes (and its preview's) are
@@ -265,14 +263,12 @@ impl Tx<'_> {
 
 impl Snapshot {
     pub fn upload(&self, id: u64) -> Result<Option<UploadRecord>, StoreError> {
-        let uploads = self.txn.open_table(tables::UPLOADS)?;
-        uploads.get(id)?.map(|v| decode(v.value())).transpose()
+        load_upload(&self.txn.open_table(tables::UPLOADS)?, id)
     }
 
     /// Bytes of uploads this person keeps.
     pub fn upload_usage(&self, user_id: u64) -> Result<u64, StoreError> {
-        let usage = self.txn.open_table(tables::UPLOAD_USAGE)?;
-        Ok(usage.get(user_id)?.map_or(0, |v| v.value()))
+        load_usage(&self.txn.open_table(tables::UPLOAD_USAGE)?, user_id)
     }
 
     /// Whether any upload names these bytes.
@@ -287,6 +283,17 @@ impl Snapshot {
         let refs = self.txn.open_table(tables::BLOB_REFS)?;
         Ok((uploads.len()?, refs.len()?))
     }
+}
+
+fn load_upload(
+    uploads: &impl ReadableTable<u64, &'static [u8]>,
+    id: u64,
+) -> Result<Option<UploadRecord>, StoreError> {
+    uploads.get(id)?.map(|v| decode(v.value())).transpose()
+}
+
+fn load_usage(usage: &impl ReadableTable<u64, u64>, user_id: u64) -> Result<u64, StoreError> {
+    Ok(usage.get(user_id)?.map_or(0, |v| v.value()))
 }
 
 pub use hex_digest::{hex as digest_hex, parse as parse_digest};
