@@ -10,11 +10,11 @@ use sha2::{Digest as _, Sha256};
 
 use super::seal::{self, HashingWriter};
 use super::{
-    ACME_DIR, BackupError, DATABASE, FILES_DIR, FORMAT, MANIFEST, Manifest, ManifestEntry, VERSION,
-    is_plain_name,
+    ACME_DIR, BackupError, DATABASE, FORMAT, MANIFEST, Manifest, ManifestEntry, VERSION,
+    is_plain_name, stored_path,
 };
 use crate::files::blobs::Digest;
-use crate::store::{Census, Store, digest_hex};
+use crate::store::{Census, Store};
 
 /// What [`write`] wrote.
 #[derive(Debug, Clone)]
@@ -24,95 +24,79 @@ pub struct Written {
     pub bytes: u64,
 }
 
-type Archive = tar::Builder<HashingWriter<BufWriter<File>>>;
+type Archive<'f> = tar::Builder<HashingWriter<BufWriter<&'f File>>>;
 
 /// Writes a backup of the store and the data folder it lives in to `dest`, replacing it only
-/// once the whole archive is on disk.
+/// once the whole archive is on disk. Its scratch files are made beside it under names of
+/// their own (readable by their owner only), so backups that overlap do not share them.
 pub fn write(
     store: &Store,
     data_dir: &Path,
     dest: &Path,
     now_ms: u64,
 ) -> Result<Written, BackupError> {
+    let cannot_write = || BackupError::io(format!("cannot write {}", dest.display()));
     let name = dest
         .file_name()
-        .ok_or_else(|| BackupError::NotABackup {
-            path: dest.to_owned(),
-            reason: "it names a folder, not a file".into(),
-        })?
+        .ok_or_else(|| cannot_write()(io::Error::other("it names a folder, not a file")))?
         .to_string_lossy()
         .into_owned();
-    let partial = dest.with_file_name(format!(".{name}.partial"));
-    let database = Scratch(dest.with_file_name(format!(".{name}.redb")));
-    let written = write_to(store, data_dir, &partial, &database.0, now_ms / 1000);
-    let written = match written {
-        Ok(written) => written,
-        Err(err) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(err);
-        }
+    let folder = match dest.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder.to_owned(),
+        _ => PathBuf::from("."),
     };
-    if let Err(err) = std::fs::rename(&partial, dest) {
-        let _ = std::fs::remove_file(&partial);
-        return Err(BackupError::io(format!("cannot write {}", dest.display()))(
-            err,
-        ));
-    }
-    if let Some(folder) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
-        File::open(folder)
-            .and_then(|f| f.sync_all())
-            .map_err(BackupError::io(format!("cannot sync {}", folder.display())))?;
-    }
+    let scratch = |suffix: &str| {
+        tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(suffix)
+            .tempfile_in(&folder)
+            .map_err(cannot_write())
+    };
+    let database = scratch(".redb")?;
+    let partial = scratch(".partial")?;
+    let written = write_to(store, data_dir, partial.as_file(), database.path(), now_ms)?;
+    partial
+        .persist(dest)
+        .map_err(|err| cannot_write()(err.error))?;
+    File::open(&folder)
+        .and_then(|f| f.sync_all())
+        .map_err(BackupError::io(format!("cannot sync {}", folder.display())))?;
     Ok(written)
-}
-
-/// A scratch file removed when dropped.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 fn write_to(
     store: &Store,
     data_dir: &Path,
-    partial: &Path,
+    out: &File,
     database: &Path,
-    mtime: u64,
+    now_ms: u64,
 ) -> Result<Written, BackupError> {
-    let census = store.backup_to(database)?;
-    let created_ms = mtime * 1000;
-    // It holds password hashes and session keys: readable by its owner only.
-    let out = private_file(partial).map_err(BackupError::io(format!(
-        "cannot create {}",
-        partial.display()
-    )))?;
+    let census = store.copy_into(database)?;
+    let mtime = now_ms / 1000;
     let mut archive = tar::Builder::new(HashingWriter::new(BufWriter::with_capacity(
         1024 * 1024,
         out,
     )));
     let mut entries = Vec::with_capacity(census.files.len() + 4);
     entries.push(append(&mut archive, DATABASE, database, mtime)?);
-    let files = data_dir.join(FILES_DIR);
     for digest in &census.files {
-        let hex = digest_hex(digest);
-        let stored = files.join(&hex[..2]).join(&hex);
+        let path = stored_path(&Digest(*digest));
+        let stored = data_dir.join(&path);
         if !stored.exists() {
-            return Err(BackupError::MissingFile { digest: hex });
+            return Err(BackupError::MissingFile {
+                digest: Digest(*digest).hex(),
+            });
         }
-        let path = format!("{FILES_DIR}/{}/{hex}", &hex[..2]);
         entries.push(append(&mut archive, &path, &stored, mtime)?);
     }
-    for cached in certificate_cache(&data_dir.join(ACME_DIR))? {
-        let path = format!("{ACME_DIR}/{}", cached.0);
-        entries.push(append(&mut archive, &path, &cached.1, mtime)?);
+    for (name, cached) in acme_cache(&data_dir.join(ACME_DIR))? {
+        let path = format!("{ACME_DIR}/{name}");
+        entries.push(append(&mut archive, &path, &cached, mtime)?);
     }
     let manifest = Manifest {
         format: FORMAT.into(),
         version: VERSION,
-        created_ms,
+        created_ms: now_ms,
         confab: env!("CARGO_PKG_VERSION").into(),
         tables: census.tables.clone(),
         entries,
@@ -124,7 +108,7 @@ fn write_to(
         .append_data(&mut header, MANIFEST, manifest.as_slice())
         .map_err(BackupError::io("cannot write the manifest"))?;
 
-    let sealed = crate::store::digest_hex(&archive.get_ref().hash());
+    let sealed = Digest(archive.get_ref().hash()).hex();
     archive
         .append(
             &seal::header(mtime).map_err(BackupError::io("cannot seal the archive"))?,
@@ -146,17 +130,6 @@ fn write_to(
     Ok(Written { census, bytes })
 }
 
-/// A new file (replacing any old one) that only its owner may read.
-fn private_file(path: &Path) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-}
-
 fn entry_header(size: u64, mtime: u64) -> tar::Header {
     let mut header = tar::Header::new_gnu();
     header.set_size(size);
@@ -168,7 +141,7 @@ fn entry_header(size: u64, mtime: u64) -> tar::Header {
 
 /// Appends one file, hashing it as it goes.
 fn append(
-    archive: &mut Archive,
+    archive: &mut Archive<'_>,
     path: &str,
     source: &Path,
     mtime: u64,
@@ -197,8 +170,9 @@ fn append(
     })
 }
 
-/// The certificate cache's files, by name; hidden ones are writes under way.
-fn certificate_cache(dir: &Path) -> Result<Vec<(String, PathBuf)>, BackupError> {
+/// The ACME cache's files (the account key and the certificates), by name; hidden ones are
+/// writes under way.
+fn acme_cache(dir: &Path) -> Result<Vec<(String, PathBuf)>, BackupError> {
     let listing = match std::fs::read_dir(dir) {
         Ok(listing) => listing,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest as _, Sha256};
 
 use super::seal::{self, SealedReader};
-use super::{BackupError, DATABASE, EntryKind, FORMAT, Manifest, ManifestEntry, VERSION};
+use super::{
+    BackupError, DATABASE, EntryKind, FORMAT, Manifest, ManifestEntry, VERSION, stored_path,
+};
 use crate::files::blobs::Digest;
 use crate::store::{Census, census_of_copy};
 
@@ -27,15 +29,21 @@ pub struct Checked {
 }
 
 /// Checks the archive at `path` without writing anything but a scratch copy of its database,
-/// made inside `scratch` and removed again.
-pub fn verify(path: &Path, scratch: &Path) -> Result<Checked, BackupError> {
-    let folder = tempfile::Builder::new()
-        .prefix(".confab-verify-")
-        .tempdir_in(scratch)
-        .map_err(BackupError::io(format!(
-            "cannot make a scratch folder in {}",
-            scratch.display()
-        )))?;
+/// made in the first of the `scratch` folders that takes it, and removed again.
+pub fn verify(path: &Path, scratch: &[&Path]) -> Result<Checked, BackupError> {
+    let mut made = Err(std::io::Error::other("no folder to check it in"));
+    for folder in scratch {
+        made = tempfile::Builder::new()
+            .prefix(".confab-verify-")
+            .tempdir_in(folder);
+        if made.is_ok() {
+            break;
+        }
+    }
+    let folder = made.map_err(BackupError::io(format!(
+        "cannot make a scratch folder to check {} in",
+        path.display()
+    )))?;
     read(path, folder.path(), &mut |kind| {
         Ok((*kind == EntryKind::Database).then(|| PathBuf::from(DATABASE)))
     })
@@ -148,8 +156,7 @@ pub fn read(path: &Path, into: &Path, place: &mut Place) -> Result<Checked, Back
     let stored = census
         .files
         .iter()
-        .map(|digest| Digest(*digest).hex())
-        .map(|hex| format!("{}/{}/{hex}", super::FILES_DIR, &hex[..2]))
+        .map(|digest| stored_path(&Digest(*digest)))
         .collect::<HashSet<_>>();
     if let Some(missing) = stored.iter().find(|p| !archived.contains(p.as_str())) {
         return Err(damaged(format!(

@@ -106,7 +106,13 @@ impl EntryKind {
     }
 }
 
-/// A file name of the certificate cache: no folders, nothing hidden.
+/// Where a stored file is, in the archive and in the data folder alike: `files/ab/abcd…`.
+fn stored_path(digest: &Digest) -> String {
+    let hex = digest.hex();
+    format!("{FILES_DIR}/{}/{hex}", &hex[..2])
+}
+
+/// A file name of the ACME cache: no folders, nothing hidden.
 fn is_plain_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('.')

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::check::{self, Checked};
-use super::{ACME_DIR, BackupError, DATABASE, EntryKind, FILES_DIR};
+use super::{ACME_DIR, BackupError, DATABASE, EntryKind, FILES_DIR, stored_path};
 
 /// Restores `archive` into `data_dir`, which must be missing or empty.
 pub fn restore(archive: &Path, data_dir: &Path) -> Result<Checked, BackupError> {
@@ -22,7 +22,13 @@ pub fn restore(archive: &Path, data_dir: &Path) -> Result<Checked, BackupError> 
     let exists = data_dir.is_dir();
     let (parent, name) = match (data_dir.parent(), data_dir.file_name()) {
         (Some(parent), Some(name)) => (parent.to_owned(), name.to_string_lossy().into_owned()),
-        _ => return Err(BackupError::NotEmpty { path: data_dir }),
+        _ => {
+            let reason = std::io::Error::other("a data folder cannot be the root folder");
+            return Err(BackupError::io(format!(
+                "cannot restore into {}",
+                data_dir.display()
+            ))(reason));
+        }
     };
     let (scratch, staging) = if exists {
         let staging = data_dir.join(format!(".restoring-{}", std::process::id()));
@@ -38,17 +44,14 @@ pub fn restore(archive: &Path, data_dir: &Path) -> Result<Checked, BackupError> 
         let staging = parent.join(format!(".{name}.restoring-{}", std::process::id()));
         (parent.clone(), staging)
     };
-    check::verify(archive, &scratch)?;
+    check::verify(archive, &[&scratch])?;
 
     let staging = Staging(staging);
     make_private_dir(&staging.0)?;
     let checked = check::read(archive, &staging.0, &mut |kind| {
         Ok(Some(match kind {
             EntryKind::Database => PathBuf::from(DATABASE),
-            EntryKind::File(digest) => {
-                let hex = digest.hex();
-                Path::new(FILES_DIR).join(&hex[..2]).join(hex)
-            }
+            EntryKind::File(digest) => PathBuf::from(stored_path(digest)),
             // A plain file name, no folders: checked with the entry's name.
             EntryKind::Acme(name) => Path::new(ACME_DIR).join(name),
             EntryKind::Manifest | EntryKind::Seal => return Ok(None),
@@ -56,16 +59,7 @@ pub fn restore(archive: &Path, data_dir: &Path) -> Result<Checked, BackupError> 
     })?;
     sync_folders(&staging.0)?;
     if exists {
-        // The database last: a folder without it is not mistaken for a restored one.
-        for entry in [FILES_DIR, ACME_DIR, DATABASE] {
-            let from = staging.0.join(entry);
-            if from.exists() {
-                std::fs::rename(&from, data_dir.join(entry)).map_err(BackupError::io(format!(
-                    "cannot move {entry} into {}",
-                    data_dir.display()
-                )))?;
-            }
-        }
+        move_up(&staging.0, &data_dir)?;
         drop(staging);
         sync(&data_dir)?;
     } else {
@@ -77,6 +71,48 @@ pub fn restore(archive: &Path, data_dir: &Path) -> Result<Checked, BackupError> 
         sync(&parent)?;
     }
     Ok(checked)
+}
+
+/// Moves the restored entries from `staging` up into `data_dir`, the database last (a folder
+/// without it is not taken for a restored one), and never over anything: if something else
+/// appeared in `data_dir` meanwhile (a server started on it), nothing moves, and if a move
+/// fails, what moved goes back.
+fn move_up(staging: &Path, data_dir: &Path) -> Result<(), BackupError> {
+    let cannot = || {
+        BackupError::io(format!(
+            "cannot move the restored data into {}",
+            data_dir.display()
+        ))
+    };
+    let others = std::fs::read_dir(data_dir)
+        .map_err(cannot())?
+        .filter(|entry| entry.as_ref().map_or(true, |e| e.path() != staging))
+        .count();
+    if others > 0 {
+        return Err(BackupError::NotEmpty {
+            path: data_dir.to_owned(),
+        });
+    }
+    let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for entry in [FILES_DIR, ACME_DIR, DATABASE] {
+        let (from, to) = (staging.join(entry), data_dir.join(entry));
+        if !from.exists() {
+            continue;
+        }
+        let result = if to.exists() {
+            Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists))
+        } else {
+            std::fs::rename(&from, &to)
+        };
+        if let Err(err) = result {
+            for (from, to) in moved.into_iter().rev() {
+                let _ = std::fs::rename(to, from);
+            }
+            return Err(cannot()(err));
+        }
+        moved.push((from, to));
+    }
+    Ok(())
 }
 
 fn sync(folder: &Path) -> Result<(), BackupError> {

@@ -48,7 +48,7 @@ fn backup(folder: &Folder) -> (PathBuf, Written) {
 }
 
 fn verify_it(archive: &Path) -> Result<Checked, BackupError> {
-    verify(archive, archive.parent().unwrap())
+    verify(archive, &[archive.parent().unwrap()])
 }
 
 #[test]
@@ -113,10 +113,10 @@ fn any_changed_byte_is_refused() {
     let (archive, _) = backup(&folder);
     let original = std::fs::read(&archive).unwrap();
     let len = original.len();
-    // Every byte of the end (files' padding, the manifest, the seal, the closing zeros), and
-    // bytes spread over the rest (headers, the database, the stored file).
-    let positions = (len.saturating_sub(3 * 1024)..len)
-        .step_by(5)
+    // Every byte of the seal and the closing zeros, every third byte before them (the files'
+    // padding, the manifest), and bytes spread over the rest (headers, the database, a file).
+    let positions = (len - seal::TAIL as usize..len)
+        .chain((len.saturating_sub(6 * 1024)..len).step_by(3))
         .chain((0..len).step_by(4093))
         .chain([0, 100, 148, 511, 512, len - 1]);
     let damaged = folder.dir.path().join("damaged.tar");

@@ -47,7 +47,8 @@ pub enum Command {
     Backup {
         /// The archive to write (replaced once the new one is complete), or to check.
         file: PathBuf,
-        /// Check FILE: re-hash every entry and open its database, writing nothing.
+        /// Check FILE: re-hash every entry and open a scratch copy of its database (made beside
+        /// FILE, and removed).
         #[arg(long)]
         verify: bool,
         #[command(flatten)]

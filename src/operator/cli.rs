@@ -86,7 +86,10 @@ pub async fn backup_command(file: &Path, verify: bool, data_dir: &Path) -> anyho
     }
     let started = std::time::Instant::now();
     let checked = tokio::task::spawn_blocking(move || {
-        backup::verify(&path, &std::env::temp_dir()).map(|checked| (path, checked))
+        // Its database is copied beside it (a container may have no temporary folder), or
+        // into the temporary folder when that is read-only.
+        let beside = path.parent().unwrap_or(Path::new(".")).to_owned();
+        backup::verify(&path, &[&beside, &std::env::temp_dir()]).map(|checked| (path, checked))
     })
     .await??;
     let (path, checked) = checked;

@@ -33,42 +33,28 @@ impl Census {
 }
 
 impl Store {
-    /// Writes a consistent copy of the database to `dest` (replaced atomically if it exists)
-    /// and says what it holds, both read in one transaction.
-    pub fn backup_to(&self, dest: &Path) -> Result<Census, StoreError> {
-        let tmp = dest.with_extension("redb.partial");
-        {
-            // Made empty first, so that the copy of password hashes and session keys is
-            // readable by its owner only; redb starts a database in an empty file.
-            use std::os::unix::fs::OpenOptionsExt;
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
+    /// Writes a consistent copy of the database into `file`, which must be empty (a fresh
+    /// temporary file, readable by its owner only: the copy holds password hashes and session
+    /// keys), and says what it holds, both read in one transaction.
+    pub fn copy_into(&self, file: &Path) -> Result<Census, StoreError> {
+        let source = self.db()?.begin_read()?;
+        // redb starts a new database in an empty file.
+        let target = Database::create(file)?;
+        let txn = target.begin_write()?;
+        let mut tables = BTreeMap::new();
+        for table in TABLES {
+            tables.insert(table.name().to_owned(), table.copy(&source, &txn)?);
         }
-        let census = {
-            let source = self.db()?.begin_read()?;
-            let target = Database::create(&tmp)?;
-            let txn = target.begin_write()?;
-            let mut tables = BTreeMap::new();
-            for table in TABLES {
-                tables.insert(table.name().to_owned(), table.copy(&source, &txn)?);
-            }
-            txn.commit()?;
-            Census {
-                tables,
-                files: referenced_files(&source)?,
-            }
-        };
-        std::fs::rename(&tmp, dest)?;
-        Ok(census)
+        txn.commit()?;
+        Ok(Census {
+            tables,
+            files: referenced_files(&source)?,
+        })
     }
 }
 
-/// Opens a copy made by [`Store::backup_to`] (checking every page's checksum) and counts what
-/// it holds. The file may be repaired in place, so pass a scratch copy.
+/// Opens a copy made by [`Store::copy_into`] (checking every page's checksum) and counts what
+/// it holds. A copy that needs it is repaired in place.
 pub fn census_of_copy(path: &Path) -> Result<Census, StoreError> {
     let db = Database::builder()
         .set_check_integrity_on_open(true)
