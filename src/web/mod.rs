@@ -27,6 +27,7 @@ use crate::auth::{Auth, Device, Session};
 use crate::chat::Chat;
 use crate::clock::SharedClock;
 use crate::config::HttpTimeouts;
+use crate::errors::{Code, Failure};
 use crate::events::Events;
 use crate::files::Files;
 use crate::people::People;
@@ -60,6 +61,18 @@ pub struct AppState {
 impl AppState {
     pub fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// Spends one of this person's messages posted over HTTP, or says how long to wait, in
+    /// whole seconds (`Retry-After`), the same on the page and the API.
+    pub fn take_message_turn(&self, user_id: u64) -> Result<(), Failure> {
+        self.message_rate
+            .take(&user_id, self.clock.now_ms())
+            .map_err(|wait| {
+                let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+                let text = format!("Sending too fast; wait {seconds} s.");
+                Failure::new(Code::RateLimited, text).retry_after(seconds)
+            })
     }
 
     /// The signed-in session of a request, if any. When the store cannot say (a passing disk

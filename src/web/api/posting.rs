@@ -68,16 +68,7 @@ pub(super) async fn post(
         let text = "client_id must be at most 64 characters.";
         return Err(ApiError::bad_request(Code::BadRequest, text));
     }
-    if let Err(wait) = state
-        .message_rate
-        .take(&actor.user_id, state.clock.now_ms())
-    {
-        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
-        let text = format!("Sending too fast; wait {seconds} s.");
-        return Err(ApiError::from(
-            Failure::new(Code::RateLimited, text).retry_after(seconds),
-        ));
-    }
+    state.take_message_turn(actor.user_id)?;
     let room_id = state.rooms.find(actor, room).await?.room.id;
     let calls_here = text.to_ascii_lowercase().contains("@here");
     let post = NewPost {

@@ -15,7 +15,7 @@ use super::chat::{ChatRoom, chat_main};
 use super::layout::{main, room_title};
 use super::{State, dm_path, see_other, signed_in, signed_in_page};
 use crate::access::Actor;
-use crate::errors::{Code, Failure};
+use crate::errors::Failure;
 use crate::people::PeopleError;
 use crate::rooms::changes::StartDirect;
 use crate::rooms::input::{check_client_id, check_message_text};
@@ -156,13 +156,12 @@ pub async fn start(req: &Request, state: Data<&State>, Form(form): Form<DirectFo
         let text = "Type a message: the conversation starts with it.";
         return super::error_page(status, text);
     }
-    if let Err(wait) = state.message_rate.take(&user.id, state.clock.now_ms()) {
-        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
-        let text = format!("Sending too fast; wait {seconds} s.");
-        let failure = Failure::new(Code::RateLimited, text).retry_after(seconds);
+    if let Err(failure) = state.take_message_turn(user.id) {
         let mut page = super::failure_page(&failure);
-        page.headers_mut()
-            .insert(poem::http::header::RETRY_AFTER, seconds.into());
+        if let Some(seconds) = failure.retry_after {
+            page.headers_mut()
+                .insert(poem::http::header::RETRY_AFTER, seconds.into());
+        }
         return page;
     }
     let start = StartDirect {
