@@ -72,6 +72,26 @@ pub async fn post_message(
     api(server, "POST", &path, Some(&user.cookie), Some(body)).await
 }
 
+/// Uploads a text file to `general` and sends it with `text`: the file and the posted answer.
+async fn send_file(
+    server: &impl Target,
+    user: &User,
+    name: &str,
+    bytes: &[u8],
+    text: &str,
+) -> (Value, Value) {
+    let file = upload_to(server, user, "general", name, "text/plain", bytes.to_vec()).await;
+    let (status, posted) = post_message(
+        server,
+        user,
+        "general",
+        json!({"text": text, "files": [file["id"]]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{posted}");
+    (file, posted)
+}
+
 /// GETs a URL; the status, the headers and the bytes.
 async fn get(
     server: &impl Target,
@@ -631,25 +651,29 @@ async fn one_person_has_at_most_four_uploads_under_way() {
         stream.write_all(&[0u8; 1000]).await.unwrap();
         stalled.push(stream);
     }
-    let door = "/api/v1/rooms/general";
-    let mut refused = Value::Null;
-    for _ in 0..50 {
-        let (status, body) = upload(
-            &server,
-            Some(&alice.cookie),
-            door,
-            "fifth.txt",
-            "text/plain",
-            b"5".to_vec(),
-        )
-        .await;
-        if status == 429 {
-            refused = body;
-            break;
-        }
-        assert_eq!(status, 201, "{body}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    // Each is under way once its bytes are arriving in tmp/.
+    let receiving =
+        || std::fs::read_dir(server.data.join("files/tmp")).map_or(0, |listing| listing.count());
+    let deadline = std::time::Instant::now() + WAIT * 3;
+    while receiving() < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the four stalled uploads never all started: {} in tmp/",
+            receiving()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    let door = "/api/v1/rooms/general";
+    let (status, refused) = upload(
+        &server,
+        Some(&alice.cookie),
+        door,
+        "fifth.txt",
+        "text/plain",
+        b"5".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 429, "{refused}");
     assert_eq!(
         refused["error"], "rate_limited",
         "a fifth upload waits its turn"
@@ -694,11 +718,7 @@ async fn one_person_has_at_most_four_uploads_under_way() {
     }
     // Nothing of the abandoned uploads is left, once each has noticed its client went.
     let deadline = std::time::Instant::now() + WAIT;
-    while std::fs::read_dir(server.data.join("files/tmp"))
-        .unwrap()
-        .count()
-        > 0
-    {
+    while receiving() > 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "abandoned uploads left files in tmp/"
@@ -721,40 +741,8 @@ async fn the_same_bytes_are_kept_once_and_go_when_no_message_holds_them() {
     a.join("general").await;
     let room_id = a.id("general");
     let bytes = b"shared bytes".to_vec();
-    let first = upload_to(
-        &server,
-        &alice,
-        "general",
-        "a.txt",
-        "text/plain",
-        bytes.clone(),
-    )
-    .await;
-    let (status, one) = post_message(
-        &server,
-        &alice,
-        "general",
-        json!({"text": "one", "files": [first["id"]]}),
-    )
-    .await;
-    assert_eq!(status, 201, "{one}");
-    let second = upload_to(
-        &server,
-        &alice,
-        "general",
-        "b.txt",
-        "text/plain",
-        bytes.clone(),
-    )
-    .await;
-    let (status, two) = post_message(
-        &server,
-        &alice,
-        "general",
-        json!({"text": "two", "files": [second["id"]]}),
-    )
-    .await;
-    assert_eq!(status, 201, "{two}");
+    let (first, one) = send_file(&server, &alice, "a.txt", &bytes, "one").await;
+    let (second, two) = send_file(&server, &alice, "b.txt", &bytes, "two").await;
     assert_eq!(stored_files(&server.data).len(), 1, "stored once");
 
     // Deleting one message: its file goes, the other's bytes stay.
