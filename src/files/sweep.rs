@@ -32,6 +32,21 @@ impl Files {
         let grace = u64::try_from(self.settings.grace.as_millis()).unwrap_or(u64::MAX);
         let before = now_ms.saturating_sub(grace).saturating_add(1);
         let mut report = SweepReport::default();
+        // Most passes find nothing: asked in a snapshot, that costs no write (a sweep's
+        // transaction is a durable commit) and, at start, none of the writer's code.
+        let store = Arc::clone(&self.store);
+        let due =
+            tokio::task::spawn_blocking(move || store.snapshot()?.loose_uploads_before(before))
+                .await
+                .map_err(|_| {
+                    FileError::Io(std::io::Error::other("reading the uploads failed"))
+                })??;
+        if !due {
+            // Removals a backup held back are still taken up.
+            let _naming = self.naming.lock().await;
+            self.remove_unnamed(Vec::new()).await;
+            return Ok(report);
+        }
         loop {
             let _naming = self.naming.lock().await;
             let change = SweepUploads {

@@ -271,6 +271,13 @@ impl Snapshot {
         load_usage(&self.txn.open_table(tables::UPLOAD_USAGE)?, user_id)
     }
 
+    /// Whether any upload has been loose since before `before` (Unix ms): whether a sweep has
+    /// anything to do, asked without a write.
+    pub fn loose_uploads_before(&self, before: u64) -> Result<bool, StoreError> {
+        let loose = self.txn.open_table(tables::LOOSE_UPLOADS)?;
+        Ok(loose.range((0, 0)..(before, 0))?.next().is_some())
+    }
+
     /// Whether any upload names these bytes.
     pub fn blob_referenced(&self, digest: &Sha256) -> Result<bool, StoreError> {
         let refs = self.txn.open_table(tables::BLOB_REFS)?;
