@@ -939,3 +939,35 @@ async fn kill_9_during_uploads_leaves_every_sent_file_whole_and_no_half_file() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_sweep_with_nothing_due_writes_nothing() {
+    use confab::operator::actions::AdminRequest;
+    use confab::operator::control::request;
+    let config = ServeArgs {
+        upload_sweep_every: Duration::from_millis(20),
+        ..ServeArgs::default()
+    };
+    let server = TestServer::start_with(config).await;
+    let durable_commits = || async {
+        let reply = request(&server.data, &AdminRequest::Stats).await.unwrap();
+        let stats: Value = serde_json::from_str(&reply.output).unwrap();
+        stats["durable_commits"].as_u64().unwrap()
+    };
+    // Past what a fresh server writes as it starts, the count stands still, while the sweep
+    // looks every 20 ms and finds no upload to sweep.
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut seen = durable_commits().await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = durable_commits().await;
+        if now == seen {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "an idle server keeps committing: {now} durable commits"
+        );
+        seen = now;
+    }
+}
