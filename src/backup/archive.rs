@@ -6,9 +6,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest as _, Sha256};
-
-use super::seal::{self, HashingWriter};
+use super::seal::{self, HashingReader, HashingWriter};
 use super::{
     ACME_DIR, BackupError, DATABASE, FORMAT, MANIFEST, Manifest, ManifestEntry, VERSION,
     is_plain_name, stored_path,
@@ -149,16 +147,13 @@ fn append(
     let cannot = || format!("cannot archive {}", source.display());
     let file = File::open(source).map_err(BackupError::io(cannot()))?;
     let size = file.metadata().map_err(BackupError::io(cannot()))?.len();
-    let mut reader = HashingReader {
-        inner: file.take(size),
-        hasher: Sha256::new(),
-        read: 0,
-    };
+    let mut reader = HashingReader::new(file.take(size));
     let mut header = entry_header(size, mtime);
     archive
         .append_data(&mut header, path, &mut reader)
         .map_err(BackupError::io(cannot()))?;
-    if reader.read != size {
+    let (read, sha256) = reader.finish();
+    if read != size {
         return Err(BackupError::io(cannot())(io::Error::other(
             "it changed size while being read",
         )));
@@ -166,7 +161,7 @@ fn append(
     Ok(ManifestEntry {
         path: path.to_owned(),
         size,
-        sha256: Digest(reader.hasher.finalize().into()).hex(),
+        sha256: Digest(sha256).hex(),
     })
 }
 
@@ -193,20 +188,4 @@ fn acme_cache(dir: &Path) -> Result<Vec<(String, PathBuf)>, BackupError> {
     }
     cached.sort();
     Ok(cached)
-}
-
-/// Hashes and counts what is read through it.
-struct HashingReader<R> {
-    inner: R,
-    hasher: Sha256,
-    read: u64,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.read += n as u64;
-        Ok(n)
-    }
 }

@@ -4,12 +4,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest as _, Sha256};
-
-use super::seal::{self, SealedReader};
+use super::seal::{self, HashingReader, SealedReader};
 use super::{
     BackupError, DATABASE, EntryKind, FORMAT, Manifest, ManifestEntry, VERSION, stored_path,
 };
@@ -181,7 +179,7 @@ pub fn read(path: &Path, into: &Path, place: &mut Place) -> Result<Checked, Back
 
 /// Copies one entry to `target` (made afresh, synced) or nowhere, and hashes it.
 fn copy_entry(entry: &mut impl Read, target: Option<&Path>) -> io::Result<(u64, [u8; 32])> {
-    let mut out = match target {
+    let out = match target {
         Some(target) => {
             use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
             if let Some(folder) = target.parent() {
@@ -199,24 +197,17 @@ fn copy_entry(entry: &mut impl Read, target: Option<&Path>) -> io::Result<(u64, 
         }
         None => None,
     };
-    let mut hasher = Sha256::new();
-    let mut size = 0;
-    let mut buf = vec![0; 256 * 1024];
-    loop {
-        let n = entry.read(&mut buf)?;
-        if n == 0 {
-            break;
+    let mut reader = HashingReader::new(entry);
+    match out {
+        Some(mut out) => {
+            io::copy(&mut reader, &mut out)?;
+            out.sync_all()?;
         }
-        hasher.update(&buf[..n]);
-        if let Some(out) = out.as_mut() {
-            out.write_all(&buf[..n])?;
+        None => {
+            io::copy(&mut reader, &mut io::sink())?;
         }
-        size += n as u64;
     }
-    if let Some(out) = out {
-        out.sync_all()?;
-    }
-    Ok((size, hasher.finalize().into()))
+    Ok(reader.finish())
 }
 
 /// The manifest and the archive list the same entries, with the same sizes and hashes.

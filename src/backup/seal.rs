@@ -122,3 +122,34 @@ impl<R: Read> Read for SealedReader<R> {
         Ok(n)
     }
 }
+
+/// Hashes and counts what is read through it: an entry as it is archived or read back.
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    read: u64,
+}
+
+impl<R: Read> HashingReader<R> {
+    pub fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+            read: 0,
+        }
+    }
+
+    /// How many bytes were read, and their hash.
+    pub fn finish(self) -> (u64, [u8; 32]) {
+        (self.read, self.hasher.finalize().into())
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.read += n as u64;
+        Ok(n)
+    }
+}
