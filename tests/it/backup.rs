@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use crate::common::*;
@@ -14,17 +14,7 @@ use tempfile::TempDir;
 
 /// Runs `confab ARGS` to completion.
 async fn confab(args: &[&str]) -> Output {
-    let child = tokio::process::Command::new(binary_path())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run confab");
-    tokio::time::timeout(WAIT * 6, child.wait_with_output())
-        .await
-        .expect("command finishes")
-        .unwrap()
+    run_confab(args, "", WAIT * 6).await
 }
 
 fn said(out: &Output) -> String {

@@ -5,25 +5,11 @@ use std::process::{Output, Stdio};
 use crate::common::*;
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 /// Runs `confab ARGS` to completion, feeding `stdin`.
 async fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = tokio::process::Command::new(binary_path())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run confab");
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).await.unwrap();
-    drop(input);
-    tokio::time::timeout(WAIT * 3, child.wait_with_output())
-        .await
-        .expect("command finishes")
-        .unwrap()
+    run_confab(args, stdin, WAIT * 3).await
 }
 
 fn text(bytes: &[u8]) -> String {

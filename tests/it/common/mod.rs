@@ -573,6 +573,25 @@ pub fn binary_path() -> &'static str {
     env!("CARGO_BIN_EXE_confab")
 }
 
+/// Runs `confab ARGS` to completion within `limit`, feeding `stdin`.
+pub async fn run_confab(args: &[&str], stdin: &str, limit: Duration) -> std::process::Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(binary_path())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run confab");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    tokio::time::timeout(limit, child.wait_with_output())
+        .await
+        .expect("command finishes")
+        .unwrap()
+}
+
 impl Binary {
     /// Starts `confab serve` on 127.0.0.1:0 and reads the URL it prints.
     pub async fn start(data: &Path, extra: &[&str]) -> Binary {
