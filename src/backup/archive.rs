@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read};
 use std::path::{Path, PathBuf};
 
+use super::beside::Beside;
 use super::seal::{self, HashingReader, HashingWriter};
 use super::{
     ACME_DIR, BackupError, DATABASE, FORMAT, MANIFEST, Manifest, ManifestEntry, VERSION,
@@ -34,31 +35,11 @@ pub fn write(
     now_ms: u64,
 ) -> Result<Written, BackupError> {
     let cannot_write = || BackupError::io(format!("cannot write {}", dest.display()));
-    let name = dest
-        .file_name()
-        .ok_or_else(|| cannot_write()(io::Error::other("it names a folder, not a file")))?
-        .to_string_lossy()
-        .into_owned();
-    let folder = match dest.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => folder.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let scratch = |suffix: &str| {
-        tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(suffix)
-            .tempfile_in(&folder)
-            .map_err(cannot_write())
-    };
-    let database = scratch(".redb")?;
-    let partial = scratch(".partial")?;
+    let beside = Beside::of(dest).map_err(cannot_write())?;
+    let database = beside.scratch(".redb").map_err(cannot_write())?;
+    let partial = beside.scratch(".partial").map_err(cannot_write())?;
     let written = write_to(store, data_dir, partial.as_file(), database.path(), now_ms)?;
-    partial
-        .persist(dest)
-        .map_err(|err| cannot_write()(err.error))?;
-    File::open(&folder)
-        .and_then(|f| f.sync_all())
-        .map_err(BackupError::io(format!("cannot sync {}", folder.display())))?;
+    beside.finish(partial).map_err(cannot_write())?;
     Ok(written)
 }
 

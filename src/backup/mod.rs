@@ -21,7 +21,9 @@
 //! there, `confab restore` does it all once before writing anything and again as it writes.
 
 mod archive;
+mod beside;
 mod check;
+mod new_folder;
 mod restore;
 mod seal;
 
@@ -31,8 +33,11 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use archive::{Written, write};
+pub use beside::Beside;
 pub use check::{Checked, verify};
+pub use new_folder::NewDataFolder;
 pub use restore::restore;
+pub use seal::{HashingReader, HashingWriter};
 
 use crate::files::blobs::Digest;
 use crate::store::{Census, StoreError};
@@ -128,7 +133,7 @@ pub enum BackupError {
     NotABackup { path: PathBuf, reason: String },
     #[error("{path} is damaged: {reason}; it was changed or cut short after it was written")]
     Damaged { path: PathBuf, reason: String },
-    #[error("{path} is not empty; restore into a new folder, then start confab with --data on it")]
+    #[error("{path} is not empty; name a new folder, then start confab with --data on it")]
     NotEmpty { path: PathBuf },
     #[error("the files folder lacks {digest}, which the database names")]
     MissingFile { digest: String },
