@@ -78,6 +78,14 @@ impl Blobs {
         Ok(Blobs { root })
     }
 
+    /// The files folder of a data folder, as it is: nothing is created or removed (an export
+    /// reads it, perhaps beside a running server).
+    pub fn at(data_dir: &Path) -> Blobs {
+        Blobs {
+            root: data_dir.join(FILES_DIR),
+        }
+    }
+
     /// Where a stored file is.
     pub fn path(&self, digest: &Digest) -> PathBuf {
         let hex = digest.hex();
@@ -102,6 +110,11 @@ impl Blobs {
             size: 0,
             limit,
         })
+    }
+
+    /// An unnamed scratch file on the files' disk, gone once closed (or after a crash).
+    pub fn scratch(&self) -> io::Result<File> {
+        tempfile::tempfile_in(self.root.join(TMP_DIR))
     }
 
     /// Stores bytes already in memory (a preview the server made).

@@ -17,6 +17,9 @@ pub enum StoreError {
     Unavailable,
     #[error("not found")]
     NotFound,
+    /// An import would write something twice, or name something that is not there.
+    #[error("{0}")]
+    Conflict(String),
     #[error("storage error: {0}")]
     Db(#[from] redb::Error),
     #[error("i/o error: {0}")]

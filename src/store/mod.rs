@@ -14,9 +14,11 @@ mod backup;
 mod codec;
 mod deletion;
 mod error;
+mod export;
 pub mod faults;
 mod folder;
 mod history;
+mod import;
 mod invites;
 mod journal;
 mod migrate;
@@ -44,11 +46,13 @@ use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransac
 pub use backup::{Census, census_of_copy};
 pub use deletion::{DELETED_DISPLAY_NAME, deleted_username};
 pub use error::StoreError;
+pub use export::Account;
 pub use faults::{Fault, FaultSwitch};
 pub use folder::{create_data_dir, open_data_folder};
 
 use faults::FaultyBackend;
 pub use history::{HistoryQuery, Page, StoredMessage};
+pub use import::Importer;
 pub use invites::{InviteKey, InviteRecord};
 pub use journal::JOURNAL_FILE;
 use journal::{Journal, JournalEntry};

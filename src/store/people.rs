@@ -19,7 +19,7 @@ pub enum Friendship {
 }
 
 impl Friendship {
-    fn byte(self) -> u8 {
+    pub(super) fn byte(self) -> u8 {
         match self {
             Friendship::Asked => 1,
             Friendship::Incoming => 2,
@@ -27,7 +27,7 @@ impl Friendship {
         }
     }
 
-    fn from_byte(byte: u8) -> Result<Friendship, StoreError> {
+    pub(super) fn from_byte(byte: u8) -> Result<Friendship, StoreError> {
         match byte {
             1 => Ok(Friendship::Asked),
             2 => Ok(Friendship::Incoming),
@@ -65,7 +65,7 @@ fn friendship(
         .transpose()
 }
 
-fn friends_of(
+pub(super) fn friends_of(
     friends: &impl ReadableTable<(u64, u64), u8>,
     me: u64,
 ) -> Result<Vec<(u64, Friendship)>, StoreError> {

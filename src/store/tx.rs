@@ -177,6 +177,24 @@ impl<'t> Tx<'t> {
         Ok(id)
     }
 
+    /// Puts a room under the id it had elsewhere (an import), with its name; the caller
+    /// checked that both are free.
+    pub(super) fn put_room(&mut self, id: u64, record: RoomRecord) -> Result<(), StoreError> {
+        self.wrote_more();
+        if let Some(name) = &record.name {
+            self.room_names.insert(room_key(name).as_str(), id)?;
+        }
+        self.touched.insert(
+            id,
+            Touched {
+                record,
+                indexed_at: None,
+                dirty: true,
+            },
+        );
+        Ok(())
+    }
+
     /// Moves a named room to a new name (in the one name space of open and private rooms).
     pub fn rename_room(&mut self, id: u64, old: &str, new: &str) -> Result<(), StoreError> {
         self.wrote_more();

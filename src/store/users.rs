@@ -14,7 +14,7 @@ pub(super) struct UserRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) display_name: Option<String>,
     pub(super) password_hash: String,
-    created_at: u64,
+    pub(super) created_at: u64,
     #[serde(default)]
     pub(super) disabled: bool,
     #[serde(default)]
@@ -77,7 +77,7 @@ pub struct UserWithHash {
 }
 
 impl UserRecord {
-    fn into_user(self, id: u64) -> UserWithHash {
+    pub(super) fn into_user(self, id: u64) -> UserWithHash {
         UserWithHash {
             user: User {
                 id,
