@@ -40,6 +40,8 @@
 //!   served only to people who may read the room, removed by a sweep once nothing names them.
 //! - [`backup`] is the backup archive: the database from one snapshot, the files it names and
 //!   the certificate cache, with a manifest and a seal; checked whole before a restore writes.
+//! - [`export`] is exports and imports: a room or the whole server as JSON Lines and files in
+//!   a zip, and a new data folder made from a server export.
 //! - [`operator`] lets `confab user …` and `confab backup` act on the same data folder,
 //!   directly or, while the server runs, through its control socket.
 
@@ -53,6 +55,7 @@ pub mod clock;
 pub mod config;
 pub mod errors;
 pub mod events;
+pub mod export;
 pub mod files;
 pub mod format;
 pub mod healthcheck;

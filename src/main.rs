@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use confab::config::{Cli, Command, LogFormat, ServeArgs};
+use confab::export::Scope;
 use confab::operator::cli;
 use confab::{clock::SystemClock, healthcheck, server};
 
@@ -49,6 +50,20 @@ fn main() -> ExitCode {
                 .await
                 .map(|out| println!("{out}")),
             Command::Restore { file, data } => cli::restore_command(&file, &data)
+                .await
+                .map(|out| println!("{out}")),
+            Command::Export {
+                file,
+                room,
+                all: _,
+                data,
+            } => {
+                let scope = room.map_or(Scope::Server, Scope::Room);
+                cli::export_command(&file, scope, &data.dir)
+                    .await
+                    .map(|out| println!("{out}"))
+            }
+            Command::Import { file, data } => cli::import_command(&file, &data)
                 .await
                 .map(|out| println!("{out}")),
             Command::Bench(args) => confab::bench::run(args).await,

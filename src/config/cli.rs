@@ -62,6 +62,40 @@ pub enum Command {
         #[arg(long = "data", env = "CONFAB_DATA", value_name = "DIR")]
         data: PathBuf,
     },
+    /// Write one room, or the whole server, to a zip of JSON Lines and the files themselves
+    /// (works while the server runs).
+    Export {
+        /// The zip to write (replaced once the new one is complete).
+        file: PathBuf,
+        /// The open or private room to export, by name.
+        #[arg(
+            long,
+            value_name = "NAME",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
+        room: Option<String>,
+        /// Every account (with its password hash), room, message and file: the migration file
+        /// `confab import` takes.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Make a new data folder from a server export (`confab export --all`), checked whole
+    /// before anything is committed.
+    Import {
+        /// The zip `confab export --all` wrote.
+        file: PathBuf,
+        /// The data folder to create; it must not exist yet, or be empty.
+        #[arg(
+            long = "data",
+            env = "CONFAB_DATA",
+            default_value = "confab-data",
+            value_name = "DIR"
+        )]
+        data: PathBuf,
+    },
     /// Measure this machine: connections, fan-out latency, throughput, sign-ins, durability.
     Bench(crate::bench::BenchArgs),
     /// Exit 0 when the server answers /healthz, 1 otherwise.
@@ -160,5 +194,27 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert!(Cli::try_parse_from(["confab", "backup"]).is_err());
+    }
+
+    #[test]
+    fn an_export_is_of_one_room_or_of_everything() {
+        let room = Cli::try_parse_from(["confab", "export", "--room", "lobby", "out.zip"]).unwrap();
+        assert!(matches!(
+            room.command,
+            Some(Command::Export { room: Some(ref name), all: false, .. }) if name == "lobby"
+        ));
+        let all = Cli::try_parse_from(["confab", "export", "--all", "out.zip"]).unwrap();
+        assert!(matches!(
+            all.command,
+            Some(Command::Export {
+                room: None,
+                all: true,
+                ..
+            })
+        ));
+        assert!(Cli::try_parse_from(["confab", "export", "out.zip"]).is_err());
+        assert!(
+            Cli::try_parse_from(["confab", "export", "--all", "--room", "x", "out.zip"]).is_err()
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! The operator's actions: `confab user …` and `confab backup`, as one request type and one
+//! The operator's actions: `confab user …`, `confab backup` and `confab export`, as one request type and one
 //! function that carries it out. The same code runs in the command's own process (no server
 //! running) and inside the server (over its control socket), where ending a session also
 //! closes its open sockets.
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::control::Operated;
 use crate::backup;
+use crate::export::{self, Scope};
 use crate::store::User;
 
 /// One operator command, as sent over the control socket.
@@ -38,6 +39,11 @@ pub enum AdminRequest {
         name: String,
     },
     Backup {
+        path: PathBuf,
+    },
+    /// An export of one room or of the whole server.
+    Export {
+        scope: Scope,
         path: PathBuf,
     },
     /// Counters of the running server, as JSON (`{"durable_commits": N, "events_dropped":
@@ -170,6 +176,34 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
                     AdminReply::failed(format!("backup to {} failed: {err}", path.display()))
                 }
                 Err(err) => AdminReply::failed(format!("backup failed: {err}")),
+            }
+        }
+        AdminRequest::Export { scope, path } => {
+            // Taken before the snapshot: no file it names is removed until the copy is done.
+            let _hold = match &operated.files {
+                Some(files) => Some(files.hold_removals().await),
+                None => None,
+            };
+            let store = Arc::clone(store);
+            let data_dir = operated.data_dir.clone();
+            let dest = path.clone();
+            let now_ms = operated.clock.now_ms();
+            let started = std::time::Instant::now();
+            let written = tokio::task::spawn_blocking(move || {
+                export::write(&store, &data_dir, &scope, &dest, now_ms)
+            })
+            .await;
+            match written {
+                Ok(Ok(written)) => AdminReply::ok(format!(
+                    "export written to {} in {:.1} s: {}",
+                    path.display(),
+                    started.elapsed().as_secs_f64(),
+                    export::describe(&written.counts, written.bytes)
+                )),
+                Ok(Err(err)) => {
+                    AdminReply::failed(format!("export to {} failed: {err}", path.display()))
+                }
+                Err(err) => AdminReply::failed(format!("export failed: {err}")),
             }
         }
     }

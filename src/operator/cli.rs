@@ -1,7 +1,8 @@
-//! `confab user …` and `confab backup` on the command line: reads what the command needs
-//! (a password from a prompt or standard input), then runs the action against the data folder
-//! directly when no server has it open, or sends it to the running server over its control
-//! socket.
+//! `confab user …`, `confab backup`, `confab export` and `confab import` on the command line:
+//! reads what the command needs (a password from a prompt or standard input), then runs the
+//! action against the data folder directly when no server has it open, or sends it to the
+//! running server over its control socket. A restore and an import make a new data folder, and
+//! need no server.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -16,6 +17,7 @@ use crate::backup;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{ServeArgs, UserCommand};
 use crate::events::Events;
+use crate::export::{self, Scope};
 use crate::store::{self, Store, StoreError};
 
 /// Reads a password: the first line of standard input, or a prompt on the terminal (twice,
@@ -118,6 +120,27 @@ pub async fn restore_command(file: &Path, data_dir: &Path) -> anyhow::Result<Str
         started.elapsed().as_secs_f64(),
         backup::describe(&checked.census, checked.bytes),
         data_dir.display()
+    ))
+}
+
+/// `confab export --room NAME FILE` and `confab export --all FILE` from the command line.
+pub async fn export_command(file: &Path, scope: Scope, data_dir: &Path) -> anyhow::Result<String> {
+    let path =
+        std::path::absolute(file).with_context(|| format!("cannot resolve {}", file.display()))?;
+    run(AdminRequest::Export { scope, path }, data_dir, false).await
+}
+
+/// `confab import FILE --data DIR` from the command line.
+pub async fn import_command(file: &Path, data_dir: &Path) -> anyhow::Result<String> {
+    let (file, data_dir) = (file.to_owned(), data_dir.to_owned());
+    let started = std::time::Instant::now();
+    let imported = tokio::task::spawn_blocking(move || export::import(&file, &data_dir)).await??;
+    Ok(format!(
+        "imported into {} in {:.1} s: {}\nstart it with: confab --data {}",
+        imported.data_dir.display(),
+        started.elapsed().as_secs_f64(),
+        export::describe(&imported.counts, imported.bytes),
+        imported.data_dir.display()
     ))
 }
 
