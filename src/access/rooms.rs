@@ -28,6 +28,8 @@ pub enum Action {
     Manage,
     /// Make, list and revoke its invite links.
     Invite,
+    /// Download its whole history and files: its owners.
+    Export,
     /// Edit or delete other people's messages: the owners of a private room.
     Moderate,
     /// Edit or delete a message by `author`: one's own, or anyone's as a moderator.
@@ -99,7 +101,7 @@ fn by_membership(kind: Kind, role: Option<Role>, action: Action) -> Result<(), D
         },
         (Kind::Open | Kind::Private, Some(role)) => match action {
             Action::See | Action::Read | Action::Post | Action::Join | Action::Leave => Ok(()),
-            Action::Manage | Action::Invite if role == Role::Owner => Ok(()),
+            Action::Manage | Action::Invite | Action::Export if role == Role::Owner => Ok(()),
             // Anyone may name an open room into being; owning one is no mandate over what
             // others write in it.
             Action::Moderate if role == Role::Owner && kind == Kind::Private => Ok(()),
@@ -122,6 +124,8 @@ pub struct May {
     pub manage: bool,
     /// Make, list and revoke invite links.
     pub invite: bool,
+    /// Download the room: its messages and files in a zip.
+    pub export: bool,
     /// Edit and delete other people's messages.
     pub moderate: bool,
     /// Call `@room` (every member).
@@ -138,6 +142,7 @@ impl May {
             post: may(Action::Post),
             manage: may(Action::Manage),
             invite: may(Action::Invite),
+            export: may(Action::Export),
             moderate: may(Action::Moderate),
             call_room: may(Action::Call(Everyone::Room)),
             leave: may(Action::Leave),
@@ -150,7 +155,7 @@ mod tests {
     use super::*;
     use crate::access::Via;
 
-    const ALL: [Action; 11] = [
+    const ALL: [Action; 12] = [
         Action::See,
         Action::Read,
         Action::Post,
@@ -158,6 +163,7 @@ mod tests {
         Action::Leave,
         Action::Manage,
         Action::Invite,
+        Action::Export,
         Action::Moderate,
         Action::ChangeMessage { author: 1 },
         Action::ChangeMessage { author: 2 },
@@ -217,7 +223,7 @@ mod tests {
         for action in [Action::See, Action::Read, Action::Post, Action::Join] {
             assert_eq!(check(Kind::Open, None, action), Ok(()));
         }
-        for action in [Action::Manage, Action::Invite] {
+        for action in [Action::Manage, Action::Invite, Action::Export] {
             assert_eq!(check(Kind::Open, None, action), Err(Denied::NotAllowed));
             assert_eq!(check(Kind::Open, Some(Role::Owner), action), Ok(()));
             assert_eq!(
@@ -240,7 +246,12 @@ mod tests {
                 "{action:?}"
             );
         }
-        for action in [Action::Manage, Action::Invite, Action::Moderate] {
+        for action in [
+            Action::Manage,
+            Action::Invite,
+            Action::Export,
+            Action::Moderate,
+        ] {
             assert_eq!(
                 check(Kind::Private, Some(Role::Member), action),
                 Err(Denied::NotAllowed),
@@ -310,7 +321,12 @@ mod tests {
     #[test]
     fn nobody_manages_a_direct_room() {
         for role in [Role::Owner, Role::Member] {
-            for action in [Action::Manage, Action::Invite, Action::Moderate] {
+            for action in [
+                Action::Manage,
+                Action::Invite,
+                Action::Export,
+                Action::Moderate,
+            ] {
                 assert_eq!(
                     check(Kind::Direct, Some(role), action),
                     Err(Denied::NotAllowed)
@@ -330,6 +346,7 @@ mod tests {
                 post: true,
                 manage: true,
                 invite: true,
+                export: true,
                 moderate: true,
                 call_room: true,
                 leave: true

@@ -176,6 +176,11 @@ impl Files {
     pub fn settings(&self) -> FileSettings {
         self.settings
     }
+
+    /// The files folder.
+    pub fn blobs(&self) -> Arc<Blobs> {
+        Arc::clone(&self.blobs)
+    }
 }
 
 /// An upload id as the API writes it: 16 lower-case hex digits.

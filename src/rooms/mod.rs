@@ -5,6 +5,7 @@
 
 pub mod changes;
 mod error;
+mod export;
 pub mod input;
 pub mod invite_code;
 mod manage;
@@ -16,6 +17,7 @@ pub mod writer;
 use std::sync::Arc;
 
 pub use error::RoomError;
+pub use export::RoomExport;
 pub use manage::{InviteInfo, InvitePreview, Member, NewInvite};
 pub use search::{Results, SEARCH_PAGE};
 pub use sidebar::sidebar_in;
@@ -65,6 +67,8 @@ pub struct Rooms {
     store: Arc<Store>,
     writer: Writer,
     clock: SharedClock,
+    /// Held while a room's export is written: one at a time, each a full read of a room.
+    exporting: tokio::sync::Mutex<()>,
 }
 
 /// Runs a store call on the blocking pool: redb reads and writes block.
@@ -128,6 +132,7 @@ impl Rooms {
             store,
             writer,
             clock,
+            exporting: tokio::sync::Mutex::new(()),
         }
     }
 

@@ -20,6 +20,7 @@ mod crash;
 mod cross_site;
 mod deletion;
 mod direct;
+mod export;
 mod files;
 mod invites;
 mod membership;

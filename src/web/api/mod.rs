@@ -4,6 +4,7 @@
 mod auth;
 mod avatar;
 mod direct;
+mod export;
 mod files;
 mod me;
 mod members;
@@ -93,6 +94,7 @@ fn apis() -> (
     people::PeopleApi,
     search::SearchApi,
     files::FilesApi,
+    export::ExportApi,
 ) {
     (
         auth::AuthApi,
@@ -104,6 +106,7 @@ fn apis() -> (
         people::PeopleApi,
         search::SearchApi,
         files::FilesApi,
+        export::ExportApi,
     )
 }
 

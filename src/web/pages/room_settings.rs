@@ -157,6 +157,19 @@ fn invites_section(invites: &[InviteInfo], name: &str, now: u64) -> Markup {
     }
 }
 
+fn export_section(name: &str) -> Markup {
+    let href = format!("/api/v1{}/export", room_path(name));
+    html! {
+        section.card aria-labelledby="export-heading" {
+            h2 #export-heading { "Download the room" }
+            p.muted {
+                "Every message, who wrote it, and every attached file, in one zip: JSON Lines any tool can read, and the files as they were sent."
+            }
+            p { a.button.secondary href=(href) download { "Download " (name) " (zip)" } }
+        }
+    }
+}
+
 fn details_section(name: &str, topic: &str, kind: Kind) -> Markup {
     html! {
         section.card aria-labelledby="details-heading" {
@@ -246,6 +259,7 @@ pub async fn page(
         @if may.manage { (details_section(&room_name, summary.topic.as_deref().unwrap_or_default(), kind)) }
         (members_section(&members, user, may.manage, &room_name, &online))
         @if may.invite { (invites_section(&invites, &room_name, now)) }
+        @if may.export { (export_section(&room_name)) }
         @if may.leave { section.card {
             h2 { "Leave" }
             p.muted { "You can come back only if the room is open, or someone adds or invites you again." }
