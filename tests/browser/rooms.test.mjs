@@ -1,8 +1,9 @@
 // Rooms with access, as two people use them: a private room made on /rooms and shared by an
 // invite link that a signed-out person follows through sign-up; a direct conversation opened
-// from the people page; switching rooms from the sidebar without a reload; and what a member
-// who is removed sees.
+// from the people page; switching rooms from the sidebar without a reload; what a member who
+// is removed sees; and a room's owner downloading it from its settings.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 
 import { PASSWORD, useConfab } from './harness.mjs';
@@ -169,4 +170,30 @@ test('a member who is removed sees it at once and can no longer post', async () 
   const response = await grace.reload();
   assert.equal(response.status(), 404);
   await grace.getByRole('heading', { name: 'No such room' }).waitFor();
+});
+
+test("a room's owner downloads it from its settings, and a member finds no such control", async () => {
+  const hana = await confab.signedUp('hana');
+  const ivan = await confab.signedUp('ivan');
+  await createRoom(hana, 'Minutes');
+  await say(hana, 'Decided: we meet on Thursdays.');
+  await waitForMessage(hana, 'Decided: we meet on Thursdays.');
+  await hana.goto(`${roomPath('Minutes')}/settings`);
+  await hana.getByLabel('Add someone by username').fill('ivan');
+  await hana.getByRole('button', { name: 'Add', exact: true }).click();
+  await hana.getByRole('button', { name: 'Remove ivan' }).waitFor();
+
+  await hana.getByRole('heading', { name: 'Download the room' }).waitFor();
+  const [download] = await Promise.all([
+    hana.waitForEvent('download'),
+    hana.getByRole('link', { name: 'Download Minutes (zip)' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^Minutes-\d{4}-\d{2}-\d{2}\.zip$/);
+  const zip = await readFile(await download.path());
+  assert.equal(zip.subarray(0, 4).toString('latin1'), 'PK\x03\x04', 'a zip');
+  assert.ok(zip.includes('messages.jsonl') && zip.includes('export.json'));
+
+  await ivan.goto(`${roomPath('Minutes')}/settings`);
+  await ivan.getByRole('heading', { name: 'Settings of Minutes' }).waitFor();
+  assert.equal(await ivan.getByRole('link', { name: /^Download/ }).count(), 0);
 });
