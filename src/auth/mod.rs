@@ -22,7 +22,7 @@ use std::time::Duration;
 pub use deletion::DeletionError;
 pub use device::{Device, describe};
 pub use error::AuthError;
-pub use password::PasswordHasher;
+pub use password::{PasswordHasher, is_own_hash};
 pub use recovery::{RESET_LINK_LIFETIME, ResetLinkInfo};
 pub use sessions::DeviceSession;
 use sessions::is_expired;

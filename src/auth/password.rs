@@ -11,9 +11,23 @@ use tokio::sync::Semaphore;
 
 use super::AuthError;
 
+/// Memory (KiB), passes and lanes of every hash this server makes: OWASP's first choice.
+const MEMORY_KIB: u32 = 19_456;
+const PASSES: u32 = 2;
+const LANES: u32 = 1;
+
 fn argon2() -> Argon2<'static> {
-    let params = Params::new(19_456, 2, 1, None).expect("valid argon2 parameters");
+    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("valid argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Whether `hash` is a PHC string as this server makes them: argon2id, version 19, with its
+/// own memory, passes and lanes. A hash is verified with the parameters it names, so one
+/// brought in from elsewhere (an import) must name these: one naming gigabytes of memory or
+/// billions of passes would stall every sign-in.
+pub fn is_own_hash(hash: &str) -> bool {
+    let own = format!("$argon2id$v=19$m={MEMORY_KIB},t={PASSES},p={LANES}$");
+    hash.starts_with(&own) && argon2::PasswordHash::new(hash).is_ok()
 }
 
 /// Hashes and verifies passwords, at most `max_concurrent` at a time.
@@ -77,6 +91,20 @@ impl PasswordHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_hashes_made_as_this_server_makes_them_are_its_own() {
+        let made = argon2()
+            .hash_password(b"correct horse battery")
+            .unwrap()
+            .to_string();
+        assert!(is_own_hash(&made), "{made}");
+        let costly = made.replace("m=19456,t=2", "m=4194304,t=4294967");
+        assert!(!is_own_hash(&costly));
+        assert!(!is_own_hash(&made.replace("argon2id", "argon2d")));
+        assert!(!is_own_hash("hunter2"));
+        assert!(!is_own_hash(""));
+    }
 
     #[tokio::test]
     async fn hash_then_verify() {

@@ -18,6 +18,24 @@ pub const LARGE: u16 = 256;
 /// The side of the picture beside a message or a name in a list (sharp at twice its size).
 pub const SMALL: u16 = 64;
 
+/// The sides every avatar is kept at.
+pub const SIDES: [u16; 2] = [LARGE, SMALL];
+
+/// The encoding an avatar's file name says, when the name is one the server makes: 32 hex
+/// digits and `.jpg` or `.png`.
+pub fn file_encoding(file: &str) -> Option<images::Encoding> {
+    let (stem, extension) = file.split_once('.')?;
+    let hex = stem.len() == 32
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if hex {
+        images::Encoding::from_extension(extension)
+    } else {
+        None
+    }
+}
+
 /// Decodes one upload at a time, so uploads arriving together cannot each hold a picture's
 /// worth of pixels at once: the peak memory of avatars is one decoding, whatever the load.
 static DECODING: Semaphore = Semaphore::const_new(1);

@@ -8,27 +8,11 @@ use poem::http::{StatusCode, header};
 use poem::web::{Data, Path};
 use poem::{Request, Response, handler};
 
-use crate::images::Encoding;
-use crate::people::avatar::{LARGE, SMALL};
+use crate::people::avatar::{LARGE, SMALL, file_encoding};
 use crate::web::AppState;
 
 /// Private: the picture is for signed-in eyes, so no shared cache keeps it.
 const CACHE_CONTROL: &str = "private, max-age=31536000, immutable";
-
-/// The encoding an avatar's file name says, when the name is one the server makes: 32 hex
-/// digits and `.jpg` or `.png`.
-fn parse_file(file: &str) -> Option<Encoding> {
-    let (stem, extension) = file.split_once('.')?;
-    let hex = stem.len() == 32
-        && stem
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if hex {
-        Encoding::from_extension(extension)
-    } else {
-        None
-    }
-}
 
 #[handler]
 pub async fn serve_avatar(
@@ -47,7 +31,7 @@ pub async fn serve_avatar(
         "64" => SMALL,
         _ => return Err(nothing()),
     };
-    let encoding = parse_file(&file).ok_or_else(nothing)?;
+    let encoding = file_encoding(&file).ok_or_else(nothing)?;
     let bytes = state
         .people
         .avatar_image(&file, side)
@@ -63,12 +47,13 @@ pub async fn serve_avatar(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::images::Encoding;
 
     #[test]
     fn only_names_the_server_makes_are_looked_up() {
         let stem = "0123456789abcdef0123456789abcdef";
-        assert_eq!(parse_file(&format!("{stem}.jpg")), Some(Encoding::Jpeg));
-        assert_eq!(parse_file(&format!("{stem}.png")), Some(Encoding::Png));
+        assert_eq!(file_encoding(&format!("{stem}.jpg")), Some(Encoding::Jpeg));
+        assert_eq!(file_encoding(&format!("{stem}.png")), Some(Encoding::Png));
         for bad in [
             format!("{stem}.svg"),
             format!("{stem}.jpg.html"),
@@ -77,7 +62,7 @@ mod tests {
             stem.to_owned(),
             format!("{}.png", &stem[1..]),
         ] {
-            assert_eq!(parse_file(&bad), None, "{bad}");
+            assert_eq!(file_encoding(&bad), None, "{bad}");
         }
     }
 }
