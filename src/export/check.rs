@@ -4,11 +4,12 @@
 //! many lines as it counts. An import reads every entry a second time as it writes, and
 //! checks it again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use zip::ZipArchive;
 
@@ -16,8 +17,9 @@ use super::{Entry, EntryKind, ExportError, ExportInfo, FORMAT, INFO, VERSION};
 use crate::backup::HashingReader;
 use crate::files::blobs::Digest;
 
-/// The most `export.json` may hold: a listing of a few million entries.
-const INFO_MAX: u64 = 1 << 30;
+/// The most `export.json` may hold: its fixed part, and a listing of each entry of the zip.
+const INFO_FIXED: u64 = 64 * 1024;
+const INFO_PER_ENTRY: u64 = 512;
 /// The longest line read: a room's line lists all its members.
 const LINE_MAX: u64 = 256 << 20;
 
@@ -162,12 +164,11 @@ pub(super) fn open(path: &Path) -> Result<Opened, ExportError> {
             not_an_export("it is not a zip archive".into())
         }
     })?;
-    let mut names = Vec::with_capacity(zip.len());
+    let mut names = BTreeSet::new();
     for name in zip.file_names() {
-        names.push(
-            name.map_err(|err| damaged(format!("an entry's name cannot be read ({err})")))?
-                .into_owned(),
-        );
+        let name =
+            name.map_err(|err| damaged(format!("an entry's name cannot be read ({err})")))?;
+        names.insert(name.into_owned());
     }
     for name in &names {
         if EntryKind::of(name).is_none() {
@@ -176,23 +177,30 @@ pub(super) fn open(path: &Path) -> Result<Opened, ExportError> {
             )));
         }
     }
-    if !names.iter().any(|name| name == INFO) {
+    if !names.contains(INFO) {
         return Err(damaged("export.json, written last, is missing".into()));
     }
     let mut text = Vec::new();
+    let limit = INFO_FIXED + INFO_PER_ENTRY * names.len() as u64;
     zip.by_name(INFO)
         .map_err(|err| damaged(format!("export.json cannot be read ({err})")))?
-        .take(INFO_MAX)
+        .take(limit + 1)
         .read_to_end(&mut text)
         .map_err(|err| damaged(format!("export.json cannot be read ({err})")))?;
-    let probe: serde_json::Value = serde_json::from_slice(&text)
+    if text.len() as u64 > limit {
+        return Err(damaged(
+            "export.json is longer than a listing of the zip".into(),
+        ));
+    }
+    // What it is, read first on its own: anything else in it is skipped, not kept.
+    let probe: Probe = serde_json::from_slice(&text)
         .map_err(|err| damaged(format!("export.json is not JSON ({err})")))?;
-    if probe.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+    if probe.format.as_deref() != Some(FORMAT) {
         return Err(not_an_export(
             "export.json does not say confab-export".into(),
         ));
     }
-    match probe.get("version").and_then(|v| v.as_u64()) {
+    match probe.version {
         Some(version) if version <= u64::from(VERSION) => {}
         Some(version) => {
             return Err(ExportError::Refused {
@@ -204,7 +212,7 @@ pub(super) fn open(path: &Path) -> Result<Opened, ExportError> {
         }
         None => return Err(damaged("export.json has no version".into())),
     }
-    let info: ExportInfo = serde_json::from_value(probe)
+    let info: ExportInfo = serde_json::from_slice(&text)
         .map_err(|err| damaged(format!("export.json is not as confab writes it ({err})")))?;
     let mut entries = BTreeMap::new();
     for entry in &info.entries {
@@ -235,9 +243,25 @@ pub(super) fn open(path: &Path) -> Result<Opened, ExportError> {
     })
 }
 
+/// What `export.json` says it is.
+#[derive(Deserialize)]
+struct Probe {
+    format: Option<String>,
+    version: Option<u64>,
+}
+
 /// Checks a whole export (see the module's comment) without writing anything.
 pub fn verify(path: &Path) -> Result<Verified, ExportError> {
     let mut opened = open(path)?;
+    check_entries(&mut opened)?;
+    Ok(Verified {
+        info: opened.info,
+        bytes: opened.bytes,
+    })
+}
+
+/// Reads every entry of an opened export and checks it against `export.json`.
+pub(super) fn check_entries(opened: &mut Opened) -> Result<(), ExportError> {
     let names: Vec<String> = opened.entries.keys().cloned().collect();
     let (mut files, mut avatars) = (0, 0);
     let mut lines = BTreeMap::new();
@@ -289,8 +313,5 @@ pub fn verify(path: &Path) -> Result<Verified, ExportError> {
             )));
         }
     }
-    Ok(Verified {
-        info: opened.info,
-        bytes: opened.bytes,
-    })
+    Ok(())
 }

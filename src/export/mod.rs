@@ -36,6 +36,7 @@ pub use import::{Imported, import};
 pub use write::{Exported, write, write_room};
 
 use crate::backup::BackupError;
+use crate::people::avatar::file_encoding;
 use crate::store::StoreError;
 
 /// What `format` says in every `export.json`.
@@ -168,7 +169,7 @@ impl EntryKind {
         match parts.as_slice() {
             [FILES_DIR, hex] => crate::files::blobs::Digest::from_hex(hex)
                 .map(|_| EntryKind::File((*hex).to_owned())),
-            [AVATARS_DIR, side, name] if lines::is_avatar_name(name) => side
+            [AVATARS_DIR, side, name] if file_encoding(name).is_some() => side
                 .parse::<u16>()
                 .ok()
                 .filter(|number| number.to_string() == *side)

@@ -34,10 +34,13 @@ struct Parts {
     rooms: Vec<Value>,
     messages: Vec<Value>,
     files: Vec<(String, Vec<u8>)>,
+    avatars: Vec<(String, Vec<u8>)>,
     scope: Scope,
 }
 
 const NOTES: &[u8] = b"the minutes of the meeting";
+const AVATAR: &str = "0123456789abcdef0123456789abcdef.png";
+const CODE: &str = "5e1f0c3a9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f0a1c3e5b7d9f1a3c5e7b9d1f";
 
 fn parts() -> Parts {
     let user = |id: u64, name: &str| {
@@ -45,13 +48,22 @@ fn parts() -> Parts {
                "account": {"password_hash": HASH, "dm_from": "everyone",
                            "friends": [{"user": 3 - id, "state": "friends"}]}})
     };
+    let mut ann = user(1, "ann");
+    ann["account"]["avatar"] = json!(AVATAR);
+    ann["account"]["recovery_codes"] = json!([CODE]);
+    ann["account"]["blocks"] = json!([{"user": 3, "since": 1_200}]);
+    let gone = json!({"id": 3, "username": "deleted~3", "created_at": 1_000, "deleted": true,
+                      "account": {"password_hash": "", "dm_from": "everyone", "deleted_at": 1_500}});
     Parts {
-        users: vec![user(1, "ann"), user(2, "ben")],
+        users: vec![ann, user(2, "ben"), gone],
         rooms: vec![
             json!({"id": 4, "kind": "open", "name": "Lobby", "created_at": 1_000,
-                           "created_by": 1, "members": [
-                               {"user": 1, "role": "owner", "joined_at": 1_000, "read": 3},
-                               {"user": 2, "role": "member", "joined_at": 1_100, "read": 0}]}),
+                   "created_by": 1, "members": [
+                       {"user": 1, "role": "owner", "joined_at": 1_000, "read": 4},
+                       {"user": 2, "role": "member", "joined_at": 1_100, "read": 0}]}),
+            json!({"id": 5, "kind": "direct", "created_at": 1_000, "members": [
+                       {"user": 1, "role": "member", "joined_at": 1_000},
+                       {"user": 2, "role": "member", "joined_at": 1_000, "hidden": true}]}),
         ],
         messages: vec![
             json!({"room": 4, "id": 1, "ts": 2_000, "author": 1, "text": "hello @ben",
@@ -60,8 +72,14 @@ fn parts() -> Parts {
                    "reply_to": 1, "reactions": [{"emoji": "👍", "users": [1]}],
                    "files": [{"id": 77, "sha256": hex(NOTES), "name": "notes.txt",
                               "type": "text/plain", "size": NOTES.len()}]}),
+            json!({"room": 4, "id": 4, "ts": 3_500, "author": 3, "text": "everyone, @room",
+                   "everyone": "room"}),
         ],
         files: vec![(hex(NOTES), NOTES.to_vec())],
+        avatars: vec![
+            (format!("avatars/256/{AVATAR}"), b"large picture".to_vec()),
+            (format!("avatars/64/{AVATAR}"), b"small".to_vec()),
+        ],
         scope: Scope::Server,
     }
 }
@@ -76,10 +94,12 @@ fn write_export(dir: &Path, parts: &Parts, change: impl FnOnce(&mut Value)) -> P
     for (digest, bytes) in &parts.files {
         entries.push((format!("files/{digest}"), bytes.clone()));
     }
+    entries.extend(parts.avatars.iter().cloned());
     let mut info = json!({
         "format": "confab-export", "version": 1, "confab": "test", "created_ms": 5_000,
         "counts": {"users": parts.users.len(), "rooms": parts.rooms.len(),
-                   "messages": parts.messages.len(), "files": parts.files.len()},
+                   "messages": parts.messages.len(), "files": parts.files.len(),
+                   "avatars": parts.avatars.len()},
         "entries": entries.iter().map(|(path, bytes)| json!({
             "path": path, "size": bytes.len(), "sha256": hex(bytes)})).collect::<Vec<_>>(),
     });
@@ -121,7 +141,7 @@ fn a_well_formed_export_is_imported_whole() {
     assert_eq!(verified.info.scope, Scope::Server);
     let target = dir.path().join("new");
     let imported = import(&path, &target).unwrap();
-    assert_eq!(imported.counts.messages, 2);
+    assert_eq!(imported.counts.messages, 3);
 
     let store = Store::open(&target).unwrap();
     let ann = store.find_user("ANN").unwrap().expect("ann");
@@ -130,11 +150,12 @@ fn a_well_formed_export_is_imported_whole() {
     let room = snapshot.room_by_name("lobby").unwrap().expect("the room");
     assert_eq!(
         (room.id, room.last_id, room.seq, room.members),
-        (4, 3, 3, 2)
+        (4, 4, 4, 2)
     );
+    assert_eq!(room.last_activity, 3_500);
     let page = snapshot.history(4, HistoryQuery::Latest, 10).unwrap();
     let texts: Vec<_> = page.messages.iter().map(|m| m.text.as_str()).collect();
-    assert_eq!(texts, ["hello @ben", "the notes"]);
+    assert_eq!(texts, ["hello @ben", "the notes", "everyone, @room"]);
     let notes = &page.messages[1];
     assert_eq!(
         (notes.reply_to, notes.reactions[0].users.clone()),
@@ -148,10 +169,30 @@ fn a_well_formed_export_is_imported_whole() {
             .unwrap(),
         NOTES
     );
-    // Ben never read: what ann wrote is unread for him, and calls him; ann read it all.
-    assert_eq!(snapshot.unread(2, 4).unwrap().mentions, 1);
+    // Ben never read: ann's message calls him by name, and the deleted account's calls @room.
+    let unread = snapshot.unread(2, 4).unwrap();
+    assert_eq!((unread.messages, unread.mentions), (2, 2));
     assert_eq!(snapshot.unread(1, 4).unwrap().messages, 0);
-    assert_eq!(store.snapshot().unwrap().friends_of(1).unwrap().len(), 1);
+    assert_eq!(snapshot.friends_of(1).unwrap().len(), 1);
+    assert!(snapshot.blocked(1, 3).unwrap());
+    assert!(
+        snapshot
+            .user(3)
+            .unwrap()
+            .expect("the deleted account")
+            .deleted
+    );
+    assert_eq!(store.recovery_codes_left(1).unwrap(), 1);
+    assert_eq!(
+        store.avatar_image(AVATAR, 64).unwrap().as_deref(),
+        Some(&b"small"[..])
+    );
+    let direct = snapshot
+        .direct_room("1,2")
+        .unwrap()
+        .expect("the direct room");
+    assert_eq!(direct.id, 5);
+    assert!(snapshot.membership(5, 2).unwrap().unwrap().hidden);
 }
 
 #[test]
@@ -191,6 +232,42 @@ fn an_export_naming_what_is_not_there_is_refused_and_leaves_nothing() {
     let mut p = parts();
     p.scope = Scope::Room("Lobby".into());
     cases.push(("a room's export", p, "export of one room"));
+    let mut p = parts();
+    p.users[1]["id"] = json!(1u64 << 60);
+    cases.push(("an id past 2^53", p, "between 1 and 2^53"));
+    let mut p = parts();
+    p.messages[2]["ts"] = json!(32_503_680_000_000u64);
+    cases.push((
+        "a message from the year 3000",
+        p,
+        "after the export was written",
+    ));
+    let mut p = parts();
+    p.messages[0]["ts"] = json!(500);
+    cases.push(("a message before its room", p, "older than the room"));
+    let mut p = parts();
+    p.messages[2] = json!({"room": 4, "id": 4, "ts": 3_500, "author": 3, "text": "",
+                           "deleted": true, "everyone": "here", "here": [2]});
+    cases.push(("a deletion that still calls", p, "keeps no text"));
+    let mut p = parts();
+    p.messages[2]["reply_to"] = json!(2);
+    cases.push(("a reply to no message", p, "which is not in room 4"));
+    let mut p = parts();
+    p.messages[1]["files"][0]["size"] = json!(5);
+    cases.push(("a file of another size", p, "not of the size"));
+    let mut p = parts();
+    p.avatars.pop();
+    cases.push(("an avatar without its small picture", p, "is missing"));
+    let mut p = parts();
+    p.users[1]["account"]["avatar"] = json!(AVATAR);
+    cases.push(("one avatar for two accounts", p, "two accounts"));
+    let mut p = parts();
+    p.users[0]["account"]["password_hash"] = json!(HASH.replace("m=19456", "m=4194304"));
+    cases.push((
+        "a hash that would stall sign-in",
+        p,
+        "this server's parameters",
+    ));
     for (what, parts, says) in cases {
         let message = refused(&parts, |_| {});
         assert!(message.contains(says), "{what}: {message}");
@@ -212,8 +289,8 @@ fn an_entry_the_format_has_no_place_for_or_a_listing_that_disagrees_is_refused()
         "{message}"
     );
 
-    let message = refused(&parts(), |info| info["counts"]["messages"] = json!(3));
-    assert!(message.contains("counts 3 messages"), "{message}");
+    let message = refused(&parts(), |info| info["counts"]["messages"] = json!(4));
+    assert!(message.contains("counts 4 messages"), "{message}");
 
     let message = refused(&parts(), |info| {
         info["entries"][0]["sha256"] = json!(hex(b"something else"));

@@ -116,7 +116,7 @@ fn write_to(
                 stored.extend(upload_digests(&upload));
                 uploads.push(upload);
             }
-            let line = MessageLine::of(room.id, id, &record, &uploads);
+            let line = MessageLine::of(room.id, id, &record, &uploads, whole);
             people.extend(line.people());
             zip.line(&line)?;
             counts.messages += 1;
@@ -163,7 +163,7 @@ fn write_to(
         confab: env!("CARGO_PKG_VERSION").into(),
         created_ms: now_ms,
         counts: counts.clone(),
-        entries: zip.end_entry(),
+        entries: zip.entries(),
     };
     let info = serde_json::to_vec_pretty(&info)
         .map_err(|err| ExportError::io("cannot write export.json")(io::Error::other(err)))?;
@@ -227,8 +227,8 @@ impl<'f> ExportZip<'f> {
         Ok(())
     }
 
-    /// Ends the entry being written; the entries so far.
-    fn end_entry(&mut self) -> Vec<Entry> {
+    /// Ends the entry being written.
+    fn end_entry(&mut self) {
         if let Some((path, hash, size)) = self.current.take() {
             self.entries.push(Entry {
                 path,
@@ -236,6 +236,11 @@ impl<'f> ExportZip<'f> {
                 sha256: Digest(hash.finalize().into()).hex(),
             });
         }
+    }
+
+    /// Ends the entry being written; every entry so far, for `export.json`.
+    fn entries(&mut self) -> Vec<Entry> {
+        self.end_entry();
         self.entries.clone()
     }
 

@@ -8,7 +8,7 @@ use redb::ReadableTable;
 use super::people::friends_of;
 use super::record::MessageRecord;
 use super::recovery::CodeHash;
-use super::rooms::{Room, load_room};
+use super::rooms::{Room, RoomRecord};
 use super::snapshot::Snapshot;
 use super::users::UserRecord;
 use super::{Friendship, StoreError, User, tables};
@@ -97,10 +97,9 @@ impl Snapshot {
         let rooms = self.txn.open_table(tables::ROOMS)?;
         let mut out = Vec::new();
         for entry in rooms.iter()? {
-            let id = entry?.0.value();
-            if let Some(record) = load_room(&rooms, id)? {
-                out.push(Room::from_record(id, &record));
-            }
+            let (id, bytes) = entry?;
+            let record: RoomRecord = serde_json::from_slice(bytes.value())?;
+            out.push(Room::from_record(id.value(), &record));
         }
         Ok(out)
     }

@@ -10,8 +10,6 @@
 //! reference counts follow the records. The search index is left to its upkeep, which folds
 //! every room after the next start.
 
-use std::collections::HashMap;
-
 use redb::{Durability, ReadableTable, ReadableTableMetadata, WriteTransaction};
 
 use super::export::Account;
@@ -27,8 +25,6 @@ use super::{Friendship, Store, StoreError, tables};
 pub struct Importer<'t> {
     txn: &'t WriteTransaction,
     tx: Tx<'t>,
-    /// The time of the newest message added to each room: times never go back in a room.
-    newest: HashMap<u64, u64>,
 }
 
 impl Store {
@@ -60,7 +56,6 @@ impl Store {
             let mut importer = Importer {
                 txn: &txn,
                 tx: Tx::open(&txn, 0)?,
-                newest: HashMap::new(),
             };
             let value = fill(&mut importer)?;
             importer.tx.finish()?;
@@ -231,13 +226,20 @@ impl Importer<'_> {
                 "the messages of room {room_id} are not in order of their ids (message {id})"
             )));
         }
-        let newest = self.newest.entry(room_id).or_default();
-        if record.ts < *newest {
+        // Times never go back in a room, from its creation on: the search index keeps each
+        // message's fall in time from the one before.
+        if record.ts < room.last_activity {
             return Err(conflict(format!(
-                "message {id} of room {room_id} is older than the message before it"
+                "message {id} of room {room_id} is older than the room or the message before it"
             )));
         }
-        *newest = record.ts;
+        if let Some(to) = record.reply_to
+            && self.tx.message(room_id, to)?.is_none()
+        {
+            return Err(conflict(format!(
+                "message {id} replies to message {to}, which is not in room {room_id}"
+            )));
+        }
         self.require_account(record.user_id)?;
         let entry = JournalEntry {
             room_id,

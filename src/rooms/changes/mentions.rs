@@ -9,7 +9,7 @@ use crate::rooms::RoomError;
 use crate::store::{Everyone, Room, StoreError};
 
 /// Distinct names one message may call; later ones are left as text.
-const NAMES_MAX: usize = 50;
+pub const NAMES_MAX: usize = 50;
 
 /// Whom a message calls.
 #[derive(Debug, Default)]

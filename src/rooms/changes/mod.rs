@@ -14,18 +14,19 @@
 //! - `uploads`: keeping an uploaded file, and sweeping away those no message holds.
 
 mod direct;
-pub use direct::DIRECT_SIZE_RULE;
+pub use direct::{DIRECT_MAX, DIRECT_MIN, DIRECT_SIZE_RULE};
 mod edits;
 mod invites;
 mod membership;
 mod mentions;
+pub use mentions::NAMES_MAX;
 mod messages;
 mod reading;
 mod settings;
 mod uploads;
 
 pub use direct::{OpenDirect, StartDirect};
-pub use edits::{Delete, Edit, React};
+pub use edits::{Delete, Edit, REACTIONS_MAX, React};
 pub use invites::{AcceptInvite, CreateInvite, InviteMade, RevokeInvite, usable};
 pub use membership::{AddMember, Join, RemoveMember};
 pub use messages::{NewPost, Posted};
