@@ -97,6 +97,9 @@ impl From<&RoomError> for Failure {
             RoomError::TooManyReactions => Code::TooManyReactions,
             RoomError::FileNotFound => Code::FileNotFound,
             RoomError::OverQuota { .. } => Code::QuotaExceeded,
+            RoomError::ExportUnderWay => {
+                return Failure::new(Code::RateLimited, err.to_string()).retry_after(5);
+            }
             RoomError::ShuttingDown => {
                 return Failure::new(Code::Unavailable, err.to_string())
                     .retry_after(RETRY_AFTER_SECS);

@@ -45,6 +45,9 @@ pub enum RoomError {
     /// A new upload would take its uploader past `--user-quota-bytes`.
     #[error("{}", over_quota(*quota, *used))]
     OverQuota { quota: u64, used: u64 },
+    /// The person's previous export is still being written or downloaded.
+    #[error("Your last download of a room is still under way; try again once it is done.")]
+    ExportUnderWay,
     #[error("The server is shutting down; try again after reconnecting.")]
     ShuttingDown,
     /// The transaction holding the change failed to commit; nothing of it was stored.

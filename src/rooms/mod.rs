@@ -17,7 +17,7 @@ pub mod writer;
 use std::sync::Arc;
 
 pub use error::RoomError;
-pub use export::RoomExport;
+pub use export::{ExportTurn, RoomExport};
 pub use manage::{InviteInfo, InvitePreview, Member, NewInvite};
 pub use search::{Results, SEARCH_PAGE};
 pub use sidebar::sidebar_in;
@@ -67,8 +67,8 @@ pub struct Rooms {
     store: Arc<Store>,
     writer: Writer,
     clock: SharedClock,
-    /// Held while a room's export is written: one at a time, each a full read of a room.
-    exporting: tokio::sync::Mutex<()>,
+    /// Rooms' exports under way.
+    exporting: export::Exporting,
 }
 
 /// Runs a store call on the blocking pool: redb reads and writes block.
@@ -132,7 +132,7 @@ impl Rooms {
             store,
             writer,
             clock,
-            exporting: tokio::sync::Mutex::new(()),
+            exporting: export::Exporting::default(),
         }
     }
 

@@ -2,19 +2,22 @@
 //! files, as the zip `crate::export` describes. Anyone else who can see the room gets 403; a
 //! private room someone is not in answers 404, as for no room.
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use poem::web::Data;
 use poem::{Body, Request};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Binary;
 use poem_openapi::{ApiResponse, OpenApi};
+use tokio::io::{AsyncRead, ReadBuf};
 
 use super::ApiTags;
 use super::names::RoomName;
 use crate::files::names::{clean_name, content_disposition};
 use crate::operator::actions::format_utc;
-use crate::rooms::RoomRef;
+use crate::rooms::{ExportTurn, RoomRef};
 use crate::web::AppState;
 use crate::web::error::ApiError;
 
@@ -31,12 +34,29 @@ enum ExportResponse {
     ),
 }
 
+/// The zip as it is downloaded, holding its owner's turn until the download ends.
+struct Download {
+    file: tokio::fs::File,
+    _turn: ExportTurn,
+}
+
+impl AsyncRead for Download {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().file).poll_read(cx, buf)
+    }
+}
+
 pub struct ExportApi;
 
 #[OpenApi(tag = "ApiTags::Rooms")]
 impl ExportApi {
     /// Download a room you own: its members, every message and every attached file. 403 for
-    /// a member who does not own it, 404 for a room you cannot see (as for no room).
+    /// a member who does not own it, 404 for a room you cannot see (as for no room), 429
+    /// while your previous download is still under way.
     #[oai(path = "/rooms/:name/export", method = "get")]
     async fn export(
         &self,
@@ -46,18 +66,10 @@ impl ExportApi {
         name: Path<RoomName>,
     ) -> Result<ExportResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
-        let export = {
-            // Held while the zip is written: every file its snapshot names stays to be copied.
-            let _hold = state.files.hold_removals().await;
-            state
-                .rooms
-                .export(
-                    session.actor(),
-                    RoomRef::Name(name.0.0),
-                    state.files.blobs(),
-                )
-                .await?
-        };
+        let export = state
+            .rooms
+            .export(session.actor(), RoomRef::Name(name.0.0), &state.files)
+            .await?;
         let day = &format_utc(state.clock.now_ms())[..10];
         let room = export
             .room
@@ -65,7 +77,10 @@ impl ExportApi {
             .unwrap_or_default()
             .replace(['/', '\\'], "-");
         let file_name = clean_name(&format!("{room}-{day}.zip"));
-        let body = Body::from_async_read(tokio::fs::File::from_std(export.file));
+        let body = Body::from_async_read(Download {
+            file: tokio::fs::File::from_std(export.file),
+            _turn: export.turn,
+        });
         Ok(ExportResponse::Ok(
             Binary(body),
             content_disposition(&file_name, false),
