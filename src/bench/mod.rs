@@ -13,6 +13,7 @@ mod stats;
 mod steady;
 mod target;
 mod text;
+mod transfer;
 
 use std::fmt::Write as _;
 

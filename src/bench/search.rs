@@ -4,7 +4,8 @@
 //! then the messages through the store itself, indexed as the writer indexes them, many
 //! thousand a transaction, and packed by the index's upkeep until nothing is due (timed on
 //! its own). It starts the server again on that folder and times searches
-//! through the API, one at a time, as a person types them: two words, the last a prefix.
+//! through the API, one at a time, as a person types them: two words, the last a prefix. Then
+//! the same folder is exported whole and imported (`transfer`).
 
 use std::time::Instant;
 
@@ -147,6 +148,9 @@ pub async fn search(settings: &BenchSettings, external: bool) -> anyhow::Result<
         full_pages += u64::from(page["more"] == true);
     }
     server.stop().await;
+    let data = server.data_path().context("no data folder")?;
+    let moved =
+        tokio::task::spawn_blocking(move || super::transfer::export_and_import(&data)).await??;
 
     let queries = settings.search_queries.max(1) as u64;
     let per_message = size.index_bytes as f64 / size.messages.max(1) as f64;
@@ -162,20 +166,23 @@ pub async fn search(settings: &BenchSettings, external: bool) -> anyhow::Result<
         s.max_ms,
         found as f64 / queries as f64,
     );
-    Ok(vec![Row::new(
-        "search",
-        format!(
-            "{} messages, {} rooms, {} two-word queries",
-            size.messages,
-            OPEN_ROOMS + MY_PRIVATE_ROOMS + OTHER_PRIVATE_ROOMS,
-            settings.search_queries
-        ),
-        result,
-        json!({"messages": size.messages, "queries": settings.search_queries, "latency": s,
+    Ok(vec![
+        Row::new(
+            "search",
+            format!(
+                "{} messages, {} rooms, {} two-word queries",
+                size.messages,
+                OPEN_ROOMS + MY_PRIVATE_ROOMS + OTHER_PRIVATE_ROOMS,
+                settings.search_queries
+            ),
+            result,
+            json!({"messages": size.messages, "queries": settings.search_queries, "latency": s,
                "results_per_query": found as f64 / queries as f64, "full_pages": full_pages,
                "index_bytes": size.index_bytes, "history_bytes": size.history_bytes,
                "index_bytes_per_message": per_message, "build_seconds": build.as_secs_f64(),
                "stored_per_second": stored_rate, "packing_seconds": packing.as_secs_f64(),
                "packed_per_second": packed_rate}),
-    )])
+        ),
+        moved,
+    ])
 }
