@@ -198,6 +198,7 @@ mod tests {
             role,
             joined_at: 0,
             hidden: false,
+            notify: None,
         }
     }
 

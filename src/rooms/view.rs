@@ -288,6 +288,11 @@ pub struct RoomSummary {
     /// Of those, the ones that call you.
     #[oai(default)]
     pub mentions: u32,
+    /// What calls you back from it: `all`, `mentions` or `none` (none when you are not a
+    /// member).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[oai(skip_serializing_if_is_none)]
+    pub notifications: Option<String>,
 }
 
 impl RoomSummary {
@@ -312,6 +317,7 @@ impl RoomSummary {
             read: 0,
             unread: 0,
             mentions: 0,
+            notifications: membership.map(|m| m.level(room.kind).as_str().to_owned()),
         }
     }
 

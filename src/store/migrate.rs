@@ -127,6 +127,7 @@ fn v1_to_v2(txn: &WriteTransaction) -> Result<(), StoreError> {
                 role: Role::Member,
                 joined_at: at.value(),
                 hidden: false,
+                notify: None,
             };
             members.insert((room_id, user_id), serde_json::to_vec(&record)?.as_slice())?;
             user_rooms.insert((user_id, room_id), ())?;

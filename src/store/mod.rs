@@ -61,7 +61,7 @@ pub use names::ProfileChange;
 pub use people::Friendship;
 pub use record::{Everyone, FileRef, MessageRecord, Reaction};
 pub use recovery::{CodeHash, LinkKey, LinkState, Recovered, ResetLink};
-pub use rooms::{Kind, Membership, Role, Room, RoomRecord, direct_key, room_key};
+pub use rooms::{Kind, Level, Membership, Role, Room, RoomRecord, direct_key, room_key};
 use search::pending::Pending;
 pub use search::{Found, IndexSize, PREFIX_TERMS, Progress, Upkeep, Wanted};
 pub use sessions::{SessionKey, SessionRecord};

@@ -117,6 +117,46 @@ pub struct MembershipRecord {
     /// A direct room the member has hidden from their sidebar (until its next message).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hidden: bool,
+    /// The member's choice of what calls them back; none: the default for the room's kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<Level>,
+}
+
+/// How much of a room's activity calls a member back: a system notification in the page, a
+/// push to the phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Every message by someone else.
+    All,
+    /// Messages that call them: by name, `@here` while online, `@room`.
+    Mentions,
+    /// Nothing.
+    None,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::All => "all",
+            Level::Mentions => "mentions",
+            Level::None => "none",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Level> {
+        [Level::All, Level::Mentions, Level::None]
+            .into_iter()
+            .find(|level| level.as_str() == text)
+    }
+
+    /// What a member who never chose hears: all of a conversation, what calls them elsewhere.
+    pub fn default_for(kind: Kind) -> Level {
+        match kind {
+            Kind::Direct => Level::All,
+            Kind::Open | Kind::Private => Level::Mentions,
+        }
+    }
 }
 
 /// One person's membership of one room.
@@ -127,6 +167,8 @@ pub struct Membership {
     pub role: Role,
     pub joined_at: u64,
     pub hidden: bool,
+    /// Their choice of notifications (see [`Membership::level`]).
+    pub notify: Option<Level>,
 }
 
 impl Membership {
@@ -137,6 +179,7 @@ impl Membership {
             role: record.role,
             joined_at: record.joined_at,
             hidden: record.hidden,
+            notify: record.notify,
         }
     }
 
@@ -145,7 +188,13 @@ impl Membership {
             role: self.role,
             joined_at: self.joined_at,
             hidden: self.hidden,
+            notify: self.notify,
         }
+    }
+
+    /// What calls this member back from a room of this kind: their choice, or the default.
+    pub fn level(&self, kind: Kind) -> Level {
+        self.notify.unwrap_or(Level::default_for(kind))
     }
 }
 

@@ -257,6 +257,7 @@ fn memberships_are_found_from_the_room_and_from_the_user() {
         role: Role::Member,
         joined_at,
         hidden: false,
+        notify: None,
     };
     store
         .transact(Durability::Immediate, 1, |tx| {

@@ -25,6 +25,7 @@ mod files;
 mod invites;
 mod membership;
 mod migration;
+mod notifications;
 mod outsiders;
 mod pages;
 mod people;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{Until, check_id};
 use crate::rooms::changes::{DIRECT_MAX, DIRECT_MIN, DIRECT_SIZE_RULE};
 use crate::rooms::input::{check_room_name, check_topic};
-use crate::store::{Kind, Membership, Role, Room};
+use crate::store::{Kind, Level, Membership, Role, Room};
 
 /// A line of `rooms.jsonl`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +36,9 @@ pub struct MemberLine {
     /// The last message this member read (server exports only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<u64>,
+    /// `all`, `mentions` or `none`, when the member chose (server exports only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<String>,
 }
 
 /// A membership, with the last message its member read when the export says.
@@ -60,6 +63,10 @@ impl RoomLine {
                     joined_at: m.joined_at,
                     hidden: whole && m.hidden,
                     read: whole.then_some(*read),
+                    notifications: m
+                        .notify
+                        .filter(|_| whole)
+                        .map(|level| level.as_str().to_owned()),
                 })
                 .collect(),
         }
@@ -104,6 +111,12 @@ impl RoomLine {
                     role,
                     joined_at: m.joined_at,
                     hidden: m.hidden && kind == Kind::Direct,
+                    notify: match m.notifications.as_deref() {
+                        None => None,
+                        Some(level) => Some(Level::parse(level).ok_or_else(|| {
+                            format!("notifications {level:?} is not all, mentions or none")
+                        })?),
+                    },
                 };
                 Ok((membership, m.read))
             })

@@ -151,6 +151,7 @@ impl Batch<'_, '_> {
                 role: Role::Member,
                 joined_at: now,
                 hidden: false,
+                notify: None,
             })?;
         }
         Ok(Ok(Direct::Made(room_id)))

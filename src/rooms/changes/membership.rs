@@ -129,6 +129,7 @@ impl Batch<'_, '_> {
             role,
             joined_at,
             hidden: false,
+            notify: None,
         })?;
         self.tx.update_room(room_id, |r| r.members += 1)?;
         let summary = self.summary(room_id, user_id)?;

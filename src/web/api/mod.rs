@@ -9,6 +9,7 @@ mod files;
 mod me;
 mod members;
 mod names;
+mod notifications;
 mod people;
 mod posting;
 mod rooms;
@@ -95,6 +96,7 @@ fn apis() -> (
     search::SearchApi,
     files::FilesApi,
     export::ExportApi,
+    notifications::NotificationsApi,
 ) {
     (
         auth::AuthApi,
@@ -107,6 +109,7 @@ fn apis() -> (
         search::SearchApi,
         files::FilesApi,
         export::ExportApi,
+        notifications::NotificationsApi,
     )
 }
 

@@ -58,6 +58,10 @@ struct RoomView {
     unread: u32,
     /// Of those, the ones that call you.
     mentions: u32,
+    /// What calls you back from it: `all`, `mentions` or `none` (absent when you are not a
+    /// member).
+    #[oai(skip_serializing_if_is_none)]
+    notifications: Option<String>,
 }
 
 /// Where to move your read position.
@@ -225,6 +229,7 @@ impl RoomsApi {
                 read: room.read,
                 unread: room.unread,
                 mentions: room.mentions,
+                notifications: room.notifications,
             })
             .collect();
         rooms.extend(
@@ -245,6 +250,7 @@ impl RoomsApi {
                     read: 0,
                     unread: 0,
                     mentions: 0,
+                    notifications: None,
                 }),
         );
         rooms.sort_by_key(|room| std::cmp::Reverse(room.last_activity));

@@ -1,0 +1,168 @@
+//! Notification levels from the outside: each member chooses what calls them back from a room
+//! (`all`, `mentions`, `none`), the defaults follow the room's kind, the choice is theirs
+//! alone and reaches their sockets, and every door refuses whoever is not a member.
+
+use crate::common::*;
+use serde_json::{Value, json};
+
+async fn set_level(
+    server: &TestServer,
+    cookie: Option<&str>,
+    door: &str,
+    level: &str,
+) -> (u16, Value) {
+    api(
+        server,
+        "PUT",
+        &format!("{door}/notifications"),
+        cookie,
+        Some(json!({ "level": level })),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_member_chooses_what_calls_them_back_and_nobody_else_can() {
+    let server = TestServer::start().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let cai = signup(&server, "cai").await;
+    private_room(&server, &alice, "Ops", &["bob"]).await;
+    let dm = direct_room(&server, &alice, &["bob"]).await;
+
+    // The defaults: what calls you in a room, everything in a conversation.
+    let (_, ops) = api(
+        &server,
+        "GET",
+        "/api/v1/rooms/Ops",
+        Some(&alice.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(ops["room"]["notifications"], "mentions", "{ops}");
+    let rooms = get_json(&server, "/api/v1/rooms", &alice.cookie).await;
+    let direct = rooms["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == dm)
+        .cloned()
+        .unwrap();
+    assert_eq!(direct["notifications"], "all", "{direct}");
+
+    // Alice's choice reaches her other tab, and is hers alone.
+    let mut tab = connect(&server, &alice).await;
+    let (status, set) = set_level(&server, Some(&alice.cookie), "/api/v1/rooms/ops", "all").await;
+    assert_eq!(status, 200, "{set}");
+    assert_eq!(set["room"]["notifications"], "all");
+    let heard = loop {
+        let frame = tab.recv_type("room").await;
+        if frame["event"] == "changed" {
+            break frame;
+        }
+    };
+    assert_eq!(heard["room"]["notifications"], "all", "{heard}");
+    let (_, for_bob) = api(&server, "GET", "/api/v1/rooms/Ops", Some(&bob.cookie), None).await;
+    assert_eq!(for_bob["room"]["notifications"], "mentions", "{for_bob}");
+    let (status, _) = set_level(
+        &server,
+        Some(&bob.cookie),
+        &format!("/api/v1/dm/{dm}"),
+        "none",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, again) = api(
+        &server,
+        "GET",
+        "/api/v1/rooms/Ops",
+        Some(&alice.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(again["room"]["notifications"], "all", "kept: {again}");
+
+    // Every refusal, on both doors.
+    let open = {
+        let mut chat = connect(&server, &alice).await;
+        chat.join("Plaza").await;
+        "/api/v1/rooms/plaza"
+    };
+    let cases: [(&str, Option<&User>, &str, u16, Option<&str>); 7] = [
+        (
+            "an outsider of a private room",
+            Some(&cai),
+            "/api/v1/rooms/ops",
+            404,
+            Some("room_not_found"),
+        ),
+        (
+            "no such room",
+            Some(&alice),
+            "/api/v1/rooms/nowhere",
+            404,
+            Some("room_not_found"),
+        ),
+        (
+            "someone who never joined an open room",
+            Some(&cai),
+            open,
+            404,
+            Some("not_a_member"),
+        ),
+        ("signed out", None, "/api/v1/rooms/ops", 401, None),
+        (
+            "an outsider of a conversation",
+            Some(&cai),
+            &format!("/api/v1/dm/{dm}"),
+            404,
+            Some("room_not_found"),
+        ),
+        (
+            "a private room through the conversation door",
+            Some(&alice),
+            &format!("/api/v1/dm/{}", ops["room"]["id"]),
+            404,
+            Some("room_not_found"),
+        ),
+        (
+            "a level that is none of the three",
+            Some(&alice),
+            "/api/v1/rooms/ops",
+            400,
+            None,
+        ),
+    ];
+    for (who, user, door, expected, code) in cases {
+        let level = if expected == 400 { "loud" } else { "none" };
+        let (status, body) = set_level(&server, user.map(|u| u.cookie.as_str()), door, level).await;
+        assert_eq!(status, expected, "{who}: {body}");
+        if let Some(code) = code {
+            assert_eq!(body["error"], code, "{who}: {body}");
+        }
+    }
+    let (_, still) = api(
+        &server,
+        "GET",
+        "/api/v1/rooms/Ops",
+        Some(&alice.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(
+        still["room"]["notifications"], "all",
+        "nothing refused changed it: {still}"
+    );
+
+    // The choice outlives a restart.
+    let server = server.restart().await;
+    let (_, kept) = api(
+        &server,
+        "GET",
+        "/api/v1/rooms/Ops",
+        Some(&alice.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(kept["room"]["notifications"], "all", "{kept}");
+}
