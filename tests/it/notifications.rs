@@ -21,6 +21,9 @@ async fn set_level(
     .await
 }
 
+/// Who asks, as whom, at which door, and the status and code they get.
+type Refusal<'a> = (&'a str, Option<&'a User>, &'a str, u16, Option<&'a str>);
+
 #[tokio::test]
 async fn a_member_chooses_what_calls_them_back_and_nobody_else_can() {
     let server = TestServer::start().await;
@@ -88,7 +91,7 @@ async fn a_member_chooses_what_calls_them_back_and_nobody_else_can() {
         chat.join("Plaza").await;
         "/api/v1/rooms/plaza"
     };
-    let cases: [(&str, Option<&User>, &str, u16, Option<&str>); 7] = [
+    let cases: [Refusal; 7] = [
         (
             "an outsider of a private room",
             Some(&cai),
