@@ -79,6 +79,11 @@ impl Assets {
         format!("/assets/{}/{path}", self.tree)
     }
 
+    /// Whether this build has the asset at `path` in `ui/`.
+    pub fn has(&self, path: &str) -> bool {
+        self.by_path.contains_key(path)
+    }
+
     fn get(&self, tree: &str, path: &str) -> Option<&Asset> {
         (tree == self.tree)
             .then(|| self.by_path.get(path))

@@ -7,6 +7,7 @@ mod avatars;
 pub mod cookie;
 mod error;
 mod files;
+mod install;
 mod pages;
 pub mod redirect;
 pub mod security;
@@ -152,6 +153,7 @@ pub fn app(state: Arc<AppState>) -> impl poem::Endpoint + 'static {
         .nest("/api", api::routes())
         .at("/ws", get(ws::upgrade))
         .at("/healthz", get(healthz))
+        .at("/manifest.webmanifest", get(install::manifest))
         .at("/assets/:tree/*path", get(assets::serve_asset))
         .at("/avatars/:side/:file", get(avatars::serve_avatar))
         .at("/files/:id/:name", get(files::serve_file))
