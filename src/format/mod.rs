@@ -89,6 +89,25 @@ pub fn mentioned(text: &str) -> Vec<String> {
     out
 }
 
+/// The most characters of a message that a notification shows.
+pub const EXCERPT_MAX: usize = 140;
+
+/// The start of a message's text as a notification shows it: runs of white space (line
+/// breaks too) folded into one space, at most [`EXCERPT_MAX`] characters, `…` where cut.
+pub fn excerpt(text: &str) -> String {
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match folded.char_indices().nth(EXCERPT_MAX) {
+        None => folded,
+        Some(_) => {
+            let (cut, _) = folded
+                .char_indices()
+                .nth(EXCERPT_MAX - 1)
+                .unwrap_or_default();
+            format!("{}…", &folded[..cut])
+        }
+    }
+}
+
 pub(crate) fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }

@@ -152,3 +152,14 @@ fn mentions_are_read_outside_code_once_each_in_lower_case() {
     );
     assert!(mentioned("mail bob@example.com").is_empty());
 }
+
+#[test]
+fn an_excerpt_folds_white_space_and_stops_at_its_length() {
+    assert_eq!(excerpt("  two\n\nlines\t here "), "two lines here");
+    let exact = "é".repeat(EXCERPT_MAX);
+    assert_eq!(excerpt(&exact), exact, "as long as allowed: whole");
+    let long = format!("{exact}!");
+    let cut = excerpt(&long);
+    assert_eq!(cut.chars().count(), EXCERPT_MAX);
+    assert!(cut.ends_with("é…"), "{cut}");
+}

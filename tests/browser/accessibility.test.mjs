@@ -140,11 +140,19 @@ for (const colorScheme of ['light', 'dark']) {
     await assertAccessible(page, `the chat page ${roomPath(ROOM)}, ${colorScheme}, ${PHONE_NAME}`);
   });
 
-  // On a phone the members panel is hidden until its button in the header opens it over the chat.
-  test(`on a phone the opened members panel has no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
+  // On a phone the room's controls are in one menu, the members panel opens from it over the
+  // chat, and the account links are in the drawer.
+  test(`on a phone the room menu, the opened members panel and the drawer have no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
     const page = await inTheRoom(colorScheme, ON_A_PHONE);
-    await page.locator('#members-toggle').click();
+    await page.getByRole('button', { name: 'Room menu' }).click();
+    await page.getByLabel('Notify me of').waitFor();
+    await assertAccessible(page, `the chat page ${roomPath(ROOM)} with the room menu open, ${colorScheme}, ${PHONE_NAME}`);
+    await page.getByRole('button', { name: /^Online/ }).click();
     await page.locator('#members.open').waitFor();
     await assertAccessible(page, `the chat page ${roomPath(ROOM)} with the members panel open, ${colorScheme}, ${PHONE_NAME}`);
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Rooms and account' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await assertAccessible(page, `the chat page ${roomPath(ROOM)} with the drawer open, ${colorScheme}, ${PHONE_NAME}`);
   });
 }

@@ -11,8 +11,8 @@ import { Confab } from './server.mjs';
 // Playwright's own browser download cannot work on these machines; Debian's Chromium does,
 // with these flags (no sandbox as root, no GPU, no connections to Google's services).
 // `launch` gives the browser a fresh temporary profile (user data dir) and removes it on close.
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

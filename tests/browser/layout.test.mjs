@@ -75,6 +75,14 @@ test('screenshots of a conversation are saved for desktop and phone, light and d
       const path = join(ARTIFACTS, `chat-${device}-${colorScheme}.png`);
       await page.screenshot({ path, animations: 'disabled' });
       assert.ok((await stat(path)).size > 0, `${path} is written`);
+      if (device === 'phone') {
+        // The phone's room menu and drawer, open.
+        await page.getByRole('button', { name: 'Room menu' }).click();
+        await page.screenshot({ path: join(ARTIFACTS, `chat-phone-menu-${colorScheme}.png`), animations: 'disabled' });
+        await page.keyboard.press('Escape');
+        await page.getByRole('button', { name: 'Rooms and account' }).click();
+        await page.screenshot({ path: join(ARTIFACTS, `chat-phone-drawer-${colorScheme}.png`), animations: 'disabled' });
+      }
     }
   }
 });

@@ -710,9 +710,13 @@ async fn a_room_not_followed_reports_each_new_message_as_activity_to_its_members
     assert_eq!(activity["id"], said["id"]);
     assert_eq!(activity["user"], "bob");
     assert_eq!(activity["mentions"], json!(["alice"]));
+    assert_eq!(
+        activity["excerpt"], "@alice the build is red",
+        "the start of the text, to notify of it"
+    );
     assert!(
         activity.get("text").is_none(),
-        "no text to a socket that does not follow: {activity}"
+        "no whole message to a socket that does not follow: {activity}"
     );
 
     // Changes and typing are for followers; outsiders hear nothing of the room.

@@ -4,8 +4,10 @@
 
 import { Connection } from './lib/connection.js';
 import { ChatSession } from './lib/session.js';
+import { Alerts, permissionButton } from './views/alerts.js';
 import { ChatView } from './views/chat-view.js';
 import { Sidebar } from './views/sidebar.js';
+import { TabBadge } from './views/tab-badge.js';
 
 const me = document.body.dataset.user;
 const nav = document.getElementById('sidebar');
@@ -19,14 +21,20 @@ if (me && nav) {
   });
   const main = document.querySelector('main.chat');
   let chat = null;
-  const sidebar = new Sidebar(nav, document.getElementById('sidebar-toggle'), {
-    me,
-    onOpen: main ? (roomId, href) => {
-      history.pushState({ roomId }, '', href);
-      chat.open({ id: roomId });
-    } : null,
-  });
+  const showRoom = (roomId, href) => {
+    history.pushState({ roomId }, '', href);
+    chat.open({ id: roomId });
+  };
+  const toggles = [document.getElementById('sidebar-toggle'), document.getElementById('drawer-toggle')];
+  const sidebar = new Sidebar(nav, toggles, { me, onOpen: main ? showRoom : null });
   if (!main) session.on('sidebar', () => sidebar.render(session.sidebar));
+  const badge = new TabBadge(session, { current: () => (chat && chat.room ? chat.room.id : null) });
+  new Alerts(session, {
+    icon: document.querySelector('link[rel="icon"]').getAttribute('href'),
+    open: (roomId, href) => (main ? showRoom(roomId, href) : location.assign(href)),
+  });
+  // The settings page's own button for this device's notifications.
+  permissionButton(document.getElementById('device-alerts'), { status: document.getElementById('device-alerts-state') });
 
   // A form of the page (Sign out) taking us elsewhere: its own sign-out closes this socket
   // (4001) before the answer arrives, and going to sign-in then would cancel that navigation.
@@ -44,7 +52,7 @@ if (me && nav) {
   });
 
   if (main) {
-    chat = new ChatView(main, session, sidebar);
+    chat = new ChatView(main, session, sidebar, badge);
     const id = Number(main.dataset.roomId);
     // A conversation not made yet (`/dm/NAME` before its first message) is opened by its
     // people; its first message makes it.

@@ -21,6 +21,13 @@ const COMMON_EMOJI: [&str; 24] = [
     "👏", "🙌", "😄", "😅", "🤝", "💡", "⭐", "☕",
 ];
 
+/// The notification levels a member chooses from, as the room menu words them.
+pub const LEVELS: [(&str, &str); 3] = [
+    ("all", "Every message"),
+    ("mentions", "Mentions only"),
+    ("none", "Nothing"),
+];
+
 /// Which room a chat page shows: one that exists (and may be seen), a free name that the
 /// page's first join creates as an open room, or the conversation with these people (by
 /// username, without the reader) that the first message makes.
@@ -43,6 +50,11 @@ pub fn chat_main(room: ChatRoom<'_>, title: &str) -> Markup {
         ChatRoom::New(name) => (None, Some(*name), None, true),
         ChatRoom::NewDirect(_) => (None, None, None, false),
     };
+    // A member's level; the script shows the choice once the page's join makes one.
+    let level = match &room {
+        ChatRoom::Existing(summary) => summary.notifications.as_deref(),
+        _ => None,
+    };
     // The people of a conversation not made yet; without JavaScript, its first message is a
     // form of its own.
     let people = match &room {
@@ -52,17 +64,34 @@ pub fn chat_main(room: ChatRoom<'_>, title: &str) -> Markup {
     html! {
         main.chat #main tabindex="-1" data-room-id=[id] data-room-name=[name] data-direct-people=[people.as_deref()] data-max-length=(MESSAGE_MAX) {
             header.chat-header {
+                // On a phone the site header gives way to this bar: the drawer (rooms and
+                // account), the room with its connection state, and one menu for the room.
+                a.button.secondary.icon-button.drawer-toggle #drawer-toggle href="#sidebar"
+                    aria-controls="sidebar" aria-label="Rooms and account" { span.glyph.glyph-menu {} }
                 div.room-heading {
                     h1.room-title #room-title { (title) }
                     p.room-topic #room-topic hidden[topic.is_none()] { (topic.unwrap_or_default()) }
+                    p.conn-state #conn-state role="status" data-state="connecting" { "Connecting…" }
                 }
-                p.conn-state #conn-state role="status" data-state="connecting" { "Connecting…" }
-                div.header-actions {
-                    a.button.secondary #room-settings hidden[!named || id.is_none()]
-                        href=(format!("{}/settings", super::room_path(name.unwrap_or_default()))) { "Room settings" }
-                    button.button.secondary.members-toggle #members-toggle type="button"
-                        aria-controls="members" aria-expanded="false" {
-                        "Online " span #member-count-short {}
+                div.room-menu {
+                    button.button.secondary.icon-button.room-menu-toggle #room-menu-toggle type="button"
+                        aria-controls="room-menu" aria-expanded="false" aria-label="Room menu" { span.glyph.glyph-more {} }
+                    div.room-menu-panel #room-menu {
+                        div.notify-choice #notify-choice hidden[level.is_none()] {
+                            label for="notify-level" { "Notify me of" }
+                            select #notify-level {
+                                @for (value, label) in LEVELS {
+                                    option value=(value) selected[level == Some(value)] { (label) }
+                                }
+                            }
+                        }
+                        button.button.secondary #alerts-enable type="button" hidden { "Allow notifications" }
+                        a.button.secondary #room-settings hidden[!named || id.is_none()]
+                            href=(format!("{}/settings", super::room_path(name.unwrap_or_default()))) { "Room settings" }
+                        button.button.secondary.members-toggle #members-toggle type="button"
+                            aria-controls="members" aria-expanded="false" {
+                            "Online " span #member-count-short {}
+                        }
                     }
                 }
             }

@@ -28,8 +28,13 @@ fn head_refreshing(assets: &Assets, title: &str, refresh: Option<u64>) -> Markup
             }
             meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover";
             meta name="color-scheme" content="light dark";
+            // The browser's bar in the page's own colours, light or dark.
+            meta name="theme-color" media="(prefers-color-scheme: light)" content="#ffffff";
+            meta name="theme-color" media="(prefers-color-scheme: dark)" content="#1a1e22";
             title { (title) " · confab" }
             link rel="icon" type="image/svg+xml" href=(assets.url("favicon.svg"));
+            link rel="manifest" href="/manifest.webmanifest";
+            link rel="apple-touch-icon" href=(assets.url("icons/apple-touch-icon.png"));
             link rel="stylesheet" href=(assets.url("css/tokens.css"));
             link rel="stylesheet" href=(assets.url("css/base.css"));
             link rel="stylesheet" href=(assets.url("css/site.css"));
@@ -239,6 +244,15 @@ fn sidebar(shell: &Shell) -> Markup {
             p.sidebar-links {
                 a href="/rooms" { "All rooms" }
                 a href="/people" { "People" }
+            }
+            // On a phone the header's account links live here, in the drawer.
+            section.sidebar-account aria-label="Account" {
+                p.whoami { "Signed in as " strong { (shell.user.username) } }
+                p.sidebar-links {
+                    a href="/search" { "Search" }
+                    a href="/settings" { "Settings" }
+                }
+                (sign_out_button("button secondary"))
             }
         }
     }

@@ -10,6 +10,8 @@
 //                                'typing' (who is typing)
 //   outbox (room)                a room's unsent messages changed
 //   notice (text)                something to tell the person that belongs to no message
+//   arrived (roomId, message)    a new message in a room of the list (M, or an `activity`
+//                                frame when this tab does not follow the room)
 //
 // Resume: every (re)connect joins each followed room again with `since` = the highest
 // sequence number it has seen, so nothing is missed and nothing shown twice.
@@ -206,6 +208,7 @@ export class ChatSession {
     this.sidebar.touch(roomId, message.ts, message.id);
     this.sidebar.count(roomId, message);
     this.emit('sidebar');
+    this.emit('arrived', roomId, message);
   }
 
   /** My read position moved, here or on another device: the server's counts are the truth. */

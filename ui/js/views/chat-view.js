@@ -13,6 +13,7 @@ import { Members } from './members.js';
 import { MentionComplete } from './mention-complete.js';
 import { MessageList } from './message-list.js';
 import { ReadReporter } from './read-reporter.js';
+import { RoomMenu } from './room-menu.js';
 import { TypingLine } from './typing-line.js';
 
 const GONE = {
@@ -25,13 +26,14 @@ const GONE = {
 const JUMP_PAGES = 20;
 
 export class ChatView {
-  constructor(main, session, sidebar) {
+  /** `badge`: the tab's title and icon (views/tab-badge.js), titled after the room shown. */
+  constructor(main, session, sidebar, badge) {
     this.main = main;
     this.session = session;
     this.sidebar = sidebar;
+    this.badge = badge;
     this.me = session.me;
     this.room = null;
-    this.unseen = 0;
     this.jump = null; // { id | 'unread', pages }: a message to show once it is loaded
     this.members = new Map(); // room key -> promise of its members
     this.profiles = new Map(); // lower-cased username -> { user_id, display_name, avatar_url }
@@ -41,6 +43,7 @@ export class ChatView {
     this.gone = main.querySelector('#room-gone');
     this.jumpButton = main.querySelector('#jump-unread');
     this.state = new ConnectionState(main.querySelector('#conn-state'));
+    this.menu = new RoomMenu(main, session, { onNotice: (text) => this.state.notice(text) });
     this.online = new Members(main.querySelector('#members'), main.querySelector('#members-toggle'), this.me);
     this.typingLine = new TypingLine(main.querySelector('#typing-line'));
     this.reporter = new ReadReporter(main.querySelector('#messages'), {
@@ -94,15 +97,12 @@ export class ChatView {
     session.on('state', (state, detail) => this.state.show(state, detail));
     session.on('notice', (text) => this.state.notice(text));
     session.on('room', (room, change, added) => this.roomChanged(room, change, added));
-    session.on('sidebar', () => this.sidebar.render(session.sidebar));
+    session.on('sidebar', () => {
+      this.sidebar.render(session.sidebar);
+      this.menu.show(this.room);
+    });
     session.on('outbox', (room) => {
       if (room === this.room) this.list.added(room, this.pending(), true);
-    });
-    document.addEventListener('visibilitychange', () => {
-      if (!document.hidden) {
-        this.unseen = 0;
-        this.showTitle();
-      }
     });
   }
 
@@ -115,7 +115,6 @@ export class ChatView {
     this.list.blocked = this.session.blocked;
     this.room = this.session.follow(ref);
     this.room.markDivider();
-    this.unseen = 0;
     this.jump = null;
     this.reporter.reset();
     this.picker.close(false);
@@ -145,11 +144,6 @@ export class ChatView {
     return roomTitle(room, this.me);
   }
 
-  showTitle() {
-    const title = this.displayTitle();
-    document.title = `${this.unseen ? `(${this.unseen}) ` : ''}${title} · confab`;
-  }
-
   showInfo() {
     const room = this.room;
     const title = this.displayTitle();
@@ -165,7 +159,8 @@ export class ChatView {
     this.gone.textContent = GONE[room.gone] || '';
     this.attachments.show(room, !room.gone);
     this.composer.showRoom(title, !room.gone);
-    this.showTitle();
+    this.menu.show(room);
+    this.badge.setBase(title);
   }
 
   loadOlder() {
@@ -335,10 +330,6 @@ export class ChatView {
       case 'added': {
         const mine = (added || []).some((m) => m.user === this.me);
         this.list.added(room, this.pending(), mine);
-        if (document.hidden && added && added.length) {
-          this.unseen += added.length;
-          this.showTitle();
-        }
         break;
       }
       case 'changed':

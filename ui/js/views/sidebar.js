@@ -101,30 +101,33 @@ function friendItem(friend) {
 }
 
 export class Sidebar {
-  constructor(nav, toggle, { me, onOpen }) {
+  /** `toggles`: the buttons that open the drawer (the site header's, the chat bar's). */
+  constructor(nav, toggles, { me, onOpen }) {
     this.nav = nav;
-    this.toggle = toggle;
+    this.toggles = toggles.filter(Boolean);
+    this.opener = null;
     this.me = me;
     this.named = nav.querySelector('#sidebar-rooms');
     this.direct = nav.querySelector('#sidebar-dms');
     this.friends = nav.querySelector('#sidebar-friends');
     this.current = Number(nav.dataset.current) || null;
-    if (toggle) {
-      // Without JavaScript the toggle is a link to #sidebar (the style sheet opens the
-      // drawer for :target); with it, a button that says whether the drawer is open.
+    for (const toggle of this.toggles) {
+      // Without JavaScript a toggle is a link to #sidebar (the style sheet opens the drawer
+      // for :target); with it, a button that says whether the drawer is open.
       toggle.setAttribute('role', 'button');
       toggle.setAttribute('aria-expanded', 'false');
       toggle.addEventListener('click', (event) => {
         event.preventDefault();
+        this.opener = toggle;
         this.open(!nav.classList.contains('open'));
       });
-      document.addEventListener('keydown', (event) => {
-        if (event.key === 'Escape' && nav.classList.contains('open')) {
-          this.open(false);
-          toggle.focus();
-        }
-      });
     }
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && nav.classList.contains('open')) {
+        this.open(false);
+        this.opener?.focus();
+      }
+    });
     if (onOpen) {
       nav.addEventListener('click', (event) => {
         const link = event.target.closest('a[data-room-id]');
@@ -138,7 +141,7 @@ export class Sidebar {
 
   open(open) {
     this.nav.classList.toggle('open', open);
-    if (this.toggle) this.toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    for (const toggle of this.toggles) toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
   }
 
   /** Marks the room on screen (its badges give way to the divider in the room itself). */

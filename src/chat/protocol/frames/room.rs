@@ -36,9 +36,10 @@ fn frame_of_message(kind: &'static str, message: &MessageView) -> Utf8Bytes {
     })
 }
 
-/// `{"type":"activity","room_id","id","user","ts","mentions","everyone"?}`: a new message in a
-/// room of yours that this socket does not follow, for its unread and mention badges.
-/// `everyone` is given for `@room` only: `@here` calls those following the room.
+/// `{"type":"activity","room_id","id","user","ts","mentions","everyone"?,"excerpt"?}`: a new
+/// message in a room of yours that this socket does not follow, for its unread and mention
+/// badges and its notification. `everyone` is given for `@room` only: `@here` calls those
+/// following the room.
 pub fn activity_frame(message: &MessageView) -> Utf8Bytes {
     #[derive(Serialize)]
     struct Frame<'a> {
@@ -50,6 +51,8 @@ pub fn activity_frame(message: &MessageView) -> Utf8Bytes {
         mentions: &'a [String],
         #[serde(skip_serializing_if = "Option::is_none")]
         everyone: Option<&'a str>,
+        #[serde(skip_serializing_if = "String::is_empty")]
+        excerpt: String,
     }
     encode(&Frame {
         r#type: "activity",
@@ -59,6 +62,7 @@ pub fn activity_frame(message: &MessageView) -> Utf8Bytes {
         ts: message.ts,
         mentions: &message.mentions,
         everyone: message.everyone.as_deref().filter(|e| *e == "room"),
+        excerpt: crate::format::excerpt(&message.text),
     })
 }
 

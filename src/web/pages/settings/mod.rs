@@ -1,6 +1,6 @@
 //! `/settings`: your account. One page of sections, each a form of its own that posts to its
 //! own address: your profile, your picture, your password, your recovery codes, your
-//! signed-in devices, who may message you, and deleting the account. A change that worked comes back here with
+//! signed-in devices, who may message you, notifications, and deleting the account. A change that worked comes back here with
 //! `?done=…` (so a reload does not post it again); one that was refused is shown at once, in
 //! its section, with what to fix.
 
@@ -8,6 +8,7 @@ mod avatar;
 mod delete;
 mod devices;
 mod messages;
+mod notifications;
 mod password;
 mod profile;
 mod recovery;
@@ -129,6 +130,7 @@ async fn settings_view(state: &State, session: &Session, outcome: Option<Outcome
             (recovery)
             (devices)
             (messages::part(&session.user, outcome))
+            (notifications::part())
             (delete::part(outcome))
         }
     };

@@ -1,24 +1,31 @@
 //! `/rooms/{name}/settings`: a room's details and members for everyone in it; for its owners
-//! also renaming it, its topic and kind, adding and removing members, and its invite links.
+//! also renaming it, its topic and kind, adding and removing members, and its invite links; for
+//! each member what notifies them from it.
 //! Every change is a plain form (`POST` with an `action`), so it works without JavaScript.
 
 use std::time::Duration;
 
-use maud::{Markup, html};
+use maud::html;
 use poem::http::StatusCode;
 use poem::web::{Data, Form};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
 
-use super::avatar::small_avatar;
+mod sections;
+
+use sections::{
+    EXPIRIES, details_section, export_section, invites_section, members_section,
+    notifications_section,
+};
+
 use super::chat::split_room_path;
 use super::layout::main;
-use super::{State, ago, room_path, see_other, signed_in, signed_in_page};
+use super::{State, room_path, see_other, signed_in, signed_in_page};
 use crate::access::Actor;
 use crate::errors::Failure;
-use crate::rooms::input::{ROOM_NAME_MAX, TOPIC_MAX};
-use crate::rooms::{InviteInfo, Member, NewInvite, RoomError, RoomRef};
-use crate::store::{Kind, Role, User};
+use crate::rooms::changes::SetLevel;
+use crate::rooms::{NewInvite, RoomError, RoomRef};
+use crate::store::{Kind, Level, User};
 use crate::web::invite_url;
 
 /// A settings form as the browser posts it; which fields matter depends on `action`.
@@ -40,6 +47,8 @@ pub struct SettingsForm {
     max_uses: String,
     #[serde(default)]
     invite: String,
+    #[serde(default)]
+    level: String,
 }
 
 /// What the page says after a change: done, or why not.
@@ -47,148 +56,6 @@ pub enum Notice {
     Done(String),
     Failed(String),
     Invite(String),
-}
-
-/// Invite expiries offered, in seconds (none: never).
-const EXPIRIES: [(&str, &str, Option<u64>); 4] = [
-    ("1h", "1 hour", Some(3600)),
-    ("1d", "1 day", Some(86_400)),
-    ("7d", "7 days", Some(7 * 86_400)),
-    ("never", "Never", None),
-];
-
-fn when(ms: Option<u64>, now: u64) -> String {
-    match ms {
-        None => "never".into(),
-        Some(at) if at <= now => "expired".into(),
-        Some(at) => format!("in {}", ago(at, now).trim_end_matches(" ago")),
-    }
-}
-
-fn members_section(
-    members: &[Member],
-    me: &User,
-    manage: bool,
-    name: &str,
-    online: &dyn Fn(u64) -> bool,
-) -> Markup {
-    html! {
-        section.card aria-labelledby="members-heading" {
-            h2 #members-heading { "Members " span.muted { "(" (members.len()) ")" } }
-            ul.member-rows {
-                @for member in members {
-                    @let person = &member.person;
-                    li {
-                        (small_avatar(person)) " "
-                        a href=(format!("/u/{}", person.username)) { (person.username) }
-                        @if let Some(shown) = &person.display_name { " " span.muted { (shown) } }
-                        @if member.role == Role::Owner { " " span.badge { "owner" } }
-                        @if online(person.user_id) { " " span.badge.online { "online" } }
-                        @if manage && person.user_id != me.id {
-                            form.inline method="post" action=(format!("{}/settings", room_path(name))) {
-                                input type="hidden" name="action" value="remove";
-                                input type="hidden" name="username" value=(person.username);
-                                button.button.secondary.small type="submit" data-busy-label="Removing…" {
-                                    "Remove" span.visually-hidden { " " (person.username) }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            @if manage {
-                form.row-form method="post" action=(format!("{}/settings", room_path(name))) {
-                    input type="hidden" name="action" value="add";
-                    label for="add-username" { "Add someone by username" }
-                    div.row {
-                        input #add-username name="username" type="text" required maxlength="32"
-                            autocomplete="off" autocapitalize="none" spellcheck="false";
-                        button.button.primary type="submit" data-busy-label="Adding…" { "Add" }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn invites_section(invites: &[InviteInfo], name: &str, now: u64) -> Markup {
-    let action = format!("{}/settings", room_path(name));
-    html! {
-        section.card aria-labelledby="invites-heading" {
-            h2 #invites-heading { "Invite links" }
-            form.stack method="post" action=(action) {
-                input type="hidden" name="action" value="invite";
-                label for="invite-expires" { "Expires after" }
-                select #invite-expires name="expires" {
-                    @for (value, label, _) in EXPIRIES {
-                        option value=(value) selected[value == "7d"] { (label) }
-                    }
-                }
-                label for="invite-uses" { "How many people may use it " span.muted { "(empty: no limit)" } }
-                input #invite-uses name="max_uses" type="number" min="1" max="100000" inputmode="numeric";
-                button.button.primary type="submit" data-busy-label="Making the link…" { "Make an invite link" }
-            }
-            @if !invites.is_empty() {
-                table.invites {
-                    caption.visually-hidden { "Invite links of this room" }
-                    thead { tr { th scope="col" { "Made by" } th scope="col" { "Used" } th scope="col" { "Expires" } th scope="col" { "State" } th scope="col" { span.visually-hidden { "Revoke" } } } }
-                    tbody {
-                        @for invite in invites {
-                            tr {
-                                td { (invite.created_by) }
-                                td { (invite.uses) @if let Some(max) = invite.max_uses { " of " (max) } }
-                                td { (when(invite.expires_at, now)) }
-                                td { @if invite.revoked { "revoked" } @else if invite.usable { "usable" } @else { "no longer usable" } }
-                                td {
-                                    @if invite.usable {
-                                        form.inline method="post" action=(action) {
-                                            input type="hidden" name="action" value="revoke";
-                                            input type="hidden" name="invite" value=(invite.id);
-                                            button.button.secondary.small type="submit" { "Revoke" }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn export_section(name: &str) -> Markup {
-    let href = format!("/api/v1{}/export", room_path(name));
-    html! {
-        section.card aria-labelledby="export-heading" {
-            h2 #export-heading { "Download the room" }
-            p.muted {
-                "Every message, who wrote it, and every attached file, in one zip: JSON Lines any tool can read, and the files as they were sent."
-            }
-            p { a.button.secondary href=(href) download { "Download " (name) " (zip)" } }
-        }
-    }
-}
-
-fn details_section(name: &str, topic: &str, kind: Kind) -> Markup {
-    html! {
-        section.card aria-labelledby="details-heading" {
-            h2 #details-heading { "Name, topic and who can find it" }
-            form.stack method="post" action=(format!("{}/settings", room_path(name))) {
-                input type="hidden" name="action" value="update";
-                label for="room-name" { "Name" }
-                input #room-name name="name" type="text" value=(name) required maxlength=(ROOM_NAME_MAX) autocomplete="off";
-                label for="room-topic" { "Topic" }
-                input #room-topic name="topic" type="text" value=(topic) maxlength=(TOPIC_MAX) autocomplete="off";
-                fieldset.choices {
-                    legend { "Who can find it" }
-                    label.choice { input type="radio" name="kind" value="private" checked[kind == Kind::Private]; " Private: members only" }
-                    label.choice { input type="radio" name="kind" value="open" checked[kind == Kind::Open]; " Open: anyone here can join by its name" }
-                }
-                button.button.primary type="submit" data-busy-label="Saving…" { "Save" }
-            }
-        }
-    }
 }
 
 /// The settings page of a room this person may see; others get the page of a room that does
@@ -257,6 +124,7 @@ pub async fn page(
             }
         }
         @if may.manage { (details_section(&room_name, summary.topic.as_deref().unwrap_or_default(), kind)) }
+        @if let Some(level) = &summary.notifications { (notifications_section(&room_name, level)) }
         (members_section(&members, user, may.manage, &room_name, &online))
         @if may.invite { (invites_section(&invites, &room_name, now)) }
         @if may.export { (export_section(&room_name)) }
@@ -364,6 +232,26 @@ pub async fn change(
                 .await
                 .map(|NewInvite { code, .. }| Notice::Invite(invite_url(req, state.tls, &code)))
         }
+        "notify" => match Level::parse(&form.level) {
+            Some(level) => rooms
+                .apply(SetLevel {
+                    actor: Actor::signed_in(user),
+                    room,
+                    level,
+                })
+                .await
+                .map(|_| Notice::Done("Saved.".into())),
+            None => {
+                let refused = Notice::Failed("Choose what to be notified of.".into());
+                return page(
+                    &state,
+                    user,
+                    &name,
+                    Some((StatusCode::BAD_REQUEST, refused)),
+                )
+                .await;
+            }
+        },
         "revoke" => rooms
             .revoke_invite(Actor::signed_in(user), room, form.invite.clone())
             .await
