@@ -42,6 +42,11 @@
 //!   the certificate cache, with a manifest and a seal; checked whole before a restore writes.
 //! - [`export`] is exports and imports: a room or the whole server as JSON Lines and files in
 //!   a zip, and a new data folder made from a server export.
+//! - [`push`] is Web Push: browsers' subscriptions, and a queued consumer of the event stream
+//!   that notifies people with no page open, encrypted for each browser and signed with the
+//!   server's VAPID key.
+//! - [`outbound`] is every request the server makes to others: public addresses only (unless
+//!   `--allow-private-endpoints`), one small HTTP client with deadlines.
 //! - [`operator`] lets `confab user …` and `confab backup` act on the same data folder,
 //!   directly or, while the server runs, through its control socket.
 
@@ -61,7 +66,9 @@ pub mod format;
 pub mod healthcheck;
 pub mod images;
 pub mod operator;
+pub mod outbound;
 pub mod people;
+pub mod push;
 pub mod ratelimit;
 pub mod rooms;
 pub mod search;

@@ -18,7 +18,10 @@ use crate::config::{ServeArgs, TlsMode};
 use crate::events::{Events, Live};
 use crate::files::{self, Files, blobs::Blobs};
 use crate::operator::control::{self, ControlSocket, Operated};
+use crate::outbound::Client;
 use crate::people::People;
+use crate::push::Push;
+use crate::push::deliver::{self, Online, Pushing};
 use crate::ratelimit::KeyedLimiter;
 use crate::rooms::Rooms;
 use crate::rooms::writer::{Writer, WriterThread};
@@ -31,6 +34,10 @@ use tokio_util::sync::CancellationToken;
 
 /// How long in-flight HTTP requests and sockets get to finish at shutdown.
 const GRACE: Duration = Duration::from_secs(10);
+/// How long one push may take, from connecting to the push service's answer.
+const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
+/// Committed events the push consumer may fall behind by before it misses some.
+const PUSH_EVENTS: usize = 4096;
 /// How often expired sessions are swept out of the database (and their sockets closed).
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
@@ -75,6 +82,7 @@ pub struct Server {
     writer: Writer,
     writer_thread: WriterThread,
     indexer: Indexer,
+    pushing: Pushing,
     control: ControlSocket,
 }
 
@@ -130,6 +138,24 @@ impl Server {
             blobs,
             config.file_settings(),
         ));
+        let push = Arc::new(
+            Push::new(
+                Arc::clone(&store),
+                Arc::clone(&clock),
+                config.push_contact(),
+                Client::new(config.reach(), PUSH_TIMEOUT),
+            )
+            .context("cannot read the push key")?,
+        );
+        let online: Online = {
+            let hub = Arc::clone(&hub);
+            Arc::new(move |user_id| hub.is_online(user_id))
+        };
+        let pushing = deliver::start(
+            Arc::clone(&push),
+            events.subscribe("push", PUSH_EVENTS),
+            online,
+        );
         let chat = Chat::new(
             hub,
             Arc::clone(&store),
@@ -146,6 +172,7 @@ impl Server {
             people,
             chat: Arc::new(chat),
             files,
+            push,
             clock,
             tls: tls.is_some(),
             sockets: TaskTracker::new(),
@@ -173,6 +200,7 @@ impl Server {
             writer,
             writer_thread,
             indexer,
+            pushing,
             control,
         })
     }
@@ -218,6 +246,7 @@ impl Server {
             writer,
             writer_thread,
             indexer,
+            pushing,
             control,
         } = self;
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&state)));
@@ -304,6 +333,7 @@ impl Server {
         let _ = tokio::task::spawn_blocking(move || indexer.stop()).await;
         writer.stop().await;
         let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+        pushing.stop().await;
         sweeper.abort();
         let _ = sweeper.await;
         if let Some(hangups) = hangups {

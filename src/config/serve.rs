@@ -13,6 +13,7 @@ use super::{DataArgs, Limits, TlsArgs, TlsMode};
 use crate::auth::AuthSettings;
 use crate::chat::ChatSettings;
 use crate::files::FileSettings;
+use crate::outbound::Reach;
 use crate::ratelimit::Rate;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -48,6 +49,11 @@ pub struct ServeArgs {
     /// Whether anyone may create an account (`confab user add` always can).
     #[arg(long, env = "CONFAB_OPEN_SIGNUP", default_value_t = true, action = ArgAction::Set, value_name = "true|false")]
     pub open_signup: bool,
+
+    /// Let push targets be loopback or private addresses, over plain `http` too: for tests and
+    /// intranets. Off: only `https` on public addresses.
+    #[arg(long, env = "CONFAB_ALLOW_PRIVATE_ENDPOINTS")]
+    pub allow_private_endpoints: bool,
 
     #[command(flatten)]
     pub tls: TlsArgs,
@@ -156,6 +162,25 @@ impl ServeArgs {
         }
     }
 
+    /// Which addresses pushes may go to.
+    pub fn reach(&self) -> Reach {
+        if self.allow_private_endpoints {
+            Reach::Private
+        } else {
+            Reach::Public
+        }
+    }
+
+    /// Who runs this server, as VAPID tells push services: the ACME e-mail address, else the
+    /// site.
+    pub fn push_contact(&self) -> String {
+        match (&self.tls.acme_email, self.tls.domains.first()) {
+            (Some(email), _) => format!("mailto:{email}"),
+            (None, Some(domain)) => format!("https://{domain}"),
+            (None, None) => "https://localhost".to_owned(),
+        }
+    }
+
     /// Settings of the chat layer.
     pub fn chat_settings(&self) -> ChatSettings {
         ChatSettings {
@@ -178,6 +203,7 @@ impl Default for ServeArgs {
             },
             log_format: LogFormat::Text,
             open_signup: true,
+            allow_private_endpoints: false,
             limits: Limits {
                 signin_account_rate: Rate::new(5, Duration::from_secs(60)),
                 signin_ip_rate: Rate::new(10, Duration::from_secs(18)),

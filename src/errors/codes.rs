@@ -151,6 +151,14 @@ codes! {
     InvalidDisplayName = "invalid_display_name", 400, Http, "A display name is 1 to 64 characters, without control characters.";
     /// A picture that will not do (not one of the accepted formats, damaged, too large).
     BadImage = "bad_image", 400, Http, "That file is not a picture this server takes.";
+
+    // Notifications.
+    /// A push endpoint the server may not send to: not `https`, or not on a public address.
+    InvalidEndpoint = "invalid_endpoint", 400, Http, "A push endpoint is an https URL on a public address.";
+    /// A push subscription whose keys are not a P-256 public key and a 16-byte secret.
+    InvalidPushKeys = "invalid_push_keys", 400, Http, "The subscription's keys are not the ones a browser gives.";
+    TooManySubscriptions = "too_many_subscriptions", 409, Http, "This account has as many subscribed browsers as it may; remove one first.";
+    SubscriptionNotFound = "subscription_not_found", 404, Http, "No subscription of yours has that id.";
 }
 
 impl Serialize for Code {

@@ -15,6 +15,7 @@ use crate::auth::{AuthError, DeletionError};
 use crate::files::FileError;
 use crate::images::ImageError;
 use crate::people::PeopleError;
+use crate::push::PushError;
 use crate::rooms::RoomError;
 use crate::rooms::input::TextProblem;
 use crate::search::QueryError;
@@ -127,6 +128,19 @@ impl From<&FileError> for Failure {
                 tracing::error!(error = %detail, "the files folder failed");
                 return Failure::of(Code::StorageError);
             }
+        };
+        Failure::new(code, err.to_string())
+    }
+}
+
+impl From<&PushError> for Failure {
+    fn from(err: &PushError) -> Failure {
+        let code = match err {
+            PushError::Endpoint(_) => Code::InvalidEndpoint,
+            PushError::Keys => Code::InvalidPushKeys,
+            PushError::TooMany => Code::TooManySubscriptions,
+            PushError::NotFound => Code::SubscriptionNotFound,
+            PushError::Store(err) => return Failure::from(err),
         };
         Failure::new(code, err.to_string())
     }

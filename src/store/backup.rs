@@ -169,4 +169,7 @@ const TABLES: &[&dyn CopiedTable] = &[
     &Table(tables::BLOB_REFS),
     &Table(tables::LOOSE_UPLOADS),
     &Table(tables::UPLOAD_USAGE),
+    &Table(tables::SERVER_KEYS),
+    &Table(tables::PUSH_SUBSCRIPTIONS),
+    &Table(tables::USER_PUSH),
 ];

@@ -106,6 +106,9 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::BLOB_REFS)?;
     txn.open_table(tables::LOOSE_UPLOADS)?;
     txn.open_table(tables::UPLOAD_USAGE)?;
+    txn.open_table(tables::SERVER_KEYS)?;
+    txn.open_table(tables::PUSH_SUBSCRIPTIONS)?;
+    txn.open_table(tables::USER_PUSH)?;
     Ok(())
 }
 

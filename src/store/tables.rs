@@ -115,6 +115,14 @@ pub const LOOSE_UPLOADS: TableDefinition<(u64, u64), ()> = TableDefinition::new(
 /// User id → bytes of their uploads still kept, for `--user-quota-bytes`.
 pub const UPLOAD_USAGE: TableDefinition<u64, u64> = TableDefinition::new("upload_usage");
 
+/// Named secrets of the server: `vapid`, the P-256 private key that signs its Web Push requests.
+pub const SERVER_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("server_keys");
+/// Push subscription id → [`super::push::PushRecord`] as JSON: a browser to notify.
+pub const PUSH_SUBSCRIPTIONS: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("push_subscriptions");
+/// (user id, push subscription id) → (): every browser of a person to notify.
+pub const USER_PUSH: TableDefinition<(u64, u64), ()> = TableDefinition::new("user_push");
+
 /// Tables and records of schema 1, read only by the migration to schema 2.
 pub mod v1 {
     use redb::TableDefinition;

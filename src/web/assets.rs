@@ -84,6 +84,18 @@ impl Assets {
         self.by_path.contains_key(path)
     }
 
+    /// Every asset's path in `ui/`, sorted.
+    pub fn paths(&self) -> Vec<&str> {
+        let mut paths: Vec<&str> = self.by_path.keys().map(String::as_str).collect();
+        paths.sort_unstable();
+        paths
+    }
+
+    /// An asset's bytes.
+    pub fn bytes(&self, path: &str) -> Option<&[u8]> {
+        self.by_path.get(path).map(|asset| asset.bytes.as_ref())
+    }
+
     fn get(&self, tree: &str, path: &str) -> Option<&Asset> {
         (tree == self.tree)
             .then(|| self.by_path.get(path))

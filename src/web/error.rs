@@ -10,6 +10,7 @@ use crate::auth::{AuthError, DeletionError};
 use crate::errors::{Code, Failure, RETRY_AFTER_SECS};
 use crate::files::FileError;
 use crate::people::PeopleError;
+use crate::push::PushError;
 use crate::rooms::RoomError;
 use crate::search::QueryError;
 use crate::store::StoreError;
@@ -125,7 +126,8 @@ answered_as_failures!(
     PeopleError,
     DeletionError,
     QueryError,
-    FileError
+    FileError,
+    PushError
 );
 
 /// The stable code and text for an input field that failed its schema validator.

@@ -22,7 +22,7 @@ use tokio_util::task::TaskTracker;
 
 pub use assets::Assets;
 /// The pages' form bodies and query strings, parsed as their handlers parse them.
-pub use pages::{JoinQuery, LoginForm, SignupForm};
+pub use pages::{JoinQuery, LoginForm, SignupForm, dm_path, room_path};
 
 use crate::auth::{Auth, Device, Session};
 use crate::chat::Chat;
@@ -32,6 +32,7 @@ use crate::errors::{Code, Failure};
 use crate::events::Events;
 use crate::files::Files;
 use crate::people::People;
+use crate::push::Push;
 use crate::ratelimit::KeyedLimiter;
 use crate::rooms::Rooms;
 use crate::store::Store;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub people: Arc<People>,
     pub chat: Arc<Chat>,
     pub files: Arc<Files>,
+    /// Web Push subscriptions and the server's VAPID key.
+    pub push: Arc<Push>,
     pub clock: SharedClock,
     /// Served over TLS: `__Host-` cookie, `Secure`, HSTS.
     pub tls: bool,
@@ -154,6 +157,7 @@ pub fn app(state: Arc<AppState>) -> impl poem::Endpoint + 'static {
         .at("/ws", get(ws::upgrade))
         .at("/healthz", get(healthz))
         .at("/manifest.webmanifest", get(install::manifest))
+        .at("/sw.js", get(install::service_worker))
         .at("/assets/:tree/*path", get(assets::serve_asset))
         .at("/avatars/:side/:file", get(avatars::serve_avatar))
         .at("/files/:id/:name", get(files::serve_file))

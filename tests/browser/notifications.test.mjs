@@ -98,7 +98,8 @@ test('the tab counts what calls the person and dots its icon, and a hidden tab s
   assert.equal(await mia.locator('link[rel="icon"]').getAttribute('data-unread'), 'true');
   await say(noah, '@mia tea?');
   await waitUntil(mia, 'a notification is shown', () => window.shownNotifications.length === 1);
-  assert.deepEqual(await shownNotifications(mia), [{ title: 'noah in kitchen', body: '@mia tea?', tag: `confab-room-${await mia.locator('main').getAttribute('data-room-id')}` }]);
+  const kitchen = (await (await mia.request.get('/api/v1/rooms/kitchen')).json()).room;
+  assert.deepEqual(await shownNotifications(mia), [{ title: 'noah in kitchen', body: '@mia tea?', tag: `confab-room-${kitchen.id}` }]);
 
   // A direct room notifies of every message: its text, titled by who wrote it.
   const dm = await noah.request.post('/api/v1/dm', { data: { usernames: ['mia'] } });
@@ -159,6 +160,30 @@ test('the web app manifest is valid, its icons load, and Chromium finds the app 
   assert.ok(manifest.icons.some((icon) => icon.purpose === 'maskable' && icon.sizes === '512x512'));
   const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
   assert.deepEqual(installabilityErrors, [], 'Chromium finds nothing in the way of installing');
+});
+
+test('the service worker registers and keeps the shell: a chat page opens offline, reconnecting, and recovers', async () => {
+  const page = await confab.signedUp('quinn');
+  await openRoom(page, 'offline');
+  await say(page, 'said while online');
+  await waitForMessage(page, 'said while online');
+  await waitUntil(page, 'the service worker is active', () =>
+    navigator.serviceWorker.ready.then((registration) => Boolean(registration.active)));
+  // Opened again, the page is the worker's to serve.
+  await page.reload();
+  await waitOnline(page);
+  await waitUntil(page, 'the page is controlled by the worker', () => Boolean(navigator.serviceWorker.controller));
+
+  await page.context().setOffline(true);
+  await page.reload();
+  await page.getByRole('heading', { name: 'offline', level: 1 }).waitFor();
+  await waitUntil(page, 'the page says it is not connected', () =>
+    ['connecting', 'reconnecting'].includes(document.getElementById('conn-state').dataset.state));
+  await page.getByLabel('Message', { exact: true }).fill('typed without a network');
+
+  await page.context().setOffline(false);
+  await waitOnline(page);
+  await waitForMessage(page, 'said while online');
 });
 
 test('on a phone one compact bar leads the chat: the first message starts in the top fifth of the screen', async () => {

@@ -30,6 +30,7 @@ mod outsiders;
 mod pages;
 mod people;
 mod profiles;
+mod push;
 mod recovery;
 mod search;
 mod storage_faults;

@@ -4,8 +4,9 @@
 
 import { Connection } from './lib/connection.js';
 import { ChatSession } from './lib/session.js';
-import { Alerts, permissionButton } from './views/alerts.js';
+import { Alerts } from './views/alerts.js';
 import { ChatView } from './views/chat-view.js';
+import { pushSettings } from './views/push-settings.js';
 import { Sidebar } from './views/sidebar.js';
 import { TabBadge } from './views/tab-badge.js';
 
@@ -33,8 +34,10 @@ if (me && nav) {
     icon: document.querySelector('link[rel="icon"]').getAttribute('href'),
     open: (roomId, href) => (main ? showRoom(roomId, href) : location.assign(href)),
   });
-  // The settings page's own button for this device's notifications.
-  permissionButton(document.getElementById('device-alerts'), { status: document.getElementById('device-alerts-state') });
+  // The settings page's own control of this browser's notifications.
+  pushSettings(document.getElementById('device-push'), document.getElementById('device-push-state'));
+  // The worker keeps the shell for offline starts and shows pushes (ui/sw.js).
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
 
   // A form of the page (Sign out) taking us elsewhere: its own sign-out closes this socket
   // (4001) before the answer arrives, and going to sign-in then would cancel that navigation.

@@ -12,6 +12,7 @@ mod names;
 mod notifications;
 mod people;
 mod posting;
+mod push;
 mod rooms;
 mod search;
 mod text;
@@ -97,6 +98,7 @@ fn apis() -> (
     files::FilesApi,
     export::ExportApi,
     notifications::NotificationsApi,
+    push::PushApi,
 ) {
     (
         auth::AuthApi,
@@ -110,6 +112,7 @@ fn apis() -> (
         files::FilesApi,
         export::ExportApi,
         notifications::NotificationsApi,
+        push::PushApi,
     )
 }
 

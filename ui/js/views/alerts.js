@@ -4,6 +4,7 @@
 
 import { alertText, wantsAlert } from '../lib/attention.js';
 import { roomPath, roomTitle } from '../lib/format.js';
+import { pushSupported, subscribe } from '../lib/push.js';
 
 export function alertsSupported() {
   return typeof window.Notification === 'function';
@@ -21,20 +22,23 @@ function permissionText() {
 
 /**
  * Makes `button` ask for the permission: shown while the browser has not been asked yet.
- * `status`, if given, says what the browser allows; otherwise `onNotice(text)` says what
- * became of the question when the answer was not yes.
+ * `onNotice(text)` says what became of the question when the answer was not yes.
  */
-export function permissionButton(button, { status = null, onNotice = () => {} } = {}) {
+export function permissionButton(button, { onNotice = () => {} } = {}) {
   if (!button) return;
   const show = () => {
     button.hidden = !alertsSupported() || Notification.permission !== 'default';
-    if (status) status.textContent = permissionText();
   };
   show();
   button.addEventListener('click', async () => {
     const answer = await Notification.requestPermission();
     show();
-    if (answer !== 'granted' && !status) onNotice(permissionText());
+    if (answer !== 'granted') {
+      onNotice(permissionText());
+      return;
+    }
+    // Granted: this browser is pushed to as well while no page is open.
+    if (pushSupported()) subscribe().catch((error) => onNotice(`Notifications while confab is closed could not be turned on: ${error.message}`));
   });
 }
 

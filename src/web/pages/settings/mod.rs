@@ -27,6 +27,7 @@ pub use avatar::remove_avatar;
 pub use delete::delete_account;
 pub use devices::end_sessions;
 pub use messages::save_messages;
+pub use notifications::remove_push;
 pub use password::change_password;
 pub use profile::save_profile;
 pub use recovery::new_codes;
@@ -40,6 +41,7 @@ enum Part {
     Password,
     Recovery,
     Devices,
+    Notifications,
     Delete,
 }
 
@@ -84,6 +86,7 @@ impl Outcome {
             ),
             "signed-out" => (Part::Devices, "That device was signed out."),
             "signed-out-others" => (Part::Devices, "Every other device was signed out."),
+            "push-removed" => (Part::Notifications, "That browser is notified no more."),
             _ => return None,
         };
         Some(Outcome {
@@ -121,6 +124,7 @@ async fn settings_view(state: &State, session: &Session, outcome: Option<Outcome
     let outcome = outcome.as_ref();
     let devices = devices::part(state, session, outcome).await;
     let recovery = recovery::part(state, session, outcome).await;
+    let notifications = notifications::part(state, session, outcome).await;
     let markup = html! {
         div.settings {
             h1 { "Settings" }
@@ -130,7 +134,7 @@ async fn settings_view(state: &State, session: &Session, outcome: Option<Outcome
             (recovery)
             (devices)
             (messages::part(&session.user, outcome))
-            (notifications::part())
+            (notifications)
             (delete::part(outcome))
         }
     };
