@@ -194,6 +194,26 @@ fn assert_signed(push: &Received, key: &[u8], origin: &str) {
     );
 }
 
+/// Waits (at most 5 s) until `who` has no subscribed browser left; `why` says what failed.
+async fn until_unsubscribed(server: &TestServer, who: &User, why: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, listed) = api(
+            server,
+            "GET",
+            "/api/v1/push/subscriptions",
+            Some(&who.cookie),
+            None,
+        )
+        .await;
+        if listed["subscriptions"].as_array().unwrap().is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{why}: {listed}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn allowing_loopback() -> TestServer {
     TestServer::start_with(ServeArgs {
         allow_private_endpoints: true,
@@ -361,25 +381,7 @@ async fn a_push_service_that_says_the_browser_is_gone_ends_its_subscription() {
         .await
         .expect("a push is tried");
     assert_eq!(push.browser, "gone-bob");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let (_, listed) = api(
-            &server,
-            "GET",
-            "/api/v1/push/subscriptions",
-            Some(&bob.cookie),
-            None,
-        )
-        .await;
-        if listed["subscriptions"].as_array().unwrap().is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the subscription is still there: {listed}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_unsubscribed(&server, &bob, "the subscription is still there").await;
     a.say_in(dm, "anyone?").await;
     assert!(
         service.next(Duration::from_secs(4)).await.is_none(),
@@ -610,25 +612,12 @@ async fn signing_out_ends_the_browsers_subscription_and_a_restart_keeps_the_key(
         cookie: cookie_pair(&signed_in).unwrap(),
         ..bob.clone()
     };
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let (_, listed) = api(
-            &server,
-            "GET",
-            "/api/v1/push/subscriptions",
-            Some(&again.cookie),
-            None,
-        )
-        .await;
-        if listed["subscriptions"].as_array().unwrap().is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the signed-out browser is still subscribed: {listed}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_unsubscribed(
+        &server,
+        &again,
+        "the signed-out browser is still subscribed",
+    )
+    .await;
 
     let server = server.restart().await;
     assert_eq!(
