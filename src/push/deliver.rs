@@ -26,11 +26,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::payload::Payload;
+use super::who::called;
 use super::{Push, blocking};
 use crate::events::{Event, Subscription};
 use crate::outbound::{Answer, Endpoint};
-use crate::rooms::view::MessageView;
-use crate::store::{Kind, Level, PushRecord, Snapshot, StoreError};
+use crate::store::PushRecord;
 
 /// How long a push waits for its person to read the message elsewhere.
 pub const HOLD: Duration = Duration::from_secs(2);
@@ -175,61 +175,6 @@ async fn run(push: Arc<Push>, mut events: Subscription, online: Online, held: mp
     }
 }
 
-/// The people among `candidates` this message calls, each with what their push says.
-fn called(
-    snapshot: &Snapshot,
-    message: &MessageView,
-    candidates: &[u64],
-) -> Result<Vec<(u64, Payload)>, StoreError> {
-    let Some(room) = snapshot.room(message.room_id)? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for &user_id in candidates {
-        let Some(membership) = snapshot.membership(room.id, user_id)? else {
-            continue;
-        };
-        let Some(user) = snapshot.user(user_id)? else {
-            continue;
-        };
-        let calls = match membership.level(room.kind) {
-            Level::All => true,
-            Level::Mentions => {
-                message.everyone.as_deref() == Some("room")
-                    || message
-                        .mentions
-                        .iter()
-                        .any(|name| name.eq_ignore_ascii_case(&user.username))
-            }
-            Level::None => false,
-        };
-        if !calls || user.disabled || snapshot.blocked(user_id, message.user_id)? {
-            continue;
-        }
-        let url = match room.kind {
-            Kind::Direct => {
-                let mut others = Vec::new();
-                for member in snapshot.memberships_of(room.id)? {
-                    if member.user_id != user_id
-                        && let Some(other) = snapshot.user(member.user_id)?
-                    {
-                        others.push(other.username);
-                    }
-                }
-                if others.is_empty() {
-                    others.push(user.username.clone());
-                }
-                others.sort();
-                let others: Vec<&str> = others.iter().map(String::as_str).collect();
-                crate::web::dm_path(&others)
-            }
-            _ => crate::web::room_path(room.name.as_deref().unwrap_or_default()),
-        };
-        out.push((user_id, Payload::of(message, url)));
-    }
-    Ok(out)
-}
-
 /// Stage 2: each push waits out [`HOLD`]; then, unless its person came online or read the
 /// message meanwhile, it goes to each of their browsers.
 async fn hold(
@@ -250,7 +195,7 @@ async fn hold(
             let snapshot = store.snapshot()?;
             let read = snapshot.read_position(user_id, room_id)?;
             let mut browsers = Vec::new();
-            for (id, record) in store.user_pushes(user_id)? {
+            for (id, record) in snapshot.user_pushes(user_id)? {
                 // A session that ended (signed out) gets nothing more, even before its
                 // subscription is swept.
                 if snapshot.session_exists(record.session)? {

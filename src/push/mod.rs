@@ -5,13 +5,15 @@
 //! - This file: the subscriptions people make (`POST /api/v1/push/subscriptions`), checked and
 //!   kept, each bound to the session that made it.
 //! - [`deliver`]: a queued consumer of the committed-event stream that decides who is pushed
-//!   for each new message, waits a moment for them to read it elsewhere, then encrypts (RFC
-//!   8291, by `web-push-native`) and sends from a bounded queue with timeouts and retries.
+//!   for each new message ([`who`]: by level, mentions and blocks), waits a moment for them to
+//!   read it elsewhere, then encrypts (RFC 8291, by `web-push-native`) and sends from a bounded
+//!   queue with timeouts and retries. [`payload`]: what a push says.
 //!   Nothing on the chat path waits for any of it.
 
 pub mod deliver;
 mod payload;
 pub mod vapid;
+mod who;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};

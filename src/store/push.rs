@@ -1,7 +1,7 @@
 //! Web Push: the server's VAPID key, and each person's push subscriptions (one per browser
 //! that allowed notifications), bound to the session that made them.
 
-use redb::{Durability, ReadableTable};
+use redb::{Durability, ReadTransaction, ReadableTable};
 use serde::{Deserialize, Serialize};
 
 use super::{SessionKey, Snapshot, Store, StoreError, tables};
@@ -107,18 +107,7 @@ impl Store {
 
     /// Every subscription of a person, oldest first.
     pub fn user_pushes(&self, user_id: u64) -> Result<Vec<(u64, PushRecord)>, StoreError> {
-        self.read(|txn| {
-            let by_user = txn.open_table(tables::USER_PUSH)?;
-            let subscriptions = txn.open_table(tables::PUSH_SUBSCRIPTIONS)?;
-            let mut out = Vec::new();
-            for entry in by_user.range((user_id, 0)..=(user_id, u64::MAX))? {
-                let id = entry?.0.value().1;
-                if let Some(bytes) = subscriptions.get(id)? {
-                    out.push((id, decode(bytes.value())?));
-                }
-            }
-            Ok(out)
-        })
+        self.read(|txn| pushes_of(txn, user_id))
     }
 
     /// Removes every subscription the sessions made (they ended); returns whose they were.
@@ -169,7 +158,26 @@ impl Store {
     }
 }
 
+/// Every subscription of a person, oldest first.
+fn pushes_of(txn: &ReadTransaction, user_id: u64) -> Result<Vec<(u64, PushRecord)>, StoreError> {
+    let by_user = txn.open_table(tables::USER_PUSH)?;
+    let subscriptions = txn.open_table(tables::PUSH_SUBSCRIPTIONS)?;
+    let mut out = Vec::new();
+    for entry in by_user.range((user_id, 0)..=(user_id, u64::MAX))? {
+        let id = entry?.0.value().1;
+        if let Some(bytes) = subscriptions.get(id)? {
+            out.push((id, decode(bytes.value())?));
+        }
+    }
+    Ok(out)
+}
+
 impl Snapshot {
+    /// Every subscription of a person, oldest first.
+    pub fn user_pushes(&self, user_id: u64) -> Result<Vec<(u64, PushRecord)>, StoreError> {
+        pushes_of(&self.txn, user_id)
+    }
+
     /// Whether a session (by its key) is still signed in.
     pub fn session_exists(&self, key: SessionKey) -> Result<bool, StoreError> {
         Ok(self.txn.open_table(tables::SESSIONS)?.get(key)?.is_some())

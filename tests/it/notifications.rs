@@ -21,6 +21,20 @@ async fn set_level(
     .await
 }
 
+/// The level `who` has in the room `name`, as `GET /api/v1/rooms/{name}` tells them.
+async fn level_of(server: &TestServer, who: &User, name: &str) -> Value {
+    let (status, body) = api(
+        server,
+        "GET",
+        &format!("/api/v1/rooms/{name}"),
+        Some(&who.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["room"]["notifications"].clone()
+}
+
 /// Who asks, as whom, at which door, and the status and code they get.
 type Refusal<'a> = (&'a str, Option<&'a User>, &'a str, u16, Option<&'a str>);
 
@@ -30,19 +44,11 @@ async fn a_member_chooses_what_calls_them_back_and_nobody_else_can() {
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
     let cai = signup(&server, "cai").await;
-    private_room(&server, &alice, "Ops", &["bob"]).await;
+    let ops_id = private_room(&server, &alice, "Ops", &["bob"]).await;
     let dm = direct_room(&server, &alice, &["bob"]).await;
 
     // The defaults: what calls you in a room, everything in a conversation.
-    let (_, ops) = api(
-        &server,
-        "GET",
-        "/api/v1/rooms/Ops",
-        Some(&alice.cookie),
-        None,
-    )
-    .await;
-    assert_eq!(ops["room"]["notifications"], "mentions", "{ops}");
+    assert_eq!(level_of(&server, &alice, "Ops").await, "mentions");
     let rooms = get_json(&server, "/api/v1/rooms", &alice.cookie).await;
     let direct = rooms["rooms"]
         .as_array()
@@ -65,8 +71,11 @@ async fn a_member_chooses_what_calls_them_back_and_nobody_else_can() {
         }
     };
     assert_eq!(heard["room"]["notifications"], "all", "{heard}");
-    let (_, for_bob) = api(&server, "GET", "/api/v1/rooms/Ops", Some(&bob.cookie), None).await;
-    assert_eq!(for_bob["room"]["notifications"], "mentions", "{for_bob}");
+    assert_eq!(
+        level_of(&server, &bob, "Ops").await,
+        "mentions",
+        "bob's is his own"
+    );
     let (status, _) = set_level(
         &server,
         Some(&bob.cookie),
@@ -75,15 +84,7 @@ async fn a_member_chooses_what_calls_them_back_and_nobody_else_can() {
     )
     .await;
     assert_eq!(status, 200);
-    let (_, again) = api(
-        &server,
-        "GET",
-        "/api/v1/rooms/Ops",
-        Some(&alice.cookie),
-        None,
-    )
-    .await;
-    assert_eq!(again["room"]["notifications"], "all", "kept: {again}");
+    assert_eq!(level_of(&server, &alice, "Ops").await, "all", "kept");
 
     // Every refusal, on both doors.
     let open = {
@@ -124,7 +125,7 @@ async fn a_member_chooses_what_calls_them_back_and_nobody_else_can() {
         (
             "a private room through the conversation door",
             Some(&alice),
-            &format!("/api/v1/dm/{}", ops["room"]["id"]),
+            &format!("/api/v1/dm/{ops_id}"),
             404,
             Some("room_not_found"),
         ),
@@ -144,28 +145,17 @@ async fn a_member_chooses_what_calls_them_back_and_nobody_else_can() {
             assert_eq!(body["error"], code, "{who}: {body}");
         }
     }
-    let (_, still) = api(
-        &server,
-        "GET",
-        "/api/v1/rooms/Ops",
-        Some(&alice.cookie),
-        None,
-    )
-    .await;
     assert_eq!(
-        still["room"]["notifications"], "all",
-        "nothing refused changed it: {still}"
+        level_of(&server, &alice, "Ops").await,
+        "all",
+        "nothing refused changed it"
     );
 
     // The choice outlives a restart.
     let server = server.restart().await;
-    let (_, kept) = api(
-        &server,
-        "GET",
-        "/api/v1/rooms/Ops",
-        Some(&alice.cookie),
-        None,
-    )
-    .await;
-    assert_eq!(kept["room"]["notifications"], "all", "{kept}");
+    assert_eq!(
+        level_of(&server, &alice, "Ops").await,
+        "all",
+        "after a restart"
+    );
 }

@@ -29,16 +29,11 @@ pub(super) async fn part(state: &State, session: &Session, outcome: Option<&Outc
                 Ok(sessions) => {
                     ul.device-list {
                         @for device in sessions {
-                            li.device aria-label=(device.device) {
-                                div.device-about {
-                                    strong { (device.device) }
-                                    @if device.current { " " span.current-device { "This device" } }
-                                    div.muted {
-                                        (device.ip.as_deref().unwrap_or("address unknown"))
-                                        " · last active "
-                                        time datetime=(device.last_active) { (ago(now, device.last_active)) }
-                                    }
-                                }
+                            (device_row(&device.device, device.current, html! {
+                                (device.ip.as_deref().unwrap_or("address unknown"))
+                                " · last active "
+                                time datetime=(device.last_active) { (ago(now, device.last_active)) }
+                            }, html! {
                                 @if !device.current {
                                     form.inline method="post" action="/settings/sessions" {
                                         input type="hidden" name="session" value=(device.id);
@@ -46,7 +41,7 @@ pub(super) async fn part(state: &State, session: &Session, outcome: Option<&Outc
                                             aria-label={ "Sign out " (device.device) } { "Sign out" }
                                     }
                                 }
-                            }
+                            }))
                         }
                     }
                     @if sessions.len() > 1 {
@@ -100,6 +95,21 @@ pub async fn end_sessions(
                 Some(Outcome::refused(Part::Devices, text)),
             )
             .await
+        }
+    }
+}
+
+/// One browser in a list of them (signed in, or notified): its name, "This device" when it is
+/// the one asking, a line `about` it, and the `control` that ends it.
+pub(super) fn device_row(name: &str, this_device: bool, about: Markup, control: Markup) -> Markup {
+    html! {
+        li.device aria-label=(name) {
+            div.device-about {
+                strong { (name) }
+                @if this_device { " " span.current-device { "This device" } }
+                div.muted { (about) }
+            }
+            (control)
         }
     }
 }
