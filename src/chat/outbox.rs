@@ -50,7 +50,8 @@ pub enum CloseReason {
     SignedOut,
     /// The server is shutting down (1001, going away).
     Shutdown,
-    /// The person's name changed: their page reconnects to learn it (4002).
+    /// The person's name, picture or notification privacy changed: their page reconnects to
+    /// learn it (4002).
     ProfileChanged,
 }
 

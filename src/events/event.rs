@@ -28,7 +28,8 @@ pub enum Event {
         keys: Vec<SessionKey>,
         why: SessionEnd,
     },
-    /// Someone's username, display name or picture changed.
+    /// Someone's username, display name or picture changed, or whether their notifications are
+    /// private: their own pages reconnect, to be told anew.
     ProfileChanged { user_id: u64 },
     /// Where `note.user_id` stands with someone changed (a friend request, an answer to one, an
     /// unfriending, a block). Each change publishes one for each of the two people.

@@ -44,13 +44,16 @@ pub struct ProfileChanges {
     pub display_name: Option<String>,
     /// Who may open a direct room with them.
     pub dm_from: Option<DmFrom>,
+    /// Their notifications say only "New message".
+    pub private_notifications: Option<bool>,
 }
 
 impl People {
-    /// Changes someone's username, display name and DM setting: every change is checked
-    /// before any is made, and they are made in one transaction. A new username or display
-    /// name is published, so their open pages reconnect and show it. Returns the account as
-    /// it now is.
+    /// Changes someone's username, display name, DM and notification settings: every change
+    /// is checked before any is made, and they are made in one transaction. A new username,
+    /// display name or notification privacy is published, so their open pages reconnect and
+    /// show it (a page learns the privacy from its socket's `hello`). Returns the account as it
+    /// now is.
     pub async fn change_profile(
         &self,
         me: u64,
@@ -71,14 +74,16 @@ impl People {
             username: changes.username,
             display_name,
             dm_from: changes.dm_from,
+            private_notifications: changes.private_notifications,
         };
         let now = self.clock.now_ms();
         let hold = NAME_HOLD.as_millis() as u64;
         let changed = self
             .commit(move |store| {
                 let (before, after) = store.change_profile(me, change, now, hold)?;
-                let shown_anew =
-                    before.username != after.username || before.display_name != after.display_name;
+                let shown_anew = before.username != after.username
+                    || before.display_name != after.display_name
+                    || before.private_notifications != after.private_notifications;
                 let events = if shown_anew {
                     vec![Event::ProfileChanged { user_id: me }]
                 } else {

@@ -21,18 +21,30 @@ pub struct Payload {
     pub id: u64,
 }
 
+/// The title of a private notification (and the one word a page shows of confab).
+const PRIVATE_TITLE: &str = "confab";
+/// The body of a private notification, or of one whose message has nothing else to say.
+const NEW_MESSAGE: &str = "New message";
+
 impl Payload {
-    /// `url`: the room's page for the person pushed (`/rooms/NAME`, `/dm/PEOPLE`).
-    pub fn of(message: &MessageView, url: String) -> Payload {
-        let author = message.display_name.as_deref().unwrap_or(&message.user);
-        let title = match &message.room {
-            Some(room) => format!("{author} in {room}"),
-            None => author.to_owned(),
-        };
-        let body = match excerpt(&message.text) {
-            text if !text.is_empty() => text,
-            _ if !message.files.is_empty() => "Sent a file".to_owned(),
-            _ => "New message".to_owned(),
+    /// `url`: the room's page for the person pushed (`/rooms/NAME`, `/dm/PEOPLE`). `private`:
+    /// the person chose notifications that say only "New message"; the room is still opened
+    /// by a click, but nothing shown names it, its author or its words.
+    pub fn of(message: &MessageView, url: String, private: bool) -> Payload {
+        let (title, body) = if private {
+            (PRIVATE_TITLE.to_owned(), NEW_MESSAGE.to_owned())
+        } else {
+            let author = message.display_name.as_deref().unwrap_or(&message.user);
+            let title = match &message.room {
+                Some(room) => format!("{author} in {room}"),
+                None => author.to_owned(),
+            };
+            let body = match excerpt(&message.text) {
+                text if !text.is_empty() => text,
+                _ if !message.files.is_empty() => "Sent a file".to_owned(),
+                _ => NEW_MESSAGE.to_owned(),
+            };
+            (title, body)
         };
         Payload {
             room_id: message.room_id,

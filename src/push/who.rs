@@ -57,7 +57,7 @@ pub(super) fn called(
         };
         out.push((
             user_id,
-            Payload::of(message, url),
+            Payload::of(message, url, user.private_notifications),
         ));
     }
     Ok(out)

@@ -42,6 +42,7 @@ impl Account {
             dm_from: self.user.dm_from,
             avatar: self.user.avatar.clone(),
             deleted_at: self.deleted_at,
+            private_notifications: self.user.private_notifications,
         }
     }
 }

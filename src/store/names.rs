@@ -58,10 +58,11 @@ pub struct ProfileChange {
     /// A new display name (`Some(None)`: none).
     pub display_name: Option<Option<String>>,
     pub dm_from: Option<DmFrom>,
+    pub private_notifications: Option<bool>,
 }
 
 impl Store {
-    /// Changes an account's username, display name and DM setting in one transaction (a
+    /// Changes an account's username, display name, DM and notification settings in one transaction (a
     /// refused rename changes nothing); returns the account as it was and as it now is. A new
     /// username is a rename ([`rename_in`]): the old name keeps leading to the account, and
     /// stays taken, until `now_ms + hold_ms`; a change of case only has no hold.
@@ -85,6 +86,9 @@ impl Store {
                 }
                 if let Some(dm_from) = change.dm_from {
                     record.dm_from = dm_from;
+                }
+                if let Some(private) = change.private_notifications {
+                    record.private_notifications = private;
                 }
             })?;
             Ok((before, current_user(txn, user_id)?))

@@ -25,6 +25,9 @@ pub(super) struct UserRecord {
     /// Unix milliseconds, once the person deleted the account (see [`super::deletion`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) deleted_at: Option<u64>,
+    /// Its notifications say only "New message": not who wrote, where, or what.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(super) private_notifications: bool,
 }
 
 /// Who may open a direct room with someone.
@@ -68,6 +71,8 @@ pub struct User {
     pub avatar: Option<String>,
     /// Its owner deleted it: it is disabled for good and shows as "Deleted user".
     pub deleted: bool,
+    /// Its notifications (pushed, or shown by an open page) say only "New message".
+    pub private_notifications: bool,
 }
 
 /// An account together with its password hash, for sign-in only.
@@ -88,6 +93,7 @@ impl UserRecord {
                 dm_from: self.dm_from,
                 avatar: self.avatar,
                 deleted: self.deleted_at.is_some(),
+                private_notifications: self.private_notifications,
             },
             password_hash: self.password_hash,
         }
@@ -116,6 +122,7 @@ impl Store {
                 dm_from: DmFrom::Everyone,
                 avatar: None,
                 deleted_at: None,
+                private_notifications: false,
             };
             users.insert(id, serde_json::to_vec(&record)?.as_slice())?;
             Ok(record.into_user(id).user)

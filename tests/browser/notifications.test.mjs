@@ -132,6 +132,39 @@ test('the tab counts what calls the person and dots its icon, and a hidden tab s
   assert.equal(await mia.locator('link[rel="icon"]').getAttribute('data-unread'), 'false');
 });
 
+test('private notifications, chosen in the settings, say only "New message", and an open chat follows at once', async () => {
+  const olga = await confab.signedUp('olga');
+  const piet = await confab.signedUp('piet');
+  await openRoom(piet, 'pantry');
+  await openRoom(olga, 'pantry');
+  await olga.context().grantPermissions(['notifications']);
+  await olga.getByRole('button', { name: 'Allow notifications' }).click();
+  await hideAndWatchNotifications(olga);
+  // Every state the connection badge takes from now on.
+  await olga.evaluate(() => {
+    window.connectionStates = [];
+    const badge = document.getElementById('conn-state');
+    new MutationObserver(() => window.connectionStates.push(badge.dataset.state))
+      .observe(badge, { attributes: true, attributeFilter: ['data-state'] });
+  });
+
+  const settings = await olga.context().newPage();
+  await settings.goto('/settings');
+  const section = settings.locator('section', { has: settings.getByRole('heading', { name: 'Notifications', exact: true }) });
+  assert.ok(await section.getByLabel('Who wrote, where, and the start of the message').isChecked(), 'not private unless chosen');
+  await section.getByLabel('Only “New message” (private)').check();
+  await section.getByRole('button', { name: 'Save' }).click();
+  await settings.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  assert.ok(await section.getByLabel('Only “New message” (private)').isChecked());
+
+  await waitUntil(olga, 'the open chat reconnects to learn the choice', () =>
+    window.connectionStates.includes('reconnecting') && document.getElementById('conn-state').dataset.state === 'online');
+  await say(piet, '@olga the safe code is 4711');
+  await waitUntil(olga, 'a notification is shown', () => window.shownNotifications.length === 1);
+  const [shown] = await shownNotifications(olga);
+  assert.deepEqual({ title: shown.title, body: shown.body }, { title: 'confab', body: 'New message' });
+});
+
 test('the web app manifest is valid, its icons load, and Chromium finds the app installable', async () => {
   // Chromium installs nothing from a private window, which every other test's context is.
   const profile = await mkdtemp(join(tmpdir(), 'confab-install-'));

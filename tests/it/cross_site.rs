@@ -109,6 +109,25 @@ fn forgeries() -> Vec<Forgery> {
             content_type: urlencoded,
             body: form(&[("session", "others")]),
         },
+        Forgery {
+            what: "what notifications show form",
+            path: "/settings/notifications",
+            content_type: urlencoded,
+            body: form(&[("shown", "private")]),
+        },
+        Forgery {
+            what: "stop notifying a browser form",
+            path: "/settings/push",
+            content_type: urlencoded,
+            body: form(&[("subscription", "1")]),
+        },
+        Forgery {
+            what: "API push subscription",
+            path: "/api/v1/push/subscriptions",
+            content_type: "application/json",
+            body: json(json!({"endpoint": "https://push.example.com/mallory",
+                "keys": {"p256dh": "BAAA", "auth": "AAAA"}})),
+        },
         // Recovery CSRF: signing the victim in as the attacker, like login CSRF.
         Forgery {
             what: "recovery form",
@@ -186,6 +205,9 @@ async fn forged_forms_and_api_calls_from_another_site_are_refused_and_change_not
     assert_eq!(me(&server, &alice.cookie).await.status(), 200);
     let who: Value = get_json(&server, "/api/v1/me", &alice.cookie).await;
     assert_eq!(who["user"]["username"], "alice");
+    assert_eq!(who["user"]["private_notifications"], false);
+    let pushes = get_json(&server, "/api/v1/push/subscriptions", &alice.cookie).await;
+    assert_eq!(pushes["subscriptions"], json!([]), "no browser subscribed");
     chat.say("r", "still signed in").await;
     assert_eq!(
         login(&server, "alice", "alice-password").await.status(),

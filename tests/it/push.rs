@@ -20,6 +20,7 @@ use poem::{EndpointExt, Request, Route, handler, post};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, mpsc};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::common::*;
 
@@ -387,6 +388,128 @@ async fn a_push_service_that_says_the_browser_is_gone_ends_its_subscription() {
         service.next(Duration::from_secs(4)).await.is_none(),
         "nothing more is sent there"
     );
+}
+
+#[tokio::test]
+async fn private_notifications_say_only_new_message_and_open_pages_learn_it() {
+    let service = PushService::start().await;
+    let server = allowing_loopback().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let dm = direct_room(&server, &alice, &["bob"]).await;
+    let browser = Browser::new();
+    let (status, _) = subscribe(
+        &server,
+        &bob,
+        browser.subscription(&service.endpoint("bob")),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    // Bob's open page hears the setting: it reconnects, and its new hello says so.
+    let mut open_page = connect(&server, &bob).await;
+    assert_eq!(
+        open_page.hello["private_notifications"], false,
+        "{}",
+        open_page.hello
+    );
+    let (status, body) = api(
+        &server,
+        "PATCH",
+        "/api/v1/me",
+        Some(&bob.cookie),
+        Some(json!({ "private_notifications": true })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["private_notifications"], true, "{body}");
+    assert_eq!(open_page.closed().await, Some(CloseCode::Library(4002)));
+    let open_page = connect(&server, &bob).await;
+    assert_eq!(
+        open_page.hello["private_notifications"], true,
+        "{}",
+        open_page.hello
+    );
+    drop(open_page);
+    let (status, body) = api(
+        &server,
+        "PATCH",
+        "/api/v1/me",
+        Some(&bob.cookie),
+        Some(json!({ "private_notifications": null })),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("bad_request")),
+        "{body}"
+    );
+
+    // Bob is away: the push names no one, no room, and no word of the message, and a click
+    // still opens the conversation.
+    let mut a = connect(&server, &alice).await;
+    a.join_id(dm).await;
+    a.say_in(dm, "the door code is 4711").await;
+    let push = service
+        .next(Duration::from_secs(8))
+        .await
+        .expect("bob is pushed");
+    let payload = browser.read(&push);
+    assert_eq!(
+        (payload["title"].as_str(), payload["body"].as_str()),
+        (Some("confab"), Some("New message"))
+    );
+    assert_eq!(payload["url"], "/dm/alice");
+    let shown = format!("{} {}", payload["title"], payload["body"]);
+    assert!(
+        !shown.contains("alice") && !shown.contains("4711"),
+        "{payload}"
+    );
+    assert!(!String::from_utf8_lossy(&serde_json::to_vec(&payload).unwrap()).contains("4711"));
+
+    // Turned off in the settings page, the next push says who and what again.
+    let response = post_page(
+        &server,
+        "/settings/notifications",
+        &[("shown", "message")],
+        Some(&bob.cookie),
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    let (_, settings) = page(&server, "/settings?done=notifications", Some(&bob.cookie)).await;
+    assert!(
+        settings.contains(r#"value="message" checked"#),
+        "the page shows the choice"
+    );
+    a.say_in(dm, "lunch?").await;
+    let push = service
+        .next(Duration::from_secs(8))
+        .await
+        .expect("bob is pushed again");
+    let payload = browser.read(&push);
+    assert_eq!(
+        (payload["title"].as_str(), payload["body"].as_str()),
+        (Some("alice"), Some("lunch?"))
+    );
+
+    // A form that chooses nothing changes nothing, and says why.
+    let response = post_page(
+        &server,
+        "/settings/notifications",
+        &[("shown", "loud")],
+        Some(&bob.cookie),
+    )
+    .await;
+    assert_eq!(response.status(), 400);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose what a notification shows.")
+    );
+    let (_, me) = api(&server, "GET", "/api/v1/me", Some(&bob.cookie), None).await;
+    assert_eq!(me["user"]["private_notifications"], false, "{me}");
 }
 
 #[tokio::test]

@@ -65,7 +65,8 @@ impl Live for Hub {
             Event::Sidebar { user_id, event } => self.sidebar(*user_id, event),
             Event::CutOff { room_id, user_id } => self.cut_off(*room_id, *user_id),
             Event::SessionsEnded { keys, .. } => self.close_sessions(keys),
-            // Their open pages reconnect, and learn the new name or picture from `hello`.
+            // Their open pages reconnect, and learn the new name, picture or notification
+            // privacy from `hello`.
             Event::ProfileChanged { user_id } => {
                 self.close_user(*user_id, CloseReason::ProfileChanged);
             }

@@ -38,6 +38,9 @@ pub struct AccountLine {
     pub disabled: bool,
     /// `everyone` or `friends`: who may start a direct room with it.
     pub dm_from: String,
+    /// Its notifications say only "New message".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub private_notifications: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<u64>,
     /// The avatar's file name: its images are `avatars/SIDE/NAME` in the export.
@@ -88,6 +91,7 @@ impl UserLine {
                 password_hash: account.password_hash.clone(),
                 disabled: user.disabled,
                 dm_from: user.dm_from.as_str().to_owned(),
+                private_notifications: user.private_notifications,
                 deleted_at: account.deleted_at,
                 avatar: user.avatar.clone(),
                 recovery_codes: account
@@ -180,6 +184,7 @@ impl UserLine {
                 dm_from,
                 avatar: line.avatar.clone(),
                 deleted,
+                private_notifications: line.private_notifications,
             },
             password_hash: line.password_hash.clone(),
             deleted_at: line.deleted_at,

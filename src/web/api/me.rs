@@ -88,6 +88,9 @@ struct AccountChanges {
     username: MaybeUndefined<Text>,
     /// Who may open a direct room with you: `everyone` or only `friends`.
     dm_from: MaybeUndefined<DmSetting>,
+    /// `true`: notifications (pushed, or shown by an open page) say only "New message", not
+    /// who wrote, where, or what.
+    private_notifications: MaybeUndefined<bool>,
 }
 
 #[derive(ApiResponse)]
@@ -262,10 +265,21 @@ impl MeApi {
                 ));
             }
         };
+        let private_notifications = match changes.private_notifications {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Value(private) => Some(private),
+            MaybeUndefined::Null => {
+                return Err(ApiError::bad_request(
+                    Code::BadRequest,
+                    "private_notifications is true or false; leave it out to keep it as it is.",
+                ));
+            }
+        };
         let changes = ProfileChanges {
             username,
             display_name,
             dm_from,
+            private_notifications,
         };
         let user = state
             .people

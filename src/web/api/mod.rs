@@ -58,6 +58,8 @@ struct UserView {
     created_at: u64,
     /// Who may open a direct room with this account: `everyone` or only `friends`.
     dm_from: String,
+    /// Whether notifications say only "New message" (not who wrote, where, or what).
+    private_notifications: bool,
 }
 
 impl From<&User> for UserView {
@@ -69,6 +71,7 @@ impl From<&User> for UserView {
             avatar_url: crate::people::avatar::avatar_url(user, crate::people::avatar::LARGE),
             created_at: user.created_at,
             dm_from: user.dm_from.as_str().to_owned(),
+            private_notifications: user.private_notifications,
         }
     }
 }

@@ -64,5 +64,9 @@ test('a notification names who wrote and where, with the start of the text', () 
   assert.equal(alertText('lobby', open, activity, 'me').body, 'from the activity frame');
   assert.equal(alertText('lobby', open, { ...activity, excerpt: undefined }, 'me').body, 'Mentioned you');
   assert.equal(alertText('lobby', open, said(7, 'bob', { text: '', files: [{}] }), 'me').body, 'Sent a file');
-  assert.equal(alertText('lobby', open, said(7, 'bob', { text: 'secret' }), 'me', { excerpt: false }).body, 'New message');
+  // Private notifications name neither the author nor the room, and say nothing of the text.
+  assert.deepEqual(alertText('lobby', open, said(7, 'bob', { text: 'secret' }), 'me', { private: true }),
+    { title: 'confab', body: 'New message' });
+  assert.deepEqual(alertText('Bob B.', direct, said(8, 'bob', { text: '@me secret' }), 'me', { private: true }),
+    { title: 'confab', body: 'New message' });
 });

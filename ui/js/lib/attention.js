@@ -60,15 +60,19 @@ export function tabTitle(base, count) {
   return `(${shown}) ${base} · confab`;
 }
 
-/** The words of a system notification for `message` in `room`, titled `roomTitleText` for `me`. */
-export function alertText(roomTitleText, room, message, me, { excerpt = true } = {}) {
+/**
+ * The words of a system notification for `message` in `room`, titled `roomTitleText` for `me`.
+ * `private`: the person chose notifications that say only "New message" (as their pushes do).
+ */
+export function alertText(roomTitleText, room, message, me, { private: secret = false } = {}) {
+  if (secret) return { title: 'confab', body: 'New message' };
   const person = (room.people || []).find((p) => sameName(p.username, message.user));
   const author = (person && person.display_name) || message.user;
   const title = room.kind === 'direct' ? author : `${author} in ${roomTitleText}`;
   // M has its text, an `activity` frame the start of it.
   const text = String(message.text ?? message.excerpt ?? '').split(/\s+/).filter(Boolean).join(' ');
   let body;
-  if (excerpt && text) body = text.length > EXCERPT_MAX ? `${text.slice(0, EXCERPT_MAX - 1)}…` : text;
+  if (text) body = text.length > EXCERPT_MAX ? `${text.slice(0, EXCERPT_MAX - 1)}…` : text;
   else if (callsMe(message, me)) body = 'Mentioned you';
   else if (message.files && message.files.length) body = 'Sent a file';
   else body = 'New message';

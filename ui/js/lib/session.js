@@ -61,6 +61,7 @@ export class ChatSession {
     this.recent = []; // keys, most recently shown last
     this.listeners = new Map();
     this.open = false;
+    this.privateNotifications = false; // from `hello`: notifications say only "New message"
     this.blocked = new Set(); // usernames whose messages are collapsed
     this.connection = connect({
       frame: (frame) => this.handle(frame),
@@ -129,6 +130,7 @@ export class ChatSession {
   connectionState(state, detail) {
     if (state !== 'open') {
       this.open = false;
+    this.privateNotifications = false; // from `hello`: notifications say only "New message"
       for (const room of this.rooms.values()) room.disconnected();
     }
     this.emit('state', state, detail);
@@ -155,6 +157,7 @@ export class ChatSession {
   onHello(frame) {
     this.open = true;
     this.blocked = new Set(frame.blocked || []);
+    this.privateNotifications = frame.private_notifications === true;
     this.sidebar.reset(frame.rooms, frame.friends || []);
     this.emit('sidebar');
     for (const room of this.rooms.values()) {

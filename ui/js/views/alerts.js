@@ -56,7 +56,8 @@ export class Alerts {
     const { session } = this;
     const room = session.sidebar.rooms.get(roomId);
     if (!wantsAlert(room, message, session.me, session.blocked)) return;
-    const { title, body } = alertText(roomTitle(room, session.me), room, message, session.me);
+    const { title, body } = alertText(roomTitle(room, session.me), room, message, session.me,
+      { private: session.privateNotifications });
     // One per room: a newer message replaces the one before, and two tabs show one.
     const tag = `confab-room-${roomId}`;
     const href = roomPath(room, session.me);

@@ -32,9 +32,10 @@ pub struct Hello<'a> {
     pub blocked: &'a [String],
 }
 
-/// `{"type":"hello", "user":{…}, "rooms":[…], "friends":[…], "blocked":[…]}`: the first
-/// frame on every socket, with the person's rooms and friends as they are now (a reconnecting
-/// page replaces its sidebar with them).
+/// `{"type":"hello", "user":{…}, "rooms":[…], "friends":[…], "blocked":[…],
+/// "private_notifications"}`: the first frame on every socket, with the person's rooms and
+/// friends as they are now (a reconnecting page replaces its sidebar with them), and whether
+/// the notifications the page shows must say only "New message".
 pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
     /// You, as you are shown, with your `id` (the page knows itself by it).
     #[derive(Serialize)]
@@ -50,6 +51,7 @@ pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
         rooms: &'a [RoomSummary],
         friends: &'a [FriendEntry],
         blocked: &'a [String],
+        private_notifications: bool,
     }
     encode(&Frame {
         r#type: "hello",
@@ -60,6 +62,7 @@ pub fn hello_frame(hello: &Hello<'_>) -> Utf8Bytes {
         rooms: hello.rooms,
         friends: hello.friends,
         blocked: hello.blocked,
+        private_notifications: hello.user.private_notifications,
     })
 }
 

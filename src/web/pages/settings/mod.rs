@@ -27,7 +27,7 @@ pub use avatar::remove_avatar;
 pub use delete::delete_account;
 pub use devices::end_sessions;
 pub use messages::save_messages;
-pub use notifications::remove_push;
+pub use notifications::{remove_push, save_shown};
 pub use password::change_password;
 pub use profile::save_profile;
 pub use recovery::new_codes;
@@ -87,6 +87,7 @@ impl Outcome {
             "signed-out" => (Part::Devices, "That device was signed out."),
             "signed-out-others" => (Part::Devices, "Every other device was signed out."),
             "push-removed" => (Part::Notifications, "That browser is notified no more."),
+            "notifications" => (Part::Notifications, "Saved."),
             _ => return None,
         };
         Some(Outcome {

@@ -59,7 +59,7 @@ pub async fn save_profile(
     let changes = ProfileChanges {
         username: Some(form.username.trim().to_owned()),
         display_name: Some(form.display_name),
-        dm_from: None,
+        ..ProfileChanges::default()
     };
     match state.people.change_profile(session.user.id, changes).await {
         Ok(_) => done("profile"),
