@@ -187,6 +187,7 @@ impl Server {
             clock: Arc::clone(&state.clock),
             data_dir: config.data.dir.clone(),
             files: Some(Arc::clone(&state.files)),
+            push: Some(Arc::clone(&state.push)),
             origin: public_origin(config, listeners.main.local_addr().ok()),
         });
         let control = control::serve(&config.data.dir, operated)

@@ -7,6 +7,7 @@ mod client;
 mod cpu;
 mod crowd;
 mod floor;
+mod push;
 mod scenarios;
 mod search;
 mod stats;
@@ -33,6 +34,7 @@ pub enum Scenario {
     Durability,
     Search,
     Floor,
+    Push,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -46,7 +48,7 @@ pub struct BenchArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "connections,fanout,typing,throughput,steady,login,durability,search,floor"
+        default_value = "connections,fanout,typing,throughput,steady,login,durability,search,floor,push"
     )]
     pub scenarios: Vec<Scenario>,
     /// Print one JSON object per result row instead of a table.
@@ -107,6 +109,16 @@ pub struct BenchArgs {
     /// Searches `search` times.
     #[arg(long, default_value_t = 300)]
     pub search_queries: usize,
+    /// People away (no page open, one subscribed browser each) whom each message of `push`
+    /// calls.
+    #[arg(long, default_value_t = 50)]
+    pub push_people: usize,
+    /// Messages per second the one sender of `push` posts.
+    #[arg(long, default_value_t = 2)]
+    pub push_rate: u32,
+    /// How long `push`'s push service takes to answer each push, in milliseconds.
+    #[arg(long, default_value_t = 250)]
+    pub push_delay_ms: u64,
     /// Pin the server to this CPU (0, 1, …) and keep the load generator off it, so CPU
     /// figures compare across machines.
     #[arg(long)]
@@ -136,6 +148,9 @@ pub struct BenchSettings {
     pub pin_server: Option<usize>,
     pub floor_syncs: usize,
     pub floor_sends: usize,
+    pub push_people: usize,
+    pub push_rate: u32,
+    pub push_delay: std::time::Duration,
 }
 
 impl BenchArgs {
@@ -162,6 +177,9 @@ impl BenchArgs {
                 pin_server: self.pin_server,
                 floor_syncs: 50,
                 floor_sends: 200,
+                push_people: 5,
+                push_rate: 5,
+                push_delay: std::time::Duration::from_millis(100),
             };
         }
         BenchSettings {
@@ -185,6 +203,9 @@ impl BenchArgs {
             pin_server: self.pin_server,
             floor_syncs: 2000,
             floor_sends: 5000,
+            push_people: self.push_people.max(1),
+            push_rate: self.push_rate.max(1),
+            push_delay: std::time::Duration::from_millis(self.push_delay_ms),
         }
     }
 }
@@ -269,6 +290,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Scenario::Durability => scenarios::durability(&mut target, &settings).await,
             Scenario::Search => search::search(&settings, !target.is_spawned()).await,
             Scenario::Floor => floor::floor(&settings).await,
+            Scenario::Push => push::push(&target, &settings).await,
         };
         match rows {
             Ok(rows) => rows.iter().for_each(|row| print(row, args.json)),

@@ -165,6 +165,8 @@ async fn start(
         .args(["serve", "--listen", &listen, "--data"])
         .arg(data)
         .args(RAISED_LIMITS)
+        // The push scenario's push service listens on loopback.
+        .arg("--allow-private-endpoints")
         .env("CONFAB_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -47,7 +47,8 @@ pub enum AdminRequest {
         path: PathBuf,
     },
     /// Counters of the running server, as JSON (`{"durable_commits": N, "events_dropped":
-    /// {CONSUMER: N}}`), for `confab bench`.
+    /// {CONSUMER: N}, "pushes": {"queued", "sent", "failed", "dropped", "gone"}}`), for
+    /// `confab bench`.
     Stats,
 }
 
@@ -85,6 +86,7 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
         store,
         auth,
         events,
+        push,
         ..
     } = operated;
     match request {
@@ -94,10 +96,16 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
                 .into_iter()
                 .map(|d| (d.consumer.to_owned(), d.events.into()))
                 .collect();
+            let pushes = push.as_ref().map(|push| {
+                let [queued, sent, failed, dropped, gone] = push.counted();
+                serde_json::json!({"queued": queued, "sent": sent, "failed": failed,
+                    "dropped": dropped, "gone": gone})
+            });
             AdminReply::ok(
                 serde_json::json!({
                     "durable_commits": store.durable_commits(),
                     "events_dropped": dropped,
+                    "pushes": pushes,
                 })
                 .to_string(),
             )

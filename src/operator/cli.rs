@@ -173,6 +173,7 @@ async fn run(request: AdminRequest, data_dir: &Path, create: bool) -> anyhow::Re
                 clock,
                 data_dir: data_dir.to_owned(),
                 files: None,
+                push: None,
                 origin: FALLBACK_URL.to_owned(),
             };
             execute(&operated, request).await

@@ -16,6 +16,7 @@ use crate::auth::Auth;
 use crate::clock::SharedClock;
 use crate::events::Events;
 use crate::files::Files;
+use crate::push::Push;
 use crate::store::Store;
 
 pub const SOCKET_FILE: &str = "control.sock";
@@ -50,6 +51,8 @@ pub struct Operated {
     /// The running server's files, whose removals a backup holds back; `None` when no server
     /// runs, so nothing removes files meanwhile.
     pub files: Option<Arc<Files>>,
+    /// The running server's pushes, whose counts `stats` reports; `None` when no server runs.
+    pub push: Option<Arc<Push>>,
     /// The server's address as people reach it, for the links it makes.
     pub origin: String,
 }
