@@ -4,7 +4,7 @@
 //! and a fresh resolution each time keeps the address check honest.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -44,23 +44,29 @@ pub struct Answer {
 /// The client: which addresses it may reach and how long a request may take.
 #[derive(Clone)]
 pub struct Client {
-    tls: TlsConnector,
+    /// Made on the first `https` request: a server nobody subscribed on never loads it.
+    tls: Arc<OnceLock<TlsConnector>>,
     reach: Reach,
     timeout: Duration,
 }
 
+/// TLS with the public web's roots and rustls's safe defaults.
+fn connector() -> TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    TlsConnector::from(Arc::new(config))
+}
+
 impl Client {
     pub fn new(reach: Reach, timeout: Duration) -> Client {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default TLS versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
         Client {
-            tls: TlsConnector::from(Arc::new(config)),
+            tls: Arc::new(OnceLock::new()),
             reach,
             timeout,
         }
@@ -112,6 +118,7 @@ impl Client {
                 ServerName::try_from(endpoint.host.clone()).map_err(|_| EndpointError::Invalid)?;
             let tls = self
                 .tls
+                .get_or_init(connector)
                 .connect(name, tcp)
                 .await
                 .map_err(OutboundError::Tls)?;

@@ -2,6 +2,8 @@
 //! with. Each request carries `Authorization: vapid t=JWT, k=KEY`: an ES256 JSON Web Token for
 //! the push service's origin, signed with the server's P-256 key, and that key's public half.
 
+use std::sync::OnceLock;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use p256::ecdsa::signature::Signer;
@@ -14,34 +16,65 @@ pub const VALID_SECS: u64 = 12 * 60 * 60;
 
 /// The server's VAPID key.
 pub struct Vapid {
-    signing: SigningKey,
-    /// base64url of the 65-byte uncompressed public point: what browsers subscribe with.
-    public: String,
+    /// Read (or made) at start; its curve arithmetic waits for the first use, so a server
+    /// nobody subscribes on never runs that code.
+    key: Key,
     /// Who runs this server (`mailto:` or `https:`), for push services to reach.
     contact: String,
+}
+
+struct Key {
+    scalar: Vec<u8>,
+    ready: OnceLock<Ready>,
+}
+
+/// The signing key, and base64url of the 65-byte uncompressed public point: what browsers
+/// subscribe with.
+struct Ready {
+    signing: SigningKey,
+    public: String,
+}
+
+impl Key {
+    fn ready(&self) -> &Ready {
+        self.ready.get_or_init(|| {
+            let signing =
+                SigningKey::from_slice(&self.scalar).expect("checked when the key was read");
+            let point = signing.verifying_key().to_encoded_point(false);
+            Ready {
+                public: URL_SAFE_NO_PAD.encode(point.as_bytes()),
+                signing,
+            }
+        })
+    }
 }
 
 impl Vapid {
     /// The key kept in the data folder, made on the first start.
     pub fn load(store: &Store, contact: String) -> Result<Vapid, StoreError> {
-        let bytes = store.vapid_key(new_scalar)?;
-        let signing = SigningKey::from_slice(&bytes)
-            .map_err(|_| StoreError::Corrupt("the VAPID key is not a P-256 key".into()))?;
-        Ok(Vapid::new(signing, contact))
+        let scalar = store.vapid_key(new_scalar)?;
+        // A scalar check only (no point multiplication): in range and not zero.
+        if p256::NonZeroScalar::try_from(scalar.as_slice()).is_err() {
+            return Err(StoreError::Corrupt(
+                "the VAPID key is not a P-256 key".into(),
+            ));
+        }
+        Ok(Vapid::new(scalar, contact))
     }
 
-    fn new(signing: SigningKey, contact: String) -> Vapid {
-        let point = signing.verifying_key().to_encoded_point(false);
+    fn new(scalar: Vec<u8>, contact: String) -> Vapid {
         Vapid {
-            public: URL_SAFE_NO_PAD.encode(point.as_bytes()),
-            signing,
+            key: Key {
+                scalar,
+                ready: OnceLock::new(),
+            },
             contact,
         }
     }
 
     /// base64url of the uncompressed public key (`GET /api/v1/push/key`).
     pub fn public_key(&self) -> &str {
-        &self.public
+        &self.key.ready().public
     }
 
     /// The `Authorization` header for a push service at `origin` (`https://host[:port]`).
@@ -54,9 +87,10 @@ impl Vapid {
         });
         let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
         let signed = format!("{header}.{claims}");
-        let signature: Signature = self.signing.sign(signed.as_bytes());
+        let key = self.key.ready();
+        let signature: Signature = key.signing.sign(signed.as_bytes());
         let signature = URL_SAFE_NO_PAD.encode(signature.to_bytes());
-        format!("vapid t={signed}.{signature}, k={}", self.public)
+        format!("vapid t={signed}.{signature}, k={}", key.public)
     }
 }
 
@@ -65,7 +99,7 @@ fn new_scalar() -> Vec<u8> {
     loop {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).expect("the system's random source works");
-        if SigningKey::from_slice(&bytes).is_ok() {
+        if p256::NonZeroScalar::try_from(bytes.as_slice()).is_ok() {
             return bytes.to_vec();
         }
     }
@@ -80,8 +114,7 @@ mod tests {
 
     #[test]
     fn the_token_is_an_es256_jwt_for_the_origin_signed_by_the_key_it_names() {
-        let signing = SigningKey::from_slice(&new_scalar()).unwrap();
-        let vapid = Vapid::new(signing, "mailto:ops@example.com".into());
+        let vapid = Vapid::new(new_scalar(), "mailto:ops@example.com".into());
         let header = vapid.authorization("https://push.example.com", 1_000);
         let (token, key) = header
             .strip_prefix("vapid t=")
