@@ -151,9 +151,10 @@ impl Server {
             let hub = Arc::clone(&hub);
             Arc::new(move |user_id| hub.is_online(user_id))
         };
+        let wanted = Arc::clone(&push);
         let pushing = deliver::start(
             Arc::clone(&push),
-            events.subscribe("push", PUSH_EVENTS),
+            events.subscribe_to("push", PUSH_EVENTS, move |event| wanted.wants(event)),
             online,
         );
         let chat = Chat::new(

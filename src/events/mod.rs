@@ -55,6 +55,8 @@ impl Subscription {
 /// One queued consumer, as the stream sees it.
 struct Queue {
     name: &'static str,
+    /// Asked of each event before it is queued: what a consumer never uses costs it no wake-up.
+    wants: Box<dyn Fn(&Event) -> bool + Send + Sync>,
     tx: mpsc::Sender<Arc<Event>>,
     dropped: AtomicU64,
     /// The last event offered to it was dropped: the next drop is not logged again.
@@ -114,8 +116,11 @@ impl Events {
             return;
         }
         for event in events {
+            if !queues.iter().any(|queue| (queue.wants)(&event)) {
+                continue;
+            }
             let event = Arc::new(event);
-            for queue in queues.iter() {
+            for queue in queues.iter().filter(|queue| (queue.wants)(&event)) {
                 offer(queue, &event);
             }
         }
@@ -124,12 +129,24 @@ impl Events {
     /// A new queued consumer of every event published from now on, with room for `capacity`
     /// events it has not taken yet.
     pub fn subscribe(&self, name: &'static str, capacity: usize) -> Subscription {
+        self.subscribe_to(name, capacity, |_| true)
+    }
+
+    /// A new queued consumer of the events published from now on that `wants` says it wants
+    /// (asked as each is published, under the commit's lock: it must be quick).
+    pub fn subscribe_to(
+        &self,
+        name: &'static str,
+        capacity: usize,
+        wants: impl Fn(&Event) -> bool + Send + Sync + 'static,
+    ) -> Subscription {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         self.queues
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .push(Queue {
                 name,
+                wants: Box::new(wants),
                 tx,
                 dropped: AtomicU64::new(0),
                 full: AtomicBool::new(false),

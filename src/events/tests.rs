@@ -60,6 +60,22 @@ fn queued_consumers_each_get_every_event_in_order() {
 }
 
 #[test]
+fn a_consumer_is_offered_only_what_it_wants_and_a_refusal_is_no_drop() {
+    let events = Events::new(None);
+    let mut even = events.subscribe_to("even", 1, |event| user_of(event).is_multiple_of(2));
+    let mut all = events.subscribe("all", 8);
+    let _: Result<(), ()> = events.commit(|| Ok(((), vec![changed(1), changed(2), changed(3)])));
+    assert_eq!(even.try_next().map(|e| user_of(&e)), Some(2));
+    assert!(even.try_next().is_none());
+    let taken: Vec<u64> = std::iter::from_fn(|| all.try_next())
+        .map(|e| user_of(&e))
+        .collect();
+    assert_eq!(taken, [1, 2, 3], "others still get everything");
+    let dropped = events.dropped();
+    assert!(dropped.iter().all(|d| d.events == 0), "{dropped:?}");
+}
+
+#[test]
 fn a_full_queue_never_blocks_the_stream_and_is_counted() {
     let recorder = Arc::new(Recorder::default());
     let events = Events::new(Some(Arc::clone(&recorder) as Arc<dyn Live>));

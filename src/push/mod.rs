@@ -24,6 +24,7 @@ use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 
 use crate::auth::Session;
 use crate::clock::SharedClock;
+use crate::events::Event;
 use crate::outbound::{Client, Endpoint, EndpointError};
 use crate::store::{PushRecord, Store, StoreError};
 use vapid::Vapid;
@@ -196,6 +197,17 @@ impl Push {
             && left.is_empty()
         {
             self.lock().remove(&user_id);
+        }
+    }
+
+    /// Whether the push consumer has any use for `event`: a new message while anyone has a
+    /// subscription, and the sessions that end (their subscriptions go with them). Asked as
+    /// each event is published, so a server where nobody subscribed spends nothing per message.
+    pub fn wants(&self, event: &Event) -> bool {
+        match event {
+            Event::Message(_) => !self.lock().is_empty(),
+            Event::SessionsEnded { .. } => true,
+            _ => false,
         }
     }
 
