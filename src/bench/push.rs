@@ -75,7 +75,9 @@ impl Browser {
 struct Service {
     browsers: Vec<Browser>,
     delay: Duration,
+    /// The clock the messages' stamps count from.
     epoch: Instant,
+    addr: std::net::SocketAddr,
     arrived: Mutex<Arrived>,
 }
 
@@ -165,75 +167,107 @@ pub async fn push(target: &Target, settings: &BenchSettings) -> anyhow::Result<V
         settings.push_delay,
     );
     let addr = target.addr();
+    let (service, serving) = Service::start(people, delay).await?;
+    let sender = set_up(&addr, &service).await?;
+    let before = counts(target).await?;
+    let messages = (rate as u64 * settings.seconds) as usize;
+    let sending = send_stamped(&addr, &sender, messages, rate, service.epoch).await?;
+    let expected = messages * people;
+    let after = until_accounted(target, &service, &before, expected).await?;
+    serving.abort();
 
-    let browsers = (0..people)
-        .map(|_| Browser::new())
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let epoch = Instant::now();
-    let service = Arc::new(Service {
-        browsers,
-        delay,
-        epoch,
-        arrived: Mutex::new(Arrived::default()),
-    });
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let service_addr = listener.local_addr()?;
-    let app = Route::new()
-        .at("/push/:browser", post(receive))
-        .data(Arc::clone(&service));
-    let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)?;
-    let serving = tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app));
+    let since = |name: &str| count(&after, name).saturating_sub(count(&before, name));
+    let (queued, dropped, failed) = (since("queued"), since("dropped"), since("failed"));
+    let mut arrived =
+        std::mem::take(&mut *service.arrived.lock().unwrap_or_else(|e| e.into_inner()));
+    ensure!(
+        arrived.unreadable == 0,
+        "{} pushes did not decrypt with their browser's key",
+        arrived.unreadable
+    );
+    let queued_per_s = queued as f64 / sending.as_secs_f64().max(0.001);
+    // Pushes after the first, over the time from the first to the last.
+    let sent_per_s = match arrived.first.zip(arrived.last) {
+        Some((first, last)) if arrived.count > 1 && last > first => {
+            (arrived.count - 1) as f64 / (last - first).as_secs_f64()
+        }
+        _ => 0.0,
+    };
+    let latency = arrived.latencies.summary();
+    Ok(vec![Row::new(
+        "push",
+        format!(
+            "{people} away × {rate} msg/s for {} s, service answers in {} ms",
+            settings.seconds,
+            delay.as_millis()
+        ),
+        format!(
+            "queued {queued_per_s:.0}/s, sent {sent_per_s:.0}/s; {} of {expected} arrived, {dropped} dropped, {failed} failed; arrived p50 {:.0} ms, p99 {:.0} ms after sending",
+            arrived.count, latency.p50_ms, latency.p99_ms
+        ),
+        json!({
+            "people": people, "rate": rate, "seconds": settings.seconds, "delay_ms": delay.as_millis() as u64,
+            "expected": expected, "arrived": arrived.count, "queued": queued, "dropped": dropped,
+            "failed": failed, "queued_per_s": queued_per_s, "sent_per_s": sent_per_s, "latency": latency,
+        }),
+    )])
+}
 
-    // One sender; everyone else away, in the room at every message, with one browser each.
-    let sender = client::account(&addr, "pushfrom").await?;
-    let away = accounts(&addr, "pushto", people).await?;
-    call(
-        &addr,
-        "POST",
-        "/api/v1/rooms",
-        &sender,
-        json!({"name": ROOM, "kind": "private"}),
-        201,
-    )
-    .await?;
+impl Service {
+    /// A service on 127.0.0.1 for `people` browsers, answering each push after `delay`.
+    async fn start(
+        people: usize,
+        delay: Duration,
+    ) -> anyhow::Result<(Arc<Service>, tokio::task::JoinHandle<std::io::Result<()>>)> {
+        let browsers = (0..people)
+            .map(|_| Browser::new())
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let service = Arc::new(Service {
+            browsers,
+            delay,
+            epoch: Instant::now(),
+            addr: listener.local_addr()?,
+            arrived: Mutex::new(Arrived::default()),
+        });
+        let app = Route::new()
+            .at("/push/:browser", post(receive))
+            .data(Arc::clone(&service));
+        let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)?;
+        let serving = tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(app));
+        Ok((service, serving))
+    }
+}
+
+/// One sender, and everyone else away: a member of the room at every message with one browser
+/// subscribed at the service. Returns the sender's cookie.
+async fn set_up(addr: &str, service: &Service) -> anyhow::Result<String> {
+    let people = service.browsers.len();
+    let sender = client::account(addr, "pushfrom").await?;
+    let away = accounts(addr, "pushto", people).await?;
+    let room = json!({"name": ROOM, "kind": "private"});
+    call(addr, "POST", "/api/v1/rooms", &sender, room, 201).await?;
+    let members = format!("/api/v1/rooms/{ROOM}/members");
     for i in 0..people {
         let member = json!({"username": format!("pushto{i}")});
-        call(
-            &addr,
-            "POST",
-            &format!("/api/v1/rooms/{ROOM}/members"),
-            &sender,
-            member,
-            204,
-        )
-        .await?;
+        call(addr, "POST", &members, &sender, member, 204).await?;
     }
     stream::iter(away.iter().enumerate())
-        .map(|(i, cookie)| {
-            let (addr, service) = (&addr, &service);
-            async move {
-                let level = json!({"level": "all"});
-                call(
-                    addr,
-                    "PUT",
-                    &format!("/api/v1/rooms/{ROOM}/notifications"),
-                    cookie,
-                    level,
-                    200,
-                )
-                .await?;
-                let endpoint = format!("http://{service_addr}/push/{i}");
-                let subscription = service.browsers[i].subscription(&endpoint);
-                call(
-                    addr,
-                    "POST",
-                    "/api/v1/push/subscriptions",
-                    cookie,
-                    subscription,
-                    201,
-                )
-                .await
-            }
+        .map(|(i, cookie)| async move {
+            let level = json!({"level": "all"});
+            let levels = format!("/api/v1/rooms/{ROOM}/notifications");
+            call(addr, "PUT", &levels, cookie, level, 200).await?;
+            let endpoint = format!("http://{}/push/{i}", service.addr);
+            let subscription = service.browsers[i].subscription(&endpoint);
+            call(
+                addr,
+                "POST",
+                "/api/v1/push/subscriptions",
+                cookie,
+                subscription,
+                201,
+            )
+            .await
         })
         .buffer_unordered(8)
         .collect::<Vec<_>>()
@@ -243,9 +277,18 @@ pub async fn push(target: &Target, settings: &BenchSettings) -> anyhow::Result<V
         .context(
             "the push service on loopback was refused: does the server allow private endpoints?",
         )?;
-    let before = counts(target).await?;
+    Ok(sender)
+}
 
-    let socket = client::connect(&addr, &sender).await?;
+/// Posts `messages` stamped texts into the room at `rate` a second; how long that took.
+async fn send_stamped(
+    addr: &str,
+    cookie: &str,
+    messages: usize,
+    rate: u32,
+    epoch: Instant,
+) -> anyhow::Result<Duration> {
+    let socket = client::connect(addr, cookie).await?;
     let (mut sink, mut source) = socket.split();
     let join = json!({"type": "join", "room": ROOM}).to_string();
     sink.send(Message::Text(join.into())).await?;
@@ -265,8 +308,6 @@ pub async fn push(target: &Target, settings: &BenchSettings) -> anyhow::Result<V
     };
     // The sender's own echoes are read and dropped, so its socket never backs up.
     let draining = tokio::spawn(async move { while source.next().await.is_some() {} });
-
-    let messages = (rate as u64 * settings.seconds) as usize;
     let started = Instant::now();
     let mut ticks = tokio::time::interval(Duration::from_secs(1) / rate.max(1));
     for seq in 0..messages {
@@ -275,12 +316,20 @@ pub async fn push(target: &Target, settings: &BenchSettings) -> anyhow::Result<V
         sink.send(Message::Text(frame.to_string().into())).await?;
     }
     let sending = started.elapsed();
+    draining.abort();
+    Ok(sending)
+}
 
-    // Until every push is accounted for (arrived, dropped or given up on), or the service has
-    // heard nothing for a while.
-    let expected = messages * people;
+/// Waits until every push is accounted for (arrived, dropped or given up on), or the service
+/// has heard nothing for [`QUIET_END`]; returns the server's counts then.
+async fn until_accounted(
+    target: &Target,
+    service: &Service,
+    before: &Value,
+    expected: usize,
+) -> anyhow::Result<Value> {
     let mut last_change = (Instant::now(), 0);
-    let after = loop {
+    loop {
         tokio::time::sleep(Duration::from_millis(250)).await;
         let now = counts(target).await?;
         let arrived = service
@@ -289,52 +338,14 @@ pub async fn push(target: &Target, settings: &BenchSettings) -> anyhow::Result<V
             .unwrap_or_else(|e| e.into_inner())
             .count;
         let lost = ["dropped", "failed"]
-            .map(|name| count(&now, name).saturating_sub(count(&before, name)))
+            .map(|name| count(&now, name).saturating_sub(count(before, name)))
             .iter()
             .sum::<u64>() as usize;
         if arrived != last_change.1 {
             last_change = (Instant::now(), arrived);
         }
         if arrived + lost >= expected || last_change.0.elapsed() > QUIET_END {
-            break now;
+            return Ok(now);
         }
-    };
-    draining.abort();
-    serving.abort();
-
-    let since = |name: &str| count(&after, name).saturating_sub(count(&before, name));
-    let (queued, dropped, failed) = (since("queued"), since("dropped"), since("failed"));
-    let mut arrived =
-        std::mem::take(&mut *service.arrived.lock().unwrap_or_else(|e| e.into_inner()));
-    let sending_for = arrived
-        .first
-        .zip(arrived.last)
-        .map_or(Duration::ZERO, |(first, last)| last - first)
-        .as_secs_f64()
-        .max(0.001);
-    let queued_per_s = queued as f64 / sending.as_secs_f64().max(0.001);
-    let sent_per_s = arrived.count as f64 / sending_for;
-    let latency = arrived.latencies.summary();
-    ensure!(
-        arrived.unreadable == 0,
-        "{} pushes did not decrypt with their browser's key",
-        arrived.unreadable
-    );
-    Ok(vec![Row::new(
-        "push",
-        format!(
-            "{people} away × {rate} msg/s for {} s, service answers in {} ms",
-            settings.seconds,
-            delay.as_millis()
-        ),
-        format!(
-            "queued {queued_per_s:.0}/s, sent {sent_per_s:.0}/s; {} of {expected} arrived, {dropped} dropped, {failed} failed; arrived p50 {:.0} ms, p99 {:.0} ms after sending",
-            arrived.count, latency.p50_ms, latency.p99_ms
-        ),
-        json!({
-            "people": people, "rate": rate, "seconds": settings.seconds, "delay_ms": delay.as_millis() as u64,
-            "expected": expected, "arrived": arrived.count, "queued": queued, "dropped": dropped,
-            "failed": failed, "queued_per_s": queued_per_s, "sent_per_s": sent_per_s, "latency": latency,
-        }),
-    )])
+    }
 }

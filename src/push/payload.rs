@@ -21,7 +21,7 @@ pub struct Payload {
     pub id: u64,
 }
 
-/// The title of a private notification (and the one word a page shows of confab).
+/// The title of a private notification: whose notification it is, and nothing more.
 const PRIVATE_TITLE: &str = "confab";
 /// The body of a private notification, or of one whose message has nothing else to say.
 const NEW_MESSAGE: &str = "New message";
