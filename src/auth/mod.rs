@@ -173,7 +173,7 @@ impl Auth {
                 .take(&ip, self.clock.now_ms())
                 .map_err(rate_limited)?;
         }
-        let user = self.create_user(username, password).await?;
+        let user = self.create_user(username, password, false).await?;
         let recovery_codes = self.store_new_recovery_codes(user.id).await?;
         let signed_in = self.start_session(user, device).await?;
         Ok(SignedUp {
@@ -332,19 +332,27 @@ impl Auth {
         Ok(())
     }
 
-    /// Creates an account without the sign-up switch or rate limits (operator command).
-    pub async fn create_user(&self, username: &str, password: &str) -> Result<User, AuthError> {
+    /// Creates an account without the sign-up switch or rate limits (operator command); an
+    /// admin when `admin` says so, or when it is the server's first.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password: &str,
+        admin: bool,
+    ) -> Result<User, AuthError> {
         validate::check_username(username).map_err(AuthError::InvalidUsername)?;
         validate::check_password(password).map_err(AuthError::InvalidPassword)?;
         let hash = self.hasher.hash(password.to_owned()).await?;
         let name = username.to_owned();
         let now = self.clock.now_ms();
-        blocking(&self.store, move |s| s.create_user(&name, &hash, now))
-            .await
-            .map_err(|e| match e {
-                AuthError::Store(StoreError::UsernameTaken) => AuthError::UsernameTaken,
-                other => other,
-            })
+        blocking(&self.store, move |s| {
+            s.create_user(&name, &hash, now, admin)
+        })
+        .await
+        .map_err(|e| match e {
+            AuthError::Store(StoreError::UsernameTaken) => AuthError::UsernameTaken,
+            other => other,
+        })
     }
 
     /// Sets a new password for `username` and ends all of its sessions (operator command).
@@ -380,6 +388,13 @@ impl Auth {
     pub async fn enable_user(&self, username: &str) -> Result<(), AuthError> {
         let user = self.user_named(username).await?;
         blocking(&self.store, move |s| s.set_disabled(user.id, false)).await
+    }
+
+    /// Makes `username` an admin, or no longer one (operator command); refused when that would
+    /// leave the server no admin who can sign in.
+    pub async fn set_admin(&self, username: &str, admin: bool) -> Result<(), AuthError> {
+        let user = self.user_named(username).await?;
+        blocking(&self.store, move |s| s.set_admin(user.id, admin)).await
     }
 
     /// Every account (operator command).

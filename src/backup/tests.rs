@@ -17,7 +17,7 @@ struct Folder {
 fn folder() -> Folder {
     let dir = TempDir::new().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    store.create_user("alice", "hash", 1).unwrap();
+    store.create_user("alice", "hash", 1, false).unwrap();
     let bytes: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let stored = Blobs::open(dir.path()).unwrap().put(&bytes).unwrap();
     let record = UploadRecord {

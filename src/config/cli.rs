@@ -110,13 +110,21 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create an account (even when sign-up is closed).
+    /// Create an account (even when sign-up is closed). The server's first account is its
+    /// admin.
     Add {
         name: String,
         /// Read the password from the first line of standard input instead of a prompt.
         #[arg(long)]
         password_stdin: bool,
+        /// Make it an admin of the server.
+        #[arg(long)]
+        admin: bool,
     },
+    /// Make an account an admin of the server.
+    Promote { name: String },
+    /// Make an admin an ordinary account again (refused for the last admin who can sign in).
+    Demote { name: String },
     /// List accounts.
     List,
     /// Set a new password and end the account's sessions.
@@ -184,15 +192,21 @@ mod tests {
                     UserCommand::Add {
                         name,
                         password_stdin,
+                        admin,
                     },
                 data,
             }) => {
                 assert_eq!(name, "alice");
-                assert!(!password_stdin);
+                assert!(!password_stdin && !admin);
                 assert_eq!(data, PathBuf::from("/tmp/x"));
             }
             other => panic!("unexpected {other:?}"),
         }
+        let promote = Cli::try_parse_from(["confab", "user", "promote", "bob"]).unwrap();
+        assert!(matches!(
+            promote.command,
+            Some(Command::User { action: UserCommand::Promote { name }, .. }) if name == "bob"
+        ));
         assert!(Cli::try_parse_from(["confab", "backup"]).is_err());
     }
 

@@ -20,6 +20,14 @@ pub enum AdminRequest {
     UserAdd {
         name: String,
         password: String,
+        /// An admin from the start (the server's first account is one anyway).
+        #[serde(default)]
+        admin: bool,
+    },
+    /// Make an account an admin (`true`) or no longer one.
+    UserAdmin {
+        name: String,
+        admin: bool,
     },
     UserList,
     UserResetPassword {
@@ -110,14 +118,24 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
                 .to_string(),
             )
         }
-        AdminRequest::UserAdd { name, password } => {
-            match auth.create_user(&name, &password).await {
-                Ok(user) => {
-                    AdminReply::ok(format!("created user {} (id {})", user.username, user.id))
-                }
-                Err(err) => AdminReply::failed(format!("cannot create user {name}: {err}")),
-            }
-        }
+        AdminRequest::UserAdd {
+            name,
+            password,
+            admin,
+        } => match auth.create_user(&name, &password, admin).await {
+            Ok(user) if user.admin => AdminReply::ok(format!(
+                "created user {} (id {}), an admin",
+                user.username, user.id
+            )),
+            Ok(user) => AdminReply::ok(format!("created user {} (id {})", user.username, user.id)),
+            Err(err) => AdminReply::failed(format!("cannot create user {name}: {err}")),
+        },
+        AdminRequest::UserAdmin { name, admin } => match auth.set_admin(&name, admin).await {
+            Ok(()) if admin => AdminReply::ok(format!("{name} is an admin")),
+            Ok(()) => AdminReply::ok(format!("{name} is no longer an admin")),
+            Err(err) if admin => AdminReply::failed(format!("cannot promote {name}: {err}")),
+            Err(err) => AdminReply::failed(format!("cannot demote {name}: {err}")),
+        },
         AdminRequest::UserList => match auth.list_users().await {
             Ok(users) => AdminReply::ok(user_table(&users)),
             Err(err) => AdminReply::failed(format!("cannot list users: {err}")),
@@ -222,16 +240,17 @@ fn user_table(users: &[User]) -> String {
         return "no users yet".into();
     }
     let mut out = format!(
-        "{:>6}  {:<32}  {:<16}  {}\n",
-        "ID", "USERNAME", "CREATED (UTC)", "STATUS"
+        "{:>6}  {:<32}  {:<16}  {:<8}  {}\n",
+        "ID", "USERNAME", "CREATED (UTC)", "STATUS", "ROLE"
     );
     for user in users {
         out.push_str(&format!(
-            "{:>6}  {:<32}  {:<16}  {}\n",
+            "{:>6}  {:<32}  {:<16}  {:<8}  {}\n",
             user.id,
             user.username,
             format_utc(user.created_at),
-            if user.disabled { "disabled" } else { "active" }
+            if user.disabled { "disabled" } else { "active" },
+            if user.admin { "admin" } else { "member" }
         ));
     }
     out.pop();
@@ -272,12 +291,13 @@ mod tests {
         let request = AdminRequest::UserAdd {
             name: "alice".into(),
             password: "secret pw".into(),
+            admin: true,
         };
         let json = serde_json::to_string(&request).unwrap();
         assert!(json.contains(r#""command":"user_add""#));
         assert!(matches!(
             serde_json::from_str::<AdminRequest>(&json).unwrap(),
-            AdminRequest::UserAdd { .. }
+            AdminRequest::UserAdd { admin: true, .. }
         ));
     }
 }

@@ -51,10 +51,20 @@ pub async fn user_command(action: UserCommand, data_dir: &Path) -> anyhow::Resul
         UserCommand::Add {
             name,
             password_stdin,
+            admin,
         } => {
             let password = read_password(&name, password_stdin)?;
-            (AdminRequest::UserAdd { name, password }, true)
+            (
+                AdminRequest::UserAdd {
+                    name,
+                    password,
+                    admin,
+                },
+                true,
+            )
         }
+        UserCommand::Promote { name } => (AdminRequest::UserAdmin { name, admin: true }, false),
+        UserCommand::Demote { name } => (AdminRequest::UserAdmin { name, admin: false }, false),
         UserCommand::List => (AdminRequest::UserList, false),
         UserCommand::ResetPassword {
             name,

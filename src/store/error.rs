@@ -17,6 +17,9 @@ pub enum StoreError {
     Unavailable,
     #[error("not found")]
     NotFound,
+    /// A change would leave the server with no admin who can sign in.
+    #[error("the server would have no admin left; promote someone else first")]
+    LastAdmin,
     /// An import would write something twice, or name something that is not there.
     #[error("{0}")]
     Conflict(String),

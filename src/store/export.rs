@@ -43,6 +43,7 @@ impl Account {
             avatar: self.user.avatar.clone(),
             deleted_at: self.deleted_at,
             private_notifications: self.user.private_notifications,
+            admin: self.user.admin,
         }
     }
 }

@@ -27,6 +27,7 @@ mod people;
 mod push;
 mod record;
 mod recovery;
+mod roles;
 mod rooms;
 mod search;
 mod sessions;

@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn a_given_up_name_leads_to_its_old_owner_until_the_hold_ends() {
         let (_dir, store) = store();
-        let alice = store.create_user("alice", "hash", 0).unwrap();
+        let alice = store.create_user("alice", "hash", 0, false).unwrap();
         store
             .rename_user(alice.id, "Alicia", DAY, 30 * DAY)
             .unwrap();
@@ -193,7 +193,7 @@ mod tests {
             "the old name still leads to her"
         );
         assert!(matches!(
-            store.create_user("ALICE", "hash", 30 * DAY),
+            store.create_user("ALICE", "hash", 30 * DAY, false),
             Err(StoreError::UsernameTaken)
         ));
         let prefixed = store
@@ -204,7 +204,7 @@ mod tests {
         assert_eq!(prefixed.len(), 1, "listed once, by her current name");
 
         // The hold ends: the name is anyone's.
-        let mallory = store.create_user("alice", "hash", 31 * DAY).unwrap();
+        let mallory = store.create_user("alice", "hash", 31 * DAY, false).unwrap();
         assert_eq!(
             store.find_user("alice").unwrap().unwrap().user.id,
             mallory.id
@@ -218,8 +218,8 @@ mod tests {
     #[test]
     fn taking_back_ones_own_name_and_changing_case_need_no_hold() {
         let (_dir, store) = store();
-        let bob = store.create_user("bob", "hash", 0).unwrap();
-        let carol = store.create_user("carol", "hash", 0).unwrap();
+        let bob = store.create_user("bob", "hash", 0, false).unwrap();
+        let carol = store.create_user("carol", "hash", 0, false).unwrap();
         assert!(matches!(
             store.rename_user(bob.id, "CAROL", 0, DAY),
             Err(StoreError::UsernameTaken)

@@ -241,8 +241,8 @@ mod tests {
     #[test]
     fn a_recovery_code_works_once_and_ends_every_session() {
         let (_dir, store) = store();
-        let alice = store.create_user("alice", "old", 1).unwrap();
-        let bob = store.create_user("bob", "bob's", 1).unwrap();
+        let alice = store.create_user("alice", "old", 1, false).unwrap();
+        let bob = store.create_user("bob", "bob's", 1, false).unwrap();
         store
             .replace_recovery_codes(alice.id, &[[1; 32], [2; 32]])
             .unwrap();
@@ -285,7 +285,7 @@ mod tests {
     #[test]
     fn a_sign_in_link_is_valid_until_used_or_expired() {
         let (_dir, store) = store();
-        let alice = store.create_user("alice", "old", 1).unwrap();
+        let alice = store.create_user("alice", "old", 1, false).unwrap();
         let link = ResetLink {
             user_id: alice.id,
             created_at: 0,

@@ -289,9 +289,9 @@ fn memberships_are_found_from_the_room_and_from_the_user() {
 #[test]
 fn usernames_are_unique_regardless_of_case() {
     let (_dir, store) = store();
-    let alice = store.create_user("Alice", "hash", 5).unwrap();
+    let alice = store.create_user("Alice", "hash", 5, false).unwrap();
     assert!(matches!(
-        store.create_user("aLICE", "hash", 6),
+        store.create_user("aLICE", "hash", 6, false),
         Err(StoreError::UsernameTaken)
     ));
     let found = store.find_user("ALICE").unwrap().unwrap();
@@ -328,7 +328,7 @@ fn sessions_of_a_user_can_be_ended_together_except_one() {
 #[test]
 fn backup_copies_every_table_and_survives_reopen() {
     let (dir, store) = store();
-    store.create_user("alice", "hash", 1).unwrap();
+    store.create_user("alice", "hash", 1, false).unwrap();
     let r = room(&store, "r");
     append(&store, r, &["kept"], 1);
     let dest = dir.path().join("copy.redb");
@@ -527,7 +527,7 @@ fn a_migrated_room_goes_on_with_the_next_id_and_keeps_its_client_ids() {
 #[test]
 fn reopen_keeps_the_data_and_the_store_stays_healthy() {
     let (_dir, store) = store();
-    store.create_user("alice", "hash", 1).unwrap();
+    store.create_user("alice", "hash", 1, false).unwrap();
     store.reopen().unwrap();
     assert!(store.is_healthy());
     assert!(store.find_user("alice").unwrap().is_some());

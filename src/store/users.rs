@@ -28,6 +28,9 @@ pub(super) struct UserRecord {
     /// Its notifications say only "New message": not who wrote, where, or what.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(super) private_notifications: bool,
+    /// It administers the server (see [`super::roles`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(super) admin: bool,
 }
 
 /// Who may open a direct room with someone.
@@ -73,6 +76,8 @@ pub struct User {
     pub deleted: bool,
     /// Its notifications (pushed, or shown by an open page) say only "New message".
     pub private_notifications: bool,
+    /// It administers the server.
+    pub admin: bool,
 }
 
 /// An account together with its password hash, for sign-in only.
@@ -94,6 +99,7 @@ impl UserRecord {
                 avatar: self.avatar,
                 deleted: self.deleted_at.is_some(),
                 private_notifications: self.private_notifications,
+                admin: self.admin,
             },
             password_hash: self.password_hash,
         }
@@ -102,15 +108,19 @@ impl UserRecord {
 
 impl Store {
     /// Creates an account; [`StoreError::UsernameTaken`] when the name is another account's,
-    /// in any case, or held for one that gave it up less than its hold ago.
+    /// in any case, or held for one that gave it up less than its hold ago. It is an admin when
+    /// `admin` says so, and when it is the server's first account (decided in the same
+    /// transaction, so two sign-ups at once on an empty server make one admin).
     pub fn create_user(
         &self,
         username: &str,
         password_hash: &str,
         now_ms: u64,
+        admin: bool,
     ) -> Result<User, StoreError> {
         self.write(Durability::Immediate, |txn| {
             let mut users = txn.open_table(tables::USERS)?;
+            let admin = admin || users.first()?.is_none();
             let id = next_id(&users)?;
             claim_name(txn, username, id, now_ms)?;
             let record = UserRecord {
@@ -123,6 +133,7 @@ impl Store {
                 avatar: None,
                 deleted_at: None,
                 private_notifications: false,
+                admin,
             };
             users.insert(id, serde_json::to_vec(&record)?.as_slice())?;
             Ok(record.into_user(id).user)

@@ -46,6 +46,15 @@ async fn signup_returns_the_user_and_a_session_cookie_with_safe_attributes() {
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["user"]["username"], "Alice");
+    assert_eq!(
+        body["user"]["admin"], true,
+        "the server's first account is its admin"
+    );
+
+    // Everyone after is not.
+    let bob = signup(&server, "bob").await;
+    let body: Value = me(&server, &bob.cookie).await.json().await.unwrap();
+    assert_eq!(body["user"]["admin"], false, "{body}");
 }
 
 #[tokio::test]

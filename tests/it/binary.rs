@@ -221,7 +221,11 @@ async fn operator_commands_work_with_the_server_stopped_and_running() {
     )
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("created user admin"));
+    assert!(
+        text(&out.stdout).contains("created user admin (id 1), an admin"),
+        "the first account is the admin: {}",
+        text(&out.stdout)
+    );
     let out = run(
         &["user", "add", "ADMIN", "--password-stdin", "--data", data],
         "other password\n",
@@ -281,6 +285,44 @@ async fn operator_commands_work_with_the_server_stopped_and_running() {
         listing.contains("admin") && listing.contains("bea") && listing.contains("active"),
         "{listing}"
     );
+    let role = |listing: &str, name: &str| {
+        let row = listing
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(name));
+        row.and_then(|l| l.split_whitespace().last())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        role(&listing, "bea").as_deref(),
+        Some("member"),
+        "{listing}"
+    );
+
+    // Roles: the last admin stays; another is made first, over the control socket.
+    let out = run(&["user", "demote", "admin", "--data", data], "").await;
+    assert!(!out.status.success(), "the last admin cannot be demoted");
+    assert!(
+        text(&out.stderr).contains("no admin left"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["user", "promote", "bea", "--data", data], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        get_json(&server, "/api/v1/me", &bea.cookie).await["user"]["admin"],
+        true
+    );
+    let out = run(&["user", "demote", "admin", "--data", data], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing = text(&run(&["user", "list", "--data", data], "").await.stdout);
+    assert_eq!(
+        role(&listing, "admin").as_deref(),
+        Some("member"),
+        "{listing}"
+    );
+    assert_eq!(role(&listing, "bea").as_deref(), Some("admin"), "{listing}");
+    let out = run(&["user", "promote", "nobody", "--data", data], "").await;
+    assert!(!out.status.success(), "no such account");
 
     let mut chat = connect(&server, &admin).await;
     chat.join("ops").await;

@@ -41,6 +41,9 @@ pub struct AccountLine {
     /// Its notifications say only "New message".
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub private_notifications: bool,
+    /// It administers the server.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub admin: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<u64>,
     /// The avatar's file name: its images are `avatars/SIDE/NAME` in the export.
@@ -92,6 +95,7 @@ impl UserLine {
                 disabled: user.disabled,
                 dm_from: user.dm_from.as_str().to_owned(),
                 private_notifications: user.private_notifications,
+                admin: user.admin,
                 deleted_at: account.deleted_at,
                 avatar: user.avatar.clone(),
                 recovery_codes: account
@@ -185,6 +189,7 @@ impl UserLine {
                 avatar: line.avatar.clone(),
                 deleted,
                 private_notifications: line.private_notifications,
+                admin: line.admin,
             },
             password_hash: line.password_hash.clone(),
             deleted_at: line.deleted_at,

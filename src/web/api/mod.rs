@@ -60,6 +60,8 @@ struct UserView {
     dm_from: String,
     /// Whether notifications say only "New message" (not who wrote, where, or what).
     private_notifications: bool,
+    /// Whether this account administers the server.
+    admin: bool,
 }
 
 impl From<&User> for UserView {
@@ -72,6 +74,7 @@ impl From<&User> for UserView {
             created_at: user.created_at,
             dm_from: user.dm_from.as_str().to_owned(),
             private_notifications: user.private_notifications,
+            admin: user.admin,
         }
     }
 }
