@@ -390,9 +390,9 @@ impl Auth {
         blocking(&self.store, move |s| s.set_disabled(user.id, false)).await
     }
 
-    /// Makes `username` an admin, or no longer one (operator command); refused when that would
-    /// leave the server no admin who can sign in.
-    pub async fn set_admin(&self, username: &str, admin: bool) -> Result<(), AuthError> {
+    /// Makes `username` an admin, or no longer one (operator command); whether that changed
+    /// anything. Refused when it would leave the server no admin who can sign in.
+    pub async fn set_admin(&self, username: &str, admin: bool) -> Result<bool, AuthError> {
         let user = self.user_named(username).await?;
         blocking(&self.store, move |s| s.set_admin(user.id, admin)).await
     }

@@ -131,8 +131,10 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
             Err(err) => AdminReply::failed(format!("cannot create user {name}: {err}")),
         },
         AdminRequest::UserAdmin { name, admin } => match auth.set_admin(&name, admin).await {
-            Ok(()) if admin => AdminReply::ok(format!("{name} is an admin")),
-            Ok(()) => AdminReply::ok(format!("{name} is no longer an admin")),
+            Ok(true) if admin => AdminReply::ok(format!("{name} is an admin")),
+            Ok(true) => AdminReply::ok(format!("{name} is no longer an admin")),
+            Ok(false) if admin => AdminReply::ok(format!("{name} is an admin already")),
+            Ok(false) => AdminReply::ok(format!("{name} was not an admin")),
             Err(err) if admin => AdminReply::failed(format!("cannot promote {name}: {err}")),
             Err(err) => AdminReply::failed(format!("cannot demote {name}: {err}")),
         },

@@ -4,14 +4,18 @@
 
 use redb::{Durability, ReadableTable};
 
-use super::users::{UserRecord, change_user};
+use super::users::{UserRecord, change_user, current_user};
 use super::{Store, StoreError, tables};
 
 impl Store {
-    /// Makes an account an admin or no longer one; [`StoreError::LastAdmin`] when that would
-    /// leave no admin who can sign in (decided in the same transaction as the change).
-    pub fn set_admin(&self, user_id: u64, admin: bool) -> Result<(), StoreError> {
+    /// Makes an account an admin or no longer one; returns whether that changed anything.
+    /// [`StoreError::LastAdmin`] when it would leave no admin who can sign in (decided in the
+    /// same transaction as the change).
+    pub fn set_admin(&self, user_id: u64, admin: bool) -> Result<bool, StoreError> {
         self.write(Durability::Immediate, |txn| {
+            if current_user(txn, user_id)?.admin == admin {
+                return Ok(false);
+            }
             if !admin {
                 let users = txn.open_table(tables::USERS)?;
                 let mut others = 0;
@@ -26,7 +30,8 @@ impl Store {
                     return Err(StoreError::LastAdmin);
                 }
             }
-            change_user(txn, user_id, |record| record.admin = admin)
+            change_user(txn, user_id, |record| record.admin = admin)?;
+            Ok(true)
         })
     }
 }
@@ -44,7 +49,12 @@ mod tests {
         let cai = store.create_user("cai", "hash", 3, true).unwrap();
         assert_eq!((alice.admin, bob.admin, cai.admin), (true, false, true));
 
-        store.set_admin(cai.id, false).unwrap();
+        assert!(store.set_admin(cai.id, false).unwrap());
+        assert!(
+            !store.set_admin(bob.id, false).unwrap(),
+            "not one: nothing to change"
+        );
+        assert!(!store.set_admin(alice.id, true).unwrap(), "one already");
         assert!(matches!(
             store.set_admin(alice.id, false),
             Err(StoreError::LastAdmin)
