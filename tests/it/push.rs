@@ -195,23 +195,65 @@ fn assert_signed(push: &Received, key: &[u8], origin: &str) {
     );
 }
 
+/// `who`'s subscribed browsers, as `GET /api/v1/push/subscriptions` lists them.
+async fn subscriptions(server: &TestServer, who: &User) -> Value {
+    let (status, listed) = api(
+        server,
+        "GET",
+        "/api/v1/push/subscriptions",
+        Some(&who.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    listed["subscriptions"].clone()
+}
+
 /// Waits (at most 5 s) until `who` has no subscribed browser left; `why` says what failed.
 async fn until_unsubscribed(server: &TestServer, who: &User, why: &str) {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let (_, listed) = api(
-            server,
-            "GET",
-            "/api/v1/push/subscriptions",
-            Some(&who.cookie),
-            None,
-        )
-        .await;
-        if listed["subscriptions"].as_array().unwrap().is_empty() {
+        let listed = subscriptions(server, who).await;
+        if listed.as_array().unwrap().is_empty() {
             return;
         }
         assert!(Instant::now() < deadline, "{why}: {listed}");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Alice and Bob in their direct room, Bob with one browser subscribed at a loopback push
+/// service under `endpoint` (see [`PushService`]).
+struct Away {
+    service: Arc<PushService>,
+    server: TestServer,
+    alice: User,
+    bob: User,
+    dm: u64,
+    browser: Browser,
+}
+
+async fn bob_away(endpoint: &str) -> Away {
+    let service = PushService::start().await;
+    let server = allowing_loopback().await;
+    let alice = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let dm = direct_room(&server, &alice, &["bob"]).await;
+    let browser = Browser::new();
+    let (status, made) = subscribe(
+        &server,
+        &bob,
+        browser.subscription(&service.endpoint(endpoint)),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    Away {
+        service,
+        server,
+        alice,
+        bob,
+        dm,
+        browser,
     }
 }
 
@@ -347,32 +389,16 @@ async fn people_with_no_page_open_are_pushed_what_calls_them_encrypted_for_their
 
 #[tokio::test]
 async fn a_push_service_that_says_the_browser_is_gone_ends_its_subscription() {
-    let service = PushService::start().await;
-    let server = allowing_loopback().await;
-    let alice = signup(&server, "alice").await;
-    let bob = signup(&server, "bob").await;
-    let dm = direct_room(&server, &alice, &["bob"]).await;
-    let browser = Browser::new();
-    let (status, _) = subscribe(
-        &server,
-        &bob,
-        browser.subscription(&service.endpoint("gone-bob")),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let (_, listed) = api(
-        &server,
-        "GET",
-        "/api/v1/push/subscriptions",
-        Some(&bob.cookie),
-        None,
-    )
-    .await;
-    assert_eq!(
-        listed["subscriptions"].as_array().unwrap().len(),
-        1,
-        "{listed}"
-    );
+    let Away {
+        service,
+        server,
+        alice,
+        bob,
+        dm,
+        ..
+    } = bob_away("gone-bob").await;
+    let listed = subscriptions(&server, &bob).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
 
     let mut a = connect(&server, &alice).await;
     a.join_id(dm).await;
@@ -392,19 +418,14 @@ async fn a_push_service_that_says_the_browser_is_gone_ends_its_subscription() {
 
 #[tokio::test]
 async fn private_notifications_say_only_new_message_and_open_pages_learn_it() {
-    let service = PushService::start().await;
-    let server = allowing_loopback().await;
-    let alice = signup(&server, "alice").await;
-    let bob = signup(&server, "bob").await;
-    let dm = direct_room(&server, &alice, &["bob"]).await;
-    let browser = Browser::new();
-    let (status, _) = subscribe(
-        &server,
-        &bob,
-        browser.subscription(&service.endpoint("bob")),
-    )
-    .await;
-    assert_eq!(status, 201);
+    let Away {
+        service,
+        server,
+        alice,
+        bob,
+        dm,
+        browser,
+    } = bob_away("bob").await;
 
     // Bob's open page hears the setting: it reconnects, and its new hello says so.
     let mut open_page = connect(&server, &bob).await;
@@ -652,15 +673,7 @@ async fn every_door_refuses_what_it_must() {
     );
 
     // Bob neither sees nor removes Alice's.
-    let (_, listed) = api(
-        &server,
-        "GET",
-        "/api/v1/push/subscriptions",
-        Some(&bob.cookie),
-        None,
-    )
-    .await;
-    assert_eq!(listed["subscriptions"], json!([]));
+    assert_eq!(subscriptions(&server, &bob).await, json!([]));
     let path = format!("/api/v1/push/subscriptions/{id}");
     let (status, body) = api(&server, "DELETE", &path, Some(&bob.cookie), None).await;
     assert_eq!(
@@ -669,17 +682,10 @@ async fn every_door_refuses_what_it_must() {
     );
     let (status, _) = api(&server, "DELETE", &path, None, None).await;
     assert_eq!(status, 401);
-    let (_, listed) = api(
-        &server,
-        "GET",
-        "/api/v1/push/subscriptions",
-        Some(&alice.cookie),
-        None,
-    )
-    .await;
-    assert_eq!(listed["subscriptions"][0]["id"], id, "{listed}");
-    assert_eq!(listed["subscriptions"][0]["service"], "push.example.com");
-    assert_eq!(listed["subscriptions"][0]["current"], true);
+    let listed = subscriptions(&server, &alice).await;
+    assert_eq!(listed[0]["id"], id, "{listed}");
+    assert_eq!(listed[0]["service"], "push.example.com");
+    assert_eq!(listed[0]["current"], true);
 
     // At most twenty browsers.
     for n in 1..20 {
