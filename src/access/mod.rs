@@ -9,12 +9,17 @@
 //! - [`may_contact`] (`contact.rs`): whether one person may reach another (a new conversation,
 //!   a message in a conversation of two, a friend request), from blocks, friendship and "who
 //!   may message me".
+//! - [`may_administer`] (`server.rs`): whether an actor runs the server (`/admin`, its API,
+//!   the audit log), and [`Administrator`], the proof that they do, which every
+//!   administrative action asks for and writes into the audit log.
 
 mod contact;
 mod rooms;
+mod server;
 
 pub use contact::{Contact, NoContact, Ties, may_contact};
 pub use rooms::{Action, Denied, EVERYONE_LIMIT, May, authorize};
+pub use server::{Administrator, NotAdmin, may_administer, may_create_room};
 
 use crate::store::User;
 
@@ -40,6 +45,8 @@ pub enum Via {
 pub enum ServerRole {
     /// Everyone: what they may do in a room is what their membership allows.
     Member,
+    /// Runs the server: its people, its rooms, its settings and the audit log.
+    Admin,
 }
 
 impl Actor {
@@ -49,7 +56,11 @@ impl Actor {
         Actor {
             user_id: user.id,
             via: Via::Session,
-            role: ServerRole::Member,
+            role: if user.admin {
+                ServerRole::Admin
+            } else {
+                ServerRole::Member
+            },
         }
     }
 }

@@ -5,7 +5,7 @@
 use poem_openapi::Object;
 use serde::Serialize;
 
-use super::{Actor, ServerRole};
+use super::Actor;
 use crate::store::{Everyone, Kind, Membership, Role, Room};
 
 /// Members past which only owners may call `@room`.
@@ -26,16 +26,22 @@ pub enum Action {
     Leave,
     /// Rename it, change its topic or kind, add and remove members.
     Manage,
+    /// Remove someone else from it: its owners, and the server's admins from an open room.
+    Remove,
     /// Make, list and revoke its invite links.
     Invite,
     /// Download its whole history and files: its owners.
     Export,
-    /// Edit or delete other people's messages: the owners of a private room.
+    /// Delete other people's messages: the owners of an open or private room, and the
+    /// server's admins in any room they can see.
     Moderate,
-    /// Edit or delete a message by `author`: one's own, or anyone's as a moderator.
-    ChangeMessage { author: u64 },
+    /// Edit a message by `author`: one's own, or anyone's as the owner of a private room.
+    EditMessage { author: u64 },
+    /// Delete a message by `author`: one's own, or anyone's as a moderator.
+    DeleteMessage { author: u64 },
     /// Call everyone: `@here` (who is online) whoever may post, `@room` (every member) too,
-    /// but in a room of more than [`EVERYONE_LIMIT`] members only its owners.
+    /// but in a room of more than [`EVERYONE_LIMIT`] members only its owners and the
+    /// server's admins.
     Call(Everyone),
 }
 
@@ -54,6 +60,8 @@ pub enum Denied {
     NotTheirs,
     /// `@room` in a room of more than [`EVERYONE_LIMIT`] members, by someone who does not own it.
     TooManyToCall,
+    /// A new room, on a server where only admins make rooms.
+    AdminsOnly,
 }
 
 /// Decides whether `actor`, the holder of `membership` (none: not a member), may do `action`
@@ -64,28 +72,59 @@ pub fn authorize(
     membership: Option<&Membership>,
     action: Action,
 ) -> Result<(), Denied> {
-    let ServerRole::Member = actor.role;
     let role = membership.map(|m| m.role);
     let kind = room.kind;
+    let not_theirs = |denied| match denied {
+        Denied::NotAllowed => Denied::NotTheirs,
+        other => other,
+    };
     match action {
-        Action::ChangeMessage { author } if author == actor.user_id => {
+        Action::EditMessage { author } | Action::DeleteMessage { author }
+            if author == actor.user_id =>
+        {
             authorize(actor, room, membership, Action::Post)
         }
-        Action::ChangeMessage { .. } => authorize(actor, room, membership, Action::Moderate)
-            .map_err(|denied| match denied {
-                Denied::NotAllowed => Denied::NotTheirs,
-                other => other,
-            }),
+        Action::EditMessage { .. } => {
+            authorize(actor, room, membership, Action::Read)?;
+            if kind == Kind::Private && role == Some(Role::Owner) {
+                Ok(())
+            } else {
+                Err(Denied::NotTheirs)
+            }
+        }
+        Action::DeleteMessage { .. } => {
+            authorize(actor, room, membership, Action::Moderate).map_err(not_theirs)
+        }
         Action::Call(Everyone::Here) => authorize(actor, room, membership, Action::Post),
         Action::Call(Everyone::Room) => {
             authorize(actor, room, membership, Action::Post)?;
-            if room.members > EVERYONE_LIMIT && role != Some(Role::Owner) {
+            let owner = role == Some(Role::Owner) || administers(actor);
+            if room.members > EVERYONE_LIMIT && !owner {
                 return Err(Denied::TooManyToCall);
             }
             Ok(())
         }
-        _ => by_membership(kind, role, action),
+        _ => by_membership(kind, role, action).or_else(|denied| {
+            // An admin moderates wherever they can see, and keeps order in open rooms; a
+            // room hidden from them stays hidden.
+            let admin_may = match action {
+                Action::Moderate => kind == Kind::Open || role.is_some(),
+                Action::Remove => kind == Kind::Open,
+                _ => false,
+            };
+            if admin_may && administers(actor) {
+                Ok(())
+            } else {
+                Err(denied)
+            }
+        }),
     }
+}
+
+/// Whether the actor speaks as one of the server's admins: an admin in their browser session
+/// (an admin's bot token carries no admin powers).
+fn administers(actor: &Actor) -> bool {
+    super::may_administer(actor).is_ok()
 }
 
 /// The rules of the plain actions, from the room's kind and the person's role in it.
@@ -101,10 +140,15 @@ fn by_membership(kind: Kind, role: Option<Role>, action: Action) -> Result<(), D
         },
         (Kind::Open | Kind::Private, Some(role)) => match action {
             Action::See | Action::Read | Action::Post | Action::Join | Action::Leave => Ok(()),
-            Action::Manage | Action::Invite | Action::Export if role == Role::Owner => Ok(()),
-            // Anyone may name an open room into being; owning one is no mandate over what
-            // others write in it.
-            Action::Moderate if role == Role::Owner && kind == Kind::Private => Ok(()),
+            Action::Manage
+            | Action::Remove
+            | Action::Invite
+            | Action::Export
+            | Action::Moderate
+                if role == Role::Owner =>
+            {
+                Ok(())
+            }
             _ => Err(Denied::NotAllowed),
         },
         // The people of a direct room are fixed when it is made.
@@ -122,11 +166,13 @@ pub struct May {
     pub post: bool,
     /// Rename it, change its topic or kind, add and remove members.
     pub manage: bool,
+    /// Remove other members (an admin may in an open room without managing it).
+    pub remove: bool,
     /// Make, list and revoke invite links.
     pub invite: bool,
     /// Download the room: its messages and files in a zip.
     pub export: bool,
-    /// Edit and delete other people's messages.
+    /// Delete other people's messages.
     pub moderate: bool,
     /// Call `@room` (every member).
     pub call_room: bool,
@@ -141,6 +187,7 @@ impl May {
         May {
             post: may(Action::Post),
             manage: may(Action::Manage),
+            remove: may(Action::Remove),
             invite: may(Action::Invite),
             export: may(Action::Export),
             moderate: may(Action::Moderate),
@@ -153,20 +200,23 @@ impl May {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::Via;
+    use crate::access::{ServerRole, Via};
 
-    const ALL: [Action; 12] = [
+    const ALL: [Action; 15] = [
         Action::See,
         Action::Read,
         Action::Post,
         Action::Join,
         Action::Leave,
         Action::Manage,
+        Action::Remove,
         Action::Invite,
         Action::Export,
         Action::Moderate,
-        Action::ChangeMessage { author: 1 },
-        Action::ChangeMessage { author: 2 },
+        Action::EditMessage { author: 1 },
+        Action::EditMessage { author: 2 },
+        Action::DeleteMessage { author: 1 },
+        Action::DeleteMessage { author: 2 },
         Action::Call(Everyone::Room),
     ];
 
@@ -174,6 +224,11 @@ mod tests {
         user_id: 1,
         via: Via::Session,
         role: ServerRole::Member,
+    };
+
+    const ADMIN: Actor = Actor {
+        role: ServerRole::Admin,
+        ..ME
     };
 
     fn room(kind: Kind, members: u32) -> Room {
@@ -224,7 +279,13 @@ mod tests {
         for action in [Action::See, Action::Read, Action::Post, Action::Join] {
             assert_eq!(check(Kind::Open, None, action), Ok(()));
         }
-        for action in [Action::Manage, Action::Invite, Action::Export] {
+        for action in [
+            Action::Manage,
+            Action::Remove,
+            Action::Invite,
+            Action::Export,
+            Action::Moderate,
+        ] {
             assert_eq!(check(Kind::Open, None, action), Err(Denied::NotAllowed));
             assert_eq!(check(Kind::Open, Some(Role::Owner), action), Ok(()));
             assert_eq!(
@@ -249,6 +310,7 @@ mod tests {
         }
         for action in [
             Action::Manage,
+            Action::Remove,
             Action::Invite,
             Action::Export,
             Action::Moderate,
@@ -265,31 +327,93 @@ mod tests {
     }
 
     #[test]
-    fn authors_change_their_own_messages_and_only_private_owners_anyone_elses() {
-        let mine = Action::ChangeMessage { author: ME.user_id };
-        let theirs = Action::ChangeMessage { author: 2 };
+    fn authors_change_their_own_messages_and_owners_delete_anyones() {
+        let edit_mine = Action::EditMessage { author: ME.user_id };
+        let delete_mine = Action::DeleteMessage { author: ME.user_id };
+        let edit_theirs = Action::EditMessage { author: 2 };
+        let delete_theirs = Action::DeleteMessage { author: 2 };
         for kind in [Kind::Open, Kind::Private, Kind::Direct] {
-            assert_eq!(check(kind, Some(Role::Member), mine), Ok(()), "{kind:?}");
-            assert_eq!(
-                check(kind, Some(Role::Member), theirs),
-                Err(Denied::NotTheirs),
-                "{kind:?}"
-            );
+            for (mine, theirs) in [(edit_mine, edit_theirs), (delete_mine, delete_theirs)] {
+                assert_eq!(check(kind, Some(Role::Member), mine), Ok(()), "{kind:?}");
+                assert_eq!(
+                    check(kind, Some(Role::Member), theirs),
+                    Err(Denied::NotTheirs),
+                    "{kind:?} {theirs:?}"
+                );
+            }
         }
         assert_eq!(
-            check(Kind::Open, None, mine),
+            check(Kind::Open, None, edit_mine),
             Ok(()),
             "an open room's poster"
         );
-        assert_eq!(check(Kind::Private, Some(Role::Owner), theirs), Ok(()));
-        // Anyone may name an open room into being; that is no mandate over others' words.
+        // Owners delete anything in their rooms; only a private room's owners edit others'.
+        assert_eq!(check(Kind::Private, Some(Role::Owner), edit_theirs), Ok(()));
         assert_eq!(
-            check(Kind::Open, Some(Role::Owner), theirs),
+            check(Kind::Private, Some(Role::Owner), delete_theirs),
+            Ok(())
+        );
+        assert_eq!(check(Kind::Open, Some(Role::Owner), delete_theirs), Ok(()));
+        assert_eq!(
+            check(Kind::Open, Some(Role::Owner), edit_theirs),
             Err(Denied::NotTheirs)
         );
+        for change in [edit_theirs, delete_theirs] {
+            assert_eq!(
+                check(Kind::Direct, Some(Role::Owner), change),
+                Err(Denied::NotTheirs)
+            );
+        }
+    }
+
+    #[test]
+    fn admins_delete_wherever_they_see_and_remove_from_open_rooms_but_hidden_stays_hidden() {
+        let admin = |kind, role: Option<Role>, action| {
+            authorize(&ADMIN, &room(kind, 3), role.map(member).as_ref(), action)
+        };
+        let delete_theirs = Action::DeleteMessage { author: 2 };
+        assert_eq!(admin(Kind::Open, None, delete_theirs), Ok(()));
+        assert_eq!(admin(Kind::Open, None, Action::Remove), Ok(()));
+        for kind in [Kind::Private, Kind::Direct] {
+            assert_eq!(
+                admin(kind, Some(Role::Member), delete_theirs),
+                Ok(()),
+                "{kind:?}"
+            );
+            assert_eq!(
+                admin(kind, Some(Role::Member), Action::Remove),
+                Err(Denied::NotAllowed),
+                "{kind:?}"
+            );
+            for action in ALL {
+                assert_eq!(
+                    admin(kind, None, action),
+                    Err(Denied::Hidden),
+                    "{kind:?} {action:?}"
+                );
+            }
+        }
+        // Deleting is not editing, and an admin does not manage someone else's room.
+        for action in [
+            Action::EditMessage { author: 2 },
+            Action::Manage,
+            Action::Invite,
+            Action::Export,
+        ] {
+            assert!(admin(Kind::Open, None, action).is_err(), "{action:?}");
+        }
+        let big = room(Kind::Open, EVERYONE_LIMIT + 1);
+        let call_room = Action::Call(Everyone::Room);
+        assert_eq!(authorize(&ADMIN, &big, None, call_room), Ok(()));
         assert_eq!(
-            check(Kind::Direct, Some(Role::Owner), theirs),
-            Err(Denied::NotTheirs)
+            May::of(&ADMIN, &room(Kind::Open, 3), None),
+            May {
+                post: true,
+                remove: true,
+                moderate: true,
+                call_room: true,
+                ..May::default()
+            }
         );
     }
 
@@ -324,6 +448,7 @@ mod tests {
         for role in [Role::Owner, Role::Member] {
             for action in [
                 Action::Manage,
+                Action::Remove,
                 Action::Invite,
                 Action::Export,
                 Action::Moderate,
@@ -346,6 +471,7 @@ mod tests {
             May {
                 post: true,
                 manage: true,
+                remove: true,
                 invite: true,
                 export: true,
                 moderate: true,

@@ -24,6 +24,13 @@ pub enum AuthError {
     AccountDeleted,
     #[error("Sign-up is closed on this server; ask its operator for an account.")]
     SignupClosed,
+    #[error("Sign-up on this server is by invitation: ask someone here for an invite link.")]
+    InviteRequired,
+    /// Unknown, expired, used up or revoked: one answer for all.
+    #[error("This invite link is not valid: it may have expired, been used up or been revoked.")]
+    InviteInvalid,
+    #[error("There are as many working invite links as there may be; revoke one first.")]
+    TooManyInvites,
     #[error("No account is called that.")]
     NoSuchUser,
     /// Same text for an unknown user, a wrong code and a used one.

@@ -5,6 +5,7 @@
 //! so their open sockets close at once, whichever door asked; this module knows nothing of
 //! sockets.
 
+mod admin;
 mod deletion;
 mod device;
 mod error;
@@ -12,6 +13,7 @@ mod password;
 mod recovery;
 pub mod recovery_code;
 mod sessions;
+mod settings;
 mod token;
 pub mod validate;
 
@@ -19,6 +21,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use admin::AccountAction;
 pub use deletion::DeletionError;
 pub use device::{Device, describe};
 pub use error::AuthError;
@@ -26,13 +29,17 @@ pub use password::{PasswordHasher, is_own_hash};
 pub use recovery::{RESET_LINK_LIFETIME, ResetLinkInfo};
 pub use sessions::DeviceSession;
 use sessions::is_expired;
+pub use settings::{
+    InviteInfo, NewServerInvite, SERVER_INVITES_MAX, Settings, room_creation_name, signup_name,
+};
 pub use token::{TOKEN_LEN, new_token, token_key};
 
 use crate::access::Actor;
 use crate::clock::SharedClock;
 use crate::events::{Event, Events, SessionEnd};
 use crate::ratelimit::{KeyedLimiter, Rate};
-use crate::store::{SessionKey, SessionRecord, Store, StoreError, User};
+use crate::rooms::invite_code::code_key;
+use crate::store::{InviteKey, SessionKey, SessionRecord, Signup, Store, StoreError, User};
 
 /// A session ends after this long without activity.
 pub const IDLE_EXPIRY: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -86,7 +93,8 @@ pub struct Auth {
     events: Arc<Events>,
     hasher: PasswordHasher,
     clock: SharedClock,
-    open_signup: bool,
+    /// Who may sign up until an admin chooses (`--open-signup`).
+    signup_default: Signup,
     signin_per_account: KeyedLimiter<String>,
     signin_per_ip: KeyedLimiter<IpAddr>,
     signup_per_ip: KeyedLimiter<IpAddr>,
@@ -129,6 +137,14 @@ async fn ending<T: Send + 'static>(
     .await
 }
 
+/// A taken username, told apart from other failures of the store.
+fn taken(err: AuthError) -> AuthError {
+    match err {
+        AuthError::Store(StoreError::UsernameTaken) => AuthError::UsernameTaken,
+        other => other,
+    }
+}
+
 fn rate_limited(retry_after: Duration) -> AuthError {
     AuthError::RateLimited { retry_after }
 }
@@ -145,27 +161,34 @@ impl Auth {
             events,
             hasher: PasswordHasher::new(settings.max_concurrent_hashes),
             clock,
-            open_signup: settings.open_signup,
+            signup_default: if settings.open_signup {
+                Signup::Open
+            } else {
+                Signup::Closed
+            },
             signin_per_account: KeyedLimiter::new(settings.signin_per_account),
             signin_per_ip: KeyedLimiter::new(settings.signin_per_ip),
             signup_per_ip: KeyedLimiter::new(settings.signup_per_ip),
         }
     }
 
-    pub fn open_signup(&self) -> bool {
-        self.open_signup
-    }
-
-    /// Creates an account, gives it its recovery codes and signs it in.
+    /// Creates an account, gives it its recovery codes and signs it in. Who may sign up is
+    /// the admins' setting (the command line's `--open-signup` until they choose): anyone,
+    /// whoever brings one of the server's invite links (`invite`, its code), or nobody. An
+    /// invite works whenever sign-up is not closed, and is used up with the account.
     pub async fn sign_up(
         &self,
         username: &str,
         password: &str,
+        invite: Option<&str>,
         device: &Device,
     ) -> Result<SignedUp, AuthError> {
-        if !self.open_signup {
-            return Err(AuthError::SignupClosed);
-        }
+        let invite = match (self.signup().await?, invite) {
+            (Signup::Closed, _) => return Err(AuthError::SignupClosed),
+            (Signup::Invite, None) => return Err(AuthError::InviteRequired),
+            (_, Some(code)) => Some(code_key(code).ok_or(AuthError::InviteInvalid)?),
+            (Signup::Open, None) => None,
+        };
         validate::check_username(username).map_err(AuthError::InvalidUsername)?;
         validate::check_password(password).map_err(AuthError::InvalidPassword)?;
         if let Some(ip) = device.ip {
@@ -173,7 +196,7 @@ impl Auth {
                 .take(&ip, self.clock.now_ms())
                 .map_err(rate_limited)?;
         }
-        let user = self.create_user(username, password, false).await?;
+        let user = self.create_user(username, password, invite).await?;
         let recovery_codes = self.store_new_recovery_codes(user.id).await?;
         let signed_in = self.start_session(user, device).await?;
         Ok(SignedUp {
@@ -332,69 +355,26 @@ impl Auth {
         Ok(())
     }
 
-    /// Creates an account without the sign-up switch or rate limits (operator command); an
-    /// admin when `admin` says so, or when it is the server's first.
-    pub async fn create_user(
+    /// Creates an account that signed up, with the invite it brought (sign-up's rules are
+    /// checked by the caller; the invite is checked and used up with the account).
+    async fn create_user(
         &self,
         username: &str,
         password: &str,
-        admin: bool,
+        invite: Option<InviteKey>,
     ) -> Result<User, AuthError> {
-        validate::check_username(username).map_err(AuthError::InvalidUsername)?;
-        validate::check_password(password).map_err(AuthError::InvalidPassword)?;
         let hash = self.hasher.hash(password.to_owned()).await?;
         let name = username.to_owned();
         let now = self.clock.now_ms();
-        blocking(&self.store, move |s| {
-            s.create_user(&name, &hash, now, admin)
+        blocking(&self.store, move |s| match invite {
+            Some(key) => s.create_invited_user(&name, &hash, now, key),
+            None => s.create_user(&name, &hash, now, false),
         })
         .await
-        .map_err(|e| match e {
-            AuthError::Store(StoreError::UsernameTaken) => AuthError::UsernameTaken,
-            other => other,
+        .map_err(|err| match err {
+            AuthError::Store(StoreError::NotFound) => AuthError::InviteInvalid,
+            other => taken(other),
         })
-    }
-
-    /// Sets a new password for `username` and ends all of its sessions (operator command).
-    pub async fn reset_password(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<Vec<SessionKey>, AuthError> {
-        validate::check_password(password).map_err(AuthError::InvalidPassword)?;
-        let user = self.user_named(username).await?;
-        self.replace_password(user.id, password, None, SessionEnd::ByOperator)
-            .await
-    }
-
-    /// Disables `username` and ends all of its sessions (operator command).
-    pub async fn disable_user(&self, username: &str) -> Result<Vec<SessionKey>, AuthError> {
-        let user = self.user_named(username).await?;
-        let disable = move |s: &Store| {
-            s.set_disabled(user.id, true)?;
-            s.delete_user_sessions(user.id, None)
-        };
-        ending(
-            &self.store,
-            &self.events,
-            SessionEnd::ByOperator,
-            disable,
-            Vec::clone,
-        )
-        .await
-    }
-
-    /// Lets a disabled account sign in again (operator command).
-    pub async fn enable_user(&self, username: &str) -> Result<(), AuthError> {
-        let user = self.user_named(username).await?;
-        blocking(&self.store, move |s| s.set_disabled(user.id, false)).await
-    }
-
-    /// Makes `username` an admin, or no longer one (operator command); whether that changed
-    /// anything. Refused when it would leave the server no admin who can sign in.
-    pub async fn set_admin(&self, username: &str, admin: bool) -> Result<bool, AuthError> {
-        let user = self.user_named(username).await?;
-        blocking(&self.store, move |s| s.set_admin(user.id, admin)).await
     }
 
     /// Every account (operator command).

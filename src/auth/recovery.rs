@@ -5,11 +5,9 @@
 use std::time::Duration;
 
 use super::recovery_code::{code_hash, new_codes, normalize};
-use super::{
-    Auth, AuthError, Device, Session, SignedIn, blocking, ending, new_token, token_key, validate,
-};
+use super::{Auth, AuthError, Device, Session, SignedIn, blocking, ending, token_key, validate};
 use crate::events::SessionEnd;
-use crate::store::{LinkState, Recovered, ResetLink, Store, User};
+use crate::store::{LinkState, Recovered, Store, User};
 
 /// How long a sign-in link works.
 pub const RESET_LINK_LIFETIME: Duration = Duration::from_secs(3600);
@@ -104,27 +102,6 @@ impl Auth {
         // Another request used the same code a moment ago.
         .ok_or(AuthError::RecoveryFailed)?;
         self.start_session(user, device).await
-    }
-
-    /// Makes a one-time sign-in link for `username`, valid for an hour (operator command).
-    pub async fn create_reset_link(&self, username: &str) -> Result<ResetLinkInfo, AuthError> {
-        let user = self.user_named(username).await?;
-        let token = new_token();
-        let key = token_key(&token).expect("fresh tokens are well-formed");
-        let now = self.clock.now_ms();
-        let link = ResetLink {
-            user_id: user.id,
-            created_at: now,
-            expires_at: now + RESET_LINK_LIFETIME.as_millis() as u64,
-            used_at: None,
-        };
-        let expires_at = link.expires_at;
-        blocking(&self.store, move |s| s.create_reset_link(key, &link)).await?;
-        Ok(ResetLinkInfo {
-            token,
-            user,
-            expires_at,
-        })
     }
 
     /// The account a sign-in link is for, while the link still works.

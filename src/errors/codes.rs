@@ -137,6 +137,8 @@ codes! {
     AccountDisabled = "account_disabled", 403, Http, "This account is disabled.";
     AccountDeleted = "account_deleted", 403, Http, "That account was deleted by its owner.";
     SignupClosed = "signup_closed", 403, Http, "Sign-up is closed on this server; ask its operator for an account.";
+    /// Sign-up is by invitation, and none was brought.
+    InviteRequired = "invite_required", 403, Http, "Sign-up on this server is by invitation: ask someone here for an invite link.";
     /// An unknown username, a wrong recovery code and a used one alike.
     RecoveryFailed = "recovery_failed", 401, Http, "Username or recovery code is incorrect.";
     LinkUsed = "link_used", 410, Http, "This sign-in link has already been used. Ask for a new one.";
@@ -159,6 +161,11 @@ codes! {
     InvalidPushKeys = "invalid_push_keys", 400, Http, "The subscription's keys are not the ones a browser gives.";
     TooManySubscriptions = "too_many_subscriptions", 409, Http, "This account has as many subscribed browsers as it may; remove one first.";
     SubscriptionNotFound = "subscription_not_found", 404, Http, "No subscription of yours has that id.";
+
+    // Administration.
+    /// Demoting or disabling the last admin who can sign in.
+    LastAdmin = "last_admin", 409, Http, "The server would have no admin left; make someone else an admin first.";
+    TooManyInvites = "too_many_invites", 409, Http, "There are as many working invite links as there may be; revoke one first.";
 }
 
 impl Serialize for Code {

@@ -72,6 +72,7 @@ impl From<&StoreError> for Failure {
                 "The database is being reopened; try again shortly.",
             )
             .retry_after(RETRY_AFTER_SECS),
+            StoreError::LastAdmin => Failure::of(Code::LastAdmin),
             other => {
                 tracing::error!(error = %other, "storage error");
                 Failure::of(Code::StorageError)
@@ -157,6 +158,9 @@ impl From<&AuthError> for Failure {
             AuthError::AccountDisabled => Code::AccountDisabled,
             AuthError::AccountDeleted => Code::AccountDeleted,
             AuthError::SignupClosed => Code::SignupClosed,
+            AuthError::InviteRequired => Code::InviteRequired,
+            AuthError::InviteInvalid => Code::InviteInvalid,
+            AuthError::TooManyInvites => Code::TooManyInvites,
             AuthError::NoSuchUser => Code::UserNotFound,
             AuthError::RecoveryFailed => Code::RecoveryFailed,
             AuthError::LinkUsed => Code::LinkUsed,

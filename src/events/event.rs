@@ -53,7 +53,8 @@ pub enum SessionEnd {
     PasswordChanged,
     /// The account was recovered with a code or a sign-in link.
     Recovered,
-    /// The operator reset the password or disabled the account.
+    /// An admin or the operator disabled the account, ended its sessions or reset its
+    /// password.
     ByOperator,
     /// The account was deleted.
     AccountDeleted,

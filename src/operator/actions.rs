@@ -9,6 +9,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::control::Operated;
+use crate::access::Administrator;
+use crate::auth::AccountAction;
 use crate::backup;
 use crate::export::{self, Scope};
 use crate::store::User;
@@ -97,6 +99,9 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
         push,
         ..
     } = operated;
+    // Whoever reaches this function is at the server's machine: the command's own process, or
+    // the control socket, which only the server's user may open.
+    let by = Administrator::operator();
     match request {
         AdminRequest::Stats => {
             let dropped: serde_json::Map<String, serde_json::Value> = events
@@ -122,7 +127,7 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
             name,
             password,
             admin,
-        } => match auth.create_user(&name, &password, admin).await {
+        } => match auth.add_user(&by, &name, &password, admin).await {
             Ok(user) if user.admin => AdminReply::ok(format!(
                 "created user {} (id {}), an admin",
                 user.username, user.id
@@ -130,23 +135,30 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
             Ok(user) => AdminReply::ok(format!("created user {} (id {})", user.username, user.id)),
             Err(err) => AdminReply::failed(format!("cannot create user {name}: {err}")),
         },
-        AdminRequest::UserAdmin { name, admin } => match auth.set_admin(&name, admin).await {
-            Ok(true) if admin => AdminReply::ok(format!("{name} is an admin")),
-            Ok(true) => AdminReply::ok(format!("{name} is no longer an admin")),
-            Ok(false) if admin => AdminReply::ok(format!("{name} is an admin already")),
-            Ok(false) => AdminReply::ok(format!("{name} was not an admin")),
-            Err(err) if admin => AdminReply::failed(format!("cannot promote {name}: {err}")),
-            Err(err) => AdminReply::failed(format!("cannot demote {name}: {err}")),
-        },
+        AdminRequest::UserAdmin { name, admin } => {
+            let action = if admin {
+                AccountAction::Promote
+            } else {
+                AccountAction::Demote
+            };
+            match auth.administer(&by, &name, action).await {
+                Ok(done) if done.changed && admin => AdminReply::ok(format!("{name} is an admin")),
+                Ok(done) if done.changed => AdminReply::ok(format!("{name} is no longer an admin")),
+                Ok(_) if admin => AdminReply::ok(format!("{name} is an admin already")),
+                Ok(_) => AdminReply::ok(format!("{name} was not an admin")),
+                Err(err) if admin => AdminReply::failed(format!("cannot promote {name}: {err}")),
+                Err(err) => AdminReply::failed(format!("cannot demote {name}: {err}")),
+            }
+        }
         AdminRequest::UserList => match auth.list_users().await {
             Ok(users) => AdminReply::ok(user_table(&users)),
             Err(err) => AdminReply::failed(format!("cannot list users: {err}")),
         },
         AdminRequest::UserResetPassword { name, password } => {
-            match auth.reset_password(&name, &password).await {
-                Ok(ended) => AdminReply::ok(format!(
+            match auth.reset_password(&by, &name, &password).await {
+                Ok(done) => AdminReply::ok(format!(
                     "password of {name} changed; {} session(s) ended",
-                    ended.len()
+                    done.ended.len()
                 )),
                 Err(err) => {
                     AdminReply::failed(format!("cannot reset the password of {name}: {err}"))
@@ -154,7 +166,7 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
             }
         }
         AdminRequest::UserResetLink { name, base_url } => {
-            match auth.create_reset_link(&name).await {
+            match auth.sign_in_link(&by, &name).await {
                 Ok(link) => {
                     let base = base_url.as_deref().unwrap_or(FALLBACK_URL);
                     AdminReply::ok(format!(
@@ -168,16 +180,23 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
                 Err(err) => AdminReply::failed(format!("cannot make a link for {name}: {err}")),
             }
         }
-        AdminRequest::UserDisable { name } => match auth.disable_user(&name).await {
-            Ok(ended) => {
-                AdminReply::ok(format!("disabled {name}; {} session(s) ended", ended.len()))
+        AdminRequest::UserDisable { name } => {
+            match auth.administer(&by, &name, AccountAction::Disable).await {
+                Ok(done) if done.changed => AdminReply::ok(format!(
+                    "disabled {name}; {} session(s) ended",
+                    done.ended.len()
+                )),
+                Ok(_) => AdminReply::ok(format!("{name} was disabled already")),
+                Err(err) => AdminReply::failed(format!("cannot disable {name}: {err}")),
             }
-            Err(err) => AdminReply::failed(format!("cannot disable {name}: {err}")),
-        },
-        AdminRequest::UserEnable { name } => match auth.enable_user(&name).await {
-            Ok(()) => AdminReply::ok(format!("enabled {name}")),
-            Err(err) => AdminReply::failed(format!("cannot enable {name}: {err}")),
-        },
+        }
+        AdminRequest::UserEnable { name } => {
+            match auth.administer(&by, &name, AccountAction::Enable).await {
+                Ok(done) if done.changed => AdminReply::ok(format!("enabled {name}")),
+                Ok(_) => AdminReply::ok(format!("{name} was not disabled")),
+                Err(err) => AdminReply::failed(format!("cannot enable {name}: {err}")),
+            }
+        }
         AdminRequest::Backup { path } => {
             // Taken before the snapshot: no file it names is removed until the copy is done.
             let _hold = match &operated.files {

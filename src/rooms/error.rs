@@ -67,8 +67,11 @@ impl From<Denied> for RoomError {
                 RoomError::NotAllowed("You can only edit or delete your own messages.")
             }
             Denied::TooManyToCall => RoomError::NotAllowed(
-                "Only the room's owners can call @room in a room of more than 50 members.",
+                "Only the room's owners and the server's admins can call @room in a room of more than 50 members.",
             ),
+            Denied::AdminsOnly => {
+                RoomError::NotAllowed("On this server only its admins make new rooms.")
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! asker may see it (a room they may not see is "not found", whatever the operation), then
 //! hands a change to the writer, which checks again in its transaction.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -98,12 +99,14 @@ impl Rooms {
             .await
     }
 
-    /// An owner removes someone; with one's own username, one leaves (hides a direct room).
+    /// An owner (or an admin, from an open room) removes someone, asking from `from`; with
+    /// one's own username, one leaves (hides a direct room).
     pub async fn remove_member(
         &self,
         by: Actor,
         room: RoomRef,
         username: String,
+        from: Option<IpAddr>,
     ) -> Result<(), RoomError> {
         let room_id = self.visible_id(by, room).await?;
         self.writer
@@ -111,6 +114,7 @@ impl Rooms {
                 by,
                 room_id,
                 username,
+                from,
             })
             .await
     }
@@ -170,6 +174,7 @@ impl Rooms {
                 by: actor,
                 room_id,
                 id,
+                from: None,
             };
             match self.writer.apply(change).await {
                 Ok(_) => deleted += 1,

@@ -172,4 +172,7 @@ const TABLES: &[&dyn CopiedTable] = &[
     &Table(tables::SERVER_KEYS),
     &Table(tables::PUSH_SUBSCRIPTIONS),
     &Table(tables::USER_PUSH),
+    &Table(tables::SETTINGS),
+    &Table(tables::SERVER_INVITES),
+    &Table(tables::AUDIT),
 ];

@@ -109,6 +109,9 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::SERVER_KEYS)?;
     txn.open_table(tables::PUSH_SUBSCRIPTIONS)?;
     txn.open_table(tables::USER_PUSH)?;
+    txn.open_table(tables::AUDIT)?;
+    txn.open_table(tables::SETTINGS)?;
+    txn.open_table(tables::SERVER_INVITES)?;
     Ok(())
 }
 

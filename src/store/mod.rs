@@ -9,6 +9,8 @@
 //! `Durability::Immediate`; bookkeeping that may be lost (a session's last-seen time) commits
 //! with `Durability::None` and becomes durable with the next immediate commit.
 
+mod administer;
+mod audit;
 mod avatars;
 mod backup;
 mod codec;
@@ -27,10 +29,10 @@ mod people;
 mod push;
 mod record;
 mod recovery;
-mod roles;
 mod rooms;
 mod search;
 mod sessions;
+mod settings;
 mod snapshot;
 mod tables;
 mod tx;
@@ -45,6 +47,8 @@ use std::time::{Duration, Instant};
 
 use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
 
+pub use administer::{AccountChange, Administered};
+pub use audit::{AuditEntry, Audited};
 pub use backup::{Census, census_of_copy};
 pub use deletion::{DELETED_DISPLAY_NAME, deleted_username};
 pub use error::StoreError;
@@ -68,6 +72,7 @@ pub use rooms::{Kind, Level, Membership, Role, Room, RoomRecord, direct_key, roo
 use search::pending::Pending;
 pub use search::{Found, IndexSize, PREFIX_TERMS, Progress, Upkeep, Wanted};
 pub use sessions::{SessionKey, SessionRecord};
+pub use settings::{RoomCreation, ServerInvite, ServerSettings, Signup};
 pub use snapshot::Snapshot;
 pub use tx::Tx;
 pub use unread::{UNREAD_CAP, Unread};

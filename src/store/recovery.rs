@@ -113,11 +113,10 @@ impl Store {
         })
     }
 
+    #[cfg(test)]
     pub fn create_reset_link(&self, key: LinkKey, link: &ResetLink) -> Result<(), StoreError> {
         self.write(Durability::Immediate, |txn| {
-            txn.open_table(tables::RESET_LINKS)?
-                .insert(key, serde_json::to_vec(link)?.as_slice())?;
-            Ok(())
+            insert_reset_link(txn, key, link)
         })
     }
 
@@ -204,7 +203,20 @@ pub(super) fn remove_recovery_codes(
     Ok(())
 }
 
-fn replace_password(
+/// Stores a new sign-in link inside a transaction that may do more (write its audit entry).
+pub(super) fn insert_reset_link(
+    txn: &WriteTransaction,
+    key: LinkKey,
+    link: &ResetLink,
+) -> Result<(), StoreError> {
+    txn.open_table(tables::RESET_LINKS)?
+        .insert(key, serde_json::to_vec(link)?.as_slice())?;
+    Ok(())
+}
+
+/// Sets a new password and ends every session of the account, inside a transaction that may
+/// do more.
+pub(super) fn replace_password(
     txn: &WriteTransaction,
     user_id: u64,
     password_hash: &str,

@@ -123,6 +123,17 @@ pub const PUSH_SUBSCRIPTIONS: TableDefinition<u64, &[u8]> =
 /// (user id, push subscription id) → (): every browser of a person to notify.
 pub const USER_PUSH: TableDefinition<(u64, u64), ()> = TableDefinition::new("user_push");
 
+/// `server` → [`super::settings::ServerSettings`] as JSON: who may sign up and make rooms, as
+/// the admins chose.
+pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
+/// SHA-256 of a server invite code → [`super::settings::ServerInvite`] as JSON: links to sign
+/// up with. The code itself is never stored.
+pub const SERVER_INVITES: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("server_invites");
+
+/// Entry id → [`super::audit::AuditEntry`] as JSON: every administrative and moderation
+/// action, oldest first. Only ever appended to.
+pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+
 /// Tables and records of schema 1, read only by the migration to schema 2.
 pub mod v1 {
     use redb::TableDefinition;

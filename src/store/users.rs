@@ -119,24 +119,7 @@ impl Store {
         admin: bool,
     ) -> Result<User, StoreError> {
         self.write(Durability::Immediate, |txn| {
-            let mut users = txn.open_table(tables::USERS)?;
-            let admin = admin || users.first()?.is_none();
-            let id = next_id(&users)?;
-            claim_name(txn, username, id, now_ms)?;
-            let record = UserRecord {
-                username: username.to_owned(),
-                display_name: None,
-                password_hash: password_hash.to_owned(),
-                created_at: now_ms,
-                disabled: false,
-                dm_from: DmFrom::Everyone,
-                avatar: None,
-                deleted_at: None,
-                private_notifications: false,
-                admin,
-            };
-            users.insert(id, serde_json::to_vec(&record)?.as_slice())?;
-            Ok(record.into_user(id).user)
+            insert_user(txn, username, password_hash, now_ms, admin)
         })
     }
 
@@ -203,6 +186,34 @@ impl Store {
             change_user(txn, user_id, change)
         })
     }
+}
+
+/// Creates an account inside a transaction that may do more (see [`Store::create_user`]).
+pub(super) fn insert_user(
+    txn: &WriteTransaction,
+    username: &str,
+    password_hash: &str,
+    now_ms: u64,
+    admin: bool,
+) -> Result<User, StoreError> {
+    let mut users = txn.open_table(tables::USERS)?;
+    let admin = admin || users.first()?.is_none();
+    let id = next_id(&users)?;
+    claim_name(txn, username, id, now_ms)?;
+    let record = UserRecord {
+        username: username.to_owned(),
+        display_name: None,
+        password_hash: password_hash.to_owned(),
+        created_at: now_ms,
+        disabled: false,
+        dm_from: DmFrom::Everyone,
+        avatar: None,
+        deleted_at: None,
+        private_notifications: false,
+        admin,
+    };
+    users.insert(id, serde_json::to_vec(&record)?.as_slice())?;
+    Ok(record.into_user(id).user)
 }
 
 /// Changes an account's record inside a transaction that may do more.

@@ -112,9 +112,14 @@ impl AppState {
 
 /// The address of an invite link on this server, as the browser reached it.
 pub fn invite_url(req: &Request, tls: bool, code: &str) -> String {
+    format!("{}/invite/{code}", site_origin(req, tls))
+}
+
+/// This server's origin as the browser reached it: `https://chat.example.org`.
+pub fn site_origin(req: &Request, tls: bool) -> String {
     let host = security::request_authority(req).unwrap_or("localhost");
     let scheme = if tls { "https" } else { "http" };
-    format!("{scheme}://{host}/invite/{code}")
+    format!("{scheme}://{host}")
 }
 
 /// The client's IP address, for per-IP rate limits.

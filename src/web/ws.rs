@@ -12,8 +12,8 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-use super::AppState;
 use super::security::{error_response, is_cross_origin, request_authority};
+use super::{AppState, client_ip};
 use crate::chat::serve_socket;
 use crate::errors::{Code, Failure, RETRY_AFTER_SECS};
 
@@ -88,6 +88,7 @@ pub async fn upgrade(req: &Request, state: Data<&Arc<AppState>>) -> Response {
         return refuse(Failure::new(Code::BadRequest, message));
     };
 
+    let from = client_ip(req);
     let state = Arc::clone(&state);
     state.sockets.spawn({
         let state = Arc::clone(&state);
@@ -98,7 +99,8 @@ pub async fn upgrade(req: &Request, state: Data<&Arc<AppState>>) -> Response {
             let ws =
                 WebSocketStream::from_raw_socket(upgraded, Role::Server, Some(socket_config()))
                     .await;
-            serve_socket(ws, Arc::clone(&state.chat), session.user, session.key).await;
+            let chat = Arc::clone(&state.chat);
+            serve_socket(ws, chat, session.user, session.key, from).await;
         }
     });
 

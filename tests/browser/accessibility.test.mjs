@@ -86,6 +86,7 @@ const SIGNED_IN_PAGES = [
   ['/rooms/Planning/settings', 'a room\'s settings page, as its owner', 'Settings of Planning'],
   ['/dm/carol', 'the page that starts a direct conversation', 'carol'],
   ['/search?q=release%20th', 'the search page with results', 'Search'],
+  ['/admin', 'the admin page, as the first account (an admin)', 'Administration'],
 ];
 
 for (const colorScheme of ['light', 'dark']) {

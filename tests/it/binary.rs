@@ -323,6 +323,8 @@ async fn operator_commands_work_with_the_server_stopped_and_running() {
     assert_eq!(role(&listing, "bea").as_deref(), Some("admin"), "{listing}");
     let out = run(&["user", "promote", "nobody", "--data", data], "").await;
     assert!(!out.status.success(), "no such account");
+    let out = run(&["user", "promote", "admin", "--data", data], "").await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
 
     let mut chat = connect(&server, &admin).await;
     chat.join("ops").await;
@@ -343,6 +345,29 @@ async fn operator_commands_work_with_the_server_stopped_and_running() {
     let out = run(&["user", "enable", "bea", "--data", data], "").await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(login(&server, "bea", "bea password").await.status(), 200);
+
+    // Every one of those commands is in the audit log, in order, as the operator's.
+    let entries = audit_entries(&server, &admin).await;
+    let done: Vec<String> = entries.iter().map(action_and_target).collect();
+    assert_eq!(
+        done,
+        [
+            "user.add admin",
+            "user.sign_in_link admin",
+            "user.add bea",
+            "user.promote bea",
+            "user.demote admin",
+            "user.promote admin",
+            "user.disable bea",
+            "user.enable bea",
+        ],
+    );
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["by"] == "operator" && e["from"] == "command line" && e["by_id"].is_null()),
+        "{entries:?}"
+    );
 
     let out = run(
         &[

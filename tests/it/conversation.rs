@@ -170,7 +170,7 @@ async fn every_change_to_a_message_is_refused_from_the_side_that_may_not_make_it
         .as_u64()
         .unwrap();
 
-    // Not your message: not even the owner of an open room edits or deletes others' words.
+    // Not your message: a member of an open room edits and deletes only their own words.
     for frame in [
         json!({"type":"edit","room_id":room,"id":mine,"text":"bob's now"}),
         json!({"type":"delete","room_id":room,"id":mine}),

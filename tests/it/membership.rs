@@ -425,8 +425,8 @@ async fn every_door_says_what_the_asker_may_do_and_the_pages_show_only_that() {
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
     private_room(&server, &alice, "Ops", &[]).await;
-    let everything = json!({"post":true,"manage":true,"invite":true,"export":true,"moderate":true,"call_room":true,"leave":true});
-    let a_member = json!({"post":true,"manage":false,"invite":false,"export":false,"moderate":false,"call_room":true,"leave":true});
+    let everything = json!({"post":true,"manage":true,"remove":true,"invite":true,"export":true,"moderate":true,"call_room":true,"leave":true});
+    let a_member = json!({"post":true,"manage":false,"remove":false,"invite":false,"export":false,"moderate":false,"call_room":true,"leave":true});
     let (_, ops) = api(
         &server,
         "GET",
@@ -453,16 +453,17 @@ async fn every_door_says_what_the_asker_may_do_and_the_pages_show_only_that() {
     let (_, listed) = api(&server, "GET", "/api/v1/rooms", Some(&bob.cookie), None).await;
     assert_eq!(listed["rooms"][0]["may"], a_member, "{listed}");
 
-    // An open room's owner manages it but has no say over what others write in it.
+    // An open room's owner manages it and deletes what others write in it; a visitor neither.
     let mut alice_chat = connect(&server, &alice).await;
     let made = alice_chat.join("Plaza").await;
     assert_eq!(
         (made["role"].as_str(), made["may"]["manage"].as_bool()),
         (Some("owner"), Some(true))
     );
-    assert_eq!(made["may"]["moderate"], false, "{made}");
+    assert_eq!(made["may"]["moderate"], true, "{made}");
     let visiting = bob_chat.join("plaza").await;
     assert_eq!(visiting["may"]["manage"], false, "{visiting}");
+    assert_eq!(visiting["may"]["moderate"], false, "{visiting}");
 
     // The page draws the owner's forms from the same answer.
     let (status, owner_page) = page(&server, "/rooms/Ops/settings", Some(&alice.cookie)).await;

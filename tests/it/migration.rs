@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::common::*;
 use confab::clock::ManualClock;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// When the fixture was written; its sessions are an hour old at this time.
 const WRITTEN_AT_MS: u64 = 1_796_122_400_000;
@@ -18,15 +18,6 @@ fn fixture() -> PathBuf {
 
 async fn upgraded() -> TestServer {
     TestServer::start_on_copy_of(&fixture(), ManualClock::new(WRITTEN_AT_MS + 3_600_000)).await
-}
-
-fn texts(page: &Value) -> Vec<String> {
-    page["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["text"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]
@@ -53,7 +44,7 @@ async fn every_message_of_the_first_release_is_readable_over_http_and_the_websoc
     let lobby = get_json(&server, "/api/v1/rooms/lobby/messages", ALICE).await;
     assert_eq!(lobby["room"], "Lobby");
     assert_eq!(
-        texts(&lobby),
+        message_texts(&lobby),
         [
             "hello, this is the first message",
             "hi alice <b>not bold</b>",
@@ -82,7 +73,7 @@ async fn every_message_of_the_first_release_is_readable_over_http_and_the_websoc
             ALICE,
         )
         .await;
-        let mut got = texts(&page);
+        let mut got = message_texts(&page);
         got.append(&mut all);
         all = got;
         if page["more"] == false {
@@ -105,11 +96,14 @@ async fn every_message_of_the_first_release_is_readable_over_http_and_the_websoc
     )
     .await;
     let joined = chat.join("café ☕").await;
-    assert_eq!(texts(&joined), ["un café ☕ s'il vous plaît\nsecond line"]);
+    assert_eq!(
+        message_texts(&joined),
+        ["un café ☕ s'il vous plaît\nsecond line"]
+    );
     // Resume from the middle of "42": exactly the messages after it.
     let resumed = chat.join_since("42", 100).await;
     assert_eq!(
-        texts(&resumed),
+        message_texts(&resumed),
         (101..=120)
             .map(|i| format!("count {i}"))
             .collect::<Vec<_>>()

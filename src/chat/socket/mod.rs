@@ -8,6 +8,7 @@ mod answer;
 mod cmd;
 
 use std::collections::{HashSet, VecDeque};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,6 +58,8 @@ struct Socket<'a> {
     chat: &'a Chat,
     /// Who this socket acts for.
     actor: Actor,
+    /// The address it came from, for the audit log of what its person moderates.
+    from: Option<IpAddr>,
     member: Member,
     rooms: Vec<Following>,
     /// The rooms of the person's list this socket watches for new messages (see the hub).
@@ -78,6 +81,7 @@ pub async fn serve_socket<S>(
     chat: Arc<Chat>,
     user: User,
     session: SessionKey,
+    from: Option<IpAddr>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -89,6 +93,7 @@ pub async fn serve_socket<S>(
     let mut socket = Socket {
         chat: &chat,
         actor: Actor::signed_in(&user),
+        from,
         member: Member {
             conn,
             user_id: user.id,

@@ -3,8 +3,12 @@
 //! toggling reactions. Each change gives the message the room's next sequence number and
 //! publishes it in its new state as an `update`.
 //!
-//! Authors edit and delete their own messages; the owners of a private room may edit and
-//! delete anyone's there ([`Action::ChangeMessage`]). Anyone who may post may react.
+//! Authors edit and delete their own messages; the owners of a private room may edit anyone's
+//! there ([`Action::EditMessage`]), and moderators delete anyone's: a room's owners, and the
+//! server's admins wherever they can see ([`Action::DeleteMessage`]). A moderator's deletion is
+//! written into the audit log with the deletion itself. Anyone who may post may react.
+
+use std::net::IpAddr;
 
 use super::{Applied, Batch, Change, done, refused};
 use crate::access::{Action, Actor};
@@ -26,12 +30,14 @@ pub struct Edit {
     pub online: Vec<u64>,
 }
 
-/// Someone deletes a message (theirs, or any in a private room they own).
+/// Someone deletes a message (theirs, or anyone's as a moderator).
 #[derive(Debug, Clone)]
 pub struct Delete {
     pub by: Actor,
     pub room_id: u64,
     pub id: u64,
+    /// Where the request came from, for the audit log when it is someone else's message.
+    pub from: Option<IpAddr>,
 }
 
 /// Someone adds their reaction with this emoji, or takes it back.
@@ -55,7 +61,7 @@ impl Change for Delete {
     type Reply = ();
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
-        batch.delete(&self.by, self.room_id, self.id)
+        batch.delete(self)
     }
 }
 
@@ -87,16 +93,13 @@ impl Batch<'_, '_> {
         }
     }
 
-    /// Whether `by` may edit or delete this message: their own, or as a private room's owner.
+    /// Whether `by` may `change` (edit or delete) this message, by its author's id.
     fn may_change(
         &mut self,
         by: &Actor,
         room: &Room,
-        message: &StoredMessage,
+        change: Action,
     ) -> Result<Result<(), RoomError>, StoreError> {
-        let change = Action::ChangeMessage {
-            author: message.user_id,
-        };
         Ok(self
             .permitted(room.id, by, change)?
             .map(drop)
@@ -121,7 +124,10 @@ impl Batch<'_, '_> {
             Ok(found) => found,
             Err(err) => return refused(err),
         };
-        if let Err(err) = self.may_change(&by, &room, &message)? {
+        let change = Action::EditMessage {
+            author: message.user_id,
+        };
+        if let Err(err) = self.may_change(&by, &room, change)? {
             return refused(err);
         }
         if message.text == *text {
@@ -150,13 +156,28 @@ impl Batch<'_, '_> {
         self.updated(&room, changed)
     }
 
-    fn delete(&mut self, by: &Actor, room_id: u64, id: u64) -> Result<Applied<()>, StoreError> {
+    fn delete(&mut self, delete: &Delete) -> Result<Applied<()>, StoreError> {
+        let Delete {
+            ref by,
+            room_id,
+            id,
+            from,
+        } = *delete;
         let (room, message) = match self.live_message(by, room_id, id)? {
             Ok(found) => found,
             Err(err) => return refused(err),
         };
-        if let Err(err) = self.may_change(by, &room, &message)? {
+        let author = message.user_id;
+        if let Err(err) = self.may_change(by, &room, Action::DeleteMessage { author })? {
             return refused(err);
+        }
+        if author != by.user_id {
+            let name = match self.tx.user(author)? {
+                Some(user) => user.username,
+                None => format!("user {author}"),
+            };
+            let detail = format!("message {id} by {name}");
+            self.audit(by, from, "message.delete", &room, detail)?;
         }
         let changed = self.tx.change_message(room_id, id, |record| {
             record.deleted = true;

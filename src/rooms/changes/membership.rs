@@ -2,8 +2,10 @@
 //! Whoever loses a room is cut off at once: the writer publishes the removal before anything
 //! committed after it. The last owner to leave hands the room to its longest-standing member.
 
+use std::net::IpAddr;
+
 use super::{Applied, Batch, Change, done, refused};
-use crate::access::{Action, Actor, authorize};
+use crate::access::{Action, Actor, Denied, authorize, may_create_room};
 use crate::events::Event;
 use crate::rooms::sidebar::{Gone, SidebarEvent};
 use crate::rooms::{RoomError, RoomRef, Visible};
@@ -33,6 +35,8 @@ pub struct RemoveMember {
     pub by: Actor,
     pub room_id: u64,
     pub username: String,
+    /// Where the request came from, for the audit log.
+    pub from: Option<IpAddr>,
 }
 
 impl Change for Join {
@@ -55,7 +59,7 @@ impl Change for RemoveMember {
     type Reply = ();
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<()>, StoreError> {
-        batch.remove_member(&self.by, self.room_id, &self.username)
+        batch.remove_member(self)
     }
 }
 
@@ -72,6 +76,9 @@ impl Batch<'_, '_> {
                 let RoomRef::Name(name) = room else {
                     return refused(RoomError::NotFound);
                 };
+                if let Err(denied) = self.may_create(actor)? {
+                    return refused(denied);
+                }
                 (self.new_room(user_id, Kind::Open, name, None)?, true)
             }
         };
@@ -90,6 +97,12 @@ impl Batch<'_, '_> {
         let events = self.admit(room.id, user_id, role)?;
         let visible = self.visible(room.id, user_id)?;
         done(visible, events)
+    }
+
+    /// Whether `actor` may make a room, as this transaction sees the server's setting.
+    pub(super) fn may_create(&mut self, actor: &Actor) -> Result<Result<(), Denied>, StoreError> {
+        let who = self.tx.settings()?.room_creation;
+        Ok(may_create_room(actor, who))
     }
 
     /// A new named room (the name must be free) with no members yet.
@@ -156,19 +169,21 @@ impl Batch<'_, '_> {
         done((), events)
     }
 
-    fn remove_member(
-        &mut self,
-        by: &Actor,
-        room_id: u64,
-        username: &str,
-    ) -> Result<Applied<()>, StoreError> {
+    fn remove_member(&mut self, remove: &RemoveMember) -> Result<Applied<()>, StoreError> {
+        let RemoveMember {
+            ref by,
+            room_id,
+            ref username,
+            from,
+        } = *remove;
         let target = self.tx.user_by_name(username)?;
         if target.as_ref().is_some_and(|user| user.id == by.user_id) {
             return self.leave(by, room_id);
         }
-        if let Err(denied) = self.permitted(room_id, by, Action::Manage)? {
-            return refused(denied);
-        }
+        let room = match self.permitted(room_id, by, Action::Remove)? {
+            Ok(Visible { room, .. }) => room,
+            Err(denied) => return refused(denied),
+        };
         let Some(target) = target else {
             return refused(RoomError::UserNotFound);
         };
@@ -178,6 +193,8 @@ impl Batch<'_, '_> {
         self.remove_membership(room_id, target.id)?;
         self.tx
             .update_room(room_id, |r| r.members = r.members.saturating_sub(1))?;
+        let detail = format!("removed {}", target.username);
+        self.audit(by, from, "room.remove_member", &room, detail)?;
         done((), gone(room_id, target.id, Gone::Removed))
     }
 

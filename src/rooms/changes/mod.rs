@@ -38,13 +38,14 @@ pub use uploads::{KeepUpload, SweepUploads};
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::net::IpAddr;
 
 use super::view::RoomSummary;
 use super::{RoomError, RoomRef, RoomSource, Visible, permitted};
 use crate::access::{Action, Actor, Denied};
 use crate::events::Event;
 use crate::people::Person;
-use crate::store::{Kind, Membership, Room, StoreError, Tx};
+use crate::store::{AuditEntry, Kind, Membership, Room, StoreError, Tx};
 
 /// A change the writer applies in its batch transaction: what it checks (with [`permitted`],
 /// on the room and membership as this transaction sees them) and writes, what its caller hears
@@ -124,6 +125,31 @@ impl<'a, 't> Batch<'a, 't> {
     fn remove_membership(&mut self, room_id: u64, user_id: u64) -> Result<(), StoreError> {
         self.tx.remove_membership(room_id, user_id)?;
         self.members.insert((room_id, user_id), None);
+        Ok(())
+    }
+
+    /// Writes what someone did to other people's words or membership (a moderator's deletion,
+    /// a removal) into the audit log, with the change itself.
+    fn audit(
+        &mut self,
+        by: &Actor,
+        from: Option<IpAddr>,
+        action: &str,
+        room: &Room,
+        detail: String,
+    ) -> Result<(), StoreError> {
+        let name = match self.tx.user(by.user_id)? {
+            Some(user) => user.username,
+            None => format!("user {}", by.user_id),
+        };
+        let target = match &room.name {
+            Some(name) => name.clone(),
+            None => format!("direct room {}", room.id),
+        };
+        let at = self.tx.now_ms();
+        let entry =
+            AuditEntry::by_person(at, (by.user_id, &name), from, action, &target, Some(detail));
+        self.tx.audit(&entry)?;
         Ok(())
     }
 

@@ -33,8 +33,7 @@ impl Change for CreateRoom {
     type Reply = Visible;
 
     fn apply(&self, batch: &mut Batch<'_, '_>) -> Result<Applied<Visible>, StoreError> {
-        let user_id = self.actor.user_id;
-        batch.create(user_id, self.kind, &self.name, self.topic.as_deref())
+        batch.create(&self.actor, self.kind, &self.name, self.topic.as_deref())
     }
 }
 
@@ -49,7 +48,7 @@ impl Change for UpdateRoom {
 impl Batch<'_, '_> {
     fn create(
         &mut self,
-        user_id: u64,
+        actor: &Actor,
         kind: Kind,
         name: &str,
         topic: Option<&str>,
@@ -67,9 +66,13 @@ impl Batch<'_, '_> {
                 "A direct room is opened with its people, not made by name.",
             ));
         }
+        if let Err(denied) = self.may_create(actor)? {
+            return refused(denied);
+        }
         if self.tx.room_id_by_name(&name)?.is_some() {
             return refused(RoomError::NameTaken);
         }
+        let user_id = actor.user_id;
         let room_id = self.new_room(user_id, kind, &name, topic.as_deref())?;
         let events = self.admit(room_id, user_id, Role::Owner)?;
         let visible = self.visible(room_id, user_id)?;

@@ -21,6 +21,10 @@ struct NewAccount {
     /// 8–1024 characters (not bytes), no composition rules.
     #[oai(validator(min_length = 8, max_length = 1024))]
     password: Text,
+    /// The code of a server invite link (`/signup?invite=CODE`): needed when sign-up is by
+    /// invitation, and used up by the new account.
+    #[oai(nullable, validator(max_length = 64))]
+    invite: Option<String>,
 }
 
 /// Username and password of an existing account. Not checked against the sign-up rules: any
@@ -103,7 +107,9 @@ pub struct AuthApi;
 
 #[OpenApi(tag = "ApiTags::Auth")]
 impl AuthApi {
-    /// Create an account and sign in.
+    /// Create an account and sign in. 403 `signup_closed` when sign-up is closed, 403
+    /// `invite_required` when it is by invitation and no `invite` came, 404 `invite_invalid`
+    /// for an invite that is unknown, expired, used up or revoked.
     #[oai(path = "/auth/signup", method = "post")]
     async fn signup(
         &self,
@@ -113,7 +119,12 @@ impl AuthApi {
     ) -> Result<SignupResponse, ApiError> {
         let signed_up = state
             .auth
-            .sign_up(&body.username, &body.password, &device(req))
+            .sign_up(
+                &body.username,
+                &body.password,
+                body.invite.as_deref(),
+                &device(req),
+            )
             .await?;
         state.end_presented_session(req).await;
         let signed_in = signed_up.signed_in;

@@ -136,7 +136,7 @@ impl DirectApi {
         direct_room(&state, actor, id.0).await?;
         state
             .rooms
-            .remove_member(actor, RoomRef::Id(id.0), session.user.username)
+            .remove_member(actor, RoomRef::Id(id.0), session.user.username, None)
             .await?;
         Ok(HiddenResponse::Done)
     }

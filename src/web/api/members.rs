@@ -18,6 +18,7 @@ use super::text::Text;
 use crate::people::Person;
 use crate::rooms::RoomRef;
 use crate::rooms::view::RoomSummary;
+use crate::web::client_ip;
 use crate::web::error::ApiError;
 use crate::web::{AppState, invite_url};
 
@@ -183,7 +184,7 @@ impl MembersApi {
         let room = RoomRef::Name(name.0.0);
         state
             .rooms
-            .remove_member(session.actor(), room, username.0)
+            .remove_member(session.actor(), room, username.0, client_ip(req))
             .await?;
         Ok(DoneResponse::Done)
     }

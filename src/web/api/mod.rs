@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, its OpenAPI document at `/api/openapi.json` and Swagger UI at
 //! `/api/docs`.
 
+mod admin;
 mod auth;
 mod avatar;
 mod direct;
@@ -41,6 +42,8 @@ enum ApiTags {
     Rooms,
     /// People: profiles, friends, blocks.
     People,
+    /// Running the server: its people and the audit log (admins only).
+    Admin,
 }
 
 /// An account, as the API shows it.
@@ -91,8 +94,8 @@ impl UserEnvelope {
     }
 }
 
-/// Every part of the API, for its service and its document.
-fn apis() -> (
+/// Every part of the API, one type per file.
+type Apis = (
     auth::AuthApi,
     me::MeApi,
     avatar::AvatarApi,
@@ -105,7 +108,12 @@ fn apis() -> (
     export::ExportApi,
     notifications::NotificationsApi,
     push::PushApi,
-) {
+    admin::AdminApi,
+    admin::AdminServerApi,
+);
+
+/// Every part of the API, for its service and its document.
+fn apis() -> Apis {
     (
         auth::AuthApi,
         me::MeApi,
@@ -119,6 +127,8 @@ fn apis() -> (
         export::ExportApi,
         notifications::NotificationsApi,
         push::PushApi,
+        admin::AdminApi,
+        admin::AdminServerApi,
     )
 }
 

@@ -10,7 +10,8 @@ use super::layout::{layout, sign_out_button};
 use super::{State, page, safe_next, see_other};
 use crate::auth::validate::{PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
 use crate::auth::{AuthError, SignedIn};
-use crate::errors::Failure;
+use crate::errors::{Code, Failure};
+use crate::store::Signup;
 use crate::web::{Assets, cookie, device};
 
 /// The sign-up form as the browser posts it (`application/x-www-form-urlencoded`).
@@ -24,6 +25,8 @@ pub struct SignupForm {
     pub password_repeat: String,
     /// Where to go afterwards (an invite link, say).
     pub next: Option<String>,
+    /// The code of the server invite link the person came with.
+    pub invite: Option<String>,
 }
 
 impl SignupForm {
@@ -83,33 +86,70 @@ fn next_query(next: &str) -> String {
     }
 }
 
-fn signup_form(username: &str, next: &str, error: Option<&str>, open: bool) -> Markup {
+/// Whether the sign-up form is offered, and with which invite.
+#[derive(Debug, Clone, Copy)]
+enum Door<'a> {
+    /// The form, carrying the invite the person came with, if any.
+    Open { invite: Option<&'a str> },
+    /// No form: why.
+    Shut(&'a str),
+}
+
+impl<'a> Door<'a> {
+    /// The door for someone who came with `invite` (a code), as the server's setting stands.
+    async fn of(state: &State, invite: Option<&'a str>) -> Door<'a> {
+        let invite = invite.filter(|code| !code.is_empty());
+        let mode = match state.auth.signup().await {
+            Ok(mode) => mode,
+            Err(_) => return Door::Shut(Code::Unavailable.sentence()),
+        };
+        let usable = match invite {
+            Some(code) => state.auth.invite_usable(code).await.unwrap_or(false),
+            None => false,
+        };
+        match (mode, invite) {
+            (Signup::Closed, _) => Door::Shut(Code::SignupClosed.sentence()),
+            (_, Some(_)) if !usable => Door::Shut(Code::InviteInvalid.sentence()),
+            (Signup::Invite, None) => Door::Shut(Code::InviteRequired.sentence()),
+            (_, invite) => Door::Open { invite },
+        }
+    }
+}
+
+fn signup_form(username: &str, next: &str, error: Option<&str>, door: Door) -> Markup {
     html! {
         section.card.narrow {
             h1 { "Create an account" }
-            @if !open {
-                p.form-error role="alert" { "Sign-up is closed on this server; ask its operator for an account." }
-            } @else {
-                (error_box(error))
-                form.stack method="post" action="/signup" {
-                    input type="hidden" name="next" value=(next);
-                    label for="username" { "Username" }
-                    input #username name="username" type="text" value=(username) required
-                        autocomplete="username" autocapitalize="none" spellcheck="false"
-                        minlength=(USERNAME_MIN) maxlength=(USERNAME_MAX) pattern="[A-Za-z0-9_.\\-]+"
-                        aria-describedby="username-hint" autofocus[username.is_empty()];
-                    p.hint #username-hint { "3–32 letters, digits, '_', '.' or '-'." }
-                    label for="password" { "Password" }
-                    input #password name="password" type="password" required autocomplete="new-password"
-                        minlength=(PASSWORD_MIN) maxlength=(PASSWORD_MAX) aria-describedby="password-hint"
-                        autofocus[!username.is_empty()];
-                    p.hint #password-hint { "At least 8 characters." }
-                    label for="password_repeat" { "Repeat password" }
-                    input #password_repeat name="password_repeat" type="password" required
-                        autocomplete="new-password" minlength=(PASSWORD_MIN) maxlength=(PASSWORD_MAX);
-                    button.button.primary type="submit" data-busy-label="Creating account…" { "Create account" }
+            @match door {
+                Door::Shut(why) => p.form-error role="alert" { (why) },
+                Door::Open { invite } => {
+                    @if invite.is_some() {
+                        p { "You were invited to this server: choose a username and a password." }
+                    }
+                    (error_box(error))
+                    form.stack method="post" action="/signup" {
+                        input type="hidden" name="next" value=(next);
+                        @if let Some(code) = invite {
+                            input type="hidden" name="invite" value=(code);
+                        }
+                        label for="username" { "Username" }
+                        input #username name="username" type="text" value=(username) required
+                            autocomplete="username" autocapitalize="none" spellcheck="false"
+                            minlength=(USERNAME_MIN) maxlength=(USERNAME_MAX) pattern="[A-Za-z0-9_.\\-]+"
+                            aria-describedby="username-hint" autofocus[username.is_empty()];
+                        p.hint #username-hint { "3–32 letters, digits, '_', '.' or '-'." }
+                        label for="password" { "Password" }
+                        input #password name="password" type="password" required autocomplete="new-password"
+                            minlength=(PASSWORD_MIN) maxlength=(PASSWORD_MAX) aria-describedby="password-hint"
+                            autofocus[!username.is_empty()];
+                        p.hint #password-hint { "At least 8 characters." }
+                        label for="password_repeat" { "Repeat password" }
+                        input #password_repeat name="password_repeat" type="password" required
+                            autocomplete="new-password" minlength=(PASSWORD_MIN) maxlength=(PASSWORD_MAX);
+                        button.button.primary type="submit" data-busy-label="Creating account…" { "Create account" }
+                    }
+                    p.muted { "Already have an account? " a href={ "/login" (next_query(next)) } { "Sign in" } }
                 }
-                p.muted { "Already have an account? " a href={ "/login" (next_query(next)) } { "Sign in" } }
             }
         }
     }
@@ -183,17 +223,25 @@ fn codes_page(signed_in: &SignedIn, codes: &[String], to: &str, tls: bool) -> Re
     resp
 }
 
+/// `/signup?next=…&invite=…`.
+#[derive(Debug, Deserialize)]
+pub struct SignupQuery {
+    next: Option<String>,
+    invite: Option<String>,
+}
+
 #[handler]
 pub async fn signup_page(
     req: &Request,
     state: Data<&State>,
-    Query(query): Query<NextQuery>,
+    Query(query): Query<SignupQuery>,
 ) -> Response {
     let next = safe_next(query.next.as_deref());
     if matches!(state.session(req).await, Ok(Some(_))) {
         return see_other(next);
     }
-    let form = signup_form("", next, None, state.auth.open_signup());
+    let door = Door::of(&state, query.invite.as_deref()).await;
+    let form = signup_form("", next, None, door);
     page(
         StatusCode::OK,
         layout(Assets::shared(), "Sign up", None, form),
@@ -204,19 +252,28 @@ pub async fn signup_page(
 pub async fn signup(req: &Request, state: Data<&State>, Form(form): Form<SignupForm>) -> Response {
     let username = form.username.trim();
     let next = form.next_path();
+    let invite = form.invite.as_deref().filter(|code| !code.is_empty());
+    let refused = |err: &AuthError| {
+        let (_, text) = refusal(err);
+        // Shown again with the form, unless the refusal is about the door itself.
+        let door = match err {
+            AuthError::SignupClosed | AuthError::InviteRequired | AuthError::InviteInvalid => {
+                Door::Shut(Failure::from(err).code.sentence())
+            }
+            _ => Door::Open { invite },
+        };
+        refused_page(
+            "Sign up",
+            signup_form(username, next, Some(&text), door),
+            err,
+        )
+    };
     if form.password != form.password_repeat {
-        let err = AuthError::InvalidPassword("The two passwords differ.");
-        let markup = signup_form(
-            username,
-            next,
-            Some(&err.to_string()),
-            state.auth.open_signup(),
-        );
-        return refused_page("Sign up", markup, &err);
+        return refused(&AuthError::InvalidPassword("The two passwords differ."));
     }
     match state
         .auth
-        .sign_up(username, &form.password, &device(req))
+        .sign_up(username, &form.password, invite, &device(req))
         .await
     {
         Ok(signed_up) => {
@@ -225,11 +282,7 @@ pub async fn signup(req: &Request, state: Data<&State>, Form(form): Form<SignupF
             let to = super::invite::land(&state, &signed_in.user, next).await;
             codes_page(signed_in, &signed_up.recovery_codes, &to, state.tls)
         }
-        Err(err) => {
-            let (_, text) = refusal(&err);
-            let markup = signup_form(username, next, Some(&text), state.auth.open_signup());
-            refused_page("Sign up", markup, &err)
-        }
+        Err(err) => refused(&err),
     }
 }
 

@@ -251,6 +251,7 @@ fn sidebar(shell: &Shell) -> Markup {
                 p.sidebar-links {
                     a href="/search" { "Search" }
                     a href="/settings" { "Settings" }
+                    @if shell.user.admin { a href="/admin" { "Admin" } }
                 }
                 (sign_out_button("button secondary"))
             }
@@ -279,6 +280,7 @@ pub fn shell(assets: &Assets, title: &str, shell: &Shell, body: Markup) -> Marku
                         a.nav-wide href="/rooms" { "Rooms" }
                         a.nav-wide href="/people" { "People" }
                         a href="/settings" { "Settings" }
+                        @if shell.user.admin { a.nav-wide href="/admin" { "Admin" } }
                         span.whoami { "Signed in as " strong { (shell.user.username) } }
                         (sign_out_button("button secondary"))
                     }

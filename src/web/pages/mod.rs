@@ -2,6 +2,7 @@
 //! browser code lives in `ui/` and is loaded from hashed asset URLs (no inline script).
 
 mod account;
+mod admin;
 mod avatar;
 mod chat;
 mod direct;
@@ -82,6 +83,11 @@ pub fn routes(route: Route) -> Route {
         .at("/settings/push", poem::post(settings::remove_push))
         .at("/settings/notifications", poem::post(settings::save_shown))
         .at("/dm/*people", get(direct::direct_page))
+        .at("/admin", get(admin::admin_page))
+        .at("/admin/users", poem::post(admin::act_on_person))
+        .at("/admin/settings", poem::post(admin::change_settings))
+        .at("/admin/invites", poem::post(admin::change_invites))
+        .at("/admin/audit.jsonl", get(admin::download_audit))
         .at("/favicon.ico", get(home::favicon))
 }
 

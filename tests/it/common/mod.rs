@@ -6,7 +6,10 @@ mod setup;
 pub mod tls;
 
 pub use memory::{KIB, MIB, memory, mib, reset_peak};
-pub use setup::{direct_room, me, open_dm, path_segment, private_room};
+pub use setup::{
+    action_and_target, audit_entries, direct_room, me, message_texts, open_dm, path_segment,
+    private_room,
+};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

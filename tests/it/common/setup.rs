@@ -1,5 +1,6 @@
-//! What many tests set up the same way, through the real API: who is signed in, a private room
-//! with its members, the direct room of some people.
+//! What many tests set up or read the same way, through the real API: who is signed in, a
+//! private room with its members, the direct room of some people, the texts of a page of
+//! history, the audit log.
 
 use serde_json::{Value, json};
 
@@ -65,4 +66,33 @@ pub async fn direct_room(server: &impl Target, by: &User, with: &[&str]) -> u64 
 /// percent-encoded.
 pub fn path_segment(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// The texts of a page of history (`{"messages":[…]}`), oldest first.
+pub fn message_texts(page: &Value) -> Vec<String> {
+    page["messages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no messages in {page}"))
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The audit log as `admin` reads it through the API, oldest first (up to 200 entries).
+pub async fn audit_entries(server: &impl Target, admin: &User) -> Vec<Value> {
+    let path = "/api/v1/admin/audit?limit=200";
+    let (status, log) = api(server, "GET", path, Some(&admin.cookie), None).await;
+    assert_eq!(status, 200, "{log}");
+    let mut entries = log["entries"].as_array().cloned().unwrap_or_default();
+    entries.reverse();
+    entries
+}
+
+/// An audit entry as `action target`.
+pub fn action_and_target(entry: &Value) -> String {
+    format!(
+        "{} {}",
+        entry["action"].as_str().unwrap(),
+        entry["target"].as_str().unwrap()
+    )
 }

@@ -68,7 +68,18 @@ pub(super) async fn delete(
         return Some(reply);
     }
     let by = socket.actor;
-    submit(socket, room_id, Delete { by, room_id, id }).await
+    let from = socket.from;
+    submit(
+        socket,
+        room_id,
+        Delete {
+            by,
+            room_id,
+            id,
+            from,
+        },
+    )
+    .await
 }
 
 pub(super) async fn react(

@@ -26,6 +26,7 @@ use crate::errors::Failure;
 use crate::rooms::changes::SetLevel;
 use crate::rooms::{NewInvite, RoomError, RoomRef};
 use crate::store::{Kind, Level, User};
+use crate::web::client_ip;
 use crate::web::invite_url;
 
 /// A settings form as the browser posts it; which fields matter depends on `action`.
@@ -125,7 +126,7 @@ pub async fn page(
         }
         @if may.manage { (details_section(&room_name, summary.topic.as_deref().unwrap_or_default(), kind)) }
         @if let Some(level) = &summary.notifications { (notifications_section(&room_name, level)) }
-        (members_section(&members, user, may.manage, &room_name, &online))
+        (members_section(&members, user, &may, &room_name, &online))
         @if may.invite { (invites_section(&invites, &room_name, now)) }
         @if may.export { (export_section(&room_name)) }
         @if may.leave { section.card {
@@ -183,11 +184,16 @@ pub async fn change(
             .await
             .map(|()| Notice::Done(format!("{} is a member now.", form.username.trim()))),
         "remove" => rooms
-            .remove_member(Actor::signed_in(user), room, form.username.clone())
+            .remove_member(
+                Actor::signed_in(user),
+                room,
+                form.username.clone(),
+                client_ip(req),
+            )
             .await
             .map(|()| Notice::Done(format!("{} was removed.", form.username))),
         "leave" => match rooms
-            .remove_member(Actor::signed_in(user), room, user.username.clone())
+            .remove_member(Actor::signed_in(user), room, user.username.clone(), None)
             .await
         {
             Ok(()) => return see_other("/rooms"),

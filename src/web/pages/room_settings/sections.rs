@@ -5,6 +5,7 @@ use maud::{Markup, html};
 use super::super::avatar::small_avatar;
 use super::super::chat::LEVELS;
 use super::super::{ago, room_path};
+use crate::access::May;
 use crate::rooms::input::{ROOM_NAME_MAX, TOPIC_MAX};
 use crate::rooms::{InviteInfo, Member};
 use crate::store::{Kind, Role, User};
@@ -28,7 +29,7 @@ fn when(ms: Option<u64>, now: u64) -> String {
 pub(super) fn members_section(
     members: &[Member],
     me: &User,
-    manage: bool,
+    may: &May,
     name: &str,
     online: &dyn Fn(u64) -> bool,
 ) -> Markup {
@@ -44,7 +45,7 @@ pub(super) fn members_section(
                         @if let Some(shown) = &person.display_name { " " span.muted { (shown) } }
                         @if member.role == Role::Owner { " " span.badge { "owner" } }
                         @if online(person.user_id) { " " span.badge.online { "online" } }
-                        @if manage && person.user_id != me.id {
+                        @if may.remove && person.user_id != me.id {
                             form.inline method="post" action=(format!("{}/settings", room_path(name))) {
                                 input type="hidden" name="action" value="remove";
                                 input type="hidden" name="username" value=(person.username);
@@ -56,7 +57,7 @@ pub(super) fn members_section(
                     }
                 }
             }
-            @if manage {
+            @if may.manage {
                 form.row-form method="post" action=(format!("{}/settings", room_path(name))) {
                     input type="hidden" name="action" value="add";
                     label for="add-username" { "Add someone by username" }

@@ -1,0 +1,747 @@
+//! Running the server as its admins do, through `/admin` and `/api/v1/admin`: every refusal to a
+//! member on every door, a disabled person's sockets closing within a second, roles that take
+//! effect at once, and the audit log holding every action in order.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use crate::common::*;
+
+/// The first account of the server (its admin) and a member.
+async fn admin_and_member(server: &TestServer) -> (User, User) {
+    let root = signup(server, "root").await;
+    let bob = signup(server, "bob").await;
+    (root, bob)
+}
+
+/// `POST /api/v1/admin/users/{name}/actions` `{"action"}` as `who`.
+async fn act(server: &TestServer, who: &User, name: &str, action: &str) -> (u16, Value) {
+    let path = format!("/api/v1/admin/users/{name}/actions");
+    let body = json!({ "action": action });
+    api(server, "POST", &path, Some(&who.cookie), Some(body)).await
+}
+
+/// What the audit log says was done, oldest first: `action target` per entry.
+async fn audit_actions(server: &TestServer, admin: &User) -> Vec<String> {
+    let entries = audit_entries(server, admin).await;
+    entries.iter().map(action_and_target).collect()
+}
+
+#[tokio::test]
+async fn a_member_finds_no_admin_area_on_any_door() {
+    let server = TestServer::start().await;
+    let (root, bob) = admin_and_member(&server).await;
+    let carol = signup(&server, "carol").await;
+
+    // Pages: the very answer of a path that was never there, with nothing of the area in it.
+    let (nowhere_status, nowhere) = page(&server, "/no-such-page", Some(&bob.cookie)).await;
+    assert_eq!(nowhere_status, 404);
+    for path in ["/admin", "/admin?q=root", "/admin/audit.jsonl"] {
+        let (status, body) = page(&server, path, Some(&bob.cookie)).await;
+        assert_eq!((status, &body), (404, &nowhere), "{path}");
+        assert!(!body.contains("root"), "{path} names no admin");
+    }
+    let posts: [(&str, &[(&str, &str)]); 7] = [
+        ("/admin/users", &[("name", "carol"), ("action", "disable")]),
+        ("/admin/users", &[("name", "carol"), ("action", "ban")]),
+        ("/admin/users", &[("name", "bob"), ("action", "promote")]),
+        (
+            "/admin/users",
+            &[("name", "carol"), ("action", "end_sessions")],
+        ),
+        (
+            "/admin/users",
+            &[("name", "carol"), ("action", "sign_in_link")],
+        ),
+        (
+            "/admin/settings",
+            &[("signup", "closed"), ("room_creation", "admins")],
+        ),
+        (
+            "/admin/invites",
+            &[("action", "create"), ("lifetime", "7d")],
+        ),
+    ];
+    for (path, form) in posts {
+        let resp = post_page(&server, path, form, Some(&bob.cookie)).await;
+        assert_eq!(resp.status(), 404, "{path} {form:?}");
+        assert_eq!(resp.text().await.unwrap(), nowhere, "{path} {form:?}");
+    }
+    let (_, me) = page(&server, "/rooms", Some(&bob.cookie)).await;
+    assert!(!me.contains("href=\"/admin\""), "no link to it either");
+    let (_, theirs) = page(&server, "/rooms", Some(&root.cookie)).await;
+    assert!(theirs.contains("href=\"/admin\""), "the admin has one");
+
+    // The API: 404 `not_found`, as for an address that does not exist; 401 signed out.
+    let (status, nowhere) = api(
+        &server,
+        "GET",
+        "/api/v1/admin/nothing",
+        Some(&bob.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let calls = [
+        ("GET", "/api/v1/admin/users", None),
+        ("GET", "/api/v1/admin/users?q=ro", None),
+        ("GET", "/api/v1/admin/audit", None),
+        (
+            "POST",
+            "/api/v1/admin/users/carol/actions",
+            Some(json!({"action": "disable"})),
+        ),
+        (
+            "POST",
+            "/api/v1/admin/users/bob/actions",
+            Some(json!({"action": "promote"})),
+        ),
+        ("POST", "/api/v1/admin/users/carol/sign-in-link", None),
+        ("GET", "/api/v1/admin/settings", None),
+        (
+            "PUT",
+            "/api/v1/admin/settings",
+            Some(json!({"signup": "closed"})),
+        ),
+        ("GET", "/api/v1/admin/invites", None),
+        ("POST", "/api/v1/admin/invites", Some(json!({}))),
+        ("DELETE", "/api/v1/admin/invites/0011223344556677", None),
+    ];
+    for (method, path, body) in &calls {
+        let (status, answer) = api(&server, method, path, Some(&bob.cookie), body.clone()).await;
+        assert_eq!(
+            (status, answer["error"].clone()),
+            (404, nowhere["error"].clone()),
+            "{method} {path}"
+        );
+        assert!(!answer.to_string().contains("root"), "{method} {path}");
+        let (status, answer) = api(&server, method, path, None, body.clone()).await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (401, Some("not_signed_in")),
+            "{method} {path}"
+        );
+    }
+
+    // Nothing was done, and nothing was written to the log.
+    assert_eq!(login(&server, "carol", &carol.password).await.status(), 200);
+    assert_eq!(
+        signup(&server, "dave").await.name,
+        "dave",
+        "sign-up is still open"
+    );
+    assert_eq!(
+        get_json(&server, "/api/v1/me", &bob.cookie).await["user"]["admin"],
+        false
+    );
+    assert!(audit_actions(&server, &root).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_admin_disables_someone_from_the_page_and_their_sockets_close_within_a_second() {
+    let server = TestServer::start().await;
+    let (root, bob) = admin_and_member(&server).await;
+    let mut chat = connect(&server, &bob).await;
+    chat.join("lobby").await;
+    let mut other_tab = connect(&server, &bob).await;
+    other_tab.join("lobby").await;
+
+    let (status, body) = page(&server, "/admin?q=bo", Some(&root.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("aria-label=\"Disable bob\""), "{body}");
+    assert!(
+        !body.contains("aria-label=\"Disable root\""),
+        "the search narrows the list"
+    );
+
+    let asked = Instant::now();
+    let resp = post_page(
+        &server,
+        "/admin/users",
+        &[("name", "bob"), ("action", "disable"), ("q", "bo")],
+        Some(&root.cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        resp.headers()["location"],
+        "/admin?done=user.disable&name=bob&q=bo#people"
+    );
+    for socket in [&mut chat, &mut other_tab] {
+        assert_eq!(socket.closed().await, Some(CloseCode::Library(4001)));
+    }
+    let took = asked.elapsed();
+    assert!(
+        took < Duration::from_secs(1),
+        "sockets closed after {took:?}"
+    );
+    assert_eq!(me(&server, &bob.cookie).await.status(), 401);
+    let resp = login(&server, "bob", &bob.password).await;
+    assert_eq!(resp.status(), 403);
+    let (_, body) = page(
+        &server,
+        "/admin?done=user.disable&name=bob&q=bo",
+        Some(&root.cookie),
+    )
+    .await;
+    assert!(
+        body.contains("bob is disabled and signed out everywhere."),
+        "{body}"
+    );
+    assert!(body.contains("aria-label=\"Enable bob\""), "{body}");
+
+    // Disabling again changes nothing, and says so.
+    let resp = post_page(
+        &server,
+        "/admin/users",
+        &[("name", "bob"), ("action", "disable")],
+        Some(&root.cookie),
+    )
+    .await;
+    assert_eq!(
+        resp.headers()["location"],
+        "/admin?done=unchanged&name=bob&q=#people"
+    );
+
+    let resp = post_page(
+        &server,
+        "/admin/users",
+        &[("name", "bob"), ("action", "enable")],
+        Some(&root.cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(login(&server, "bob", &bob.password).await.status(), 200);
+
+    // A refusal is shown on the page, with its status.
+    let resp = post_page(
+        &server,
+        "/admin/users",
+        &[("name", "nobody"), ("action", "disable")],
+        Some(&root.cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 404);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("No account is called that.")
+    );
+    let resp = post_page(
+        &server,
+        "/admin/users",
+        &[("name", "bob"), ("action", "explode")],
+        Some(&root.cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let resp = post_page(
+        &server,
+        "/admin/users",
+        &[("name", "root"), ("action", "demote")],
+        Some(&root.cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 409, "the last admin stays one");
+
+    // A page post from another site is refused before it does anything.
+    let resp = http()
+        .post(server.url("/admin/users"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "https://elsewhere.example")
+        .header("cookie", &root.cookie)
+        .body(form(&[("name", "bob"), ("action", "disable")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+
+    assert_eq!(
+        audit_actions(&server, &root).await,
+        ["user.disable bob", "user.enable bob"]
+    );
+}
+
+#[tokio::test]
+async fn roles_sessions_and_sign_in_links_through_the_api_take_effect_at_once_and_are_logged_in_order()
+ {
+    let server = TestServer::start().await;
+    let (root, bob) = admin_and_member(&server).await;
+    let carol = signup(&server, "carol").await;
+
+    let (status, found) = api(
+        &server,
+        "GET",
+        "/api/v1/admin/users?q=RO",
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(usernames(&found["users"]), ["carol", "root"]);
+    let (_, first) = api(
+        &server,
+        "GET",
+        "/api/v1/admin/users?limit=1",
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (usernames(&first["users"]), &first["more"]),
+        (vec!["bob"], &Value::Bool(true))
+    );
+
+    // A promotion makes Bob's open pages reconnect, and he administers at once.
+    let mut bob_chat = connect(&server, &bob).await;
+    let (status, done) = act(&server, &root, "bob", "promote").await;
+    assert_eq!(
+        (status, &done["changed"], &done["user"]["admin"]),
+        (200, &json!(true), &json!(true)),
+        "{done}"
+    );
+    assert_eq!(bob_chat.closed().await, Some(CloseCode::Library(4002)));
+    let (status, again) = act(&server, &root, "bob", "promote").await;
+    assert_eq!(
+        (status, &again["changed"]),
+        (200, &json!(false)),
+        "nothing to change"
+    );
+
+    // Bob demotes root; root's admin area is gone with the next request.
+    let (status, _) = act(&server, &bob, "root", "demote").await;
+    assert_eq!(status, 200);
+    let (status, _) = page(&server, "/admin", Some(&root.cookie)).await;
+    assert_eq!(status, 404);
+    let (status, refused) = act(&server, &root, "bob", "demote").await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (404, Some("not_found"))
+    );
+    let (status, refused) = act(&server, &bob, "bob", "demote").await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (409, Some("last_admin")),
+        "{refused}"
+    );
+    let (status, refused) = act(&server, &bob, "nobody", "disable").await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (404, Some("user_not_found"))
+    );
+    let (status, refused) = act(&server, &bob, "carol", "explode").await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (400, Some("bad_request"))
+    );
+
+    // Ending Carol's sessions signs her out everywhere; a sign-in link lets her back in.
+    let mut carol_chat = connect(&server, &carol).await;
+    let (status, done) = act(&server, &bob, "carol", "end_sessions").await;
+    assert_eq!(
+        (status, &done["sessions_ended"]),
+        (200, &json!(1)),
+        "{done}"
+    );
+    assert_eq!(carol_chat.closed().await, Some(CloseCode::Library(4001)));
+    assert_eq!(me(&server, &carol.cookie).await.status(), 401);
+    let (status, link) = api(
+        &server,
+        "POST",
+        "/api/v1/admin/users/carol/sign-in-link",
+        Some(&bob.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{link}");
+    let url = link["url"].as_str().unwrap();
+    let path = url
+        .strip_prefix(&server.origin())
+        .expect("a link to this server");
+    assert!(path.starts_with("/reset/"), "{url}");
+    let (status, form) = page(&server, path, None).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("carol"), "the link is carol's: {form}");
+
+    // The log: every change, in order, by whom and from where; no refusal and no no-op.
+    let (_, log) = api(
+        &server,
+        "GET",
+        "/api/v1/admin/audit?limit=2",
+        Some(&bob.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(log["more"], true);
+    let newest = &log["entries"][0];
+    assert_eq!(
+        (
+            newest["action"].as_str(),
+            newest["target"].as_str(),
+            newest["by"].as_str(),
+            newest["from"].as_str()
+        ),
+        (
+            Some("user.sign_in_link"),
+            Some("carol"),
+            Some("bob"),
+            Some("127.0.0.1")
+        )
+    );
+    let before = log["entries"][1]["id"].as_u64().unwrap();
+    let (_, older) = api(
+        &server,
+        "GET",
+        &format!("/api/v1/admin/audit?before={before}"),
+        Some(&bob.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(older["entries"].as_array().unwrap().len(), 2);
+    assert_eq!(older["more"], false);
+    let expected = [
+        "user.promote bob",
+        "user.demote root",
+        "user.end_sessions carol",
+        "user.sign_in_link carol",
+    ];
+    assert_eq!(audit_actions(&server, &bob).await, expected);
+
+    // The download: the same entries, oldest first, one JSON object a line; never the link.
+    let resp = http()
+        .get(server.url("/admin/audit.jsonl"))
+        .header("cookie", &bob.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let text = resp.text().await.unwrap();
+    assert!(
+        !text.contains(path.trim_start_matches("/reset/")),
+        "the link's token is never kept"
+    );
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let downloaded: Vec<String> = lines
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["action"].as_str().unwrap(),
+                e["target"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(downloaded, expected);
+    let ids: Vec<u64> = lines.iter().map(|e| e["id"].as_u64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+}
+
+#[tokio::test]
+async fn sign_up_and_room_making_are_as_the_admins_choose_and_invite_links_let_people_in() {
+    let server = TestServer::start().await;
+    let root = signup(&server, "root").await;
+    let settings = |body: Value| {
+        let cookie = root.cookie.clone();
+        let server = &server;
+        async move {
+            api(
+                server,
+                "PUT",
+                "/api/v1/admin/settings",
+                Some(&cookie),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let join = |name: &str, password: &str, invite: Option<&str>| {
+        let body = json!({"username": name, "password": password, "invite": invite});
+        let server = &server;
+        async move { api(server, "POST", "/api/v1/auth/signup", None, Some(body)).await }
+    };
+    let (_, now) = api(
+        &server,
+        "GET",
+        "/api/v1/admin/settings",
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(
+        now,
+        json!({"signup": "open", "signup_chosen": false, "room_creation": "everyone"})
+    );
+
+    // By invitation: no invite, no account; the page says so and offers no form.
+    let (status, now) = settings(json!({"signup": "invite"})).await;
+    assert_eq!(
+        (status, &now["signup"], &now["signup_chosen"]),
+        (200, &json!("invite"), &json!(true))
+    );
+    let (status, refused) = join("ann", "ann password", None).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (403, Some("invite_required")),
+        "{refused}"
+    );
+    let (_, page_now) = page(&server, "/signup", None).await;
+    assert!(
+        page_now.contains("by invitation") && !page_now.contains("name=\"password\""),
+        "{page_now}"
+    );
+
+    // A link for one account: its page offers the form; it makes ann, and nobody after her.
+    let (status, made) = api(
+        &server,
+        "POST",
+        "/api/v1/admin/invites",
+        Some(&root.cookie),
+        Some(json!({"max_uses": 1, "expires_in_s": 3600})),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let url = made["url"].as_str().unwrap();
+    let code = url
+        .split("invite=")
+        .nth(1)
+        .expect("the code is in the link");
+    assert!(
+        url.starts_with(&format!("{}/signup?invite=", server.origin())),
+        "{url}"
+    );
+    let (_, invited) = page(&server, &format!("/signup?invite={code}"), None).await;
+    assert!(
+        invited.contains(&format!("name=\"invite\" value=\"{code}\"")),
+        "{invited}"
+    );
+    let resp = post_page(
+        &server,
+        "/signup",
+        &[
+            ("username", "ann"),
+            ("password", "ann password"),
+            ("password_repeat", "ann password"),
+            ("invite", code),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(resp.status(), 200, "the recovery codes page");
+    assert_eq!(login(&server, "ann", "ann password").await.status(), 200);
+    let (status, refused) = join("ben", "ben password", Some(code)).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (404, Some("invite_invalid")),
+        "used up"
+    );
+    let (status, refused) = join("ben", "ben password", Some("not-a-code")).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (404, Some("invite_invalid"))
+    );
+    let (_, used) = page(&server, &format!("/signup?invite={code}"), None).await;
+    assert!(used.contains("not valid"), "{used}");
+
+    // A revoked link makes nobody; neither does any link while sign-up is closed.
+    let (_, second) = api(
+        &server,
+        "POST",
+        "/api/v1/admin/invites",
+        Some(&root.cookie),
+        Some(json!({})),
+    )
+    .await;
+    let id = second["id"].as_str().unwrap();
+    let second_code = second["url"]
+        .as_str()
+        .unwrap()
+        .split("invite=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let (status, _) = api(
+        &server,
+        "DELETE",
+        &format!("/api/v1/admin/invites/{id}"),
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, again) = api(
+        &server,
+        "DELETE",
+        &format!("/api/v1/admin/invites/{id}"),
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, again["error"].as_str()),
+        (404, Some("invite_invalid"))
+    );
+    let (status, _) = join("ben", "ben password", Some(&second_code)).await;
+    assert_eq!(status, 404);
+    let (_, third) = api(
+        &server,
+        "POST",
+        "/api/v1/admin/invites",
+        Some(&root.cookie),
+        Some(json!({})),
+    )
+    .await;
+    let third_code = third["url"]
+        .as_str()
+        .unwrap()
+        .split("invite=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    settings(json!({"signup": "closed"})).await;
+    let (status, refused) = join("ben", "ben password", Some(&third_code)).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (403, Some("signup_closed"))
+    );
+    let (_, listed) = api(
+        &server,
+        "GET",
+        "/api/v1/admin/invites",
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    let states: Vec<(u64, bool, bool)> = listed["invites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["uses"].as_u64().unwrap(),
+                i["revoked"].as_bool().unwrap(),
+                i["usable"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [(0, false, true), (0, true, false), (1, false, false)],
+        "newest first"
+    );
+
+    // Only admins make rooms: a member may still join what exists and start a conversation.
+    let ann = User {
+        name: "ann".into(),
+        password: "ann password".into(),
+        cookie: cookie_pair(&login(&server, "ann", "ann password").await).unwrap(),
+    };
+    let mut root_chat = connect(&server, &root).await;
+    root_chat.join("general").await;
+    settings(json!({"room_creation": "admins"})).await;
+    let mut ann_chat = connect(&server, &ann).await;
+    ann_chat
+        .send(json!({"type": "join", "room": "ann-land"}))
+        .await;
+    let refused = ann_chat.recv_type("error").await;
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("only its admins"),
+        "{refused}"
+    );
+    let (status, refused) = api(
+        &server,
+        "POST",
+        "/api/v1/rooms",
+        Some(&ann.cookie),
+        Some(json!({"name": "ann-room", "kind": "private"})),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (403, Some("forbidden")),
+        "{refused}"
+    );
+    ann_chat.join("general").await;
+    direct_room(&server, &ann, &["root"]).await;
+    root_chat.join("admins-only-room").await;
+
+    // The settings form on the page, and the log of every change.
+    let resp = post_page(
+        &server,
+        "/admin/settings",
+        &[("signup", "open"), ("room_creation", "everyone")],
+        Some(&root.cookie),
+    )
+    .await;
+    assert_eq!(resp.headers()["location"], "/admin?done=settings#server");
+    let resp = post_page(
+        &server,
+        "/admin/settings",
+        &[("signup", "open"), ("room_creation", "everyone")],
+        Some(&root.cookie),
+    )
+    .await;
+    assert_eq!(
+        resp.headers()["location"],
+        "/admin?done=settings-unchanged#server"
+    );
+    let resp = post_page(
+        &server,
+        "/admin/settings",
+        &[("signup", "sometimes")],
+        Some(&root.cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let resp = post_page(
+        &server,
+        "/admin/invites",
+        &[("action", "create"), ("lifetime", "1d"), ("max_uses", "5")],
+        Some(&root.cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains("/signup?invite="),
+        "the page shows the new link once"
+    );
+    let resp = post_page(
+        &server,
+        "/admin/invites",
+        &[("action", "create"), ("lifetime", "forever")],
+        Some(&root.cookie),
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    let log = audit_actions(&server, &root).await;
+    let settings_changed = "settings.change server".to_owned();
+    let expected = [
+        settings_changed.clone(),
+        format!("invite.create {}", made["id"].as_str().unwrap()),
+        format!("invite.create {id}"),
+        format!("invite.revoke {id}"),
+        format!("invite.create {}", third["id"].as_str().unwrap()),
+        settings_changed.clone(),
+        settings_changed.clone(),
+        settings_changed,
+    ];
+    assert_eq!(log[..expected.len()], expected, "{log:?}");
+    assert_eq!(log.len(), expected.len() + 1, "{log:?}");
+    assert!(log[expected.len()].starts_with("invite.create "), "{log:?}");
+}
