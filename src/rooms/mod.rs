@@ -26,7 +26,7 @@ use changes::{Change, Join, MoveRead};
 use view::{MessageView, Names, RoomSummary, direct_people};
 use writer::Writer;
 
-use crate::access::{Action, Actor, Denied, authorize};
+use crate::access::{Action, Actor, Administrator, Denied, authorize};
 use crate::clock::SharedClock;
 use crate::store::{HistoryQuery, Membership, Room, Snapshot, Store, StoreError};
 
@@ -257,6 +257,19 @@ impl Rooms {
     pub async fn sidebar(&self, actor: Actor) -> Result<Vec<RoomSummary>, RoomError> {
         let store = Arc::clone(&self.store);
         blocking(move || Ok(sidebar_in(&store.snapshot()?, &actor)?)).await
+    }
+
+    /// Every open and private room whose name holds `holding`, by name, for the admins' list
+    /// (`_by` is the proof that an admin asks): at most `limit`, and whether more matched.
+    pub async fn directory(
+        &self,
+        _by: &Administrator,
+        holding: &str,
+        limit: usize,
+    ) -> Result<(Vec<Room>, bool), RoomError> {
+        let store = Arc::clone(&self.store);
+        let holding = holding.to_owned();
+        blocking(move || Ok(store.snapshot()?.named_rooms(&holding, limit)?)).await
     }
 
     /// The busiest open rooms and this person's own rooms.

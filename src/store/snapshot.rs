@@ -93,6 +93,31 @@ impl Snapshot {
             .collect()
     }
 
+    /// The open and private rooms whose name holds `holding` (in any case), by name: at most
+    /// `limit`, and whether more matched.
+    pub fn named_rooms(
+        &self,
+        holding: &str,
+        limit: usize,
+    ) -> Result<(Vec<Room>, bool), StoreError> {
+        let holding = room_key(holding);
+        let names = self.txn.open_table(tables::ROOM_NAMES)?;
+        let mut out = Vec::new();
+        for entry in names.iter()? {
+            let (key, id) = entry?;
+            if !key.value().contains(holding.as_str()) {
+                continue;
+            }
+            if out.len() == limit {
+                return Ok((out, true));
+            }
+            if let Some(room) = self.room(id.value())? {
+                out.push(room);
+            }
+        }
+        Ok((out, false))
+    }
+
     /// The open rooms with the most recent activity, newest first.
     pub fn busiest_open_rooms(&self, limit: usize) -> Result<Vec<Room>, StoreError> {
         let activity = self.txn.open_table(tables::OPEN_ROOMS_BY_ACTIVITY)?;

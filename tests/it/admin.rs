@@ -99,6 +99,7 @@ async fn a_member_finds_no_admin_area_on_any_door() {
             Some(json!({"action": "promote"})),
         ),
         ("POST", "/api/v1/admin/users/carol/sign-in-link", None),
+        ("GET", "/api/v1/admin/rooms", None),
         ("GET", "/api/v1/admin/settings", None),
         (
             "PUT",
@@ -744,4 +745,79 @@ async fn sign_up_and_room_making_are_as_the_admins_choose_and_invite_links_let_p
     assert_eq!(log[..expected.len()], expected, "{log:?}");
     assert_eq!(log.len(), expected.len() + 1, "{log:?}");
     assert!(log[expected.len()].starts_with("invite.create "), "{log:?}");
+}
+
+#[tokio::test]
+async fn admins_list_every_room_but_private_ones_by_name_and_size_only() {
+    let server = TestServer::start().await;
+    let root = signup(&server, "root").await;
+    let bob = signup(&server, "bob").await;
+    signup(&server, "carol").await;
+    let secret = private_room(&server, &bob, "Secret Plans", &["carol"]).await;
+    let mut chat = connect(&server, &bob).await;
+    chat.join("lobby").await;
+    chat.join_id(secret).await;
+    chat.say_in(secret, "hush-hush words").await;
+    direct_room(&server, &bob, &["carol"]).await;
+
+    let (status, listed) = api(
+        &server,
+        "GET",
+        "/api/v1/admin/rooms",
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
+    let rooms = listed["rooms"].as_array().unwrap();
+    let names: Vec<&str> = rooms.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["lobby", "Secret Plans"],
+        "by name, and no conversation"
+    );
+    assert_eq!(
+        (
+            &rooms[1]["kind"],
+            &rooms[1]["members"],
+            &rooms[1]["last_activity"],
+            &rooms[1]["created_at"]
+        ),
+        (&json!("private"), &json!(2), &Value::Null, &Value::Null)
+    );
+    assert_eq!(
+        (&rooms[0]["kind"], &rooms[0]["members"]),
+        (&json!("open"), &json!(1))
+    );
+    assert!(rooms[0]["last_activity"].as_u64().is_some());
+    let (_, found) = api(
+        &server,
+        "GET",
+        "/api/v1/admin/rooms?q=SECRET",
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(found["rooms"].as_array().unwrap().len(), 1);
+    let (_, first) = api(
+        &server,
+        "GET",
+        "/api/v1/admin/rooms?limit=1",
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (first["rooms"].as_array().unwrap().len(), &first["more"]),
+        (1, &json!(true))
+    );
+
+    // The page: the private room's name and size, never what is said in it or a way in.
+    let (status, body) = page(&server, "/admin?rq=secret", Some(&root.cookie)).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Secret Plans"), "{body}");
+    assert!(!body.contains("hush-hush"), "no message of it");
+    assert!(!body.contains("href=\"/rooms/Secret"), "no link into it");
+    let (status, _) = page(&server, "/rooms/Secret%20Plans", Some(&root.cookie)).await;
+    assert_eq!(status, 404, "an admin who is not a member cannot open it");
 }

@@ -7,6 +7,7 @@
 
 mod audit;
 mod people;
+mod rooms;
 mod server;
 
 use maud::{Markup, html};
@@ -33,6 +34,9 @@ pub struct AdminQuery {
     /// Find people whose name holds this.
     #[serde(default)]
     q: String,
+    /// Find rooms whose name holds this.
+    #[serde(default)]
+    rq: String,
     /// The audit log from before this entry.
     before: Option<u64>,
     /// The change that worked (an action's audit name, or `unchanged`).
@@ -110,12 +114,18 @@ impl Outcome {
     }
 }
 
+/// An admin asking: their session, and who they are for the audit log.
+struct Admin {
+    session: Session,
+    by: Administrator,
+}
+
 /// The session of an admin, with who they are for the audit log, or the answer for anyone
 /// else: sign in first when signed out, and for a member the 404 of a path that does not exist.
-async fn admin_of(state: &State, req: &Request) -> Result<(Session, Administrator), Response> {
+async fn admin_of(state: &State, req: &Request) -> Result<Admin, Response> {
     let session = signed_in(state, req).await?;
     match Administrator::admin(&session.user, client_ip(req)) {
-        Ok(admin) => Ok((session, admin)),
+        Ok(by) => Ok(Admin { session, by }),
         Err(_) => Err(failure_page(&Failure::of(Code::NotFound))),
     }
 }
@@ -123,13 +133,14 @@ async fn admin_of(state: &State, req: &Request) -> Result<(Session, Administrato
 /// The whole page, with the outcome of the last change.
 async fn admin_view(
     state: &State,
-    session: &Session,
+    Admin { session, by }: &Admin,
     query: &AdminQuery,
     outcome: Option<Outcome>,
     status: StatusCode,
 ) -> Response {
     let outcome = outcome.as_ref();
     let people = people::part(state, query, outcome).await;
+    let rooms = rooms::part(state, by, query).await;
     let server = server::part(state, outcome).await;
     let audit = audit::part(state, query.before).await;
     let markup = html! {
@@ -137,11 +148,13 @@ async fn admin_view(
             h1 { "Administration" }
             nav.admin-sections aria-label="Sections" {
                 a href="#people" { "People" }
+                a href="#rooms" { "Rooms" }
                 a href="#server" { "Sign-up and rooms" }
                 a href="#invites" { "Invite links" }
                 a href="#audit" { "Audit log" }
             }
             (people)
+            (rooms)
             (server)
             (audit)
         }
@@ -163,10 +176,10 @@ pub async fn admin_page(
     state: Data<&State>,
     Query(query): Query<AdminQuery>,
 ) -> Response {
-    let (session, _) = match admin_of(&state, req).await {
+    let admin = match admin_of(&state, req).await {
         Ok(admin) => admin,
         Err(answer) => return answer,
     };
     let outcome = Outcome::done(query.done.as_deref(), query.name.as_deref());
-    admin_view(&state, &session, &query, outcome, StatusCode::OK).await
+    admin_view(&state, &admin, &query, outcome, StatusCode::OK).await
 }

@@ -185,33 +185,32 @@ pub async fn act_on_person(
     state: Data<&State>,
     Form(form): Form<PersonForm>,
 ) -> Response {
-    let (session, by) = match admin_of(&state, req).await {
+    let admin = match admin_of(&state, req).await {
         Ok(admin) => admin,
         Err(answer) => return answer,
     };
-    let signed_out = |ended: &[crate::store::SessionKey]| ended.contains(&session.key);
+    let by = &admin.by;
+    let signed_out = |ended: &[crate::store::SessionKey]| ended.contains(&admin.session.key);
     let done: Result<Done, Failure> = match asked(&form.action) {
         None => Err(Failure::new(
             Code::BadRequest,
             "That is not something an admin can do to an account.",
         )),
-        Some(Asked::Account(action)) => {
-            match state.auth.administer(&by, &form.name, action).await {
-                Ok(done) if signed_out(&done.ended) => Ok(Done::SignedOut),
-                Ok(done) => Ok(Done::Back {
-                    what: if done.changed {
-                        action.audit_name()
-                    } else {
-                        "unchanged"
-                    },
-                    name: done.user.username,
-                }),
-                Err(err) => Err(Failure::from(&err)),
-            }
-        }
+        Some(Asked::Account(action)) => match state.auth.administer(by, &form.name, action).await {
+            Ok(done) if signed_out(&done.ended) => Ok(Done::SignedOut),
+            Ok(done) => Ok(Done::Back {
+                what: if done.changed {
+                    action.audit_name()
+                } else {
+                    "unchanged"
+                },
+                name: done.user.username,
+            }),
+            Err(err) => Err(Failure::from(&err)),
+        },
         Some(Asked::Ban) => {
             let erase = form.delete_messages.is_some().then_some(&*state.rooms);
-            match state.auth.ban(&by, &form.name, erase).await {
+            match state.auth.ban(by, &form.name, erase).await {
                 Ok((done, _)) if signed_out(&done.ended) => Ok(Done::SignedOut),
                 Ok((done, _)) => Ok(Done::Back {
                     what: if erase.is_some() {
@@ -224,7 +223,7 @@ pub async fn act_on_person(
                 Err(err) => Err(Failure::from(&err)),
             }
         }
-        Some(Asked::SignInLink) => match state.auth.sign_in_link(&by, &form.name).await {
+        Some(Asked::SignInLink) => match state.auth.sign_in_link(by, &form.name).await {
             Ok(link) => Ok(Done::Link(Outcome {
                 part: Part::People,
                 ok: true,
@@ -259,5 +258,5 @@ pub async fn act_on_person(
         q: form.q,
         ..AdminQuery::default()
     };
-    admin_view(&state, &session, &query, Some(outcome), status).await
+    admin_view(&state, &admin, &query, Some(outcome), status).await
 }

@@ -10,7 +10,7 @@ use poem::web::{Data, Form};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
 
-use super::{AdminQuery, Outcome, Part, admin_of, admin_view};
+use super::{Admin, AdminQuery, Outcome, Part, admin_of, admin_view};
 use crate::auth::{InviteInfo, Settings, signup_name};
 use crate::errors::{Code, Failure};
 use crate::store::{RoomCreation, Signup};
@@ -197,10 +197,11 @@ pub async fn change_settings(
     state: Data<&State>,
     Form(form): Form<SettingsForm>,
 ) -> Response {
-    let (session, by) = match admin_of(&state, req).await {
+    let admin = match admin_of(&state, req).await {
         Ok(admin) => admin,
         Err(answer) => return answer,
     };
+    let by = &admin.by;
     let (Some(signup), Some(room_creation)) = (
         parse_signup(&form.signup),
         parse_room_creation(&form.room_creation),
@@ -210,11 +211,11 @@ pub async fn change_settings(
             Outcome::refused(Part::Server, failure),
             StatusCode::BAD_REQUEST,
         );
-        return refused_view(&state, &session, refused).await;
+        return refused_view(&state, &admin, refused).await;
     };
     match state
         .auth
-        .change_settings(&by, Some(signup), Some(room_creation))
+        .change_settings(by, Some(signup), Some(room_creation))
         .await
     {
         Ok(true) => see_other("/admin?done=settings#server"),
@@ -224,7 +225,7 @@ pub async fn change_settings(
             let status = failure.status();
             refused_view(
                 &state,
-                &session,
+                &admin,
                 (Outcome::refused(Part::Server, failure), status),
             )
             .await
@@ -238,10 +239,11 @@ pub async fn change_invites(
     state: Data<&State>,
     Form(form): Form<InviteForm>,
 ) -> Response {
-    let (session, by) = match admin_of(&state, req).await {
+    let admin = match admin_of(&state, req).await {
         Ok(admin) => admin,
         Err(answer) => return answer,
     };
+    let by = &admin.by;
     let refuse = |failure: Failure| {
         let status = failure.status();
         (Outcome::refused(Part::Invites, failure), status)
@@ -258,7 +260,7 @@ pub async fn change_invites(
                     .map(Some),
             };
             let (Some((_, _, seconds)), Some(max_uses)) = (lifetime, max_uses) else {
-                return refused_view(&state, &session, refuse(Failure::new(
+                return refused_view(&state, &admin, refuse(Failure::new(
                     Code::BadRequest,
                     "Choose how long the link works, and a number of accounts from 1 to 1000 (or none).",
                 )))
@@ -267,7 +269,7 @@ pub async fn change_invites(
             let expires_in = seconds.map(Duration::from_secs);
             match state
                 .auth
-                .create_server_invite(&by, expires_in, max_uses)
+                .create_server_invite(by, expires_in, max_uses)
                 .await
             {
                 Ok(made) => {
@@ -287,7 +289,7 @@ pub async fn change_invites(
                 Err(err) => refuse(Failure::from(&err)),
             }
         }
-        "revoke" => match state.auth.revoke_server_invite(&by, &form.id).await {
+        "revoke" => match state.auth.revoke_server_invite(by, &form.id).await {
             Ok(true) => return see_other("/admin?done=invite-revoked#invites"),
             Ok(false) => refuse(Failure::new(
                 Code::InviteInvalid,
@@ -302,7 +304,7 @@ pub async fn change_invites(
     };
     admin_view(
         &state,
-        &session,
+        &admin,
         &AdminQuery::default(),
         Some(outcome),
         status,
@@ -313,15 +315,8 @@ pub async fn change_invites(
 /// The page again, with a refusal in its section.
 async fn refused_view(
     state: &State,
-    session: &crate::auth::Session,
+    admin: &Admin,
     (outcome, status): (Outcome, StatusCode),
 ) -> Response {
-    admin_view(
-        state,
-        session,
-        &AdminQuery::default(),
-        Some(outcome),
-        status,
-    )
-    .await
+    admin_view(state, admin, &AdminQuery::default(), Some(outcome), status).await
 }
