@@ -16,6 +16,16 @@ async fn admin_and_member(server: &TestServer) -> (User, User) {
     (root, bob)
 }
 
+/// A form on `/admin` posted by `who`, as their browser posts it.
+async fn post_admin(
+    server: &TestServer,
+    who: &User,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    post_page(server, path, form, Some(&who.cookie)).await
+}
+
 /// `POST /api/v1/admin/users/{name}/actions` `{"action"}` as `who`.
 async fn act(server: &TestServer, who: &User, name: &str, action: &str) -> (u16, Value) {
     let path = format!("/api/v1/admin/users/{name}/actions");
@@ -158,11 +168,11 @@ async fn an_admin_disables_someone_from_the_page_and_their_sockets_close_within_
     );
 
     let asked = Instant::now();
-    let resp = post_page(
+    let resp = post_admin(
         &server,
+        &root,
         "/admin/users",
         &[("name", "bob"), ("action", "disable"), ("q", "bo")],
-        Some(&root.cookie),
     )
     .await;
     assert_eq!(resp.status(), 303);
@@ -194,11 +204,11 @@ async fn an_admin_disables_someone_from_the_page_and_their_sockets_close_within_
     assert!(body.contains("aria-label=\"Enable bob\""), "{body}");
 
     // Disabling again changes nothing, and says so.
-    let resp = post_page(
+    let resp = post_admin(
         &server,
+        &root,
         "/admin/users",
         &[("name", "bob"), ("action", "disable")],
-        Some(&root.cookie),
     )
     .await;
     assert_eq!(
@@ -206,22 +216,22 @@ async fn an_admin_disables_someone_from_the_page_and_their_sockets_close_within_
         "/admin?done=unchanged&name=bob&q=#people"
     );
 
-    let resp = post_page(
+    let resp = post_admin(
         &server,
+        &root,
         "/admin/users",
         &[("name", "bob"), ("action", "enable")],
-        Some(&root.cookie),
     )
     .await;
     assert_eq!(resp.status(), 303);
     assert_eq!(login(&server, "bob", &bob.password).await.status(), 200);
 
     // A refusal is shown on the page, with its status.
-    let resp = post_page(
+    let resp = post_admin(
         &server,
+        &root,
         "/admin/users",
         &[("name", "nobody"), ("action", "disable")],
-        Some(&root.cookie),
     )
     .await;
     assert_eq!(resp.status(), 404);
@@ -231,19 +241,19 @@ async fn an_admin_disables_someone_from_the_page_and_their_sockets_close_within_
             .unwrap()
             .contains("No account is called that.")
     );
-    let resp = post_page(
+    let resp = post_admin(
         &server,
+        &root,
         "/admin/users",
         &[("name", "bob"), ("action", "explode")],
-        Some(&root.cookie),
     )
     .await;
     assert_eq!(resp.status(), 400);
-    let resp = post_page(
+    let resp = post_admin(
         &server,
+        &root,
         "/admin/users",
         &[("name", "root"), ("action", "demote")],
-        Some(&root.cookie),
     )
     .await;
     assert_eq!(resp.status(), 409, "the last admin stays one");
@@ -682,38 +692,38 @@ async fn sign_up_and_room_making_are_as_the_admins_choose_and_invite_links_let_p
     root_chat.join("admins-only-room").await;
 
     // The settings form on the page, and the log of every change.
-    let resp = post_page(
+    let resp = post_admin(
         &server,
+        &root,
         "/admin/settings",
         &[("signup", "open"), ("room_creation", "everyone")],
-        Some(&root.cookie),
     )
     .await;
     assert_eq!(resp.headers()["location"], "/admin?done=settings#server");
-    let resp = post_page(
+    let resp = post_admin(
         &server,
+        &root,
         "/admin/settings",
         &[("signup", "open"), ("room_creation", "everyone")],
-        Some(&root.cookie),
     )
     .await;
     assert_eq!(
         resp.headers()["location"],
         "/admin?done=settings-unchanged#server"
     );
-    let resp = post_page(
+    let resp = post_admin(
         &server,
+        &root,
         "/admin/settings",
         &[("signup", "sometimes")],
-        Some(&root.cookie),
     )
     .await;
     assert_eq!(resp.status(), 400);
-    let resp = post_page(
+    let resp = post_admin(
         &server,
+        &root,
         "/admin/invites",
         &[("action", "create"), ("lifetime", "1d"), ("max_uses", "5")],
-        Some(&root.cookie),
     )
     .await;
     assert_eq!(resp.status(), 200);
@@ -722,11 +732,11 @@ async fn sign_up_and_room_making_are_as_the_admins_choose_and_invite_links_let_p
         body.contains("/signup?invite="),
         "the page shows the new link once"
     );
-    let resp = post_page(
+    let resp = post_admin(
         &server,
+        &root,
         "/admin/invites",
         &[("action", "create"), ("lifetime", "forever")],
-        Some(&root.cookie),
     )
     .await;
     assert_eq!(resp.status(), 400);

@@ -56,8 +56,22 @@ async fn room_texts(server: &TestServer, user: &User, room: &str) -> Vec<String>
     message_texts(&history)
 }
 
-#[tokio::test]
-async fn owners_and_admins_delete_others_messages_and_members_cannot() {
+/// An open room, `plaza`, that olive made and bob joined, on a server whose admin is root;
+/// mallory is a member of the server only.
+struct Plaza {
+    server: TestServer,
+    root: User,
+    olive: User,
+    bob: User,
+    mallory: User,
+    /// olive's socket, following the room.
+    owner: Chat,
+    room: u64,
+    /// bob's socket, following the room.
+    b: Chat,
+}
+
+async fn plaza() -> Plaza {
     let server = TestServer::start().await;
     let root = signup(&server, "root").await;
     let olive = signup(&server, "olive").await;
@@ -68,6 +82,30 @@ async fn owners_and_admins_delete_others_messages_and_members_cannot() {
     let room = owner.id("plaza");
     let mut b = connect(&server, &bob).await;
     b.join("plaza").await;
+    Plaza {
+        server,
+        root,
+        olive,
+        bob,
+        mallory,
+        owner,
+        room,
+        b,
+    }
+}
+
+#[tokio::test]
+async fn owners_and_admins_delete_others_messages_and_members_cannot() {
+    let Plaza {
+        server,
+        root,
+        olive: _,
+        bob,
+        mallory,
+        mut owner,
+        room,
+        mut b,
+    } = plaza().await;
     let mut m = connect(&server, &mallory).await;
     m.join("plaza").await;
     let mut admin = connect(&server, &root).await;
@@ -132,16 +170,16 @@ async fn owners_and_admins_delete_others_messages_and_members_cannot() {
 
 #[tokio::test]
 async fn an_admin_removes_anyone_from_an_open_room_but_not_from_a_room_they_cannot_see() {
-    let server = TestServer::start().await;
-    let root = signup(&server, "root").await;
-    let olive = signup(&server, "olive").await;
-    let bob = signup(&server, "bob").await;
-    let mallory = signup(&server, "mallory").await;
-    let mut owner = connect(&server, &olive).await;
-    owner.join("plaza").await;
-    let room = owner.id("plaza");
-    let mut b = connect(&server, &bob).await;
-    b.join("plaza").await;
+    let Plaza {
+        server,
+        root,
+        olive,
+        bob,
+        mallory,
+        owner: _olive_chat,
+        room,
+        mut b,
+    } = plaza().await;
     let bob_in_plaza = "/api/v1/rooms/plaza/members/bob";
     let (status, refused) = api(&server, "DELETE", bob_in_plaza, Some(&mallory.cookie), None).await;
     assert_eq!(
