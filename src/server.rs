@@ -258,6 +258,9 @@ impl Server {
             Arc::clone(&state.clock),
             stop_files.clone(),
         ));
+        if let Err(err) = state.rooms.resume_purges().await {
+            tracing::warn!(error = %err, "cannot read which deleted rooms are still being erased");
+        }
         let hangups = (!reloads_files).then(|| tokio::spawn(hangups_reload_nothing()));
         let https_port = listeners.main.local_addr()?.port();
         let head_timeout = state.http_timeouts.request_head;

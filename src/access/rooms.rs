@@ -62,11 +62,50 @@ pub enum Denied {
     TooManyToCall,
     /// A new room, on a server where only admins make rooms.
     AdminsOnly,
+    /// The room is archived: it can be read, and nothing in it changes.
+    Archived,
 }
 
 /// Decides whether `actor`, the holder of `membership` (none: not a member), may do `action`
-/// in `room`.
+/// in `room`. An archived room is decided as any other first, so that a room someone may not
+/// see stays hidden; then only reading, joining, leaving, downloading and moderators' clean-up
+/// are left open in it.
 pub fn authorize(
+    actor: &Actor,
+    room: &Room,
+    membership: Option<&Membership>,
+    action: Action,
+) -> Result<(), Denied> {
+    by_rule(actor, room, membership, action)?;
+    if room.archived_at.is_some() && changes_the_room(actor, action) {
+        return Err(Denied::Archived);
+    }
+    Ok(())
+}
+
+/// Whether an action changes what an archived room holds: its messages, its settings, who is
+/// in it (beyond one's own joining and leaving), its invite links. A moderator may still delete
+/// what should not stay.
+fn changes_the_room(actor: &Actor, action: Action) -> bool {
+    match action {
+        Action::See
+        | Action::Read
+        | Action::Join
+        | Action::Leave
+        | Action::Export
+        | Action::Moderate => false,
+        Action::DeleteMessage { author } => author == actor.user_id,
+        Action::Post
+        | Action::Manage
+        | Action::Remove
+        | Action::Invite
+        | Action::EditMessage { .. }
+        | Action::Call(_) => true,
+    }
+}
+
+/// The rules of [`authorize`] for a room that is not archived.
+fn by_rule(
     actor: &Actor,
     room: &Room,
     membership: Option<&Membership>,
@@ -243,6 +282,7 @@ mod tests {
             last_id: 0,
             last_activity: 0,
             members,
+            archived_at: None,
         }
     }
 

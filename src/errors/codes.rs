@@ -96,6 +96,8 @@ codes! {
     TooManyRooms = "too_many_rooms", 400, Any, "Leave a room before joining another.";
     /// The room is visible, but this is not the asker's to do.
     Forbidden = "forbidden", 403, Any, "That is not yours to do.";
+    /// The room is archived: it can be read, and nothing in it changes.
+    RoomArchived = "room_archived", 409, Any, "This room is archived: it can be read, and nothing in it can change.";
     /// The action needs a membership the asker does not have.
     NotAMember = "not_a_member", 404, Any, "You are not a member of this room.";
     /// A search that cannot be read: empty, too long, too many words, a filter without a name.

@@ -97,6 +97,7 @@ impl From<&RoomError> for Failure {
             RoomError::MessageNotFound => Code::MessageNotFound,
             RoomError::MessageDeleted => Code::MessageDeleted,
             RoomError::TooManyReactions => Code::TooManyReactions,
+            RoomError::Archived => Code::RoomArchived,
             RoomError::FileNotFound => Code::FileNotFound,
             RoomError::OverQuota { .. } => Code::QuotaExceeded,
             RoomError::ExportUnderWay => {

@@ -23,6 +23,8 @@ pub enum Event {
     Sidebar { user_id: u64, event: SidebarEvent },
     /// Someone may no longer read a room: published before anything committed after it.
     CutOff { room_id: u64, user_id: u64 },
+    /// A room was deleted: nobody follows it from now on, members or not.
+    RoomDeleted { room_id: u64 },
     /// Sessions ended: whatever is still open of them must stop at once.
     SessionsEnded {
         keys: Vec<SessionKey>,

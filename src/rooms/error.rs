@@ -48,6 +48,9 @@ pub enum RoomError {
     /// The person's previous export is still being written or downloaded.
     #[error("Your last download of a room is still under way; try again once it is done.")]
     ExportUnderWay,
+    /// The room is archived: readable, closed to every change.
+    #[error("This room is archived: it can be read, and nothing in it can change.")]
+    Archived,
     #[error("The server is shutting down; try again after reconnecting.")]
     ShuttingDown,
     /// The transaction holding the change failed to commit; nothing of it was stored.
@@ -72,6 +75,7 @@ impl From<Denied> for RoomError {
             Denied::AdminsOnly => {
                 RoomError::NotAllowed("On this server only its admins make new rooms.")
             }
+            Denied::Archived => RoomError::Archived,
         }
     }
 }

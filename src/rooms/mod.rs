@@ -3,6 +3,7 @@
 //! [`authorize`] ([`permitted`]) on the same snapshot it reads from, as every change asks it in
 //! the writer's transaction; nothing else reads a room's history.
 
+mod archive;
 pub mod changes;
 mod error;
 mod export;

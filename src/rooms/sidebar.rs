@@ -13,6 +13,8 @@ pub enum Gone {
     Removed,
     /// They hid a direct room; a new message brings it back.
     Hidden,
+    /// An admin deleted the room.
+    Deleted,
 }
 
 impl Gone {
@@ -21,6 +23,7 @@ impl Gone {
             Gone::Left => "left",
             Gone::Removed => "removed",
             Gone::Hidden => "hidden",
+            Gone::Deleted => "deleted",
         }
     }
 }

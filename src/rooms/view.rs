@@ -270,6 +270,10 @@ pub struct RoomSummary {
     pub role: Option<String>,
     /// What you may do in it: pages and scripts show their controls from this alone.
     pub may: May,
+    /// An admin archived it: it can be read, and nothing in it changes.
+    #[serde(skip_serializing_if = "is_false")]
+    #[oai(default, skip_serializing_if = "is_false")]
+    pub archived: bool,
     /// A direct room's people as they are shown, sorted by username, you included; absent for
     /// other rooms.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -311,6 +315,7 @@ impl RoomSummary {
             topic: room.topic.clone(),
             role: membership.map(|m| m.role.as_str().to_owned()),
             may: May::of(actor, room, membership),
+            archived: room.archived_at.is_some(),
             people,
             last_activity: room.last_activity,
             last_id: room.last_id,

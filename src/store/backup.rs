@@ -175,4 +175,5 @@ const TABLES: &[&dyn CopiedTable] = &[
     &Table(tables::SETTINGS),
     &Table(tables::SERVER_INVITES),
     &Table(tables::AUDIT),
+    &Table(tables::ROOM_PURGES),
 ];

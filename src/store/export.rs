@@ -94,14 +94,16 @@ impl Snapshot {
         Ok(out)
     }
 
-    /// Every room of every kind, by id.
+    /// Every room of every kind, by id (none that was deleted).
     pub fn every_room(&self) -> Result<Vec<Room>, StoreError> {
         let rooms = self.txn.open_table(tables::ROOMS)?;
         let mut out = Vec::new();
         for entry in rooms.iter()? {
             let (id, bytes) = entry?;
             let record: RoomRecord = serde_json::from_slice(bytes.value())?;
-            out.push(Room::from_record(id.value(), &record));
+            if record.deleted_at.is_none() {
+                out.push(Room::from_record(id.value(), &record));
+            }
         }
         Ok(out)
     }

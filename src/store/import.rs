@@ -169,6 +169,8 @@ impl Importer<'_> {
             last_activity: room.created_at,
             members: members.len() as u32,
             hidden: members.iter().filter(|m| m.hidden).count() as u32,
+            archived_at: room.archived_at,
+            deleted_at: None,
         };
         match (&record.name, room.kind) {
             (Some(name), Kind::Open | Kind::Private) => {

@@ -112,6 +112,7 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::AUDIT)?;
     txn.open_table(tables::SETTINGS)?;
     txn.open_table(tables::SERVER_INVITES)?;
+    txn.open_table(tables::ROOM_PURGES)?;
     Ok(())
 }
 
@@ -160,6 +161,8 @@ fn v1_to_v2(txn: &WriteTransaction) -> Result<(), StoreError> {
                 last_activity: old.last_activity,
                 members: member_counts.get(&id.value()).copied().unwrap_or(0),
                 hidden: 0,
+                archived_at: None,
+                deleted_at: None,
             };
             rewritten.push((id.value(), room));
         }

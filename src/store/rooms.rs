@@ -70,6 +70,13 @@ pub struct RoomRecord {
     /// nobody has.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub hidden: u32,
+    /// Unix ms when an admin archived it: it can be read, and nothing in it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<u64>,
+    /// Unix ms when an admin deleted it. What is left is this record, so that its id is never
+    /// given to another room, while its messages are erased (`room_purges`); no door finds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<u64>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -89,6 +96,8 @@ pub struct Room {
     pub last_id: u64,
     pub last_activity: u64,
     pub members: u32,
+    /// When it was archived: readable, and closed to every change.
+    pub archived_at: Option<u64>,
 }
 
 impl Room {
@@ -104,6 +113,7 @@ impl Room {
             last_id: record.last_id,
             last_activity: record.last_activity,
             members: record.members,
+            archived_at: record.archived_at,
         }
     }
 }
@@ -211,12 +221,17 @@ pub fn direct_key(user_ids: &[u64]) -> String {
     ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
 }
 
+/// A room, unless there is none or it was deleted: a deleted room's record only keeps its id
+/// taken.
 pub(super) fn load_room(
     rooms: &impl ReadableTable<u64, &'static [u8]>,
     id: u64,
 ) -> Result<Option<RoomRecord>, StoreError> {
     match rooms.get(id)? {
-        Some(bytes) => Ok(Some(serde_json::from_slice(bytes.value())?)),
+        Some(bytes) => {
+            let record: RoomRecord = serde_json::from_slice(bytes.value())?;
+            Ok(record.deleted_at.is_none().then_some(record))
+        }
         None => Ok(None),
     }
 }
@@ -286,6 +301,8 @@ mod tests {
             last_activity: 2,
             members: 2,
             hidden: 0,
+            archived_at: None,
+            deleted_at: None,
         };
         let json = serde_json::to_string(&record).unwrap();
         assert!(json.contains(r#""kind":"private""#), "{json}");

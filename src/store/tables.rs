@@ -48,6 +48,10 @@ pub const DIRECT_ROOMS: TableDefinition<&str, u64> = TableDefinition::new("direc
 pub const OPEN_ROOMS_BY_ACTIVITY: TableDefinition<(u64, u64), ()> =
     TableDefinition::new("room_activity");
 
+/// room id → (): rooms an admin deleted whose history is still being erased, a chunk at a
+/// time, so that a big room never holds the writer long. Resumed when the server starts.
+pub const ROOM_PURGES: TableDefinition<u64, ()> = TableDefinition::new("room_purges");
+
 /// (room id, message id) → [`super::record::MessageRecord`] bytes. Message ids are taken
 /// from the room's change sequence.
 pub const HISTORY: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("history");

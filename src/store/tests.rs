@@ -25,6 +25,8 @@ pub(super) fn open_room(tx: &mut Tx, name: &str) -> Result<u64, StoreError> {
         last_activity: now,
         members: 0,
         hidden: 0,
+        archived_at: None,
+        deleted_at: None,
     })
 }
 

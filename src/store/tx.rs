@@ -28,23 +28,23 @@ use super::users::{User, load_user};
 use super::{StoreError, tables};
 
 /// A room record read in this transaction, and whether it must be written back.
-struct Touched {
-    record: RoomRecord,
+pub(super) struct Touched {
+    pub(super) record: RoomRecord,
     /// The activity time under which the open-room index lists it now (none: not listed).
-    indexed_at: Option<u64>,
-    dirty: bool,
+    pub(super) indexed_at: Option<u64>,
+    pub(super) dirty: bool,
 }
 
 pub struct Tx<'t> {
     pub(super) txn: &'t WriteTransaction,
     now_ms: u64,
-    rooms: Table<'t, u64, &'static [u8]>,
-    history: Table<'t, (u64, u64), &'static [u8]>,
-    client_ids: Table<'t, (u64, u64, &'static str), u64>,
-    members: Table<'t, (u64, u64), &'static [u8]>,
-    user_rooms: Table<'t, (u64, u64), ()>,
-    room_names: Table<'t, &'static str, u64>,
-    touched: HashMap<u64, Touched>,
+    pub(super) rooms: Table<'t, u64, &'static [u8]>,
+    pub(super) history: Table<'t, (u64, u64), &'static [u8]>,
+    pub(super) client_ids: Table<'t, (u64, u64, &'static str), u64>,
+    pub(super) members: Table<'t, (u64, u64), &'static [u8]>,
+    pub(super) user_rooms: Table<'t, (u64, u64), ()>,
+    pub(super) room_names: Table<'t, &'static str, u64>,
+    pub(super) touched: HashMap<u64, Touched>,
     /// The messages appended, as the journal would keep them.
     appended: Vec<JournalEntry>,
     /// Something other than appending messages was written: only a durable commit will do.
@@ -114,7 +114,7 @@ impl<'t> Tx<'t> {
         self.now_ms
     }
 
-    fn touched(&mut self, id: u64) -> Result<Option<&mut Touched>, StoreError> {
+    pub(super) fn touched(&mut self, id: u64) -> Result<Option<&mut Touched>, StoreError> {
         match self.touched.entry(id) {
             Entry::Occupied(entry) => Ok(Some(entry.into_mut())),
             Entry::Vacant(entry) => match load_room(&self.rooms, id)? {
@@ -329,7 +329,7 @@ impl<'t> Tx<'t> {
 
     /// Adds (or removes) the mention index entries of a message: each user it calls other than
     /// its author, and the room's `@room` list.
-    fn index_mentions(
+    pub(super) fn index_mentions(
         &self,
         room_id: u64,
         id: u64,

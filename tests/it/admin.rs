@@ -44,6 +44,7 @@ async fn a_member_finds_no_admin_area_on_any_door() {
     let server = TestServer::start().await;
     let (root, bob) = admin_and_member(&server).await;
     let carol = signup(&server, "carol").await;
+    connect(&server, &carol).await.join("lobby").await;
 
     // Pages: the very answer of a path that was never there, with nothing of the area in it.
     let (nowhere_status, nowhere) = page(&server, "/no-such-page", Some(&bob.cookie)).await;
@@ -53,7 +54,7 @@ async fn a_member_finds_no_admin_area_on_any_door() {
         assert_eq!((status, &body), (404, &nowhere), "{path}");
         assert!(!body.contains("root"), "{path} names no admin");
     }
-    let posts: [(&str, &[(&str, &str)]); 7] = [
+    let posts: [(&str, &[(&str, &str)]); 10] = [
         ("/admin/users", &[("name", "carol"), ("action", "disable")]),
         ("/admin/users", &[("name", "carol"), ("action", "ban")]),
         ("/admin/users", &[("name", "bob"), ("action", "promote")]),
@@ -72,6 +73,15 @@ async fn a_member_finds_no_admin_area_on_any_door() {
         (
             "/admin/invites",
             &[("action", "create"), ("lifetime", "7d")],
+        ),
+        ("/admin/rooms", &[("name", "lobby"), ("action", "archive")]),
+        (
+            "/admin/rooms",
+            &[("name", "lobby"), ("action", "unarchive")],
+        ),
+        (
+            "/admin/rooms",
+            &[("name", "lobby"), ("action", "delete"), ("confirm", "yes")],
         ),
     ];
     for (path, form) in posts {
@@ -110,6 +120,9 @@ async fn a_member_finds_no_admin_area_on_any_door() {
         ),
         ("POST", "/api/v1/admin/users/carol/sign-in-link", None),
         ("GET", "/api/v1/admin/rooms", None),
+        ("POST", "/api/v1/admin/rooms/lobby/archive", None),
+        ("POST", "/api/v1/admin/rooms/lobby/unarchive", None),
+        ("DELETE", "/api/v1/admin/rooms/lobby", None),
         ("GET", "/api/v1/admin/settings", None),
         (
             "PUT",
@@ -137,6 +150,16 @@ async fn a_member_finds_no_admin_area_on_any_door() {
     }
 
     // Nothing was done, and nothing was written to the log.
+    let (status, lobby) = api(
+        &server,
+        "GET",
+        "/api/v1/rooms/lobby",
+        Some(&carol.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "the room is still there: {lobby}");
+    assert_eq!(lobby["room"].get("archived"), None, "and not archived");
     assert_eq!(login(&server, "carol", &carol.password).await.status(), 200);
     assert_eq!(
         signup(&server, "dave").await.name,
@@ -830,4 +853,213 @@ async fn admins_list_every_room_but_private_ones_by_name_and_size_only() {
     assert!(!body.contains("href=\"/rooms/Secret"), "no link into it");
     let (status, _) = page(&server, "/rooms/Secret%20Plans", Some(&root.cookie)).await;
     assert_eq!(status, 404, "an admin who is not a member cannot open it");
+}
+
+/// The next `room` frame of this `event` (`changed`, `removed`) about `room_id` on this socket.
+async fn room_event(chat: &mut Chat, room_id: u64, event: &str) -> Value {
+    loop {
+        let frame = chat.recv_type("room").await;
+        if frame["room_id"] == room_id && frame["event"] == event {
+            return frame;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_archived_room_is_read_but_never_changed_and_a_deleted_one_is_gone_for_everyone_at_once()
+{
+    let server = TestServer::start().await;
+    let root = signup(&server, "root").await;
+    let bob = signup(&server, "bob").await;
+    let carol = signup(&server, "carol").await;
+    let mut bobs = connect(&server, &bob).await;
+    bobs.join("town").await;
+    let town = bobs.id("town");
+    let hello = bobs.say("town", "hello town").await;
+    let hello_id = hello["id"].as_u64().unwrap();
+    let mut carols = connect(&server, &carol).await;
+    carols.join("town").await;
+
+    // Archived from the page: the members' pages learn it at once, and nothing changes.
+    let resp = post_admin(
+        &server,
+        &root,
+        "/admin/rooms",
+        &[("name", "town"), ("action", "archive")],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let changed = room_event(&mut bobs, town, "changed").await;
+    assert_eq!(
+        (
+            &changed["room"]["archived"],
+            &changed["room"]["may"]["post"]
+        ),
+        (&json!(true), &json!(false)),
+        "{changed}"
+    );
+    let refused = bobs.say_in(town, "still here?").await;
+    assert_eq!(refused["code"], "room_archived", "{refused}");
+    for frame in [
+        json!({"type":"react","room_id":town,"id":hello_id,"emoji":"👍"}),
+        json!({"type":"edit","room_id":town,"id":hello_id,"text":"changed"}),
+        json!({"type":"delete","room_id":town,"id":hello_id}),
+    ] {
+        bobs.send(frame.clone()).await;
+        let error = bobs.recv_type("error").await;
+        assert_eq!(error["code"], "room_archived", "{frame}: {error}");
+    }
+    let (status, answer) = api(
+        &server,
+        "PATCH",
+        "/api/v1/rooms/town",
+        Some(&bob.cookie),
+        Some(json!({"topic": "new"})),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (409, Some("room_archived"))
+    );
+    let (status, answer) = api(
+        &server,
+        "POST",
+        "/api/v1/rooms/town/invites",
+        Some(&bob.cookie),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (409, Some("room_archived"))
+    );
+    // Read as ever, and joined by someone new, who learns it is archived.
+    let history = get_json(&server, "/api/v1/rooms/town/messages", &carol.cookie).await;
+    assert_eq!(message_texts(&history), ["hello town"]);
+    let mut roots = connect(&server, &root).await;
+    let joined = roots.join("town").await;
+    assert_eq!(
+        (&joined["archived"], &joined["may"]["post"]),
+        (&json!(true), &json!(false))
+    );
+    let (_, page_body) = page(&server, "/admin?rq=town", Some(&root.cookie)).await;
+    assert!(page_body.contains("Open, archived"), "{page_body}");
+    assert!(page_body.contains("Unarchive"), "{page_body}");
+
+    // Over the API: archiving it again changes nothing; unarchiving opens it.
+    let (status, again) = api(
+        &server,
+        "POST",
+        "/api/v1/admin/rooms/TOWN/archive",
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!((status, &again["changed"]), (200, &json!(false)));
+    let (status, opened) = api(
+        &server,
+        "POST",
+        "/api/v1/admin/rooms/town/unarchive",
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!((status, &opened["changed"]), (200, &json!(true)));
+    let changed = room_event(&mut bobs, town, "changed").await;
+    assert_eq!(changed["room"].get("archived"), None, "{changed}");
+    bobs.say("town", "open again").await;
+
+    // Deleted from the page: refused until the box is ticked, then gone for everyone.
+    let resp = post_admin(
+        &server,
+        &root,
+        "/admin/rooms",
+        &[("name", "town"), ("action", "delete")],
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("Tick the box"));
+    let resp = post_admin(
+        &server,
+        &root,
+        "/admin/rooms",
+        &[("name", "town"), ("action", "delete"), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    for chat in [&mut bobs, &mut carols, &mut roots] {
+        let gone = room_event(chat, town, "removed").await;
+        assert_eq!(gone["reason"], "deleted", "{gone}");
+        // Nothing of it is followed any more.
+        chat.send(json!({"type":"send","room_id":town,"text":"anyone?"}))
+            .await;
+        let refused = chat.recv_type("error").await;
+        assert_eq!(refused["code"], "not_joined", "{refused}");
+    }
+    for user in [&bob, &carol, &root] {
+        let (status, answer) = api(
+            &server,
+            "GET",
+            "/api/v1/rooms/town/messages",
+            Some(&user.cookie),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (404, Some("room_not_found"))
+        );
+        let rooms = get_json(&server, "/api/v1/rooms", &user.cookie).await;
+        assert!(!rooms.to_string().contains("\"town\""), "{rooms}");
+    }
+    // Its name is free: a new town holds nothing of the old one.
+    let mut fresh = connect(&server, &carol).await;
+    let joined = fresh.join("town").await;
+    assert_ne!(joined["room_id"], town);
+    assert_eq!(joined["role"], "owner");
+    assert_eq!(joined["messages"], json!([]));
+
+    // A private room, over the API: its members lose it too.
+    let den = private_room(&server, &bob, "Den", &["carol"]).await;
+    let (status, _) = api(
+        &server,
+        "DELETE",
+        "/api/v1/admin/rooms/den",
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = api(
+        &server,
+        "GET",
+        "/api/v1/rooms/Den",
+        Some(&carol.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, answer) = api(
+        &server,
+        "DELETE",
+        "/api/v1/admin/rooms/den",
+        Some(&root.cookie),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (404, Some("room_not_found")),
+        "room {den} is gone"
+    );
+
+    assert_eq!(
+        audit_actions(&server, &root).await,
+        [
+            "room.archive town",
+            "room.unarchive town",
+            "room.delete town",
+            "room.delete Den"
+        ]
+    );
 }

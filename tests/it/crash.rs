@@ -283,6 +283,8 @@ async fn restart_after_sigkill_with_a_large_history() {
                     last_activity: 0,
                     members: 0,
                     hidden: 0,
+                    archived_at: None,
+                    deleted_at: None,
                 })
             })
             .unwrap();

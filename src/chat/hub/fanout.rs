@@ -64,6 +64,7 @@ impl Live for Hub {
             } => self.to_user(*user_id, &read_frame(*room_id, unread)),
             Event::Sidebar { user_id, event } => self.sidebar(*user_id, event),
             Event::CutOff { room_id, user_id } => self.cut_off(*room_id, *user_id),
+            Event::RoomDeleted { room_id } => self.close_room(*room_id),
             Event::SessionsEnded { keys, .. } => self.close_sessions(keys),
             // Their open pages reconnect, and learn the new name, picture or notification
             // privacy from `hello`.
@@ -118,6 +119,16 @@ impl Hub {
     /// A person may no longer read a room: their sockets stop following it at once, before
     /// anything committed after this reaches them.
     pub(super) fn cut_off(&self, room_id: u64, user_id: u64) {
+        self.unsubscribe_where(room_id, |user| user == user_id);
+    }
+
+    /// A deleted room: every socket stops following and watching it, whoever holds it.
+    fn close_room(&self, room_id: u64) {
+        self.unsubscribe_where(room_id, |_| true);
+    }
+
+    /// The sockets of the people `whose` picks stop following and watching a room.
+    fn unsubscribe_where(&self, room_id: u64, whose: impl Fn(u64) -> bool) {
         let mut rooms = lock(&self.rooms);
         let Some(room_arc) = rooms.get(&room_id).cloned() else {
             return;
@@ -126,7 +137,7 @@ impl Hub {
         let conns: Vec<ConnId> = room
             .subscribers
             .iter()
-            .filter(|(_, s)| s.user_id == user_id)
+            .filter(|(_, s)| whose(s.user_id))
             .map(|(conn, _)| *conn)
             .collect();
         for conn in conns {

@@ -86,6 +86,7 @@ mod tests {
             last_id: count,
             last_activity: 0,
             members: 1,
+            archived_at: None,
         };
         let messages = (1..=count)
             .map(|id| MessageView {

@@ -21,6 +21,9 @@ pub struct RoomLine {
     pub created_at: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<u64>,
+    /// When an admin archived it: readable, and closed to every change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<u64>,
     pub members: Vec<MemberLine>,
 }
 
@@ -55,6 +58,7 @@ impl RoomLine {
             topic: room.topic.clone(),
             created_at: room.created_at,
             created_by: room.created_by,
+            archived_at: room.archived_at,
             members: members
                 .iter()
                 .map(|(m, read)| MemberLine {
@@ -76,6 +80,9 @@ impl RoomLine {
     pub fn room(&self, until: Until) -> Result<(Room, Vec<MemberRead>), String> {
         check_id(self.id, "the room")?;
         until.check(self.created_at, "its creation")?;
+        if let Some(at) = self.archived_at {
+            until.check(at, "its archiving")?;
+        }
         let kind = match self.kind.as_str() {
             "open" => Kind::Open,
             "private" => Kind::Private,
@@ -132,6 +139,7 @@ impl RoomLine {
             last_id: 0,
             last_activity: self.created_at,
             members: members.len() as u32,
+            archived_at: self.archived_at,
         };
         Ok((room, members))
     }

@@ -142,6 +142,8 @@ impl Batch<'_, '_> {
             last_activity: now,
             members: ids.len() as u32,
             hidden: 0,
+            archived_at: None,
+            deleted_at: None,
         })?;
         self.tx.set_direct_room(&key, room_id)?;
         for &user_id in &ids {

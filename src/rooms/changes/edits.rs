@@ -74,15 +74,17 @@ impl Change for React {
 }
 
 impl Batch<'_, '_> {
-    /// The room and the message, if `by` may post there and the message is there and not
+    /// The room and the message, if `by` may do `action` there (post, for a change of one's
+    /// own; read, for a deletion, whose own rule follows) and the message is there and not
     /// deleted.
     fn live_message(
         &mut self,
         by: &Actor,
         room_id: u64,
         id: u64,
+        action: Action,
     ) -> Result<Result<(Room, StoredMessage), RoomError>, StoreError> {
-        let room = match self.permitted(room_id, by, Action::Post)? {
+        let room = match self.permitted(room_id, by, action)? {
             Ok(Visible { room, .. }) => room,
             Err(denied) => return Ok(Err(denied.into())),
         };
@@ -120,7 +122,7 @@ impl Batch<'_, '_> {
             ref text,
             ref online,
         } = *edit;
-        let (room, message) = match self.live_message(&by, room_id, id)? {
+        let (room, message) = match self.live_message(&by, room_id, id, Action::Post)? {
             Ok(found) => found,
             Err(err) => return refused(err),
         };
@@ -163,7 +165,7 @@ impl Batch<'_, '_> {
             id,
             from,
         } = *delete;
-        let (room, message) = match self.live_message(by, room_id, id)? {
+        let (room, message) = match self.live_message(by, room_id, id, Action::Read)? {
             Ok(found) => found,
             Err(err) => return refused(err),
         };
@@ -199,7 +201,7 @@ impl Batch<'_, '_> {
         id: u64,
         emoji: &str,
     ) -> Result<Applied<()>, StoreError> {
-        let (room, message) = match self.live_message(by, room_id, id)? {
+        let (room, message) = match self.live_message(by, room_id, id, Action::Post)? {
             Ok(found) => found,
             Err(err) => return refused(err),
         };

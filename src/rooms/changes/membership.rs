@@ -125,6 +125,8 @@ impl Batch<'_, '_> {
             last_activity: now,
             members: 0,
             hidden: 0,
+            archived_at: None,
+            deleted_at: None,
         })
     }
 

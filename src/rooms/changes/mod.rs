@@ -11,8 +11,10 @@
 //! - `settings`: creating a room, renaming it, its topic and kind;
 //! - `invites`: making, revoking and accepting invite links;
 //! - `direct`: opening the direct room of a set of people;
-//! - `uploads`: keeping an uploaded file, and sweeping away those no message holds.
+//! - `uploads`: keeping an uploaded file, and sweeping away those no message holds;
+//! - `archive`: an admin archiving or deleting a room, and erasing a deleted room's history.
 
+mod archive;
 mod direct;
 pub use direct::{DIRECT_MAX, DIRECT_MIN, DIRECT_SIZE_RULE};
 mod edits;
@@ -26,6 +28,7 @@ mod reading;
 mod settings;
 mod uploads;
 
+pub use archive::{ArchiveRoom, DeleteRoom, PURGE_CHUNK, PurgeRoom};
 pub use direct::{OpenDirect, StartDirect};
 pub use edits::{Delete, Edit, REACTIONS_MAX, React};
 pub use invites::{AcceptInvite, CreateInvite, InviteMade, RevokeInvite, usable};

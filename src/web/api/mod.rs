@@ -110,6 +110,7 @@ type Apis = (
     push::PushApi,
     admin::AdminApi,
     admin::AdminServerApi,
+    admin::AdminRoomsApi,
 );
 
 /// Every part of the API, for its service and its document.
@@ -129,6 +130,7 @@ fn apis() -> Apis {
         push::PushApi,
         admin::AdminApi,
         admin::AdminServerApi,
+        admin::AdminRoomsApi,
     )
 }
 

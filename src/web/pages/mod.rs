@@ -85,6 +85,7 @@ pub fn routes(route: Route) -> Route {
         .at("/dm/*people", get(direct::direct_page))
         .at("/admin", get(admin::admin_page))
         .at("/admin/users", poem::post(admin::act_on_person))
+        .at("/admin/rooms", poem::post(admin::act_on_room))
         .at("/admin/settings", poem::post(admin::change_settings))
         .at("/admin/invites", poem::post(admin::change_invites))
         .at("/admin/audit.jsonl", get(admin::download_audit))

@@ -14,6 +14,7 @@ export const ERROR_CODES = Object.freeze({
   storageError: 'storage_error',
   unavailable: 'unavailable',
   forbidden: 'forbidden',
+  roomArchived: 'room_archived',
   notAMember: 'not_a_member',
   dmRefused: 'dm_refused',
   messageNotFound: 'message_not_found',

@@ -23,7 +23,7 @@ export class RoomState {
     this.joined = false; // followed on the current socket
     this.catchingUp = false; // paging a resume forward; live messages wait in `held`
     this.held = [];
-    this.gone = null; // why it is no longer ours: 'removed', 'left', 'missing'
+    this.gone = null; // why it is no longer ours: 'removed', 'left', 'deleted', 'missing'
     this.read = 0; // the id of the last message read, as the server last said
     this.reported = 0; // the highest id this page reported read (the server may not have it yet)
     this.typingSentAt = 0; // when this page last said the person is typing
@@ -119,6 +119,7 @@ export class RoomState {
       kind: frame.kind,
       topic: frame.topic ?? null,
       may: frame.may ?? {},
+      archived: frame.archived === true,
       people: frame.people ?? [],
       joined: true,
       gone: null,

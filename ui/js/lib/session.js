@@ -162,7 +162,7 @@ export class ChatSession {
     this.emit('sidebar');
     for (const room of this.rooms.values()) {
       if (room.startsWith) this.transmit(room);
-      else if (room.gone !== 'removed' && room.gone !== 'left') this.joinRoom(room);
+      else if (!['removed', 'left', 'deleted'].includes(room.gone)) this.joinRoom(room);
     }
   }
 
@@ -274,7 +274,12 @@ export class ChatSession {
       room.joined = false;
       this.emit('room', room, 'gone');
     } else if (frame.room) {
-      Object.assign(room, { name: frame.room.name, topic: frame.room.topic ?? null, may: frame.room.may ?? {} });
+      Object.assign(room, {
+        name: frame.room.name,
+        topic: frame.room.topic ?? null,
+        may: frame.room.may ?? {},
+        archived: frame.room.archived === true,
+      });
       this.emit('room', room, 'info');
     }
   }

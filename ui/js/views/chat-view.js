@@ -19,8 +19,11 @@ import { TypingLine } from './typing-line.js';
 const GONE = {
   removed: 'You were removed from this room. You can no longer read it or post in it.',
   left: 'You left this room.',
+  deleted: 'An admin deleted this room, with everything said in it.',
   missing: 'There is no such room, or it is not yours to see.',
 };
+
+const ARCHIVED = 'This room is archived: you can read it, and nothing in it can change.';
 
 /** Pages of older history read at most to reach a message jumped to. */
 const JUMP_PAGES = 20;
@@ -155,10 +158,13 @@ export class ChatView {
     const named = room.kind && room.kind !== 'direct' && room.name;
     this.settings.hidden = !named;
     if (named) this.settings.href = `/rooms/${encodeURIComponent(room.name)}/settings`;
-    this.gone.hidden = !room.gone;
-    this.gone.textContent = GONE[room.gone] || '';
-    this.attachments.show(room, !room.gone);
-    this.composer.showRoom(title, !room.gone);
+    // An archived room is still read as any other; only its composer is closed.
+    const notice = room.gone ? GONE[room.gone] || '' : (room.archived && ARCHIVED) || '';
+    this.gone.hidden = !notice;
+    this.gone.textContent = notice;
+    const writable = !room.gone && !room.archived;
+    this.attachments.show(room, writable);
+    this.composer.showRoom(title, writable);
     this.menu.show(room);
     this.badge.setBase(title);
   }

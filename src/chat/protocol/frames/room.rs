@@ -128,6 +128,8 @@ pub fn joined_frame(joined: &Joined<'_>) -> Utf8Bytes {
         #[serde(skip_serializing_if = "Option::is_none")]
         role: &'a Option<String>,
         may: May,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        archived: bool,
         #[serde(skip_serializing_if = "<[Person]>::is_empty")]
         people: &'a [Person],
         seq: u64,
@@ -145,6 +147,7 @@ pub fn joined_frame(joined: &Joined<'_>) -> Utf8Bytes {
         topic: &summary.topic,
         role: &summary.role,
         may: summary.may,
+        archived: summary.archived,
         people: &summary.people,
         seq: joined.seq,
         read: summary.read,

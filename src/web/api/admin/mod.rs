@@ -6,8 +6,10 @@
 //! server's invite links, are in `server.rs`. To anyone else every one of these is 404
 //! `not_found`, the answer of an address that does not exist.
 
+mod rooms;
 mod server;
 
+pub use rooms::AdminRoomsApi;
 pub use server::AdminServerApi;
 
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use super::ApiTags;
 use crate::access::Administrator;
 use crate::auth::AccountAction;
 use crate::errors::{Code, Failure};
-use crate::store::{Audited, Kind, Room, User};
+use crate::store::{Audited, User};
 use crate::web::error::ApiError;
 use crate::web::{AppState, client_ip, site_origin};
 
@@ -123,50 +125,6 @@ struct SignInLink {
     url: String,
     /// Unix milliseconds.
     expires_at: u64,
-}
-
-/// A room as the admins' list shows it: a private room by its name, kind and size only.
-#[derive(Debug, Object)]
-struct AdminRoomView {
-    id: u64,
-    name: String,
-    /// `open` or `private`.
-    kind: String,
-    members: u32,
-    /// Unix milliseconds; null for a private room.
-    #[oai(nullable)]
-    last_activity: Option<u64>,
-    /// Unix milliseconds; null for a private room.
-    #[oai(nullable)]
-    created_at: Option<u64>,
-}
-
-impl From<&Room> for AdminRoomView {
-    fn from(room: &Room) -> Self {
-        let open = room.kind == Kind::Open;
-        AdminRoomView {
-            id: room.id,
-            name: room.name.clone().unwrap_or_default(),
-            kind: room.kind.as_str().to_owned(),
-            members: room.members,
-            last_activity: open.then_some(room.last_activity),
-            created_at: open.then_some(room.created_at),
-        }
-    }
-}
-
-#[derive(Debug, Object)]
-struct AdminRoomList {
-    /// By name.
-    rooms: Vec<AdminRoomView>,
-    /// More rooms match than were listed.
-    more: bool,
-}
-
-#[derive(ApiResponse)]
-enum RoomsResponse {
-    #[oai(status = 200)]
-    Ok(Json<AdminRoomList>),
 }
 
 /// One entry of the audit log.
@@ -317,26 +275,6 @@ impl AdminApi {
         Ok(LinkResponse::Created(Json(SignInLink {
             url: format!("{origin}/reset/{}", link.token),
             expires_at: link.expires_at,
-        })))
-    }
-
-    /// Every open and private room whose name holds `q`, by name; a private room by its name,
-    /// kind and size only. Conversations are not listed. Admins only.
-    #[oai(path = "/admin/rooms", method = "get")]
-    async fn rooms(
-        &self,
-        state: Data<&Arc<AppState>>,
-        req: &Request,
-        #[oai(validator(max_length = 64))] q: Query<Option<String>>,
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<u32>>,
-    ) -> Result<RoomsResponse, ApiError> {
-        let by = admin(&state, req).await?;
-        let limit = limit.0.unwrap_or(50) as usize;
-        let holding = q.0.unwrap_or_default();
-        let (rooms, more) = state.rooms.directory(&by, &holding, limit).await?;
-        Ok(RoomsResponse::Ok(Json(AdminRoomList {
-            rooms: rooms.iter().map(AdminRoomView::from).collect(),
-            more,
         })))
     }
 

@@ -1,6 +1,6 @@
 //! `/admin`: running the server, for its admins. One page of sections: the people (find,
-//! disable, enable and ban, promote and demote, sign out everywhere, a sign-in link), who may
-//! sign up and make rooms, the server's invite links, and the audit log (read a page at a
+//! disable, enable and ban, promote and demote, sign out everywhere, a sign-in link), the rooms
+//! (find, archive, delete), who may sign up and make rooms, the server's invite links, and the audit log (read a page at a
 //! time, or download whole). To anyone else the address does not exist:
 //! a member gets the very 404 of a path never used, so the refusal shows nothing of the area,
 //! not even that it is there, let alone who the admins are.
@@ -25,6 +25,7 @@ use crate::web::client_ip;
 
 pub use audit::download_audit;
 pub use people::act_on_person;
+pub use rooms::act_on_room;
 pub use server::{change_invites, change_settings};
 
 /// What the page is asked to show: a search for people, a page of the log, the outcome of the
@@ -49,6 +50,7 @@ pub struct AdminQuery {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
     People,
+    Rooms,
     Server,
     Invites,
 }
@@ -83,6 +85,7 @@ impl Outcome {
                 Part::Invites,
                 "That invite link no longer works.".to_owned(),
             ),
+            done if done.starts_with("room") => (Part::Rooms, rooms::done(done, name)?),
             done => (Part::People, people::done(done, name)?),
         };
         Some(Outcome {
@@ -140,7 +143,7 @@ async fn admin_view(
 ) -> Response {
     let outcome = outcome.as_ref();
     let people = people::part(state, query, outcome).await;
-    let rooms = rooms::part(state, by, query).await;
+    let rooms = rooms::part(state, by, query, outcome).await;
     let server = server::part(state, outcome).await;
     let audit = audit::part(state, query.before).await;
     let markup = html! {
@@ -148,7 +151,7 @@ async fn admin_view(
             h1 { "Administration" }
             nav.admin-sections aria-label="Sections" {
                 a href="#people" { "People" }
-                a href="#rooms" { "Rooms" }
+                a href="#rooms" { "All rooms" }
                 a href="#server" { "Sign-up and rooms" }
                 a href="#invites" { "Invite links" }
                 a href="#audit" { "Audit log" }
