@@ -458,6 +458,49 @@ mod tests {
     }
 
     #[test]
+    fn an_archived_room_is_read_joined_and_left_and_cleaned_by_moderators_and_nothing_else() {
+        let archived = |kind| Room {
+            archived_at: Some(5),
+            ..room(kind, 3)
+        };
+        let open_in_an_archive = [
+            Action::See,
+            Action::Read,
+            Action::Join,
+            Action::Leave,
+            Action::Export,
+            Action::Moderate,
+            Action::DeleteMessage { author: 2 },
+        ];
+        for kind in [Kind::Open, Kind::Private] {
+            let owner = member(Role::Owner);
+            for action in ALL {
+                let answer = authorize(&ME, &archived(kind), Some(&owner), action);
+                let before = authorize(&ME, &room(kind, 3), Some(&owner), action);
+                let expected = match before {
+                    Ok(()) if open_in_an_archive.contains(&action) => Ok(()),
+                    Ok(()) => Err(Denied::Archived),
+                    // Refused anyway (someone else's words in an open room): the same answer.
+                    refused => refused,
+                };
+                assert_eq!(answer, expected, "{kind:?} {action:?}");
+            }
+            // An admin's deletion of others' words still goes through.
+            let cleaned = authorize(&ADMIN, &archived(Kind::Open), None, Action::Moderate);
+            assert_eq!(cleaned, Ok(()));
+        }
+        // Someone who may not see a private room learns nothing, archived or not.
+        for action in ALL {
+            let answer = authorize(&ME, &archived(Kind::Private), None, action);
+            assert_eq!(answer, Err(Denied::Hidden), "{action:?}");
+        }
+        // A member who may not manage it hears that first.
+        let plain = member(Role::Member);
+        let answer = authorize(&ME, &archived(Kind::Open), Some(&plain), Action::Manage);
+        assert_eq!(answer, Err(Denied::NotAllowed));
+    }
+
+    #[test]
     fn only_owners_call_at_room_in_a_room_of_more_than_fifty() {
         let call_room = Action::Call(Everyone::Room);
         let call_here = Action::Call(Everyone::Here);

@@ -126,8 +126,11 @@ impl From<NamedKind> for Kind {
 struct NewRoom {
     name: RoomName,
     kind: NamedKind,
-    /// At most 200 characters, on one line.
-    #[oai(validator(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"))]
+    /// At most 200 characters, on one line; absent or null for none.
+    #[oai(
+        nullable,
+        validator(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     topic: Option<Text>,
 }
 
