@@ -12,13 +12,16 @@
 //! - [`may_administer`] (`server.rs`): whether an actor runs the server (`/admin`, its API,
 //!   the audit log), and [`Administrator`], the proof that they do, which every
 //!   administrative action asks for and writes into the audit log.
+//! - [`may_use`] (`scopes.rs`): what an API token may do, by its scopes.
 
 mod contact;
 mod rooms;
+mod scopes;
 mod server;
 
 pub use contact::{Contact, NoContact, Ties, may_contact};
 pub use rooms::{Action, Denied, EVERYONE_LIMIT, May, authorize};
+pub use scopes::{InsufficientScope, Scope, Scopes, may_use};
 pub use server::{Administrator, NotAdmin, may_administer, may_create_room};
 
 use crate::store::User;
@@ -38,6 +41,9 @@ pub struct Actor {
 pub enum Via {
     /// A browser session (the session cookie): everything the person may do.
     Session,
+    /// An API token (`Authorization: Bearer`): what the person may do, within its scopes, and
+    /// nothing an admin does.
+    Token(Scopes),
 }
 
 /// A person's role on the whole server.
@@ -50,6 +56,14 @@ pub enum ServerRole {
 }
 
 impl Actor {
+    /// `user`, through one of their API tokens.
+    pub fn by_token(user: &User, scopes: Scopes) -> Actor {
+        Actor {
+            via: Via::Token(scopes),
+            ..Actor::signed_in(user)
+        }
+    }
+
     /// `user`, signed in with a session. What the writer publishes to a person's sockets
     /// (their sidebar, what they may do in a room) is about them as such.
     pub fn signed_in(user: &User) -> Actor {

@@ -19,7 +19,7 @@ pub struct NotAdmin;
 pub fn may_administer(actor: &Actor) -> Result<(), NotAdmin> {
     match (actor.role, actor.via) {
         (ServerRole::Admin, Via::Session) => Ok(()),
-        (ServerRole::Member, _) => Err(NotAdmin),
+        (ServerRole::Admin, Via::Token(_)) | (ServerRole::Member, _) => Err(NotAdmin),
     }
 }
 

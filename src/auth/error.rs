@@ -44,6 +44,19 @@ pub enum AuthError {
     LinkUnknown,
     #[error("No session of yours has that id.")]
     NoSuchSession,
+    /// Unknown, expired or revoked, or its account may not sign in: one answer for all.
+    #[error("That API token is unknown, expired or revoked.")]
+    InvalidToken,
+    #[error("A token's name is 1 to 64 characters, without control characters.")]
+    InvalidTokenName,
+    #[error("Give a token at least one of the scopes read and post.")]
+    InvalidScopes,
+    #[error("A token lasts from a minute to ten years, or until it is revoked.")]
+    InvalidExpiry,
+    #[error("You have as many API tokens as one account may (50); revoke one first.")]
+    TooManyTokens,
+    #[error("No API token of yours has that id.")]
+    NoSuchToken,
     #[error("Too many attempts. Try again in {} seconds.", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
     #[error("{0}")]

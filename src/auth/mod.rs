@@ -6,6 +6,7 @@
 //! sockets.
 
 mod admin;
+mod api_tokens;
 mod deletion;
 mod device;
 mod error;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use admin::AccountAction;
+pub use api_tokens::{API_TOKENS_MAX, ApiTokenInfo, NewApiToken, TOKEN_PREFIX};
 pub use deletion::DeletionError;
 pub use device::{Device, describe};
 pub use error::AuthError;

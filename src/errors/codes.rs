@@ -148,6 +148,18 @@ codes! {
     LinkUnknown = "link_unknown", 404, Http, "This sign-in link is not valid. Check that it was copied whole.";
     SessionNotFound = "session_not_found", 404, Http, "No session of yours has that id.";
 
+    // API tokens.
+    /// An `Authorization: Bearer` token that is unknown, expired or revoked, or whose account
+    /// may no longer sign in.
+    InvalidToken = "invalid_token", 401, Http, "That API token is unknown, expired or revoked.";
+    /// A token whose scopes do not cover what it asked for.
+    InsufficientScope = "insufficient_scope", 403, Http, "This API token may not do that.";
+    InvalidTokenName = "invalid_token_name", 400, Http, "A token's name is 1 to 64 characters, without control characters.";
+    /// No scope, or one this server does not know.
+    InvalidScopes = "invalid_scopes", 400, Http, "Give a token at least one of the scopes read and post.";
+    TooManyTokens = "too_many_tokens", 409, Http, "You have as many API tokens as one account may; revoke one first.";
+    TokenNotFound = "token_not_found", 404, Http, "No API token of yours has that id.";
+
     // People.
     Yourself = "yourself", 403, Http, "That is you.";
     /// A friend request a block stands in the way of.

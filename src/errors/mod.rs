@@ -11,6 +11,7 @@ pub use codes::{Code, Doors};
 
 use poem::http::StatusCode;
 
+use crate::access::InsufficientScope;
 use crate::auth::{AuthError, DeletionError};
 use crate::files::FileError;
 use crate::images::ImageError;
@@ -168,6 +169,12 @@ impl From<&AuthError> for Failure {
             AuthError::LinkExpired => Code::LinkExpired,
             AuthError::LinkUnknown => Code::LinkUnknown,
             AuthError::NoSuchSession => Code::SessionNotFound,
+            AuthError::InvalidToken => Code::InvalidToken,
+            AuthError::InvalidTokenName => Code::InvalidTokenName,
+            AuthError::InvalidScopes => Code::InvalidScopes,
+            AuthError::InvalidExpiry => Code::BadRequest,
+            AuthError::TooManyTokens => Code::TooManyTokens,
+            AuthError::NoSuchToken => Code::TokenNotFound,
             AuthError::RateLimited { retry_after } => {
                 let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
                 return Failure::new(Code::RateLimited, err.to_string()).retry_after(seconds);
@@ -176,6 +183,16 @@ impl From<&AuthError> for Failure {
             AuthError::Internal(detail) => return Failure::internal(detail),
         };
         Failure::new(code, err.to_string())
+    }
+}
+
+impl From<&InsufficientScope> for Failure {
+    fn from(InsufficientScope(scope): &InsufficientScope) -> Failure {
+        let message = format!(
+            "This API token may not do that: it needs the {} scope.",
+            scope.as_str()
+        );
+        Failure::new(Code::InsufficientScope, message)
     }
 }
 

@@ -176,4 +176,6 @@ const TABLES: &[&dyn CopiedTable] = &[
     &Table(tables::SERVER_INVITES),
     &Table(tables::AUDIT),
     &Table(tables::ROOM_PURGES),
+    &Table(tables::API_TOKENS),
+    &Table(tables::USER_API_TOKENS),
 ];

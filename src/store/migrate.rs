@@ -113,6 +113,8 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::SETTINGS)?;
     txn.open_table(tables::SERVER_INVITES)?;
     txn.open_table(tables::ROOM_PURGES)?;
+    txn.open_table(tables::API_TOKENS)?;
+    txn.open_table(tables::USER_API_TOKENS)?;
     Ok(())
 }
 

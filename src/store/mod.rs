@@ -10,6 +10,7 @@
 //! with `Durability::None` and becomes durable with the next immediate commit.
 
 mod administer;
+mod api_tokens;
 mod audit;
 mod avatars;
 mod backup;
@@ -49,6 +50,7 @@ use std::time::{Duration, Instant};
 use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
 
 pub use administer::{AccountChange, Administered};
+pub use api_tokens::ApiTokenRecord;
 pub use audit::{AuditEntry, Audited};
 pub use backup::{Census, census_of_copy};
 pub use deletion::{DELETED_DISPLAY_NAME, deleted_username};

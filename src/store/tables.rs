@@ -23,6 +23,13 @@ pub const SESSIONS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("ses
 pub const USER_SESSIONS: TableDefinition<(u64, [u8; 32]), ()> =
     TableDefinition::new("user_sessions");
 
+/// SHA-256 of an API token → [`super::api_tokens::ApiTokenRecord`] as JSON: a script's or a
+/// bot's way in, with what it may do. The token itself is never stored.
+pub const API_TOKENS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("api_tokens");
+/// (user id, token hash) → (): every API token of a user, for their settings page.
+pub const USER_API_TOKENS: TableDefinition<(u64, [u8; 32]), ()> =
+    TableDefinition::new("user_api_tokens");
+
 /// (user id, hash of a recovery code) → (): the unused recovery codes of each account. The
 /// codes themselves are shown once and never stored.
 pub const RECOVERY_CODES: TableDefinition<(u64, [u8; 32]), ()> =

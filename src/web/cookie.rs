@@ -36,8 +36,12 @@ pub fn clear_session(tls: bool) -> String {
 }
 
 /// The session token from the request's `Cookie` headers, if one is there and well-formed:
-/// 43 characters of base64url. A malformed cookie of the same name is skipped.
+/// 43 characters of base64url. A malformed cookie of the same name is skipped, and a request
+/// that brings an `Authorization` header has no session ([`super::bearer`]).
 pub fn session_token(headers: &HeaderMap, tls: bool) -> Option<&str> {
+    if super::bearer::carries_authorization(headers) {
+        return None;
+    }
     let name = cookie_name(tls);
     headers
         .get_all(COOKIE)

@@ -6,6 +6,7 @@ use poem_openapi::error::{ParseParamError, ParsePathError, ParseRequestPayloadEr
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
+use crate::access::InsufficientScope;
 use crate::auth::{AuthError, DeletionError};
 use crate::errors::{Code, Failure, RETRY_AFTER_SECS};
 use crate::files::FileError;
@@ -127,7 +128,8 @@ answered_as_failures!(
     DeletionError,
     QueryError,
     FileError,
-    PushError
+    PushError,
+    InsufficientScope
 );
 
 /// The stable code and text for an input field that failed its schema validator.

@@ -4,6 +4,7 @@
 mod api;
 mod assets;
 mod avatars;
+pub mod bearer;
 pub mod cookie;
 mod error;
 mod files;

@@ -132,7 +132,10 @@ impl<E: Endpoint> GuardEndpoint<E> {
     async fn guarded(&self, mut req: Request) -> Response {
         let path = req.uri().path().to_owned();
         let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-        if !safe && is_cross_origin(req.headers(), request_authority(&req)) {
+        // A request with credentials of its own is not a browser's ambient session: its
+        // cookies are not read (`web::bearer`), so where it comes from does not matter.
+        let own_credentials = super::bearer::carries_authorization(req.headers());
+        if !safe && !own_credentials && is_cross_origin(req.headers(), request_authority(&req)) {
             return error_response(&path, &Failure::of(Code::ForbiddenOrigin));
         }
         if !safe && !streams_a_file(req.method(), &path) {

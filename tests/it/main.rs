@@ -37,3 +37,4 @@ mod recovery;
 mod search;
 mod storage_faults;
 mod tls;
+mod tokens;

@@ -10,9 +10,9 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
-use super::posting::{NewMessage, PostResponse, post};
+use super::posting::{NewMessage, NewReaction, PostResponse, ReactResponse, post, react};
 use super::rooms::{MessagesResponse, history_page};
-use crate::access::Actor;
+use crate::access::{Actor, Scope};
 use crate::people::Person;
 use crate::rooms::RoomRef;
 use crate::web::AppState;
@@ -103,8 +103,7 @@ impl DirectApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<MessagesResponse, ApiError> {
-        let session = super::signed_in(&state, req).await?;
-        let actor = session.actor();
+        let actor = super::acting(&state, req, Scope::Read).await?;
         direct_room(&state, actor, id.0).await?;
         history_page(&state, actor, RoomRef::Id(id.0), before.0, after.0, limit.0).await
     }
@@ -118,9 +117,26 @@ impl DirectApi {
         #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] id: Path<u64>,
         body: Json<NewMessage>,
     ) -> Result<PostResponse, ApiError> {
-        let session = super::signed_in(&state, req).await?;
-        direct_room(&state, session.actor(), id.0).await?;
-        post(&state, req, RoomRef::Id(id.0), body.0).await
+        let actor = super::acting(&state, req, Scope::Post).await?;
+        direct_room(&state, actor, id.0).await?;
+        post(&state, actor, RoomRef::Id(id.0), body.0).await
+    }
+
+    /// React to a message of a direct room you are in, as
+    /// `POST /rooms/{name}/messages/{id}/reactions`.
+    #[oai(path = "/dm/:id/messages/:message_id/reactions", method = "post")]
+    async fn react(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] id: Path<u64>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+        message_id: Path<u64>,
+        body: Json<NewReaction>,
+    ) -> Result<ReactResponse, ApiError> {
+        let actor = super::acting(&state, req, Scope::Post).await?;
+        direct_room(&state, actor, id.0).await?;
+        react(&state, actor, RoomRef::Id(id.0), message_id.0, body.0).await
     }
 
     /// Hide a direct room from your rooms; its next message brings it back.

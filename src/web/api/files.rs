@@ -14,6 +14,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::ApiTags;
 use super::direct::direct_room;
 use super::names::RoomName;
+use crate::access::{Actor, Scope};
 use crate::files::FileView;
 use crate::files::upload::{Deadlines, NewUpload};
 use crate::rooms::RoomRef;
@@ -59,8 +60,9 @@ impl FilesApi {
         file_name: Query<String>,
         body: Binary<Body>,
     ) -> Result<UploadResponse, ApiError> {
+        let actor = super::acting(&state, req, Scope::Post).await?;
         let room = RoomRef::Name(room.0.0);
-        upload(&state, req, room, file_name.0, body.0).await
+        upload(&state, req, actor, room, file_name.0, body.0).await
     }
 
     /// Upload a file to a direct room you are in, as `/rooms/{name}/files`.
@@ -74,23 +76,23 @@ impl FilesApi {
         name: Query<String>,
         body: Binary<Body>,
     ) -> Result<UploadResponse, ApiError> {
-        let session = super::signed_in(&state, req).await?;
-        direct_room(&state, session.actor(), id.0).await?;
-        upload(&state, req, RoomRef::Id(id.0), name.0, body.0).await
+        let actor = super::acting(&state, req, Scope::Post).await?;
+        direct_room(&state, actor, id.0).await?;
+        upload(&state, req, actor, RoomRef::Id(id.0), name.0, body.0).await
     }
 }
 
 async fn upload(
     state: &AppState,
     req: &Request,
+    actor: Actor,
     room: RoomRef,
     name: String,
     body: Body,
 ) -> Result<UploadResponse, ApiError> {
-    let session = super::signed_in(state, req).await?;
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     let upload = NewUpload {
-        actor: session.actor(),
+        actor,
         room,
         name,
         declared_type: header(poem::http::header::CONTENT_TYPE).map(str::to_owned),

@@ -17,6 +17,7 @@ mod push;
 mod rooms;
 mod search;
 mod text;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -27,11 +28,13 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, endpoi
 use poem_openapi::{Object, OpenApiService, Tags};
 use sha2::{Digest, Sha256};
 
-use crate::auth::Session;
+use crate::access::{Actor, Scope, may_use};
+use crate::auth::{AuthError, Session};
 use crate::config::VERSION;
-use crate::errors::Code;
+use crate::errors::{Code, Failure};
 use crate::store::User;
 use crate::web::AppState;
+use crate::web::bearer;
 use crate::web::error::{ApiError, body};
 
 #[derive(Tags)]
@@ -111,6 +114,7 @@ type Apis = (
     admin::AdminApi,
     admin::AdminServerApi,
     admin::AdminRoomsApi,
+    tokens::TokensApi,
 );
 
 /// Every part of the API, for its service and its document.
@@ -131,16 +135,39 @@ fn apis() -> Apis {
         admin::AdminApi,
         admin::AdminServerApi,
         admin::AdminRoomsApi,
+        tokens::TokensApi,
     )
 }
 
 /// The request's session, or why there is none to use: 401 when signed out, 503 when the
-/// database cannot tell.
+/// database cannot tell. An API token is no session: a good one is told that this door is not
+/// for tokens (403 `insufficient_scope`), any other 401 `invalid_token`.
 async fn signed_in(state: &AppState, req: &poem::Request) -> Result<Session, ApiError> {
+    if bearer::carries_authorization(req.headers()) {
+        let token = bearer::bearer_token(req.headers()).ok_or(AuthError::InvalidToken)?;
+        state.auth.token_actor(token).await?;
+        return Err(ApiError::from(Failure::new(
+            Code::InsufficientScope,
+            "An API token cannot do this: it is for a signed-in browser only.",
+        )));
+    }
     state
         .session(req)
         .await?
         .ok_or_else(ApiError::not_signed_in)
+}
+
+/// Who asks at a door an API token may use: the token of `Authorization: Bearer`, if it covers
+/// `scope` (else 403 `insufficient_scope`; an unknown, expired or revoked one is 401
+/// `invalid_token`), or the browser's session.
+async fn acting(state: &AppState, req: &poem::Request, scope: Scope) -> Result<Actor, ApiError> {
+    if !bearer::carries_authorization(req.headers()) {
+        return Ok(signed_in(state, req).await?.actor());
+    }
+    let token = bearer::bearer_token(req.headers()).ok_or(AuthError::InvalidToken)?;
+    let actor = state.auth.token_actor(token).await?;
+    may_use(&actor, scope)?;
+    Ok(actor)
 }
 
 pub fn routes() -> Route {

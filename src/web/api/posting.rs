@@ -1,19 +1,20 @@
 //! Posting a message over HTTP: `POST /api/v1/rooms/{name}/messages` and
-//! `POST /api/v1/dm/{id}/messages`, for scripts and for attaching files without a socket. The
-//! message takes the path a socket's `send` takes (the same checks, the same writer), and
-//! reaches every open socket the same way. The routes sit beside each history's `GET` (in
-//! `rooms.rs` and `direct.rs`): an OpenAPI path is described by one API.
+//! `POST /api/v1/dm/{id}/messages`, for scripts, bots (with an API token) and attaching files
+//! without a socket; and reacting to one, `POST …/messages/{id}/reactions`. Each takes the path
+//! a socket's `send` or `react` takes (the same checks, the same writer), and reaches every open
+//! socket the same way. The routes sit beside each history's `GET` (in `rooms.rs` and
+//! `direct.rs`): an OpenAPI path is described by one API.
 
-use poem::Request;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
 use super::text::Text;
+use crate::access::Actor;
 use crate::errors::{Code, Failure};
 use crate::files::parse_file_ids;
 use crate::rooms::RoomRef;
-use crate::rooms::changes::{NewPost, Posted};
-use crate::rooms::input::{check_client_id, check_post_text};
+use crate::rooms::changes::{NewPost, Posted, React};
+use crate::rooms::input::{check_client_id, check_emoji, check_post_text};
 use crate::rooms::view::MessageView;
 use crate::web::AppState;
 use crate::web::error::ApiError;
@@ -34,6 +35,21 @@ pub(super) struct NewMessage {
     client_id: Option<String>,
 }
 
+/// A reaction to add, or to take back if it is yours already.
+#[derive(Debug, Object)]
+pub(super) struct NewReaction {
+    /// One emoji.
+    #[oai(validator(max_length = 16))]
+    emoji: Text,
+}
+
+#[derive(ApiResponse)]
+pub(super) enum ReactResponse {
+    /// Added, or taken back; every socket following the room sees the message anew.
+    #[oai(status = 204)]
+    Done,
+}
+
 /// `{"message": {…}}`.
 #[derive(Debug, Object)]
 pub(super) struct MessageEnvelope {
@@ -52,12 +68,10 @@ pub(super) enum PostResponse {
 
 pub(super) async fn post(
     state: &AppState,
-    req: &Request,
+    actor: Actor,
     room: RoomRef,
     message: NewMessage,
 ) -> Result<PostResponse, ApiError> {
-    let session = super::signed_in(state, req).await?;
-    let actor = session.actor();
     let files = parse_file_ids(&message.files)
         .map_err(|text| ApiError::bad_request(Code::BadRequest, text))?;
     let text = message.text.0;
@@ -92,4 +106,25 @@ pub(super) async fn post(
         Posted::New(message) => PostResponse::Created(Json(MessageEnvelope { message })),
         Posted::Duplicate(message) => PostResponse::Earlier(Json(MessageEnvelope { message })),
     })
+}
+
+/// Adds `actor`'s reaction to message `id` of the room, or takes it back: the socket's `react`.
+pub(super) async fn react(
+    state: &AppState,
+    actor: Actor,
+    room: RoomRef,
+    id: u64,
+    reaction: NewReaction,
+) -> Result<ReactResponse, ApiError> {
+    check_emoji(&reaction.emoji).map_err(|text| ApiError::bad_request(Code::BadEmoji, text))?;
+    state.take_message_turn(actor.user_id)?;
+    let room_id = state.rooms.find(actor, room).await?.room.id;
+    let change = React {
+        by: actor,
+        room_id,
+        id,
+        emoji: reaction.emoji.0,
+    };
+    state.rooms.apply(change).await?;
+    Ok(ReactResponse::Done)
 }

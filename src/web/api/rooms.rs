@@ -13,9 +13,9 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::ApiTags;
 use super::names::RoomName;
-use super::posting::{NewMessage, PostResponse, post};
+use super::posting::{NewMessage, NewReaction, PostResponse, ReactResponse, post, react};
 use super::text::Text;
-use crate::access::{Actor, May};
+use crate::access::{Actor, May, Scope};
 use crate::people::Person;
 use crate::rooms::RoomRef;
 use crate::rooms::view::{MessageView, RoomSummary};
@@ -210,8 +210,7 @@ impl RoomsApi {
         state: Data<&Arc<AppState>>,
         req: &Request,
     ) -> Result<RoomListResponse, ApiError> {
-        let session = super::signed_in(&state, req).await?;
-        let actor = session.actor();
+        let actor = super::acting(&state, req, Scope::Read).await?;
         let listing = state.rooms.listing(actor, ROOM_LIST_LIMIT).await?;
         let online = |id: u64| state.chat.hub.online_count(id) as u64;
         let member_of: std::collections::HashSet<u64> =
@@ -300,9 +299,9 @@ impl RoomsApi {
         /// Room name, in any case.
         name: Path<RoomName>,
     ) -> Result<RoomResponse, ApiError> {
-        let session = super::signed_in(&state, req).await?;
+        let actor = super::acting(&state, req, Scope::Read).await?;
         let room = RoomRef::Name(name.0.0);
-        let summary = state.rooms.summary(session.actor(), room).await?;
+        let summary = state.rooms.summary(actor, room).await?;
         Ok(RoomResponse::Ok(Json(RoomEnvelope { room: summary })))
     }
 
@@ -394,9 +393,9 @@ impl RoomsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> Result<MessagesResponse, ApiError> {
-        let session = super::signed_in(&state, req).await?;
+        let actor = super::acting(&state, req, Scope::Read).await?;
         let room = RoomRef::Name(name.0.0);
-        history_page(&state, session.actor(), room, before.0, after.0, limit.0).await
+        history_page(&state, actor, room, before.0, after.0, limit.0).await
     }
 
     /// Post a message to a room you may post in, with files you uploaded to it (at most 10;
@@ -410,6 +409,23 @@ impl RoomsApi {
         name: Path<RoomName>,
         body: Json<NewMessage>,
     ) -> Result<PostResponse, ApiError> {
-        post(&state, req, RoomRef::Name(name.0.0), body.0).await
+        let actor = super::acting(&state, req, Scope::Post).await?;
+        post(&state, actor, RoomRef::Name(name.0.0), body.0).await
+    }
+
+    /// React to a message of a room you may post in with one emoji; the same emoji again
+    /// takes your reaction back. Every socket following the room sees the message anew.
+    #[oai(path = "/rooms/:name/messages/:id/reactions", method = "post")]
+    async fn react(
+        &self,
+        state: Data<&Arc<AppState>>,
+        req: &Request,
+        /// Room name, in any case.
+        name: Path<RoomName>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] id: Path<u64>,
+        body: Json<NewReaction>,
+    ) -> Result<ReactResponse, ApiError> {
+        let actor = super::acting(&state, req, Scope::Post).await?;
+        react(&state, actor, RoomRef::Name(name.0.0), id.0, body.0).await
     }
 }

@@ -9,6 +9,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::ApiTags;
+use crate::access::Scope;
 use crate::errors::{Code, Failure};
 use crate::rooms::view::MessageView;
 use crate::search::{self, BEFORE_RULE, Position};
@@ -49,7 +50,7 @@ impl SearchApi {
         /// Only results older than this: the last result's `ts.room_id.id`.
         before: Query<Option<String>>,
     ) -> Result<SearchResponse, ApiError> {
-        let session = super::signed_in(&state, req).await?;
+        let actor = super::acting(&state, req, Scope::Read).await?;
         let query = search::Query::parse(&q.0)?;
         let before =
             match before.0.as_deref() {
@@ -58,7 +59,7 @@ impl SearchApi {
                 })?),
                 None => None,
             };
-        let found = state.rooms.search(session.actor(), query, before).await?;
+        let found = state.rooms.search(actor, query, before).await?;
         Ok(SearchResponse::Ok(Json(SearchResults {
             results: found.messages,
             more: found.more,

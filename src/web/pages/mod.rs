@@ -80,6 +80,7 @@ pub fn routes(route: Route) -> Route {
         .at("/settings/password", poem::post(settings::change_password))
         .at("/settings/recovery-codes", poem::post(settings::new_codes))
         .at("/settings/sessions", poem::post(settings::end_sessions))
+        .at("/settings/tokens", poem::post(settings::change_tokens))
         .at("/settings/push", poem::post(settings::remove_push))
         .at("/settings/notifications", poem::post(settings::save_shown))
         .at("/dm/*people", get(direct::direct_page))

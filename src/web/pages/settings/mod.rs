@@ -1,6 +1,7 @@
 //! `/settings`: your account. One page of sections, each a form of its own that posts to its
 //! own address: your profile, your picture, your password, your recovery codes, your
-//! signed-in devices, who may message you, notifications, and deleting the account. A change that worked comes back here with
+//! signed-in devices, your API tokens, who may message you, notifications, and deleting the
+//! account. A change that worked comes back here with
 //! `?done=…` (so a reload does not post it again); one that was refused is shown at once, in
 //! its section, with what to fix.
 
@@ -12,6 +13,7 @@ mod notifications;
 mod password;
 mod profile;
 mod recovery;
+mod tokens;
 
 use maud::{Markup, html};
 use poem::http::StatusCode;
@@ -31,6 +33,7 @@ pub use notifications::{remove_push, save_shown};
 pub use password::change_password;
 pub use profile::save_profile;
 pub use recovery::new_codes;
+pub use tokens::change_tokens;
 
 /// The parts of the page, each with its own form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +44,7 @@ enum Part {
     Password,
     Recovery,
     Devices,
+    Tokens,
     Notifications,
     Delete,
 }
@@ -86,6 +90,7 @@ impl Outcome {
             ),
             "signed-out" => (Part::Devices, "That device was signed out."),
             "signed-out-others" => (Part::Devices, "Every other device was signed out."),
+            "token-revoked" => (Part::Tokens, "That token is revoked: it no longer works."),
             "push-removed" => (Part::Notifications, "That browser is notified no more."),
             "notifications" => (Part::Notifications, "Saved."),
             _ => return None,
@@ -124,6 +129,7 @@ async fn settings_view(state: &State, session: &Session, outcome: Option<Outcome
     };
     let outcome = outcome.as_ref();
     let devices = devices::part(state, session, outcome).await;
+    let tokens = tokens::part(state, session, outcome).await;
     let recovery = recovery::part(state, session, outcome).await;
     let notifications = notifications::part(state, session, outcome).await;
     let markup = html! {
@@ -134,6 +140,7 @@ async fn settings_view(state: &State, session: &Session, outcome: Option<Outcome
             (password::part(outcome))
             (recovery)
             (devices)
+            (tokens)
             (messages::part(&session.user, outcome))
             (notifications)
             (delete::part(outcome))
