@@ -34,8 +34,7 @@ impl Tx<'_> {
         let mut mentions = self.txn.open_table(tables::MENTIONS)?;
         for membership in &members {
             let user_id = membership.user_id;
-            self.members.remove((room_id, user_id))?;
-            self.user_rooms.remove((user_id, room_id))?;
+            self.remove_membership(room_id, user_id)?;
             reads.remove((user_id, room_id))?;
             let called: Vec<(u64, u64, u64)> = mentions
                 .range((user_id, room_id, 0)..=(user_id, room_id, u64::MAX))?

@@ -42,7 +42,7 @@ pub struct Tx<'t> {
     pub(super) history: Table<'t, (u64, u64), &'static [u8]>,
     pub(super) client_ids: Table<'t, (u64, u64, &'static str), u64>,
     pub(super) members: Table<'t, (u64, u64), &'static [u8]>,
-    pub(super) user_rooms: Table<'t, (u64, u64), ()>,
+    user_rooms: Table<'t, (u64, u64), ()>,
     pub(super) room_names: Table<'t, &'static str, u64>,
     pub(super) touched: HashMap<u64, Touched>,
     /// The messages appended, as the journal would keep them.

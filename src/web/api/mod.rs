@@ -144,8 +144,7 @@ fn apis() -> Apis {
 /// for tokens (403 `insufficient_scope`), any other 401 `invalid_token`.
 async fn signed_in(state: &AppState, req: &poem::Request) -> Result<Session, ApiError> {
     if bearer::carries_authorization(req.headers()) {
-        let token = bearer::bearer_token(req.headers()).ok_or(AuthError::InvalidToken)?;
-        state.auth.token_actor(token).await?;
+        token_actor(state, req).await?;
         return Err(ApiError::from(Failure::new(
             Code::InsufficientScope,
             "An API token cannot do this: it is for a signed-in browser only.",
@@ -164,10 +163,16 @@ async fn acting(state: &AppState, req: &poem::Request, scope: Scope) -> Result<A
     if !bearer::carries_authorization(req.headers()) {
         return Ok(signed_in(state, req).await?.actor());
     }
-    let token = bearer::bearer_token(req.headers()).ok_or(AuthError::InvalidToken)?;
-    let actor = state.auth.token_actor(token).await?;
+    let actor = token_actor(state, req).await?;
     may_use(&actor, scope)?;
     Ok(actor)
+}
+
+/// Whom the request's `Authorization: Bearer` token speaks for: 401 `invalid_token` for
+/// another scheme or a token that is unknown, expired or revoked.
+async fn token_actor(state: &AppState, req: &poem::Request) -> Result<Actor, ApiError> {
+    let token = bearer::bearer_token(req.headers()).ok_or(AuthError::InvalidToken)?;
+    Ok(state.auth.token_actor(token).await?)
 }
 
 pub fn routes() -> Route {
