@@ -76,3 +76,4 @@ pub mod server;
 pub mod store;
 pub mod tls;
 pub mod web;
+pub mod webhooks;

@@ -18,7 +18,7 @@ use crate::config::{ServeArgs, TlsMode};
 use crate::events::{Events, Live};
 use crate::files::{self, Files, blobs::Blobs};
 use crate::operator::control::{self, ControlSocket, Operated};
-use crate::outbound::Client;
+use crate::outbound::{Client, Tasks};
 use crate::people::People;
 use crate::push::Push;
 use crate::push::deliver::{self, Online, Pushing};
@@ -30,6 +30,7 @@ use crate::store::{self, Store};
 use crate::tls::{Tls, TlsAcceptor};
 use crate::web::redirect::RedirectTarget;
 use crate::web::{self, AppState};
+use crate::webhooks::{self, Webhooks};
 use tokio_util::sync::CancellationToken;
 
 /// How long in-flight HTTP requests and sockets get to finish at shutdown.
@@ -38,6 +39,10 @@ const GRACE: Duration = Duration::from_secs(10);
 const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 /// Committed events the push consumer may fall behind by before it misses some.
 const PUSH_EVENTS: usize = 4096;
+/// How long one webhook delivery may take, from connecting to the receiver's answer.
+const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Committed events the webhook consumer may fall behind by before it misses some.
+const WEBHOOK_EVENTS: usize = 4096;
 /// How often expired sessions are swept out of the database (and their sockets closed).
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
@@ -83,6 +88,8 @@ pub struct Server {
     writer_thread: WriterThread,
     indexer: Indexer,
     pushing: Pushing,
+    /// Webhook deliveries.
+    delivering: Tasks,
     control: ControlSocket,
 }
 
@@ -157,6 +164,20 @@ impl Server {
             events.subscribe_to("push", PUSH_EVENTS, move |event| wanted.wants(event)),
             online,
         );
+        let webhooks = Arc::new(
+            Webhooks::new(
+                Arc::clone(&store),
+                Arc::clone(&rooms),
+                Arc::clone(&clock),
+                Client::new(config.reach(), WEBHOOK_TIMEOUT),
+            )
+            .context("cannot read the webhooks")?,
+        );
+        let wanted = Arc::clone(&webhooks);
+        let delivering = webhooks::deliver::start(
+            Arc::clone(&webhooks),
+            events.subscribe_to("webhooks", WEBHOOK_EVENTS, move |event| wanted.wants(event)),
+        );
         let chat = Chat::new(
             hub,
             Arc::clone(&store),
@@ -174,6 +195,7 @@ impl Server {
             chat: Arc::new(chat),
             files,
             push,
+            webhooks,
             clock,
             tls: tls.is_some(),
             sockets: TaskTracker::new(),
@@ -203,6 +225,7 @@ impl Server {
             writer_thread,
             indexer,
             pushing,
+            delivering,
             control,
         })
     }
@@ -249,6 +272,7 @@ impl Server {
             writer_thread,
             indexer,
             pushing,
+            delivering,
             control,
         } = self;
         let sweeper = tokio::spawn(sweep_sessions(Arc::clone(&state)));
@@ -339,6 +363,7 @@ impl Server {
         writer.stop().await;
         let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
         pushing.stop().await;
+        delivering.stop().await;
         sweeper.abort();
         let _ = sweeper.await;
         if let Some(hangups) = hangups {

@@ -32,6 +32,9 @@ pub enum Action {
     Invite,
     /// Download its whole history and files: its owners.
     Export,
+    /// Send its new messages to other services (outgoing webhooks): its owners, and the
+    /// server's admins wherever they moderate.
+    Webhooks,
     /// Delete other people's messages: the owners of an open or private room, and the
     /// server's admins in any room they can see.
     Moderate,
@@ -99,6 +102,7 @@ fn changes_the_room(actor: &Actor, action: Action) -> bool {
         | Action::Manage
         | Action::Remove
         | Action::Invite
+        | Action::Webhooks
         | Action::EditMessage { .. }
         | Action::Call(_) => true,
     }
@@ -148,6 +152,8 @@ fn by_rule(
             // room hidden from them stays hidden.
             let admin_may = match action {
                 Action::Moderate => kind == Kind::Open || role.is_some(),
+                // A direct room sends nowhere.
+                Action::Webhooks => kind == Kind::Open || (kind == Kind::Private && role.is_some()),
                 Action::Remove => kind == Kind::Open,
                 _ => false,
             };
@@ -184,6 +190,7 @@ fn by_membership(kind: Kind, role: Option<Role>, action: Action) -> Result<(), D
             | Action::Invite
             | Action::Export
             | Action::Moderate
+            | Action::Webhooks
                 if role == Role::Owner =>
             {
                 Ok(())
@@ -213,6 +220,8 @@ pub struct May {
     pub export: bool,
     /// Delete other people's messages.
     pub moderate: bool,
+    /// Set up its outgoing webhooks.
+    pub webhooks: bool,
     /// Call `@room` (every member).
     pub call_room: bool,
     /// Leave it (hide it, for a direct room).
@@ -230,6 +239,7 @@ impl May {
             invite: may(Action::Invite),
             export: may(Action::Export),
             moderate: may(Action::Moderate),
+            webhooks: may(Action::Webhooks),
             call_room: may(Action::Call(Everyone::Room)),
             leave: may(Action::Leave),
         }
@@ -241,7 +251,7 @@ mod tests {
     use super::*;
     use crate::access::{ServerRole, Via};
 
-    const ALL: [Action; 15] = [
+    const ALL: [Action; 16] = [
         Action::See,
         Action::Read,
         Action::Post,
@@ -252,6 +262,7 @@ mod tests {
         Action::Invite,
         Action::Export,
         Action::Moderate,
+        Action::Webhooks,
         Action::EditMessage { author: 1 },
         Action::EditMessage { author: 2 },
         Action::DeleteMessage { author: 1 },
@@ -325,6 +336,7 @@ mod tests {
             Action::Invite,
             Action::Export,
             Action::Moderate,
+            Action::Webhooks,
         ] {
             assert_eq!(check(Kind::Open, None, action), Err(Denied::NotAllowed));
             assert_eq!(check(Kind::Open, Some(Role::Owner), action), Ok(()));
@@ -354,6 +366,7 @@ mod tests {
             Action::Invite,
             Action::Export,
             Action::Moderate,
+            Action::Webhooks,
         ] {
             assert_eq!(
                 check(Kind::Private, Some(Role::Member), action),
@@ -451,9 +464,18 @@ mod tests {
                 post: true,
                 remove: true,
                 moderate: true,
+                webhooks: true,
                 call_room: true,
                 ..May::default()
             }
+        );
+        assert_eq!(
+            admin(Kind::Private, Some(Role::Member), Action::Webhooks),
+            Ok(())
+        );
+        assert_eq!(
+            admin(Kind::Direct, Some(Role::Member), Action::Webhooks),
+            Err(Denied::NotAllowed)
         );
     }
 
@@ -558,6 +580,7 @@ mod tests {
                 invite: true,
                 export: true,
                 moderate: true,
+                webhooks: true,
                 call_room: true,
                 leave: true
             }

@@ -176,6 +176,12 @@ codes! {
     TooManySubscriptions = "too_many_subscriptions", 409, Http, "This account has as many subscribed browsers as it may; remove one first.";
     SubscriptionNotFound = "subscription_not_found", 404, Http, "No subscription of yours has that id.";
 
+    // Webhooks.
+    /// A webhook URL the server may not send to: not `https`, or not on a public address.
+    InvalidWebhookUrl = "invalid_webhook_url", 400, Http, "A webhook's URL is an https URL on a public address.";
+    TooManyWebhooks = "too_many_webhooks", 409, Http, "This room has as many webhooks as a room may; remove one first.";
+    WebhookNotFound = "webhook_not_found", 404, Http, "This room has no webhook with that id.";
+
     // Administration.
     /// Demoting or disabling the last admin who can sign in.
     LastAdmin = "last_admin", 409, Http, "The server would have no admin left; make someone else an admin first.";

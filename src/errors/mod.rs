@@ -21,6 +21,7 @@ use crate::rooms::RoomError;
 use crate::rooms::input::TextProblem;
 use crate::search::QueryError;
 use crate::store::StoreError;
+use crate::webhooks::WebhookError;
 
 /// Seconds a client is asked to wait when the database does not answer for a moment.
 pub const RETRY_AFTER_SECS: u64 = 2;
@@ -144,6 +145,20 @@ impl From<&PushError> for Failure {
             PushError::TooMany => Code::TooManySubscriptions,
             PushError::NotFound => Code::SubscriptionNotFound,
             PushError::Store(err) => return Failure::from(err),
+        };
+        Failure::new(code, err.to_string())
+    }
+}
+
+impl From<&WebhookError> for Failure {
+    fn from(err: &WebhookError) -> Failure {
+        let code = match err {
+            WebhookError::Room(err) => return Failure::from(err),
+            WebhookError::Endpoint(_) => Code::InvalidWebhookUrl,
+            WebhookError::NoSuchUser(_) => Code::UserNotFound,
+            WebhookError::TooMany => Code::TooManyWebhooks,
+            WebhookError::NotFound => Code::WebhookNotFound,
+            WebhookError::Store(err) => return Failure::from(err),
         };
         Failure::new(code, err.to_string())
     }

@@ -9,8 +9,9 @@
 //!    subscription whose session still stands, it is queued to send.
 //! 3. **Sent** ([`send`]): up to [`SENDING`] at once, each encrypted for its browser and
 //!    POSTed with VAPID, within [`Client`]'s deadline. 201 and the like: sent. 404 or 410: the
-//!    browser unsubscribed, and the subscription goes. 429, 5xx or no answer: tried again after
-//!    1, 4 and 16 seconds (or the service's `Retry-After`, at most a minute), then given up.
+//!    browser unsubscribed, and the subscription goes. 408, 429, 5xx or no answer: tried again after
+//!    1, 4 and 16 seconds (or the service's `Retry-After`, at most a minute: [`retry`]), then
+//!    given up.
 //!
 //! A full queue drops what does not fit, and counts it (`Push::counts`).
 
@@ -22,14 +23,12 @@ use bytes::Bytes;
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use super::payload::Payload;
 use super::who::called;
 use super::{Push, blocking};
 use crate::events::{Event, Subscription};
-use crate::outbound::{Answer, Endpoint};
+use crate::outbound::{Answer, Endpoint, Tasks, retry};
 use crate::store::PushRecord;
 
 /// How long a push waits for its person to read the message elsewhere.
@@ -40,14 +39,6 @@ const HELD_MAX: usize = 10_000;
 const QUEUED_MAX: usize = 10_000;
 /// Pushes in flight at once.
 pub const SENDING: usize = 16;
-/// Waits before each retry.
-const RETRIES: [Duration; 3] = [
-    Duration::from_secs(1),
-    Duration::from_secs(4),
-    Duration::from_secs(16),
-];
-/// The longest `Retry-After` heeded.
-const RETRY_AFTER_MAX: u64 = 60;
 /// How long a push service keeps a push for a browser that is offline (the `TTL` header).
 const TTL_SECS: u64 = 24 * 60 * 60;
 
@@ -70,60 +61,18 @@ struct Job {
 }
 
 /// The running stages, and every push in flight.
-pub struct Pushing {
-    stop: CancellationToken,
-    tasks: TaskTracker,
-}
-
-impl Pushing {
-    /// Stops every stage and drops whatever is still queued or in flight: at shutdown a
-    /// notification is worth less than a prompt stop.
-    pub async fn stop(self) {
-        self.stop.cancel();
-        self.tasks.close();
-        self.tasks.wait().await;
-    }
-}
-
-/// A task that ends at once when `stop` is cancelled.
-fn spawn(
-    tasks: &TaskTracker,
-    stop: &CancellationToken,
-    work: impl Future<Output = ()> + Send + 'static,
-) {
-    let stop = stop.clone();
-    tasks.spawn(async move {
-        tokio::select! {
-            () = stop.cancelled() => {}
-            () = work => {}
-        }
-    });
-}
+pub type Pushing = Tasks;
 
 /// Starts the three stages, reading `events` until [`Pushing::stop`].
 pub fn start(push: Arc<Push>, events: Subscription, online: Online) -> Pushing {
-    let pushing = Pushing {
-        stop: CancellationToken::new(),
-        tasks: TaskTracker::new(),
-    };
+    let tasks = Tasks::new();
     let (held_tx, held_rx) = mpsc::channel(HELD_MAX);
     let (jobs_tx, jobs_rx) = mpsc::channel(QUEUED_MAX);
-    let (tasks, stop) = (&pushing.tasks, &pushing.stop);
-    let sending = send(
-        Arc::clone(&push),
-        jobs_rx,
-        jobs_tx.clone(),
-        tasks.clone(),
-        stop.clone(),
-    );
-    spawn(
-        tasks,
-        stop,
-        run(Arc::clone(&push), events, Arc::clone(&online), held_tx),
-    );
-    spawn(tasks, stop, hold(push, held_rx, online, jobs_tx));
-    spawn(tasks, stop, sending);
-    pushing
+    let sending = send(Arc::clone(&push), jobs_rx, jobs_tx.clone(), tasks.clone());
+    tasks.spawn(run(Arc::clone(&push), events, Arc::clone(&online), held_tx));
+    tasks.spawn(hold(push, held_rx, online, jobs_tx));
+    tasks.spawn(sending);
+    tasks
 }
 
 /// Stage 1: who is called by each new message.
@@ -236,8 +185,7 @@ async fn send(
     push: Arc<Push>,
     mut jobs: mpsc::Receiver<Job>,
     again: mpsc::Sender<Job>,
-    tasks: TaskTracker,
-    stop: CancellationToken,
+    tasks: Tasks,
 ) {
     let slots = Arc::new(Semaphore::new(SENDING));
     while let Some(job) = jobs.recv().await {
@@ -246,7 +194,7 @@ async fn send(
         };
         let push = Arc::clone(&push);
         let again = again.clone();
-        spawn(&tasks, &stop, async move {
+        tasks.spawn(async move {
             let outcome = deliver(&push, &job).await;
             drop(slot);
             settle(&push, job, outcome, again).await;
@@ -259,8 +207,8 @@ enum Outcome {
     Sent,
     /// The browser is gone: its subscription goes.
     Gone,
-    /// Worth another try, after this long at the least.
-    Retry(Option<Duration>),
+    /// Worth another try, after this many seconds at the least (`Retry-After`).
+    Retry(Option<u64>),
     /// Refused for good (a 400, 403, 413…), or cannot be built.
     Failed(String),
 }
@@ -305,9 +253,7 @@ async fn deliver(push: &Push, job: &Job) -> Outcome {
         Ok(Answer {
             status,
             retry_after,
-        }) if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() => {
-            Outcome::Retry(retry_after.map(|s| Duration::from_secs(s.min(RETRY_AFTER_MAX))))
-        }
+        }) if retry::worth_retrying(status) => Outcome::Retry(retry_after),
         Ok(Answer { status, .. }) => Outcome::Failed(format!("the push service answered {status}")),
         Err(err) => {
             tracing::debug!(error = %err, "a push got no answer");
@@ -337,10 +283,8 @@ async fn settle(push: &Push, mut job: Job, outcome: Outcome, again: mpsc::Sender
                 push.forget_if_none(user_id).await;
             }
         }
-        Outcome::Retry(after) if job.attempt < RETRIES.len() => {
-            let wait = after
-                .unwrap_or(RETRIES[job.attempt])
-                .max(RETRIES[job.attempt]);
+        Outcome::Retry(after) if retry::backoff(job.attempt, after).is_some() => {
+            let wait = retry::backoff(job.attempt, after).unwrap_or_default();
             job.attempt += 1;
             tokio::time::sleep(wait).await;
             if again.try_send(job).is_err() {

@@ -178,4 +178,5 @@ const TABLES: &[&dyn CopiedTable] = &[
     &Table(tables::ROOM_PURGES),
     &Table(tables::API_TOKENS),
     &Table(tables::USER_API_TOKENS),
+    &Table(tables::WEBHOOKS),
 ];

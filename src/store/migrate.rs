@@ -115,6 +115,7 @@ fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(tables::ROOM_PURGES)?;
     txn.open_table(tables::API_TOKENS)?;
     txn.open_table(tables::USER_API_TOKENS)?;
+    txn.open_table(tables::WEBHOOKS)?;
     Ok(())
 }
 

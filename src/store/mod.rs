@@ -41,6 +41,7 @@ mod tx;
 mod unread;
 mod uploads;
 mod users;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -84,6 +85,7 @@ pub use uploads::{
     PreviewRecord, Sha256, Swept, UploadRecord, UploadState, digest_hex, parse_digest,
 };
 pub use users::{DmFrom, User, UserWithHash};
+pub use webhooks::WebhookRecord;
 
 /// The database file's name inside the data folder.
 pub const DB_FILE: &str = "confab.redb";

@@ -74,6 +74,7 @@ impl Tx<'_> {
         self.txn
             .open_table(tables::ROOM_PURGES)?
             .insert(room_id, ())?;
+        self.remove_webhooks_of(room_id)?;
         Ok(Some(DeletedRoom { record, members }))
     }
 

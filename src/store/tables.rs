@@ -167,3 +167,7 @@ pub mod v1 {
         pub last_activity: u64,
     }
 }
+
+/// webhook id → [`super::webhooks::WebhookRecord`] as JSON: where a room's new messages are
+/// POSTed, with the secret that signs them and how the last deliveries went.
+pub const WEBHOOKS: TableDefinition<u64, &[u8]> = TableDefinition::new("webhooks");

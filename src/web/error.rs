@@ -15,6 +15,7 @@ use crate::push::PushError;
 use crate::rooms::RoomError;
 use crate::search::QueryError;
 use crate::store::StoreError;
+use crate::webhooks::WebhookError;
 
 /// Body of every API error.
 #[derive(Debug, Clone, Object)]
@@ -129,6 +130,7 @@ answered_as_failures!(
     QueryError,
     FileError,
     PushError,
+    WebhookError,
     InsufficientScope
 );
 

@@ -37,6 +37,7 @@ use crate::push::Push;
 use crate::ratelimit::KeyedLimiter;
 use crate::rooms::Rooms;
 use crate::store::Store;
+use crate::webhooks::Webhooks;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -50,6 +51,8 @@ pub struct AppState {
     pub files: Arc<Files>,
     /// Web Push subscriptions and the server's VAPID key.
     pub push: Arc<Push>,
+    /// Each room's outgoing webhooks.
+    pub webhooks: Arc<Webhooks>,
     pub clock: SharedClock,
     /// Served over TLS: `__Host-` cookie, `Secure`, HSTS.
     pub tls: bool,

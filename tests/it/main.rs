@@ -38,3 +38,4 @@ mod search;
 mod storage_faults;
 mod tls;
 mod tokens;
+mod webhooks;

@@ -18,6 +18,7 @@ mod rooms;
 mod search;
 mod text;
 mod tokens;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -114,7 +115,7 @@ type Apis = (
     admin::AdminApi,
     admin::AdminServerApi,
     admin::AdminRoomsApi,
-    tokens::TokensApi,
+    (tokens::TokensApi, webhooks::WebhooksApi),
 );
 
 /// Every part of the API, for its service and its document.
@@ -135,7 +136,7 @@ fn apis() -> Apis {
         admin::AdminApi,
         admin::AdminServerApi,
         admin::AdminRoomsApi,
-        tokens::TokensApi,
+        (tokens::TokensApi, webhooks::WebhooksApi),
     )
 }
 

@@ -168,8 +168,12 @@ pub async fn not_found_room_page(state: &super::AppState, user: &User) -> Respon
 
 /// The page for a refused room operation, in the app shell.
 pub async fn room_error_page(state: &super::AppState, user: &User, err: &RoomError) -> Response {
-    let failure = Failure::from(err);
-    if data_failed(&failure) {
+    failed_page(state, user, &Failure::from(err)).await
+}
+
+/// The page for a failure inside the app shell, for someone signed in: its status and words.
+pub async fn failed_page(state: &super::AppState, user: &User, failure: &Failure) -> Response {
+    if data_failed(failure) {
         return layout::unavailable_page();
     }
     let status = failure.status();

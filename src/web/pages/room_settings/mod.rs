@@ -15,7 +15,7 @@ mod sections;
 
 use sections::{
     EXPIRIES, details_section, export_section, invites_section, members_section,
-    notifications_section,
+    notifications_section, webhooks_section,
 };
 
 use super::chat::split_room_path;
@@ -28,6 +28,7 @@ use crate::rooms::{NewInvite, RoomError, RoomRef};
 use crate::store::{Kind, Level, User};
 use crate::web::client_ip;
 use crate::web::invite_url;
+use crate::webhooks::WebhookError;
 
 /// A settings form as the browser posts it; which fields matter depends on `action`.
 #[derive(Debug, Default, Deserialize)]
@@ -50,6 +51,12 @@ pub struct SettingsForm {
     invite: String,
     #[serde(default)]
     level: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    mentions_of: String,
+    #[serde(default)]
+    webhook: String,
 }
 
 /// What the page says after a change: done, or why not.
@@ -57,6 +64,8 @@ pub enum Notice {
     Done(String),
     Failed(String),
     Invite(String),
+    /// A new webhook's secret, shown once.
+    Secret(String),
 }
 
 /// The settings page of a room this person may see; others get the page of a room that does
@@ -96,6 +105,15 @@ pub async fn page(
     } else {
         Vec::new()
     };
+    let webhooks = if may.webhooks {
+        state
+            .webhooks
+            .list(Actor::signed_in(user), id.clone())
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let kind = if summary.kind == "private" {
         Kind::Private
     } else {
@@ -121,6 +139,10 @@ pub async fn page(
                     p { "Here is the invite link. Copy it now: it is shown only once." }
                     p { input.invite-link #invite-link type="text" readonly value=(url) aria-label="Invite link"; }
                 },
+                Some(Notice::Secret(secret)) => div.form-ok role="status" {
+                    p { "The webhook is made. Here is its secret, to check each delivery's " code { "X-Confab-Signature" } ". Copy it now: it is shown only once." }
+                    p { input.invite-link #webhook-secret type="text" readonly value=(secret) aria-label="Webhook secret"; }
+                },
                 None => {},
             }
         }
@@ -128,6 +150,7 @@ pub async fn page(
         @if let Some(level) = &summary.notifications { (notifications_section(&room_name, level)) }
         (members_section(&members, user, &may, &room_name, &online))
         @if may.invite { (invites_section(&invites, &room_name, now)) }
+        @if may.webhooks { (webhooks_section(&webhooks, &room_name, now)) }
         @if may.export { (export_section(&room_name)) }
         @if may.leave { section.card {
             h2 { "Leave" }
@@ -174,6 +197,9 @@ pub async fn change(
         Err(err) => return super::room_error_page(&state, user, &err).await,
     };
     let rooms = &state.rooms;
+    if let Some(outcome) = webhook_change(&state, user, &room, &form).await {
+        return settled(&state, user, &name, outcome).await;
+    }
     let outcome: Result<Notice, RoomError> = match form.action.as_str() {
         "add" => rooms
             .add_member(
@@ -267,15 +293,71 @@ pub async fn change(
             return super::error_page(StatusCode::BAD_REQUEST, text);
         }
     };
+    settled(
+        &state,
+        user,
+        &name,
+        outcome.map_err(|err| Failure::from(&err)),
+    )
+    .await
+}
+
+/// The page again after a change: with what became of it, or the error page when the server
+/// failed.
+async fn settled(
+    state: &State,
+    user: &User,
+    name: &str,
+    outcome: Result<Notice, Failure>,
+) -> Response {
     let notice = match outcome {
         Ok(notice) => (StatusCode::OK, notice),
-        Err(err) => {
-            let failure = Failure::from(&err);
-            if failure.status().is_server_error() {
-                return super::room_error_page(&state, user, &err).await;
-            }
-            (failure.status(), Notice::Failed(failure.message))
+        Err(failure) if failure.status().is_server_error() => {
+            return super::failed_page(state, user, &failure).await;
         }
+        Err(failure) => (failure.status(), Notice::Failed(failure.message)),
     };
-    page(&state, user, &name, Some(notice)).await
+    page(state, user, name, Some(notice)).await
+}
+
+/// The webhook forms: make one, remove one, enable one again. `None`: not a webhook form.
+async fn webhook_change(
+    state: &State,
+    user: &User,
+    room: &RoomRef,
+    form: &SettingsForm,
+) -> Option<Result<Notice, Failure>> {
+    let webhooks = &state.webhooks;
+    let actor = Actor::signed_in(user);
+    let id = || {
+        form.webhook
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| WebhookError::NotFound)
+    };
+    let outcome = match form.action.as_str() {
+        "webhook-add" => {
+            let mentions_of = Some(form.mentions_of.clone()).filter(|m| !m.trim().is_empty());
+            webhooks
+                .create(actor, room.clone(), form.url.clone(), mentions_of)
+                .await
+                .map(|made| Notice::Secret(made.secret))
+        }
+        "webhook-remove" => match id() {
+            Ok(id) => webhooks
+                .remove(actor, room.clone(), id)
+                .await
+                .map(|()| Notice::Done("The webhook was removed.".into())),
+            Err(err) => Err(err),
+        },
+        "webhook-enable" => match id() {
+            Ok(id) => webhooks
+                .enable(actor, room.clone(), id)
+                .await
+                .map(|_| Notice::Done("The webhook is enabled again.".into())),
+            Err(err) => Err(err),
+        },
+        _ => return None,
+    };
+    Some(outcome.map_err(|err| Failure::from(&err)))
 }

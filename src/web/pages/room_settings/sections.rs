@@ -6,9 +6,11 @@ use super::super::avatar::small_avatar;
 use super::super::chat::LEVELS;
 use super::super::{ago, room_path};
 use crate::access::May;
+use crate::outbound::endpoint::URL_MAX;
 use crate::rooms::input::{ROOM_NAME_MAX, TOPIC_MAX};
 use crate::rooms::{InviteInfo, Member};
 use crate::store::{Kind, Role, User};
+use crate::webhooks::WebhookInfo;
 
 /// Invite expiries offered, in seconds (none: never).
 pub(super) const EXPIRIES: [(&str, &str, Option<u64>); 4] = [
@@ -167,6 +169,66 @@ pub(super) fn notifications_section(name: &str, level: &str) -> Markup {
                 }
                 p.hint { "Mentions: messages that name you, and @room. Your choice is yours alone." }
                 button.button.primary type="submit" data-busy-label="Saving…" { "Save" }
+            }
+        }
+    }
+}
+
+/// The room's outgoing webhooks: each with how its last delivery went, a way to enable one
+/// that stopped, and a form for a new one.
+pub(super) fn webhooks_section(webhooks: &[WebhookInfo], name: &str, now: u64) -> Markup {
+    let action = format!("{}/settings", room_path(name));
+    html! {
+        section.card aria-labelledby="webhooks-heading" {
+            h2 #webhooks-heading { "Webhooks" }
+            p.muted {
+                "Each new message of this room, or only those that mention a bot, is sent as JSON to a URL, signed with the webhook's secret ("
+                code { "X-Confab-Signature: sha256=…" } "). A webhook that keeps failing stops, and says why here."
+            }
+            @if !webhooks.is_empty() {
+                table.invites {
+                    caption.visually-hidden { "Webhooks of this room" }
+                    thead { tr { th scope="col" { "URL" } th scope="col" { "Sends" } th scope="col" { "Last delivery" } th scope="col" { "State" } th scope="col" { span.visually-hidden { "Actions" } } } }
+                    tbody {
+                        @for hook in webhooks {
+                            tr {
+                                td { code.wrap { (hook.url) } }
+                                td { @if let Some(bot) = &hook.mentions_of { "mentions of " (bot) } @else { "every message" } }
+                                td { @match &hook.last_delivery {
+                                    Some((at, result)) => { (result) " " span.muted { (ago(*at, now)) } },
+                                    None => span.muted { "none yet" },
+                                } }
+                                td { @match &hook.disabled {
+                                    Some(why) => { strong { "stopped" } ": " (why) },
+                                    None => "sending",
+                                } }
+                                td {
+                                    @if hook.disabled.is_some() {
+                                        form.inline method="post" action=(action) {
+                                            input type="hidden" name="action" value="webhook-enable";
+                                            input type="hidden" name="webhook" value=(hook.id);
+                                            button.button.secondary.small type="submit" { "Enable" span.visually-hidden { " the webhook to " (hook.url) } }
+                                        }
+                                        " "
+                                    }
+                                    form.inline method="post" action=(action) {
+                                        input type="hidden" name="action" value="webhook-remove";
+                                        input type="hidden" name="webhook" value=(hook.id);
+                                        button.button.secondary.small type="submit" { "Remove" span.visually-hidden { " the webhook to " (hook.url) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form.stack method="post" action=(action) {
+                input type="hidden" name="action" value="webhook-add";
+                label for="webhook-url" { "URL to send to" }
+                input #webhook-url name="url" type="url" required maxlength=(URL_MAX) placeholder="https://" autocomplete="off";
+                label for="webhook-mentions" { "Only messages that mention " span.muted { "(a username; empty: every message)" } }
+                input #webhook-mentions name="mentions_of" type="text" maxlength="32" autocomplete="off" autocapitalize="none" spellcheck="false";
+                button.button.primary type="submit" data-busy-label="Adding…" { "Add the webhook" }
             }
         }
     }
