@@ -45,8 +45,13 @@
 //! - [`push`] is Web Push: browsers' subscriptions, and a queued consumer of the event stream
 //!   that notifies people with no page open, encrypted for each browser and signed with the
 //!   server's VAPID key.
-//! - [`outbound`] is every request the server makes to others: public addresses only (unless
-//!   `--allow-private-endpoints`), one small HTTP client with deadlines.
+//! - [`webhooks`] is each room's outgoing webhooks: another queued consumer of the event
+//!   stream, which POSTs new messages signed with each webhook's secret.
+//! - [`outbound`] is every request the server makes to others (push and webhooks): public
+//!   addresses only (unless `--allow-private-endpoints`), one small HTTP client with deadlines,
+//!   and the retries.
+//! - [`metrics`] is `GET /metrics` in the Prometheus text format, read from the parts that
+//!   count as the server runs.
 //! - [`operator`] lets `confab user …` and `confab backup` act on the same data folder,
 //!   directly or, while the server runs, through its control socket.
 
@@ -65,6 +70,7 @@ pub mod files;
 pub mod format;
 pub mod healthcheck;
 pub mod images;
+pub mod metrics;
 pub mod operator;
 pub mod outbound;
 pub mod people;

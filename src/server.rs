@@ -17,6 +17,7 @@ use crate::clock::SharedClock;
 use crate::config::{ServeArgs, TlsMode};
 use crate::events::{Events, Live};
 use crate::files::{self, Files, blobs::Blobs};
+use crate::metrics::{self, Metrics};
 use crate::operator::control::{self, ControlSocket, Operated};
 use crate::outbound::{Client, Tasks};
 use crate::people::People;
@@ -62,6 +63,8 @@ async fn bind_for(addr: &str, flag: &str) -> anyhow::Result<TcpListener> {
 pub struct Listeners {
     pub main: TcpListener,
     pub redirect: Option<TcpListener>,
+    /// `--metrics-listen`: `/metrics` alone.
+    pub metrics: Option<TcpListener>,
 }
 
 impl Listeners {
@@ -72,7 +75,20 @@ impl Listeners {
             Some(addr) => Some(bind_for(&addr, "--http-listen").await?),
             None => None,
         };
-        Ok(Listeners { main, redirect })
+        let metrics = Self::bind_metrics(config).await?;
+        Ok(Listeners {
+            main,
+            redirect,
+            metrics,
+        })
+    }
+
+    /// Binds `--metrics-listen`, when it is set.
+    pub async fn bind_metrics(config: &ServeArgs) -> anyhow::Result<Option<TcpListener>> {
+        Ok(match &config.metrics_listen {
+            Some(addr) => Some(bind_for(addr, "--metrics-listen").await?),
+            None => None,
+        })
     }
 }
 
@@ -196,6 +212,11 @@ impl Server {
             files,
             push,
             webhooks,
+            metrics: Metrics::new(
+                writer.committed().clone(),
+                tls.as_ref().map(|tls| tls.expiry.clone()),
+                config.metrics_token.clone(),
+            ),
             clock,
             tls: tls.is_some(),
             sockets: TaskTracker::new(),
@@ -329,6 +350,23 @@ impl Server {
                 domains,
             },
         );
+        let metrics_signal = stop.clone();
+        let metrics_app = metrics::door::app(Arc::clone(&state));
+        let metrics = async move {
+            if let Some(listener) = listeners.metrics {
+                let acceptor = PlainAcceptor::new(listener, head_timeout)
+                    .context("cannot use the metrics listener")?;
+                poem::Server::new_with_acceptor(acceptor)
+                    .run_with_graceful_shutdown(
+                        metrics_app,
+                        metrics_signal.cancelled_owned(),
+                        Some(GRACE),
+                    )
+                    .await
+                    .context("the metrics server failed")?;
+            }
+            anyhow::Ok(())
+        };
         let redirect = async move {
             if let Some(listener) = listeners.redirect {
                 let acceptor = PlainAcceptor::new(listener, head_timeout)
@@ -345,7 +383,7 @@ impl Server {
             tracing::info!("shutting down");
             stop.cancel();
         };
-        let (served, redirected, ()) = tokio::join!(main, redirect, trigger);
+        let (served, redirected, scraped, ()) = tokio::join!(main, redirect, metrics, trigger);
 
         // Sockets have been told to close; wait for them, then flush the writer.
         state.sockets.close();
@@ -371,7 +409,7 @@ impl Server {
         }
         control.stop().await;
         tracing::info!("stopped");
-        served.and(redirected)
+        served.and(redirected).and(scraped)
     }
 }
 
@@ -385,6 +423,7 @@ pub async fn run(
     let listeners = Listeners {
         main: listener,
         redirect: None,
+        metrics: Listeners::bind_metrics(&config).await?,
     };
     Server::start(listeners, &config, clock)
         .await?

@@ -22,6 +22,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+
 pub use admin::AccountAction;
 pub use api_tokens::{API_TOKENS_MAX, ApiTokenInfo, NewApiToken, TOKEN_PREFIX};
 pub use deletion::DeletionError;
@@ -100,6 +104,15 @@ pub struct Auth {
     signin_per_account: KeyedLimiter<String>,
     signin_per_ip: KeyedLimiter<IpAddr>,
     signup_per_ip: KeyedLimiter<IpAddr>,
+    /// Sign-ins with a password, by how they went, for the metrics.
+    pub signins: Family<SignInOutcome, Counter>,
+}
+
+/// How a sign-in went, as the metrics name it: `ok`, `failed` (a wrong name or password, a
+/// disabled account) or `limited` (too many guesses).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SignInOutcome {
+    pub result: &'static str,
 }
 
 /// Runs a store call on the blocking pool: redb writes wait for fsync.
@@ -171,6 +184,13 @@ impl Auth {
             signin_per_account: KeyedLimiter::new(settings.signin_per_account),
             signin_per_ip: KeyedLimiter::new(settings.signin_per_ip),
             signup_per_ip: KeyedLimiter::new(settings.signup_per_ip),
+            signins: {
+                let signins = Family::<SignInOutcome, Counter>::default();
+                for result in ["ok", "failed", "limited"] {
+                    signins.get_or_create(&SignInOutcome { result }).inc_by(0);
+                }
+                signins
+            },
         }
     }
 
@@ -210,6 +230,22 @@ impl Auth {
     /// Checks a username and password and starts a new session. Unknown users and wrong
     /// passwords get the same answer after the same amount of work.
     pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        device: &Device,
+    ) -> Result<SignedIn, AuthError> {
+        let signed_in = self.check_sign_in(username, password, device).await;
+        let result = match &signed_in {
+            Ok(_) => "ok",
+            Err(AuthError::RateLimited { .. }) => "limited",
+            Err(_) => "failed",
+        };
+        self.signins.get_or_create(&SignInOutcome { result }).inc();
+        signed_in
+    }
+
+    async fn check_sign_in(
         &self,
         username: &str,
         password: &str,

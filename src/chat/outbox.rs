@@ -135,6 +135,11 @@ impl Outbox {
         accepted
     }
 
+    /// Bytes of frames waiting to be written.
+    pub fn queued_bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
     /// Asks the socket to close. The first reason wins.
     pub fn close(&self, reason: CloseReason) {
         let mut state = self.lock();

@@ -19,6 +19,8 @@ use crate::ratelimit::Rate;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Where HTTPS is served by default.
 pub const DEFAULT_TLS_LISTEN: &str = "0.0.0.0:443";
+/// The shortest `--metrics-token`: guessing it must be hopeless.
+pub const METRICS_TOKEN_MIN: usize = 16;
 /// Where the plain-HTTP redirect is served by default when HTTPS is on.
 pub const DEFAULT_HTTP_LISTEN: &str = "0.0.0.0:80";
 
@@ -50,10 +52,26 @@ pub struct ServeArgs {
     #[arg(long, env = "CONFAB_OPEN_SIGNUP", default_value_t = true, action = ArgAction::Set, value_name = "true|false")]
     pub open_signup: bool,
 
-    /// Let push targets be loopback or private addresses, over plain `http` too: for tests and
-    /// intranets. Off: only `https` on public addresses.
+    /// Let push targets and webhooks be loopback or private addresses, over plain `http` too:
+    /// for tests and intranets. Off: only `https` on public addresses.
     #[arg(long, env = "CONFAB_ALLOW_PRIVATE_ENDPOINTS")]
     pub allow_private_endpoints: bool,
+
+    /// Serve `GET /metrics` (Prometheus) on the main port to requests that carry
+    /// `Authorization: Bearer TOKEN` (16 characters at least). Without it, and without
+    /// --metrics-listen, there are no metrics.
+    #[arg(
+        long,
+        env = "CONFAB_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+
+    /// Serve `GET /metrics` on an address of its own, such as 127.0.0.1:9100, for a scraper
+    /// on the same machine or network (with --metrics-token, it asks for the token too).
+    #[arg(long, env = "CONFAB_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
 
     #[command(flatten)]
     pub tls: TlsArgs,
@@ -106,6 +124,14 @@ impl ServeArgs {
         if acme_only && tls.mode() != TlsMode::Acme {
             anyhow::bail!(
                 "--acme-email, --acme-staging, --acme-directory and --acme-ca-root need --domain"
+            );
+        }
+        if let Some(token) = &self.metrics_token
+            && (token.chars().count() < METRICS_TOKEN_MIN
+                || token.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            anyhow::bail!(
+                "--metrics-token must be at least {METRICS_TOKEN_MIN} characters, without spaces"
             );
         }
         if self.http_listen.is_some() && tls.mode() == TlsMode::Off {
@@ -204,6 +230,8 @@ impl Default for ServeArgs {
             log_format: LogFormat::Text,
             open_signup: true,
             allow_private_endpoints: false,
+            metrics_token: None,
+            metrics_listen: None,
             limits: Limits {
                 signin_account_rate: Rate::new(5, Duration::from_secs(60)),
                 signin_ip_rate: Rate::new(10, Duration::from_secs(18)),

@@ -16,6 +16,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use tokio::sync::{mpsc, oneshot};
 
 use super::RoomError;
@@ -88,6 +90,30 @@ enum Message {
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Message>,
+    committed: Committed,
+}
+
+/// What the writer's commits have been like, for the metrics.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    /// How long each batch took, from its transaction's start to its commit's end (fsync
+    /// included).
+    pub seconds: Histogram,
+    /// Changes per batch.
+    pub batch_size: Histogram,
+    /// New messages stored.
+    pub messages: Counter,
+}
+
+impl Committed {
+    fn new() -> Committed {
+        Committed {
+            // 100 µs to about 1.6 s.
+            seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 15)),
+            batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
+            messages: Counter::default(),
+        }
+    }
 }
 
 /// The writer's thread; join it after [`Writer::stop`] to know every change is on disk.
@@ -108,11 +134,18 @@ impl Writer {
         clock: SharedClock,
     ) -> (Writer, WriterThread) {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let committed = Committed::new();
+        let recorded = committed.clone();
         let thread = std::thread::Builder::new()
             .name("confab-writer".into())
-            .spawn(move || run(rx, &store, &events, clock))
+            .spawn(move || run(rx, &store, &events, clock, &recorded))
             .expect("cannot start the room writer thread");
-        (Writer { tx }, WriterThread(thread))
+        (Writer { tx, committed }, WriterThread(thread))
+    }
+
+    /// What the commits have been like so far.
+    pub fn committed(&self) -> &Committed {
+        &self.committed
     }
 
     /// Queues a change; `reply` hears how it went once it is committed (or refused), on the
@@ -150,7 +183,13 @@ impl Writer {
     }
 }
 
-fn run(mut rx: mpsc::Receiver<Message>, store: &Store, events: &Events, clock: SharedClock) {
+fn run(
+    mut rx: mpsc::Receiver<Message>,
+    store: &Store,
+    events: &Events,
+    clock: SharedClock,
+    committed: &Committed,
+) {
     // A runtime of its own, only to wait for the queue with a deadline.
     let timer = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -202,7 +241,7 @@ fn run(mut rx: mpsc::Receiver<Message>, store: &Store, events: &Events, clock: S
         }
         if !batch.is_empty() {
             last_start = Some(Instant::now());
-            commit(&mut batch, store, events, clock.now_ms());
+            commit(&mut batch, store, events, clock.now_ms(), committed);
         }
     }
     // Whatever arrives after the stop is refused, never silently dropped.
@@ -245,7 +284,15 @@ fn take_waiting(rx: &mut mpsc::Receiver<Message>, batch: &mut Vec<Box<dyn Job>>)
 /// Applies the batch in one transaction, publishes its events once it is durable, then answers
 /// every caller. The events of the whole batch are published before any reply, so a caller
 /// that hears "done" finds the change already on every socket.
-fn commit(batch: &mut Vec<Box<dyn Job>>, store: &Store, events: &Events, now_ms: u64) {
+fn commit(
+    batch: &mut Vec<Box<dyn Job>>,
+    store: &Store,
+    events: &Events,
+    now_ms: u64,
+    recorded: &Committed,
+) {
+    let started = Instant::now();
+    let mut messages = 0;
     let committed = events.commit(|| {
         store.transact_batch(now_ms, |tx| {
             let mut changes = Batch::new(tx);
@@ -253,11 +300,18 @@ fn commit(batch: &mut Vec<Box<dyn Job>>, store: &Store, events: &Events, now_ms:
             for job in batch.iter_mut() {
                 published.extend(job.apply(&mut changes)?);
             }
+            messages = published
+                .iter()
+                .filter(|event| matches!(event, Event::Message(_)))
+                .count();
             Ok(((), published))
         })
     });
     match committed {
         Ok(()) => {
+            recorded.seconds.observe(started.elapsed().as_secs_f64());
+            recorded.batch_size.observe(batch.len() as f64);
+            recorded.messages.inc_by(messages as u64);
             for job in batch.drain(..) {
                 job.answer();
             }

@@ -15,6 +15,7 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use tokio::task::JoinHandle;
 
+use super::CertExpiry;
 use super::cache::AcmeCache;
 use crate::config::TlsArgs;
 
@@ -58,6 +59,7 @@ pub fn start(
     args: &TlsArgs,
     data_dir: &Path,
     provider: Arc<CryptoProvider>,
+    expiry: CertExpiry,
 ) -> anyhow::Result<Acme> {
     let directory = args.directory().to_owned();
     let domains = args.domains.clone();
@@ -68,7 +70,7 @@ pub fn start(
                     .iter()
                     .map(|email| format!("mailto:{email}")),
             )
-            .cache(AcmeCache::new(data_dir.join("acme")))
+            .cache(AcmeCache::new(data_dir.join("acme"), expiry))
             .directory(&directory)
             .state();
     let resolver = state.resolver();

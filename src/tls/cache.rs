@@ -12,13 +12,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rustls_acme::{AccountCache, CertCache};
 use sha2::{Digest, Sha256};
 
+use super::CertExpiry;
+
 pub struct AcmeCache {
     dir: PathBuf,
+    /// Set from each certificate read from or written to the cache: the one being served.
+    expiry: CertExpiry,
 }
 
 impl AcmeCache {
-    pub fn new(dir: PathBuf) -> Self {
-        AcmeCache { dir }
+    pub fn new(dir: PathBuf, expiry: CertExpiry) -> Self {
+        AcmeCache { dir, expiry }
     }
 
     /// A file name that changes when the domains, the contact or the CA change.
@@ -73,8 +77,13 @@ impl CertCache for AcmeCache {
         domains: &[String],
         directory_url: &str,
     ) -> Result<Option<Vec<u8>>, Self::EC> {
-        self.read(Self::file_name("cert", domains, directory_url))
-            .await
+        let cert = self
+            .read(Self::file_name("cert", domains, directory_url))
+            .await?;
+        if let Some(pem) = &cert {
+            self.expiry.set_from_pem(pem);
+        }
+        Ok(cert)
     }
 
     async fn store_cert(
@@ -83,6 +92,7 @@ impl CertCache for AcmeCache {
         directory_url: &str,
         cert: &[u8],
     ) -> Result<(), Self::EC> {
+        self.expiry.set_from_pem(cert);
         self.write(
             Self::file_name("cert", domains, directory_url),
             cert.to_vec(),
@@ -125,7 +135,7 @@ mod tests {
     #[tokio::test]
     async fn stores_and_loads_by_domains_and_ca() {
         let dir = tempfile::TempDir::new().unwrap();
-        let cache = AcmeCache::new(dir.path().join("acme"));
+        let cache = AcmeCache::new(dir.path().join("acme"), CertExpiry::default());
         let domains = vec!["a.example".to_owned()];
         assert_eq!(
             cache.load_cert(&domains, "https://ca/dir").await.unwrap(),

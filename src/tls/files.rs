@@ -13,12 +13,16 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::task::JoinHandle;
 
+use super::CertExpiry;
+use super::expiry::not_after;
+
 /// Serves whatever certificate was loaded last.
 pub struct FileCertResolver {
     cert: PathBuf,
     key: PathBuf,
     provider: Arc<CryptoProvider>,
     current: RwLock<Arc<CertifiedKey>>,
+    expiry: CertExpiry,
 }
 
 impl fmt::Debug for FileCertResolver {
@@ -59,21 +63,32 @@ impl FileCertResolver {
         cert: PathBuf,
         key: PathBuf,
         provider: Arc<CryptoProvider>,
+        expiry: CertExpiry,
     ) -> anyhow::Result<Self> {
         let current = read(&cert, &key, &provider)?;
+        record_expiry(&current, &expiry);
         Ok(FileCertResolver {
             cert,
             key,
             provider,
             current: RwLock::new(Arc::new(current)),
+            expiry,
         })
     }
 
     /// Reads the files again; on error the certificate in use stays.
     pub fn reload(&self) -> anyhow::Result<()> {
         let fresh = read(&self.cert, &self.key, &self.provider)?;
+        record_expiry(&fresh, &self.expiry);
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(fresh);
         Ok(())
+    }
+}
+
+/// Records when the served certificate (the chain's first) expires.
+fn record_expiry(key: &CertifiedKey, expiry: &CertExpiry) {
+    if let Some(at) = key.cert.first().and_then(|der| not_after(der)) {
+        expiry.set(at);
     }
 }
 

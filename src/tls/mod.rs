@@ -8,6 +8,7 @@
 mod acceptor;
 mod acme;
 mod cache;
+pub mod expiry;
 mod files;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ use rustls::server::ResolvesServerCert;
 use tokio::task::JoinHandle;
 
 pub use acceptor::TlsAcceptor;
+pub use expiry::CertExpiry;
 
 use crate::config::{TlsArgs, TlsMode};
 
@@ -38,6 +40,8 @@ pub struct Tls {
     pub challenge_config: Option<Arc<ServerConfig>>,
     /// Renewal (ACME) or SIGHUP reloading (files); aborted at shutdown.
     pub background: JoinHandle<()>,
+    /// When the certificate being served expires, once one is loaded.
+    pub expiry: CertExpiry,
 }
 
 impl Tls {
@@ -45,6 +49,7 @@ impl Tls {
     /// start, as one clear error.
     pub fn start(args: &TlsArgs, data_dir: &Path) -> anyhow::Result<Option<Tls>> {
         let provider = provider();
+        let expiry = CertExpiry::default();
         let (resolver, challenge_config, background): (Arc<dyn ResolvesServerCert>, _, _) =
             match args.mode() {
                 TlsMode::Off => return Ok(None),
@@ -53,12 +58,13 @@ impl Tls {
                         cert,
                         key,
                         Arc::clone(&provider),
+                        expiry.clone(),
                     )?);
                     let background = files::reload_on_sighup(Arc::clone(&resolver));
                     (resolver, None, background)
                 }
                 TlsMode::Acme => {
-                    let acme = acme::start(args, data_dir, Arc::clone(&provider))?;
+                    let acme = acme::start(args, data_dir, Arc::clone(&provider), expiry.clone())?;
                     (acme.resolver, Some(acme.challenge_config), acme.background)
                 }
             };
@@ -71,6 +77,7 @@ impl Tls {
             server_config: Arc::new(server_config),
             challenge_config,
             background,
+            expiry,
         }))
     }
 }

@@ -32,6 +32,7 @@ use crate::config::HttpTimeouts;
 use crate::errors::{Code, Failure};
 use crate::events::Events;
 use crate::files::Files;
+use crate::metrics::Metrics;
 use crate::people::People;
 use crate::push::Push;
 use crate::ratelimit::KeyedLimiter;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub push: Arc<Push>,
     /// Each room's outgoing webhooks.
     pub webhooks: Arc<Webhooks>,
+    /// What `/metrics` reads beyond this state.
+    pub metrics: Metrics,
     pub clock: SharedClock,
     /// Served over TLS: `__Host-` cookie, `Secure`, HSTS.
     pub tls: bool,
@@ -165,6 +168,7 @@ pub fn app(state: Arc<AppState>) -> impl poem::Endpoint + 'static {
         .nest("/api", api::routes())
         .at("/ws", get(ws::upgrade))
         .at("/healthz", get(healthz))
+        .at("/metrics", get(crate::metrics::door::on_main_port))
         .at("/manifest.webmanifest", get(install::manifest))
         .at("/sw.js", get(install::service_worker))
         .at("/assets/:tree/*path", get(assets::serve_asset))

@@ -24,6 +24,8 @@ binary=${CONFAB_BIN:-target/x86_64-unknown-linux-musl/release/confab}
 examples=${SCHEMATHESIS_EXAMPLES:-40}
 seed=${SCHEMATHESIS_SEED:-20261130}
 schemathesis_version=4.32.5
+# Prometheus's own Python client, whose parser reads /metrics after the run.
+prometheus_client_version=0.26.0
 venv=$repo/target/schemathesis-venv
 
 if [ ! -x "$binary" ]; then
@@ -34,6 +36,9 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$schemathesis_ve
     echo "installing schemathesis $schemathesis_version into $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+fi
+if ! "$venv/bin/python" -c "import prometheus_client as p, sys; sys.exit(p.__version__ != '$prometheus_client_version')" 2>/dev/null; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "prometheus_client==$prometheus_client_version"
 fi
 
 work=$(mktemp -d)
@@ -48,9 +53,11 @@ stop_server() {
 }
 trap stop_server EXIT
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+metrics_port=$(free_port)
 base=http://127.0.0.1:$port
-"$binary" serve --listen "127.0.0.1:$port" --data "$work/data" \
+"$binary" serve --listen "127.0.0.1:$port" --data "$work/data" --metrics-listen "127.0.0.1:$metrics_port" \
     --signup-ip-rate 1000000/1ms --signin-ip-rate 1000000/1ms --signin-account-rate 1000000/1ms \
     >"$work/confab.out" 2>"$work/confab.err" &
 server=$!
@@ -153,6 +160,46 @@ run -H "Cookie: confab_session=$token" \
     --exclude-path /auth/signup --exclude-path /auth/login --exclude-path /auth/logout || status=1
 echo "==> signed out: every operation"
 run || status=1
+
+# After all that traffic, /metrics as Prometheus reads it: every family confab's, of the
+# right type, with samples that parse.
+echo "==> /metrics, read by Prometheus's own parser"
+curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics.txt"
+"$venv/bin/python" - "$work/metrics.txt" <<'PYTHON' || status=1
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+
+families = {f.name: f for f in text_string_to_metric_families(open(sys.argv[1]).read())}
+expected = {
+    "confab_sockets_open": "gauge",
+    "confab_rooms_live": "gauge",
+    "confab_fanout_queue_bytes": "gauge",
+    "confab_messages_stored": "counter",
+    "confab_messages_delivered": "counter",
+    "confab_commit_seconds": "histogram",
+    "confab_commit_batch_size": "histogram",
+    "confab_sockets_closed": "counter",
+    "confab_signins": "counter",
+    "confab_push_deliveries": "counter",
+    "confab_webhook_deliveries": "counter",
+    "confab_store_file_bytes": "gauge",
+    "confab_build_info": "gauge",
+}
+problems = [f"{name}: {families[name].type if name in families else 'missing'}, not {kind}"
+            for name, kind in expected.items()
+            if name not in families or families[name].type != kind]
+problems += [f"{name} is not confab's" for name in families if not name.startswith("confab_")]
+stored = sum(s.value for s in families["confab_messages_stored"].samples if s.name.endswith("_total"))
+if stored < 3:
+    problems.append(f"confab_messages_stored_total is {stored}, after three messages at least")
+commits = [s for s in families["confab_commit_seconds"].samples if s.name.endswith("_count")]
+if not commits or commits[0].value < 1:
+    problems.append("no commit was timed")
+for problem in problems:
+    print(f"/metrics: {problem}", file=sys.stderr)
+print(f"{len(families)} families parsed")
+sys.exit(1 if problems else 0)
+PYTHON
 
 if [ "$status" -ne 0 ]; then
     echo "confab's log:" >&2

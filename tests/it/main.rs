@@ -25,6 +25,7 @@ mod export;
 mod files;
 mod invites;
 mod membership;
+mod metrics;
 mod migration;
 mod moderation;
 mod notifications;

@@ -118,7 +118,7 @@ async fn certificate_files_serve_https_wss_and_a_redirect_and_reload_on_sighup()
     let dir = TempDir::new().unwrap();
     let ca = TestCa::new("confab test CA");
     let (cert, key) = ca.issue(&[NAME]).write(dir.path(), "server");
-    let (https_port, http_port) = (free_port(), free_port());
+    let (https_port, http_port, metrics_port) = (free_port(), free_port(), free_port());
     let data = dir.path().join("data");
     let server = Binary::spawn(&[
         "serve",
@@ -130,10 +130,32 @@ async fn certificate_files_serve_https_wss_and_a_redirect_and_reload_on_sighup()
         &format!("127.0.0.1:{https_port}"),
         "--http-listen",
         &format!("127.0.0.1:{http_port}"),
+        "--metrics-listen",
+        &format!("127.0.0.1:{metrics_port}"),
         "--data",
         data.to_str().unwrap(),
     ])
     .await;
+    // The metrics say when the served certificate expires.
+    let pem = std::fs::read(&cert).unwrap();
+    let der = rustls_pki_types::pem::PemObject::pem_slice_iter(&pem)
+        .next()
+        .map(|der: Result<rustls_pki_types::CertificateDer<'static>, _>| der.unwrap())
+        .unwrap();
+    let (_, parsed) = x509_parser::parse_x509_certificate(&der).unwrap();
+    let expiry = format!(
+        "confab_certificate_expiry_timestamp_seconds {}\n",
+        parsed.validity().not_after.timestamp()
+    );
+    let metrics = crate::common::http()
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains(&expiry), "{expiry} in\n{metrics}");
     let config = client_config(&[ca.der()]);
     let addr = loopback(https_port);
 

@@ -20,21 +20,23 @@ impl Hub {
     /// Fan-out: hands a committed, already-encoded change to every follower of its room, and
     /// `activity` (made at most once, when someone watches) to its watchers. Each recipient
     /// gets a reference to the same bytes; a slow one is closed by its own outbox and never
-    /// delays the others.
+    /// delays the others. Returns how many sockets follow the room.
     pub fn publish(
         &self,
         room_id: u64,
         seq: u64,
         frame: Utf8Bytes,
         activity: Option<&dyn Fn() -> Utf8Bytes>,
-    ) {
+    ) -> u64 {
         let Some(room) = lock(&self.rooms).get(&room_id).cloned() else {
-            return;
+            return 0;
         };
         let room = lock(&room);
         let mut watched = None;
+        let mut followers = 0;
         for subscriber in room.subscribers.values() {
             let item = if subscriber.follows {
+                followers += 1;
                 Outgoing::Change {
                     room_id,
                     seq,
@@ -47,6 +49,7 @@ impl Hub {
             };
             subscriber.outbox.push(item);
         }
+        followers
     }
 }
 
@@ -91,12 +94,13 @@ impl Hub {
     /// A new message: the whole message for the room's followers, `activity` for its watchers.
     fn message(&self, message: &MessageView) {
         let activity = || activity_frame(message);
-        self.publish(
+        let followers = self.publish(
             message.room_id,
             message.seq,
             message_frame(message),
             Some(&activity),
         );
+        self.counts.delivered.inc_by(followers);
     }
 
     /// A change to a person's rooms, for every socket of theirs.

@@ -25,6 +25,9 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use rooms::LiveRoom;
 use sockets::Sockets;
 
@@ -48,6 +51,50 @@ pub struct Hub {
     sockets: Mutex<Sockets>,
     next_conn: AtomicU64,
     typists: Typists,
+    /// What went out, for the metrics.
+    pub counts: HubCounts,
+}
+
+/// Counts since the server started, for the metrics.
+#[derive(Debug)]
+pub struct HubCounts {
+    /// New messages queued to the sockets following their room (one per socket).
+    pub delivered: Counter,
+    /// Sockets closed, by why: each of [`CLOSE_REASONS`] from 0.
+    pub closed: Family<Closed, Counter>,
+}
+
+/// Why sockets close, as the metrics name it.
+pub const CLOSE_REASONS: [&str; 10] = [
+    "client",
+    "idle",
+    "overflow",
+    "signed_out",
+    "profile_changed",
+    "shutdown",
+    "policy",
+    "too_big",
+    "protocol",
+    "error",
+];
+
+impl Default for HubCounts {
+    fn default() -> Self {
+        let closed = Family::<Closed, Counter>::default();
+        for reason in CLOSE_REASONS {
+            closed.get_or_create(&Closed { reason }).inc_by(0);
+        }
+        HubCounts {
+            delivered: Counter::default(),
+            closed,
+        }
+    }
+}
+
+/// Why a socket closed, as the metrics name it.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Closed {
+    pub reason: &'static str,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -189,6 +189,11 @@ impl Hub {
         }
     }
 
+    /// Rooms some socket follows or watches now.
+    pub fn live_rooms(&self) -> usize {
+        lock(&self.rooms).len()
+    }
+
     /// How many distinct users are online in a room.
     pub fn online_count(&self, room_id: u64) -> usize {
         match lock(&self.rooms).get(&room_id) {

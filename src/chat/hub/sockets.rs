@@ -107,6 +107,16 @@ impl Hub {
             .sum()
     }
 
+    /// Bytes waiting in every socket's queue: how far behind the slowest readers are.
+    pub fn queued_bytes(&self) -> usize {
+        lock(&self.sockets)
+            .by_session
+            .values()
+            .flat_map(HashMap::values)
+            .map(|outbox| outbox.queued_bytes())
+            .sum()
+    }
+
     /// Whether the user has a socket open.
     pub fn is_online(&self, user_id: u64) -> bool {
         lock(&self.sockets).by_user.contains_key(&user_id)

@@ -16,12 +16,13 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, interval_at, timeout};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::Chat;
-use super::hub::{ConnId, Member};
+use super::hub::{Closed, ConnId, Member};
 use super::outbox::{Outbox, Outgoing, Work};
 use super::presence;
 use super::protocol::frames::{Hello, hello_frame};
@@ -132,6 +133,10 @@ pub async fn serve_socket<S>(
         }
     };
 
+    let why = Closed {
+        reason: closed_because(close),
+    };
+    chat.hub.counts.closed.get_or_create(&why).inc();
     if let Some((code, reason)) = close {
         let frame = CloseFrame {
             code,
@@ -149,6 +154,25 @@ pub async fn serve_socket<S>(
     }
     if chat.hub.disconnect(session, user.id, conn) {
         presence::went_offline(&chat, &user).await;
+    }
+}
+
+/// Why a socket closed, as the metrics name it (one of the hub's `CLOSE_REASONS`): `client`
+/// when the other side closed or went away, else the reason the server closed it with.
+fn closed_because(close: Option<(CloseCode, &'static str)>) -> &'static str {
+    let Some((code, text)) = close else {
+        return "client";
+    };
+    match u16::from(code) {
+        1001 if text == "idle" => "idle",
+        1001 => "shutdown",
+        1013 => "overflow",
+        4001 => "signed_out",
+        4002 => "profile_changed",
+        1009 => "too_big",
+        1002 | 1007 => "protocol",
+        1008 => "policy",
+        _ => "error",
     }
 }
 
@@ -245,6 +269,8 @@ impl Socket<'_> {
                         Some(Ok(_)) => Flow::Continue,
                         Some(Err(WsError::Capacity(_))) => Flow::Close(CloseCode::Size, "message too big"),
                         Some(Err(WsError::Utf8(_))) => Flow::Close(CloseCode::Invalid, "invalid UTF-8"),
+                        // Gone without a goodbye: there is nobody to send a close frame to.
+                        Some(Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake))) => return None,
                         Some(Err(WsError::Protocol(_))) => Flow::Close(CloseCode::Protocol, "protocol error"),
                         Some(Err(_)) => return None,
                     };

@@ -158,6 +158,7 @@ impl TestServer {
             let listeners = confab::server::Listeners {
                 main: listener,
                 redirect: None,
+                metrics: confab::server::Listeners::bind_metrics(&run_config).await?,
             };
             let server = match store {
                 Some(store) => {
