@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clap::Parser;
 use confab::config::{Cli, Command, LogFormat, ServeArgs};
 use confab::export::Scope;
-use confab::operator::cli;
+use confab::operator::{cli, doctor};
 use confab::{clock::SystemClock, healthcheck, server};
 
 /// musl's own allocator takes one global lock and maps and unmaps every large block anew; the
@@ -67,6 +67,10 @@ fn main() -> ExitCode {
                 .await
                 .map(|out| println!("{out}")),
             Command::Bench(args) => confab::bench::run(args).await,
+            Command::Doctor { serve } => doctor(serve).await,
+            Command::Status { data } => cli::status_command(&data.dir)
+                .await
+                .map(|out| println!("{out}")),
             Command::Healthcheck { url, serve } => {
                 let url = url.unwrap_or_else(|| healthcheck::default_url(&serve));
                 healthcheck::check(&url)
@@ -81,6 +85,16 @@ fn main() -> ExitCode {
             eprintln!("confab: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `confab doctor`: every finding on standard output; a problem makes it fail.
+async fn doctor(args: ServeArgs) -> anyhow::Result<()> {
+    let findings = doctor::examine(&args, &doctor::Machine::default()).await;
+    print!("{}", doctor::render(&findings));
+    match doctor::problems(&findings) {
+        0 => Ok(()),
+        n => anyhow::bail!("{n} problem(s) in {}", args.data.dir.display()),
     }
 }
 

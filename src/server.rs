@@ -233,6 +233,7 @@ impl Server {
             files: Some(Arc::clone(&state.files)),
             push: Some(Arc::clone(&state.push)),
             origin: public_origin(config, listeners.main.local_addr().ok()),
+            server: Some(Arc::clone(&state)),
         });
         let control = control::serve(&config.data.dir, operated)
             .context("cannot start the control socket")?;

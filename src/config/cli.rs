@@ -98,6 +98,20 @@ pub enum Command {
     },
     /// Measure this machine: connections, fan-out latency, throughput, sign-ins, durability.
     Bench(crate::bench::BenchArgs),
+    /// Check the data folder and the machine (owner and modes, free disk, the database's
+    /// integrity, schema and journal, the listen addresses, and for --domain its DNS, the
+    /// certificate and the ACME account), each finding with its fix; exit 1 on a problem.
+    /// Reads the same flags and variables as `serve`.
+    Doctor {
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// What the server running on the data folder says of itself: version, uptime, sockets,
+    /// rooms, last commit. Exit 1 when none runs.
+    Status {
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Exit 0 when the server answers /healthz, 1 otherwise.
     Healthcheck {
         /// URL to check; by default derived from the same flags and variables as `serve`.

@@ -106,6 +106,11 @@ impl Metrics {
         self.started_at
     }
 
+    /// The writer's commits so far.
+    pub fn committed(&self) -> &Committed {
+        &self.committed
+    }
+
     /// Every family, as a scrape reads it now.
     pub fn render(&self, state: &AppState) -> String {
         let mut registry = Registry::with_prefix("confab");
@@ -176,6 +181,16 @@ impl Metrics {
             Unit::Seconds,
             self.committed.seconds.clone(),
         );
+        if let Ok(at) = u64::try_from(self.committed.last_at.get())
+            && at > 0
+        {
+            r.register_with_unit(
+                "last_commit_timestamp",
+                "When the last batch of changes committed, in Unix seconds",
+                Unit::Seconds,
+                gauge(at / 1000),
+            );
+        }
         r.register(
             "commit_batch_size",
             "Changes committed together in one batch",

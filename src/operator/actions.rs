@@ -60,6 +60,8 @@ pub enum AdminRequest {
     /// {CONSUMER: N}, "pushes": {"queued", "sent", "failed", "dropped", "gone"}}`), for
     /// `confab bench`.
     Stats,
+    /// What the running server says of itself: version, uptime, sockets, rooms, last commit.
+    Status,
 }
 
 /// The address a sign-in link names when nobody said where the server is: the default of
@@ -97,6 +99,7 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
         auth,
         events,
         push,
+        clock,
         ..
     } = operated;
     // Whoever reaches this function is at the server's machine: the command's own process, or
@@ -123,6 +126,13 @@ pub async fn execute(operated: &Operated, request: AdminRequest) -> AdminReply {
                 .to_string(),
             )
         }
+        AdminRequest::Status => match &operated.server {
+            Some(state) => AdminReply::ok(super::status::describe(state, clock.now_ms())),
+            None => AdminReply::failed(format!(
+                "no confab server is running on {}; start it, or pass --data DIR",
+                operated.data_dir.display()
+            )),
+        },
         AdminRequest::UserAdd {
             name,
             password,

@@ -140,6 +140,11 @@ pub async fn export_command(file: &Path, scope: Scope, data_dir: &Path) -> anyho
     run(AdminRequest::Export { scope, path }, data_dir, false).await
 }
 
+/// `confab status --data DIR`: what the server running on the folder says of itself.
+pub async fn status_command(data_dir: &Path) -> anyhow::Result<String> {
+    run(AdminRequest::Status, data_dir, false).await
+}
+
 /// `confab import FILE --data DIR` from the command line.
 pub async fn import_command(file: &Path, data_dir: &Path) -> anyhow::Result<String> {
     let (file, data_dir) = (file.to_owned(), data_dir.to_owned());
@@ -185,6 +190,7 @@ async fn run(request: AdminRequest, data_dir: &Path, create: bool) -> anyhow::Re
                 files: None,
                 push: None,
                 origin: FALLBACK_URL.to_owned(),
+                server: None,
             };
             execute(&operated, request).await
         }

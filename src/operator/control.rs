@@ -18,6 +18,7 @@ use crate::events::Events;
 use crate::files::Files;
 use crate::push::Push;
 use crate::store::Store;
+use crate::web::AppState;
 
 pub const SOCKET_FILE: &str = "control.sock";
 /// Longest request line accepted.
@@ -55,6 +56,8 @@ pub struct Operated {
     pub push: Option<Arc<Push>>,
     /// The server's address as people reach it, for the links it makes.
     pub origin: String,
+    /// The running server, for `status`; `None` when no server runs.
+    pub server: Option<Arc<AppState>>,
 }
 
 /// Starts listening on `<data>/control.sock`. Call this only after the database is open:

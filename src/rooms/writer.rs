@@ -17,6 +17,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use tokio::sync::{mpsc, oneshot};
 
@@ -103,6 +104,8 @@ pub struct Committed {
     pub batch_size: Histogram,
     /// New messages stored.
     pub messages: Counter,
+    /// When the last batch committed, in Unix milliseconds (0: none yet).
+    pub last_at: Gauge,
 }
 
 impl Committed {
@@ -112,6 +115,7 @@ impl Committed {
             seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 15)),
             batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
             messages: Counter::default(),
+            last_at: Gauge::default(),
         }
     }
 }
@@ -292,26 +296,33 @@ fn commit(
     recorded: &Committed,
 ) {
     let started = Instant::now();
-    let mut messages = 0;
+    let changes = batch.len();
     let committed = events.commit(|| {
-        store.transact_batch(now_ms, |tx| {
+        let stored = store.transact_batch(now_ms, |tx| {
             let mut changes = Batch::new(tx);
             let mut published = Vec::new();
             for job in batch.iter_mut() {
                 published.extend(job.apply(&mut changes)?);
             }
-            messages = published
+            Ok(((), published))
+        });
+        // Counted before the events are published, so whoever sees a message sees it counted.
+        if let Ok(((), published)) = &stored {
+            recorded.seconds.observe(started.elapsed().as_secs_f64());
+            recorded.batch_size.observe(changes as f64);
+            let messages = published
                 .iter()
                 .filter(|event| matches!(event, Event::Message(_)))
                 .count();
-            Ok(((), published))
-        })
+            recorded.messages.inc_by(messages as u64);
+            recorded
+                .last_at
+                .set(i64::try_from(now_ms).unwrap_or(i64::MAX));
+        }
+        stored
     });
     match committed {
         Ok(()) => {
-            recorded.seconds.observe(started.elapsed().as_secs_f64());
-            recorded.batch_size.observe(batch.len() as f64);
-            recorded.messages.inc_by(messages as u64);
             for job in batch.drain(..) {
                 job.answer();
             }

@@ -251,7 +251,7 @@ fn encode(entries: &[JournalEntry]) -> Vec<u8> {
 }
 
 /// The entries of every whole record, and how many bytes those records take.
-fn decode(bytes: &[u8]) -> (Vec<JournalEntry>, usize) {
+pub(super) fn decode(bytes: &[u8]) -> (Vec<JournalEntry>, usize) {
     let mut entries = Vec::new();
     let mut at = 0;
     while let Some(header) = bytes.get(at..at + HEADER) {

@@ -21,6 +21,7 @@ mod crash;
 mod cross_site;
 mod deletion;
 mod direct;
+mod doctor;
 mod export;
 mod files;
 mod invites;

@@ -181,7 +181,7 @@ impl WebhooksApi {
         req: &Request,
         /// Room name, in any case.
         name: Path<RoomName>,
-        id: Path<u64>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] id: Path<u64>,
     ) -> Result<EnabledResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
         let webhook = state
@@ -201,7 +201,7 @@ impl WebhooksApi {
         req: &Request,
         /// Room name, in any case.
         name: Path<RoomName>,
-        id: Path<u64>,
+        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))] id: Path<u64>,
     ) -> Result<RemovedResponse, ApiError> {
         let session = super::signed_in(&state, req).await?;
         state
