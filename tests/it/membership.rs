@@ -425,8 +425,8 @@ async fn every_door_says_what_the_asker_may_do_and_the_pages_show_only_that() {
     let alice = signup(&server, "alice").await;
     let bob = signup(&server, "bob").await;
     private_room(&server, &alice, "Ops", &[]).await;
-    let everything = json!({"post":true,"manage":true,"remove":true,"invite":true,"export":true,"moderate":true,"call_room":true,"leave":true});
-    let a_member = json!({"post":true,"manage":false,"remove":false,"invite":false,"export":false,"moderate":false,"call_room":true,"leave":true});
+    let everything = json!({"post":true,"manage":true,"remove":true,"invite":true,"export":true,"moderate":true,"webhooks":true,"call_room":true,"leave":true});
+    let a_member = json!({"post":true,"manage":false,"remove":false,"invite":false,"export":false,"moderate":false,"webhooks":false,"call_room":true,"leave":true});
     let (_, ops) = api(
         &server,
         "GET",
