@@ -140,9 +140,17 @@ pub async fn export_command(file: &Path, scope: Scope, data_dir: &Path) -> anyho
     run(AdminRequest::Export { scope, path }, data_dir, false).await
 }
 
-/// `confab status --data DIR`: what the server running on the folder says of itself.
+/// `confab status --data DIR`: what the server running on the folder says of itself. Only a
+/// running server is asked: the folder itself is never opened.
 pub async fn status_command(data_dir: &Path) -> anyhow::Result<String> {
-    run(AdminRequest::Status, data_dir, false).await
+    match control::request(data_dir, &AdminRequest::Status).await {
+        Ok(reply) if reply.ok => Ok(reply.output),
+        Ok(reply) => bail!("{}", reply.output),
+        Err(_) => bail!(
+            "no confab server is running on {} (its control socket does not answer); start it, or pass --data DIR",
+            data_dir.display()
+        ),
+    }
 }
 
 /// `confab import FILE --data DIR` from the command line.
