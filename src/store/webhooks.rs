@@ -98,12 +98,14 @@ impl Store {
         })
     }
 
-    /// Changes a webhook in place and returns it as stored; `None` if it is gone. `durable`:
+    /// Changes a webhook in place and returns it as stored; `None` if it is gone, or is not
+    /// the room's when `of_room` names one (checked in the same transaction). `durable`:
     /// fsynced before returning (a change someone asked for); otherwise a crash may lose it
     /// (the outcome of a delivery, which the next one records again).
     pub fn update_webhook(
         &self,
         id: u64,
+        of_room: Option<u64>,
         durable: bool,
         change: impl FnOnce(&mut WebhookRecord),
     ) -> Result<Option<WebhookRecord>, StoreError> {
@@ -121,6 +123,9 @@ impl Store {
             let Some(mut record) = record else {
                 return Ok(None);
             };
+            if of_room.is_some_and(|room_id| room_id != record.room_id) {
+                return Ok(None);
+            }
             change(&mut record);
             hooks.insert(id, serde_json::to_vec(&record)?.as_slice())?;
             Ok(Some(record))
@@ -183,12 +188,24 @@ mod tests {
         assert_eq!(ids(1), [1, 2]);
 
         let changed = store
-            .update_webhook(2, true, |hook| hook.failures = 3)
+            .update_webhook(2, Some(1), true, |hook| hook.failures = 3)
             .unwrap()
             .unwrap();
         assert_eq!(changed.failures, 3);
         assert_eq!(store.room_webhooks(1).unwrap()[1].1.failures, 3);
-        assert!(store.update_webhook(9, false, |_| {}).unwrap().is_none());
+        assert!(
+            store
+                .update_webhook(9, None, false, |_| {})
+                .unwrap()
+                .is_none()
+        );
+        // Nor is it changed through another room.
+        assert!(
+            store
+                .update_webhook(2, Some(2), true, |_| {})
+                .unwrap()
+                .is_none()
+        );
 
         // A webhook is removed only through its own room.
         assert!(!store.remove_webhook(2, 1).unwrap());

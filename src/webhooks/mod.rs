@@ -20,7 +20,7 @@ use crate::clock::SharedClock;
 use crate::events::Event;
 use crate::outbound::{Client, Endpoint, EndpointError};
 use crate::rooms::{RoomError, RoomRef, Rooms};
-use crate::store::{Store, StoreError, WebhookRecord};
+use crate::store::{Snapshot, Store, StoreError, WebhookRecord};
 
 /// The most webhooks one room may have.
 pub const PER_ROOM: usize = 10;
@@ -232,7 +232,7 @@ impl Webhooks {
             .ok_or(WebhookError::TooMany)?;
         self.reloaded().await?;
         let store = Arc::clone(&self.store);
-        let webhook = blocking(move || describe(&store, id, record)).await?;
+        let webhook = blocking(move || describe(&store.snapshot()?, id, record)).await?;
         Ok(NewWebhook {
             webhook,
             secret: crate::store::digest_hex(&secret),
@@ -248,10 +248,11 @@ impl Webhooks {
         let room_id = self.room_id(actor, room).await?;
         let store = Arc::clone(&self.store);
         Ok(blocking(move || {
+            let snapshot = store.snapshot()?;
             store
                 .room_webhooks(room_id)?
                 .into_iter()
-                .map(|(id, record)| describe(&store, id, record))
+                .map(|(id, record)| describe(&snapshot, id, record))
                 .collect()
         })
         .await?)
@@ -283,14 +284,7 @@ impl Webhooks {
         let room_id = self.room_id(actor, room).await?;
         let store = Arc::clone(&self.store);
         let record = blocking(move || {
-            let ours = store
-                .room_webhooks(room_id)?
-                .into_iter()
-                .any(|(found, _)| found == id);
-            if !ours {
-                return Ok(None);
-            }
-            store.update_webhook(id, true, |record| {
+            store.update_webhook(id, Some(room_id), true, |record| {
                 record.disabled = None;
                 record.failures = 0;
             })
@@ -299,7 +293,7 @@ impl Webhooks {
         .ok_or(WebhookError::NotFound)?;
         self.reloaded().await?;
         let store = Arc::clone(&self.store);
-        Ok(blocking(move || describe(&store, id, record)).await?)
+        Ok(blocking(move || describe(&store.snapshot()?, id, record)).await?)
     }
 
     /// Records how a delivery ended; a webhook that failed [`FAILURES_MAX`] times in a row is
@@ -312,7 +306,7 @@ impl Webhooks {
             let mut disabled_now = false;
             // A failure is fsynced, so that a webhook that stops stays stopped; a crash may
             // forget a success, which the next one records again.
-            let updated = store.update_webhook(id, failed, |record| match &outcome {
+            let updated = store.update_webhook(id, None, failed, |record| match &outcome {
                 Ok(status) => {
                     record.failures = 0;
                     record.last_delivery = Some((now, status.clone()));
@@ -357,8 +351,11 @@ impl Webhooks {
 }
 
 /// A stored webhook as its owners see it, with names for ids.
-fn describe(store: &Store, id: u64, record: WebhookRecord) -> Result<WebhookInfo, StoreError> {
-    let snapshot = store.snapshot()?;
+fn describe(
+    snapshot: &Snapshot,
+    id: u64,
+    record: WebhookRecord,
+) -> Result<WebhookInfo, StoreError> {
     let name = |user_id| -> Result<String, StoreError> {
         Ok(snapshot
             .user(user_id)?
