@@ -123,6 +123,31 @@ for (const colorScheme of ['light', 'dark']) {
     });
   }
 
+  // The API's reference is a page people work from: read, open an operation, try it out.
+  test(`the API docs, read and with an operation tried out, have no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
+    const page = await asAlice(colorScheme, ON_A_DESKTOP);
+    await page.goto('/api/docs');
+    const listRooms = page.locator('.opblock-get').filter({ has: page.locator('[data-path="/rooms"]') });
+    await listRooms.waitFor();
+    await assertAccessible(page, `the API docs /api/docs, ${colorScheme}, ${DESKTOP_NAME}`);
+    await listRooms.getByRole('button', { name: /^GET \/rooms/ }).click();
+    await listRooms.getByRole('button', { name: 'Try it out' }).click();
+    await listRooms.getByRole('button', { name: 'Execute' }).click();
+    await listRooms.getByText('Server response').waitFor();
+    await listRooms.locator('.live-responses-table .response-col_status', { hasText: '200' }).waitFor();
+    await assertAccessible(page, `the API docs /api/docs with GET /rooms tried out, ${colorScheme}, ${DESKTOP_NAME}`);
+    const post = page.locator('.opblock-post').filter({ has: page.locator('[data-path="/rooms/{name}/messages"]') });
+    await post.getByRole('button', { name: /^POST \/rooms\/\{name\}\/messages/ }).click();
+    await post.getByRole('button', { name: 'Try it out' }).click();
+    await post.getByRole('textbox', { name: 'Request body' }).waitFor();
+    await assertAccessible(page, `the API docs /api/docs with a request body to fill in, ${colorScheme}, ${DESKTOP_NAME}`);
+    const upload = page.locator('.opblock-post').filter({ has: page.locator('[data-path="/rooms/{name}/files"]') });
+    await upload.getByRole('button', { name: /^POST \/rooms\/\{name\}\/files/ }).click();
+    await upload.getByRole('button', { name: 'Try it out' }).click();
+    await upload.getByLabel('Request body').waitFor();
+    await assertAccessible(page, `the API docs /api/docs with a file to upload, ${colorScheme}, ${DESKTOP_NAME}`);
+  });
+
   test(`the rooms page, signed in with a room of one's own, has no serious or critical WCAG 2.1 AA violations in the ${colorScheme} scheme`, async () => {
     const page = await asAlice(colorScheme, ON_A_DESKTOP);
     await page.goto('/rooms');

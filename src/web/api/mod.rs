@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod avatar;
 mod direct;
+mod docs;
 mod export;
 mod files;
 mod me;
@@ -22,12 +23,9 @@ mod webhooks;
 
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use poem::http::{StatusCode, header};
-use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, endpoint::make_sync};
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use poem_openapi::{Object, OpenApiService, Tags};
-use sha2::{Digest, Sha256};
 
 use crate::access::{Actor, Scope, may_use};
 use crate::auth::{AuthError, Session};
@@ -181,7 +179,7 @@ pub fn routes() -> Route {
         .description("Accounts, sessions and room history of a confab chat server. Live chat runs over the WebSocket at /ws.")
         .server("/api/v1");
     let spec = service.spec_endpoint();
-    let docs = docs_endpoint(service.swagger_ui_html());
+    let docs = docs::endpoint(service.swagger_ui_html());
     let methods = Arc::new(AllowedMethods::from_spec(&service.spec()));
     let api = service.around(move |api, req| {
         let methods = Arc::clone(&methods);
@@ -281,41 +279,6 @@ impl AllowedMethods {
             })
             .map(|(_, allow)| allow.as_str())
     }
-}
-
-/// Swagger UI ships as one page with inline script. Rather than weaken the policy with
-/// `'unsafe-inline'`, the page's CSP allows exactly those scripts by their hashes.
-fn docs_endpoint(html: String) -> impl Endpoint {
-    let mut hashes = String::new();
-    let mut rest = html.as_str();
-    while let Some(start) = rest.find("<script") {
-        let after_tag = &rest[start..];
-        let Some(open_end) = after_tag.find('>') else {
-            break;
-        };
-        let body_and_rest = &after_tag[open_end + 1..];
-        let Some(close) = body_and_rest.find("</script>") else {
-            break;
-        };
-        let script = &body_and_rest[..close];
-        hashes.push_str(&format!(
-            " 'sha256-{}'",
-            STANDARD.encode(Sha256::digest(script.as_bytes()))
-        ));
-        rest = &body_and_rest[close..];
-    }
-    let csp = format!(
-        "default-src 'self'; script-src{hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
-         connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-    );
-    let page = bytes::Bytes::from(html);
-    make_sync(move |_| {
-        Response::builder()
-            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-            .header(header::CONTENT_SECURITY_POLICY, csp.as_str())
-            .body(page.clone())
-    })
-    .map_to_response()
 }
 
 #[cfg(test)]
