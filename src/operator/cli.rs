@@ -146,11 +146,24 @@ pub async fn status_command(data_dir: &Path) -> anyhow::Result<String> {
     match control::request(data_dir, &AdminRequest::Status).await {
         Ok(reply) if reply.ok => Ok(reply.output),
         Ok(reply) => bail!("{}", reply.output),
+        Err(err) if refused(&err) => bail!(
+            "the server on {} answers only the account it runs as; run this as that account",
+            data_dir.display()
+        ),
         Err(_) => bail!(
             "no confab server is running on {} (its control socket does not answer); start it, or pass --data DIR",
             data_dir.display()
         ),
     }
+}
+
+/// Whether the control socket (mode 0600) or its folder refused this account.
+fn refused(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+    })
 }
 
 /// `confab import FILE --data DIR` from the command line.

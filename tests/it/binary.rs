@@ -491,3 +491,53 @@ async fn the_control_socket_counts_durable_commits_for_the_benchmark() {
     );
     server.terminate().await;
 }
+
+/// Another account on the machine cannot run the server: the control socket answers only the
+/// user the server runs as (mode 0600), even where the folder itself can be looked into.
+#[tokio::test]
+async fn the_control_socket_refuses_another_account_of_the_machine() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::process::CommandExt;
+    if std::fs::metadata("/proc/self").unwrap().uid() != 0 {
+        eprintln!("skipped: only root may run the command as another account");
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data = dir.path().to_str().unwrap();
+    let server = Binary::start(dir.path(), &[]).await;
+    let _admin = signup(&server, "alice").await;
+    let bob = signup(&server, "bob").await;
+    let socket = dir.path().join("control.sock");
+    assert_eq!(
+        std::fs::metadata(&socket).unwrap().mode() & 0o777,
+        0o600,
+        "only its owner may connect"
+    );
+
+    for args in [
+        vec!["user", "promote", "bob", "--data", data],
+        vec!["user", "list", "--data", data],
+        vec!["status", "--data", data],
+    ] {
+        let mut command = std::process::Command::new(binary_path());
+        command.args(&args).uid(65534).gid(65534);
+        let out = tokio::process::Command::from(command)
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} as nobody must fail");
+        let said = text(&out.stderr);
+        assert!(
+            said.contains("Permission denied") || said.contains("only the account it runs as"),
+            "{args:?} says why: {said}"
+        );
+    }
+    assert_eq!(
+        get_json(&server, "/api/v1/me", &bob.cookie).await["user"]["admin"],
+        false,
+        "nothing changed"
+    );
+    server.terminate().await;
+}

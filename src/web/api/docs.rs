@@ -9,6 +9,8 @@
 //! a small script that names controls as Swagger UI draws them. A bundle without one of those
 //! places is served as it is rather than broken; the unit test below finds them all.
 
+use std::sync::OnceLock;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use poem::http::header;
@@ -117,9 +119,23 @@ fn replace(page: &mut String, at: At, find: &str, with: &str) -> Option<()> {
     Some(())
 }
 
-/// The docs page, mended when it can be, with a Content-Security-Policy that allows exactly
-/// its inline scripts by their hashes rather than weakening it with `'unsafe-inline'`.
-pub fn endpoint(bundled: String) -> impl Endpoint {
+/// The docs page, made by `bundled` on its first request (a megabyte and a half that an idle
+/// server need not hold) and mended when it can be, with a Content-Security-Policy that allows
+/// exactly its inline scripts by their hashes rather than weakening it with `'unsafe-inline'`.
+pub fn endpoint(bundled: impl Fn() -> String + Send + Sync + 'static) -> impl Endpoint {
+    let page: OnceLock<(bytes::Bytes, String)> = OnceLock::new();
+    make_sync(move |_| {
+        let (html, csp) = page.get_or_init(|| served(bundled()));
+        Response::builder()
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .header(header::CONTENT_SECURITY_POLICY, csp.as_str())
+            .body(html.clone())
+    })
+    .map_to_response()
+}
+
+/// The page as served, and its policy.
+fn served(bundled: String) -> (bytes::Bytes, String) {
     let html = mended(&bundled).unwrap_or_else(|| {
         tracing::warn!("the bundled API docs page changed; it is served without its mends");
         bundled
@@ -129,14 +145,7 @@ pub fn endpoint(bundled: String) -> impl Endpoint {
          connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
         script_hashes(&html)
     );
-    let page = bytes::Bytes::from(html);
-    make_sync(move |_| {
-        Response::builder()
-            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-            .header(header::CONTENT_SECURITY_POLICY, csp.as_str())
-            .body(page.clone())
-    })
-    .map_to_response()
+    (bytes::Bytes::from(html), csp)
 }
 
 /// ` 'sha256-…'` for each inline `<script>` of the page.
@@ -167,7 +176,7 @@ mod tests {
     use super::*;
 
     fn bundled() -> String {
-        poem_openapi::OpenApiService::new(super::super::apis(), "confab", "1").swagger_ui_html()
+        super::super::described().swagger_ui_html()
     }
 
     #[test]

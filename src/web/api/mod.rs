@@ -174,12 +174,18 @@ async fn token_actor(state: &AppState, req: &poem::Request) -> Result<Actor, Api
     Ok(state.auth.token_actor(token).await?)
 }
 
-pub fn routes() -> Route {
-    let service = OpenApiService::new(apis(), "confab", VERSION)
+/// The API with its OpenAPI description.
+fn described() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(apis(), "confab", VERSION)
         .description("Accounts, sessions and room history of a confab chat server. Live chat runs over the WebSocket at /ws.")
-        .server("/api/v1");
+        .server("/api/v1")
+}
+
+pub fn routes() -> Route {
+    let service = described();
     let spec = service.spec_endpoint();
-    let docs = docs::endpoint(service.swagger_ui_html());
+    // The docs page holds the whole Swagger UI bundle: made when someone first opens it.
+    let docs = docs::endpoint(|| described().swagger_ui_html());
     let methods = Arc::new(AllowedMethods::from_spec(&service.spec()));
     let api = service.around(move |api, req| {
         let methods = Arc::clone(&methods);
