@@ -60,6 +60,9 @@ pub struct BenchArgs {
     /// Idle sockets to open in `connections`.
     #[arg(long, default_value_t = 10_000)]
     pub connections: usize,
+    /// Sockets joined to one room in `connections`, after the idle ones.
+    #[arg(long, default_value_t = 2_000)]
+    pub joined: usize,
     /// Room sizes for `fanout`.
     #[arg(long, value_delimiter = ',', default_value = "100,1000,10000")]
     pub fanout_members: Vec<usize>,
@@ -129,6 +132,7 @@ pub struct BenchArgs {
 #[derive(Debug, Clone)]
 pub struct BenchSettings {
     pub connections: usize,
+    pub joined: usize,
     pub fanout_members: Vec<usize>,
     pub fanout_rate: u32,
     pub typing_members: usize,
@@ -158,6 +162,7 @@ impl BenchArgs {
         if self.quick {
             return BenchSettings {
                 connections: 200,
+                joined: 50,
                 fanout_members: vec![10, 50],
                 fanout_rate: 20,
                 typing_members: 50,
@@ -184,6 +189,7 @@ impl BenchArgs {
         }
         BenchSettings {
             connections: self.connections,
+            joined: self.joined.max(1),
             fanout_members: self.fanout_members.clone(),
             fanout_rate: self.fanout_rate.max(1),
             typing_members: self.typing_members.max(1),
@@ -235,6 +241,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let files = target::raise_open_files_limit();
     let needed = settings
         .connections
+        .max(settings.joined)
         .max(settings.fanout_members.iter().copied().max().unwrap_or(0)) as u64
         * 2
         + 256;

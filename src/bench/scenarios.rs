@@ -58,13 +58,45 @@ pub async fn connections(target: &Target, settings: &BenchSettings) -> anyhow::R
         ),
         _ => format!("{rate:.0} connects/s"),
     };
-    Ok(vec![Row::new(
+    let idle = Row::new(
         "connections",
         format!("{} sockets", settings.connections),
         result,
         json!({"sockets": settings.connections, "connects_per_s": rate,
                "rss_before_bytes": before, "rss_after_bytes": after, "kib_per_socket": per_socket}),
-    )])
+    );
+    Ok(vec![idle, joined(target, &cookies, settings.joined).await?])
+}
+
+/// Opens `count` sockets that each join one room, as a big room's members do: the server's
+/// memory per socket with its room, presence and queue.
+async fn joined(target: &Target, cookies: &[String], count: usize) -> anyhow::Result<Row> {
+    // The idle sockets just closed: let the server give their memory back first.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = target.rss();
+    let layout = vec![0; count];
+    let crowd = Crowd::join(&target.addr(), cookies, &layout, "joined-", false).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = target.rss();
+    crowd.finish().await;
+    let per_socket = match (before, after) {
+        (Some(b), Some(a)) => Some(a.saturating_sub(b) as f64 / count.max(1) as f64 / 1024.0),
+        _ => None,
+    };
+    let result = match (per_socket, after) {
+        (Some(kib), Some(rss)) => format!(
+            "server RSS {:.1} MiB, {kib:.1} KiB per joined socket",
+            mib(rss)
+        ),
+        _ => "memory not measured (a server at --url)".to_owned(),
+    };
+    Ok(Row::new(
+        "connections",
+        format!("{count} sockets joined to one room"),
+        result,
+        json!({"sockets": count, "joined": true, "rss_before_bytes": before,
+               "rss_after_bytes": after, "kib_per_socket": per_socket}),
+    ))
 }
 
 /// One room of M members and one sender at a fixed rate: per-recipient delivery latency.

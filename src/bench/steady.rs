@@ -58,16 +58,35 @@ impl Costs {
     }
 }
 
+/// The load twice: its sockets sharing `--users` accounts (so each account is a member of
+/// several rooms, and every message also sends `activity` frames to its other sockets), then
+/// one account per socket, as people with one page open each.
 pub async fn steady(target: &Target, settings: &BenchSettings) -> anyhow::Result<Vec<Row>> {
+    let addr = target.addr();
+    let sockets = settings.steady_rooms * settings.steady_members;
+    let shared = accounts(&addr, "steady", settings.users.min(sockets)).await?;
+    let own = accounts(&addr, "steadyone", sockets).await?;
+    Ok(vec![
+        load(target, settings, &shared, "steady-").await?,
+        load(target, settings, &own, "steadyone-").await?,
+    ])
+}
+
+/// One run of the load, its sockets signed in with `cookies` in turn.
+async fn load(
+    target: &Target,
+    settings: &BenchSettings,
+    cookies: &[String],
+    room_prefix: &str,
+) -> anyhow::Result<Row> {
     let addr = target.addr();
     let (rooms, members, rate) = (
         settings.steady_rooms,
         settings.steady_members,
         settings.steady_rate,
     );
-    let cookies = accounts(&addr, "steady", settings.users).await?;
     let layout: Vec<usize> = (0..rooms * members).map(|i| i / members).collect();
-    let mut crowd = Crowd::join(&addr, &cookies, &layout, "steady-", false).await?;
+    let mut crowd = Crowd::join(&addr, cookies, &layout, room_prefix, false).await?;
     // Joining is over; let the server settle before the clock starts.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let read_cpu = target.cpu_reader();
@@ -98,8 +117,13 @@ pub async fn steady(target: &Target, settings: &BenchSettings) -> anyhow::Result
         latencies.merge(received.latencies);
     }
     let s = latencies.summary();
+    let accounts = if cookies.len() >= layout.len() {
+        "one account per socket".to_owned()
+    } else {
+        format!("{} accounts shared", cookies.len())
+    };
     let setting = format!(
-        "{rooms} rooms × {members} members, {rate} msg/s each, {} s{}",
+        "{rooms} rooms × {members} members, {rate} msg/s each, {} s, {accounts}{}",
         settings.seconds,
         if settings.pin_server.is_some() {
             ", server pinned"
@@ -116,6 +140,7 @@ pub async fn steady(target: &Target, settings: &BenchSettings) -> anyhow::Result
         s.max_ms
     );
     let mut data = json!({"rooms": rooms, "members": members, "rate": rate, "seconds": settings.seconds,
+        "accounts": cookies.len(),
         "pinned_cpu": settings.pin_server, "messages": sent, "delivered": delivered, "expected": expected,
         "elapsed_s": elapsed.as_secs_f64(), "latency": s});
     let result = match (before, after) {
@@ -146,7 +171,7 @@ pub async fn steady(target: &Target, settings: &BenchSettings) -> anyhow::Result
         // A server at --url: its CPU is not ours to read.
         _ => carried,
     };
-    Ok(vec![Row::new("steady", setting, result, data)])
+    Ok(Row::new("steady", setting, result, data))
 }
 
 #[cfg(test)]
