@@ -288,7 +288,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mut outcome = Ok(());
     for scenario in &args.scenarios {
         let rows = match scenario {
-            Scenario::Connections => scenarios::connections(&target, &settings).await,
+            Scenario::Connections => scenarios::connections(&mut target, &settings).await,
             Scenario::Fanout => scenarios::fanout(&target, &settings).await,
             Scenario::Typing => scenarios::typing(&target, &settings).await,
             Scenario::Throughput => scenarios::throughput(&target, &settings).await,

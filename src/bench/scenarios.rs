@@ -20,7 +20,10 @@ fn mib(bytes: u64) -> f64 {
 }
 
 /// Opens many idle sockets: connect rate, and the server's memory per socket.
-pub async fn connections(target: &Target, settings: &BenchSettings) -> anyhow::Result<Vec<Row>> {
+pub async fn connections(
+    target: &mut Target,
+    settings: &BenchSettings,
+) -> anyhow::Result<Vec<Row>> {
     let addr = target.addr();
     let cookies = accounts(
         &addr,
@@ -70,9 +73,19 @@ pub async fn connections(target: &Target, settings: &BenchSettings) -> anyhow::R
 
 /// Opens `count` sockets that each join one room, as a big room's members do: the server's
 /// memory per socket with its room, presence and queue.
-async fn joined(target: &Target, cookies: &[String], count: usize) -> anyhow::Result<Row> {
-    // The idle sockets just closed: let the server give their memory back first.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+async fn joined(target: &mut Target, cookies: &[String], count: usize) -> anyhow::Result<Row> {
+    // A server that just closed 10,000 sockets keeps some of their memory to use again, which
+    // the joined ones would then take without growing: they are measured on a fresh start.
+    if target.is_spawned() {
+        target.stop().await;
+        target.restart().await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // One socket joins and leaves first, so that the code on the way is in memory already.
+    Crowd::join(&target.addr(), cookies, &[0], "joined-", false)
+        .await?
+        .finish()
+        .await;
     let before = target.rss();
     let layout = vec![0; count];
     let crowd = Crowd::join(&target.addr(), cookies, &layout, "joined-", false).await?;
